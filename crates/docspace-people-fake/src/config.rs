@@ -69,7 +69,7 @@ impl Seed {
     pub const fn demo() -> Self {
         Self {
             extra_users: 0,
-            rng_seed: 0x00D0_C5PA_CE00_0001_u64,
+            rng_seed: 0x00D0_C5BA_CE00_0001_u64,
         }
     }
 

@@ -1,1 +1,24 @@
+#![doc = include_str!("../../../README.md")]
+#![warn(missing_docs)]
 
+mod auth;
+mod client;
+mod dates;
+pub mod enums;
+mod error;
+mod quota;
+mod search;
+mod user;
+
+pub use client::{Client, ClientBuilder, DEFAULT_TIMEOUT, parse_user_ids};
+pub use enums::{ActivationStatus, MobilePhoneActivationStatus, Theme, UserStatus, UserType};
+pub use error::Error;
+pub use quota::{ParseQuotaError, Quota};
+pub use search::{MAX_PAGE_SIZE, SortBy, UserPage, UserQuery};
+pub use user::{Contact, Group, LOST_USER_ID, User, UserSummary};
+
+/// The generated low-level crate, for what this wrapper does not cover.
+pub use docspace_people_gen as generated;
+/// Secret strings, as returned by [`Client::session_token`].
+pub use secrecy;
+pub use uuid::Uuid;

@@ -1,0 +1,111 @@
+//! `docspace-people-fake`: serves a fake DocSpace portal for manual use.
+//!
+//! ```text
+//! cargo run -p docspace-people-fake -- --port 8092 [--users 1000] [--server-version 3.6]
+//!     [--fault 429@rate=0.1] [--fault drop-after@every=5] [--retry-after 2]
+//! ```
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use clap::Parser;
+use docspace_people_fake::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, FakePortal, Faults, OWNER_API_KEY, OWNER_EMAIL, OWNER_PASSWORD,
+    PortalConfig, ServerVersion, USER_EMAIL, USER_PASSWORD,
+};
+use tracing_subscriber::EnvFilter;
+
+/// A local fake ONLYOFFICE DocSpace portal serving the People API.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8092)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    host: IpAddr,
+    /// Generated users to add to the demo organisation.
+    #[arg(long, default_value_t = 0)]
+    users: usize,
+    /// Server generation to imitate: 3.6 or 3.7.
+    #[arg(long, default_value = "3.7")]
+    server_version: ServerVersion,
+    /// Seed of the generated data.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Turn per-user quotas off (`quotaLimit` and `isCustomQuota` disappear).
+    #[arg(long)]
+    no_user_quota: bool,
+    /// The portal's time zone in minutes east of UTC.
+    #[arg(long, default_value_t = 180, allow_negative_numbers = true)]
+    utc_offset_minutes: i32,
+    /// A fault to inject, KIND[@TRIGGER]; repeatable. KIND: 429, 500, 502, drop (before the
+    /// request is handled), drop-after (after its change is applied), latency=MS.
+    /// TRIGGER: always (default), rate=P (0..1 or N%), every=N, first=N.
+    #[arg(long = "fault", value_name = "SPEC")]
+    faults: Vec<String>,
+    /// Retry-After seconds of an injected 429.
+    #[arg(long, default_value_t = 1)]
+    retry_after: u64,
+    /// Inject faults into PUT requests only.
+    #[arg(long)]
+    faults_writes_only: bool,
+    /// Seed of the fault generator (for rate triggers).
+    #[arg(long, default_value_t = 42)]
+    fault_seed: u64,
+}
+
+fn faults(args: &Args) -> Result<Faults, docspace_people_fake::InvalidFault> {
+    let mut faults = Faults::none().with_rng_seed(args.fault_seed);
+    for spec in &args.faults {
+        faults = faults.add_spec(spec)?;
+    }
+    faults.retry_after_secs = args.retry_after;
+    faults.writes_only = args.faults_writes_only;
+    Ok(faults)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let args = Args::parse();
+    let mut config = PortalConfig::demo()
+        .with_bind(SocketAddr::new(args.host, args.port))
+        .with_extra_users(args.users)
+        .with_version(args.server_version)
+        .with_per_user_quota(!args.no_user_quota)
+        .with_utc_offset_minutes(args.utc_offset_minutes)
+        .with_faults(faults(&args)?);
+    if let Some(seed) = args.seed {
+        config.seed = config.seed.with_rng_seed(seed);
+    }
+    let portal = FakePortal::start(config)?;
+    let url = portal.base_url();
+    println!("Fake DocSpace portal (server {}) at {url}", portal.version());
+    println!("{} users seeded.", portal.user_count());
+    println!();
+    println!("Sign in:");
+    println!("  owner  {OWNER_EMAIL} / {OWNER_PASSWORD}   (API key {OWNER_API_KEY})");
+    println!("  admin  {ADMIN_EMAIL} / {ADMIN_PASSWORD}");
+    println!("  user   {USER_EMAIL} / {USER_PASSWORD}");
+    println!();
+    println!(
+        "  curl -s -X POST {url}/api/2.0/authentication -H 'Content-Type: application/json' \\\n       -d '{{\"userName\":\"{OWNER_EMAIL}\",\"password\":\"{OWNER_PASSWORD}\"}}'"
+    );
+    println!(
+        "  curl -s '{url}/api/2.0/people/filter?count=5' -H 'Authorization: Bearer {OWNER_API_KEY}'"
+    );
+    if !portal.faults().is_none() {
+        println!();
+        println!("Injecting faults: {:?}", portal.faults());
+    }
+    println!();
+    println!("Press Ctrl-C to stop.");
+    tokio::signal::ctrl_c().await?;
+    portal.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,268 @@
+//! The portal's data: users, groups, sessions and API keys, and the enums they use.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::config::{PortalConfig, ServerVersion};
+
+/// `EmployeeStatus` numbers.
+pub(crate) mod status {
+    /// Active.
+    pub(crate) const ACTIVE: i32 = 1;
+    /// Terminated ("Disabled" in the web client).
+    pub(crate) const TERMINATED: i32 = 2;
+    /// Pending (invited, not yet joined).
+    pub(crate) const PENDING: i32 = 4;
+}
+
+/// `EmployeeActivationStatus` numbers.
+pub(crate) mod activation {
+    /// The email address is not confirmed.
+    pub(crate) const NOT_ACTIVATED: i32 = 0;
+    /// The email address is confirmed.
+    pub(crate) const ACTIVATED: i32 = 1;
+    /// The user has not finished the invitation.
+    pub(crate) const PENDING: i32 = 2;
+}
+
+/// A user's type (`EmployeeType`, DocSpace 3.0 names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum UserType {
+    /// 1: may create rooms.
+    RoomAdmin = 1,
+    /// 2: an outside guest.
+    Guest = 2,
+    /// 3: a portal administrator.
+    DocSpaceAdmin = 3,
+    /// 4: a regular user ("Collaborator" before 3.0).
+    User = 4,
+}
+
+impl UserType {
+    /// The wire number.
+    pub(crate) fn number(self) -> i32 {
+        self as i32
+    }
+
+    /// The type with this number, if it names one (0, "All", names no single type).
+    pub(crate) fn from_number(n: i32) -> Option<Self> {
+        match n {
+            1 => Some(Self::RoomAdmin),
+            2 => Some(Self::Guest),
+            3 => Some(Self::DocSpaceAdmin),
+            4 => Some(Self::User),
+            _ => None,
+        }
+    }
+
+    /// Rank for `sortBy=type`: the more powerful, the earlier.
+    pub(crate) fn rank(self) -> u8 {
+        match self {
+            Self::DocSpaceAdmin => 1,
+            Self::RoomAdmin => 2,
+            Self::User => 3,
+            Self::Guest => 4,
+        }
+    }
+}
+
+/// The user's interface theme (`DarkThemeSettingsType`), a string on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Theme {
+    Base,
+    Dark,
+    System,
+}
+
+impl Theme {
+    /// The wire name.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Base => "Base",
+            Self::Dark => "Dark",
+            Self::System => "System",
+        }
+    }
+}
+
+/// A department.
+#[derive(Debug, Clone)]
+pub(crate) struct Group {
+    pub(crate) id: Uuid,
+    pub(crate) name: String,
+    /// Index of the manager in [`PortalState::users`].
+    pub(crate) manager: Option<usize>,
+}
+
+/// A portal user.
+#[derive(Debug, Clone)]
+pub(crate) struct User {
+    pub(crate) id: Uuid,
+    pub(crate) first_name: String,
+    pub(crate) last_name: String,
+    pub(crate) email: String,
+    pub(crate) user_name: String,
+    pub(crate) user_type: UserType,
+    pub(crate) is_owner: bool,
+    pub(crate) status: i32,
+    pub(crate) activation: i32,
+    pub(crate) terminated_at: Option<DateTime<Utc>>,
+    pub(crate) is_ldap: bool,
+    pub(crate) is_sso: bool,
+    /// Indexes into [`PortalState::groups`].
+    pub(crate) groups: Vec<u16>,
+    /// A custom quota in bytes (`-1` no limit); `None` uses the portal default.
+    pub(crate) custom_quota: Option<i64>,
+    pub(crate) used_space: i64,
+    /// `None` for users who cannot sign in (they never set a password).
+    pub(crate) password: Option<Cow<'static, str>>,
+    pub(crate) registered: DateTime<Utc>,
+    pub(crate) created_by: Option<usize>,
+    pub(crate) mobile_phone: Option<String>,
+    pub(crate) location: Option<String>,
+    pub(crate) culture: &'static str,
+    pub(crate) theme: Theme,
+    /// Lower-case keys for searching and sorting.
+    pub(crate) keys: SearchKeys,
+}
+
+/// Lower-case copies of the fields that are searched and sorted on, computed once.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SearchKeys {
+    pub(crate) first: String,
+    pub(crate) last: String,
+    pub(crate) display: String,
+    pub(crate) email: String,
+    pub(crate) department: String,
+}
+
+impl User {
+    /// The name as people read it (not HTML-encoded).
+    pub(crate) fn display_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+
+    /// Owner or DocSpace administrator.
+    pub(crate) fn is_admin(&self) -> bool {
+        self.is_owner || self.user_type == UserType::DocSpaceAdmin
+    }
+
+    /// Recomputes [`User::keys`] after the names or groups changed.
+    pub(crate) fn refresh_keys(&mut self, groups: &[Group]) {
+        let department = self
+            .groups
+            .iter()
+            .filter_map(|g| groups.get(usize::from(*g)))
+            .map(|g| g.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.keys = SearchKeys {
+            first: self.first_name.to_lowercase(),
+            last: self.last_name.to_lowercase(),
+            display: self.display_name().to_lowercase(),
+            email: self.email.to_lowercase(),
+            department: department.to_lowercase(),
+        };
+    }
+}
+
+/// What an API key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyScope {
+    /// `accounts:write` and everything else.
+    Full,
+    /// `accounts:read` only: the PUT operations answer 403 with an empty body.
+    ReadOnly,
+}
+
+/// An API key.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiKey {
+    pub(crate) user: Uuid,
+    pub(crate) scope: KeyScope,
+}
+
+/// A signed-in session.
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub(crate) user: Uuid,
+    pub(crate) expires: DateTime<Utc>,
+}
+
+/// All mutable portal data, kept behind one lock.
+#[derive(Debug)]
+pub(crate) struct PortalState {
+    pub(crate) users: Vec<User>,
+    pub(crate) by_id: HashMap<Uuid, usize>,
+    /// Lower-case email to index.
+    pub(crate) by_email: HashMap<String, usize>,
+    pub(crate) groups: Vec<Group>,
+    pub(crate) sessions: HashMap<String, Session>,
+    pub(crate) api_keys: HashMap<String, ApiKey>,
+    pub(crate) version: ServerVersion,
+    pub(crate) per_user_quota: bool,
+    pub(crate) default_user_quota: i64,
+    pub(crate) storage_limit: i64,
+}
+
+impl PortalState {
+    /// An empty portal with the settings of `config`.
+    pub(crate) fn empty(config: &PortalConfig) -> Self {
+        Self {
+            users: Vec::new(),
+            by_id: HashMap::new(),
+            by_email: HashMap::new(),
+            groups: Vec::new(),
+            sessions: HashMap::new(),
+            api_keys: HashMap::new(),
+            version: config.version,
+            per_user_quota: config.per_user_quota,
+            default_user_quota: config.default_user_quota,
+            storage_limit: config.storage_limit,
+        }
+    }
+
+    /// Adds a user (its keys computed) and returns its index.
+    pub(crate) fn push_user(&mut self, mut user: User) -> usize {
+        user.refresh_keys(&self.groups);
+        let index = self.users.len();
+        self.by_id.insert(user.id, index);
+        self.by_email.insert(user.keys.email.clone(), index);
+        self.users.push(user);
+        index
+    }
+
+    /// The index of the user with this id.
+    pub(crate) fn index_of(&self, id: Uuid) -> Option<usize> {
+        self.by_id.get(&id).copied()
+    }
+
+    /// The index of the user with this email address (any case).
+    pub(crate) fn index_by_email(&self, email: &str) -> Option<usize> {
+        self.by_email.get(&email.trim().to_lowercase()).copied()
+    }
+
+    /// The quota a user has, custom or default.
+    pub(crate) fn quota_of(&self, user: &User) -> i64 {
+        user.custom_quota.unwrap_or(self.default_user_quota)
+    }
+
+    /// Starts a session for `user` and returns its token.
+    pub(crate) fn open_session(&mut self, user: Uuid, now: DateTime<Utc>) -> (String, Session) {
+        let token = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
+        let session = Session {
+            user,
+            expires: now + chrono::Duration::days(30),
+        };
+        self.sessions.insert(token.clone(), session.clone());
+        (token, session)
+    }
+
+    /// Ends every session of `user` (terminating signs the user out).
+    pub(crate) fn close_sessions_of(&mut self, user: Uuid) {
+        self.sessions.retain(|_, session| session.user != user);
+    }
+}

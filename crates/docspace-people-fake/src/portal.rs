@@ -1,0 +1,323 @@
+//! [`FakePortal`]: a running fake portal and the accessors tests use to look inside it.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{FixedOffset, Utc};
+use parking_lot::{Mutex, RwLock};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use crate::config::{PortalConfig, ServerVersion};
+use crate::counters::Counters;
+use crate::faults::{FaultState, Faults};
+use crate::model::{PortalState, User, status};
+use crate::seed::{self, ADMIN_EMAIL, OWNER_API_KEY, OWNER_EMAIL, USER_EMAIL};
+use crate::server::Shared;
+
+/// A user as tests see it: a plain summary of the portal's record (names not HTML-encoded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeUser {
+    /// The user's id.
+    pub id: Uuid,
+    /// Email address, also the sign-in name.
+    pub email: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// "First Last", not HTML-encoded (the wire's `displayName` is).
+    pub display_name: String,
+    /// `EmployeeStatus` number: 1 Active, 2 Terminated, 4 Pending.
+    pub status: i32,
+    /// `EmployeeActivationStatus` number: 0 NotActivated, 1 Activated, 2 Pending.
+    pub activation_status: i32,
+    /// `EmployeeType` number: 1 RoomAdmin, 2 Guest, 3 DocSpaceAdmin, 4 User.
+    pub user_type: i32,
+    /// The quota in effect, in bytes (`-1` for no limit): custom or the portal default.
+    pub quota: i64,
+    /// The custom quota, if one is set.
+    pub custom_quota: Option<i64>,
+    /// Storage used, in bytes.
+    pub used_space: i64,
+    /// The portal owner.
+    pub is_owner: bool,
+    /// Owner or DocSpace administrator.
+    pub is_admin: bool,
+    /// Synchronised from LDAP.
+    pub is_ldap: bool,
+    /// Signs in through SSO.
+    pub is_sso: bool,
+    /// Department names.
+    pub departments: Vec<String>,
+}
+
+/// A department.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeGroup {
+    /// The group's id (for `groupId`).
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+}
+
+/// A fake portal serving HTTP on loopback, in-process.
+///
+/// Dropping it stops the server (like [`FakePortal::shutdown`], without waiting).
+#[derive(Debug)]
+pub struct FakePortal {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    config: PortalConfig,
+    owner_token: String,
+    admin_token: String,
+    user_token: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl FakePortal {
+    /// Seeds the portal and serves it on `config.bind` (a free loopback port by default), on
+    /// the current tokio runtime. Fails outside a runtime or when the address cannot be bound.
+    pub fn start(config: PortalConfig) -> io::Result<FakePortal> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(io::Error::other)?;
+        let listener = std::net::TcpListener::bind(config.bind)?;
+        listener.set_nonblocking(true)?;
+        let listener = {
+            let _guard = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)?
+        };
+        let addr = listener.local_addr()?;
+        let offset = FixedOffset::east_opt(config.utc_offset_minutes.saturating_mul(60))
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "UTC offset out of range"))?;
+
+        let started = std::time::Instant::now();
+        let mut state = seed::build(&config);
+        let now = Utc::now();
+        let mut token_for = |email: &str| -> io::Result<String> {
+            let index = state.index_by_email(email).ok_or_else(|| io::Error::other("seed lacks a documented account"))?;
+            let id = state.users[index].id;
+            Ok(state.open_session(id, now).0)
+        };
+        let owner_token = token_for(OWNER_EMAIL)?;
+        let admin_token = token_for(ADMIN_EMAIL)?;
+        let user_token = token_for(USER_EMAIL)?;
+        tracing::debug!(users = state.users.len(), elapsed = ?started.elapsed(), "seeded portal");
+
+        let shared = Arc::new(Shared {
+            state: RwLock::new(state),
+            faults: Mutex::new(FaultState::new(config.faults.clone())),
+            counters: Mutex::new(Counters::default()),
+            base_url: format!("http://{addr}"),
+            offset,
+        });
+        let app = crate::routes::router(shared.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = runtime.spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    // A dropped sender also stops the server.
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(FakePortal {
+            addr,
+            shared,
+            config,
+            owner_token,
+            admin_token,
+            user_token,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// The address the portal listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The configuration the portal was started with (faults and version as at start).
+    pub fn config(&self) -> &PortalConfig {
+        &self.config
+    }
+
+    /// A session token of the owner ([`OWNER_EMAIL`]).
+    pub fn owner_token(&self) -> String {
+        self.owner_token.clone()
+    }
+
+    /// A session token of a DocSpace administrator ([`ADMIN_EMAIL`]).
+    pub fn admin_token(&self) -> String {
+        self.admin_token.clone()
+    }
+
+    /// A session token of a regular user, not an administrator ([`USER_EMAIL`]).
+    pub fn user_token(&self) -> String {
+        self.user_token.clone()
+    }
+
+    /// The owner's API key ([`OWNER_API_KEY`]), sent as `Authorization: Bearer sk-...`.
+    pub fn api_key(&self) -> String {
+        OWNER_API_KEY.to_owned()
+    }
+
+    /// Opens a session for the user with this email address, as signing in would, and returns
+    /// its token. `None` if there is no such user or they are terminated.
+    pub fn token_for(&self, email: &str) -> Option<String> {
+        let mut state = self.shared.state.write();
+        let index = state.index_by_email(email)?;
+        let user = &state.users[index];
+        if user.status == status::TERMINATED {
+            return None;
+        }
+        let id = user.id;
+        Some(state.open_session(id, Utc::now()).0)
+    }
+
+    /// Every user, in seeding order.
+    pub fn snapshot(&self) -> Vec<FakeUser> {
+        let state = self.shared.state.read();
+        state.users.iter().map(|u| summary(&state, u)).collect()
+    }
+
+    /// The ids of the users `keep` selects, in seeding order.
+    pub fn user_ids_where(&self, keep: impl Fn(&FakeUser) -> bool) -> Vec<Uuid> {
+        let state = self.shared.state.read();
+        state
+            .users
+            .iter()
+            .map(|u| summary(&state, u))
+            .filter(|u| keep(u))
+            .map(|u| u.id)
+            .collect()
+    }
+
+    /// The user with this id.
+    pub fn user(&self, id: Uuid) -> Option<FakeUser> {
+        let state = self.shared.state.read();
+        let index = state.index_of(id)?;
+        Some(summary(&state, &state.users[index]))
+    }
+
+    /// The user with this email address (any case).
+    pub fn user_by_email(&self, email: &str) -> Option<FakeUser> {
+        let state = self.shared.state.read();
+        let index = state.index_by_email(email)?;
+        Some(summary(&state, &state.users[index]))
+    }
+
+    /// The id of the user with this email address.
+    pub fn id_of(&self, email: &str) -> Option<Uuid> {
+        let state = self.shared.state.read();
+        state.index_by_email(email).map(|i| state.users[i].id)
+    }
+
+    /// Number of users.
+    pub fn user_count(&self) -> usize {
+        self.shared.state.read().users.len()
+    }
+
+    /// The departments.
+    pub fn groups(&self) -> Vec<FakeGroup> {
+        let state = self.shared.state.read();
+        state
+            .groups
+            .iter()
+            .map(|g| FakeGroup {
+                id: g.id,
+                name: g.name.clone(),
+            })
+            .collect()
+    }
+
+    /// Number of requests served (faulted ones included).
+    pub fn request_count(&self) -> u64 {
+        self.shared.counters.lock().total
+    }
+
+    /// The request counters by endpoint and outcome.
+    pub fn counters(&self) -> Counters {
+        self.shared.counters.lock().clone()
+    }
+
+    /// Sets the counters back to zero.
+    pub fn reset_counters(&self) {
+        *self.shared.counters.lock() = Counters::default();
+    }
+
+    /// Replaces the injected faults; their request counter and generator restart.
+    pub fn set_faults(&self, faults: Faults) {
+        *self.shared.faults.lock() = FaultState::new(faults);
+    }
+
+    /// The faults in force.
+    pub fn faults(&self) -> Faults {
+        self.shared.faults.lock().faults().clone()
+    }
+
+    /// Switches the imitated server generation.
+    pub fn set_version(&self, version: ServerVersion) {
+        self.shared.state.write().version = version;
+    }
+
+    /// The imitated server generation.
+    pub fn version(&self) -> ServerVersion {
+        self.shared.state.read().version
+    }
+
+    /// Stops the server and waits (up to five seconds) for open connections to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(Duration::from_secs(5), &mut task).await.is_err() {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for FakePortal {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+fn summary(state: &PortalState, user: &User) -> FakeUser {
+    FakeUser {
+        id: user.id,
+        email: user.email.clone(),
+        first_name: user.first_name.clone(),
+        last_name: user.last_name.clone(),
+        display_name: user.display_name(),
+        status: user.status,
+        activation_status: user.activation,
+        user_type: user.user_type.number(),
+        quota: state.quota_of(user),
+        custom_quota: user.custom_quota,
+        used_space: user.used_space,
+        is_owner: user.is_owner,
+        is_admin: user.is_admin(),
+        is_ldap: user.is_ldap,
+        is_sso: user.is_sso,
+        departments: user
+            .groups
+            .iter()
+            .filter_map(|g| state.groups.get(usize::from(*g)))
+            .map(|g| g.name.clone())
+            .collect(),
+    }
+}

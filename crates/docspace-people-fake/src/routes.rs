@@ -1,0 +1,248 @@
+//! The HTTP routes and their handlers.
+//!
+//! Every extractor's rejection is turned into one of the server's error shapes, so axum's
+//! plain-text rejections never reach a client.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use axum::{Router, middleware};
+use chrono::Utc;
+use uuid::Uuid;
+
+use crate::auth::{self, AUTH_COOKIE, Caller};
+use crate::dates::api_date;
+use crate::error::{ApiError, json_response};
+use crate::filter::{self, FilterQuery};
+use crate::model::PortalState;
+use crate::params;
+use crate::rules::{self, Target};
+use crate::server::{Shared, fault_layer};
+use crate::wire::{AuthToken, Envelope, LOST_USER_ID, Link, Renderer};
+
+type AppState = State<Arc<Shared>>;
+
+/// The portal's router.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/api/2.0/authentication", post(authenticate))
+        .route("/api/2.0/people/@self", get(get_self))
+        .route("/api/2.0/people/filter", get(get_filtered))
+        .route("/api/2.0/people/{userid}", get(get_user))
+        .route("/api/2.0/people/status/{status}", put(update_status))
+        .route("/api/2.0/people/type/{type}", put(update_type))
+        .route("/api/2.0/people/userquota", put(update_quota))
+        .route("/api/2.0/people/resetquota", put(reset_quota))
+        .fallback(|| async { StatusCode::NOT_FOUND })
+        .method_not_allowed_fallback(|| async { StatusCode::METHOD_NOT_ALLOWED })
+        .layer(middleware::from_fn_with_state(shared.clone(), fault_layer))
+        .with_state(shared)
+}
+
+fn body_error(rejection: BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge
+    } else {
+        ApiError::invalid("", "Failed to read the request body.")
+    }
+}
+
+fn path_value(path: Result<Path<String>, PathRejection>, field: &str) -> Result<String, ApiError> {
+    path.map(|Path(value)| value)
+        .map_err(|_| ApiError::invalid(field, "The value is not valid."))
+}
+
+impl Shared {
+    fn renderer<'a>(&'a self, state: &'a PortalState) -> Renderer<'a> {
+        Renderer {
+            state,
+            base_url: &self.base_url,
+            offset: self.offset,
+        }
+    }
+
+    fn link(&self, uri: &Uri, action: &str) -> Link {
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        Link {
+            href: format!("{}{path}", self.base_url),
+            action: action.to_owned(),
+        }
+    }
+
+    /// The response of a bulk operation: the users in request order, `count` 1.
+    fn bulk_response(&self, state: &PortalState, targets: &[Target], uri: &Uri) -> Response {
+        let renderer = self.renderer(state);
+        let users: Vec<_> = targets
+            .iter()
+            .map(|target| match target {
+                Target::User(index) => renderer.full(&state.users[*index], false),
+                Target::Lost => renderer.lost_user(),
+            })
+            .collect();
+        json_response(
+            StatusCode::OK,
+            &Envelope::ok(users, 1, None, self.link(uri, "PUT")),
+        )
+    }
+
+    /// Authenticates, and for writes checks the `accounts:write` scope.
+    fn caller(&self, state: &PortalState, headers: &HeaderMap, write: bool) -> Result<Caller, ApiError> {
+        let caller = auth::authenticate(state, headers, Utc::now())?;
+        if write && !caller.can_write {
+            return Err(ApiError::MissingScope);
+        }
+        Ok(caller)
+    }
+}
+
+async fn authenticate(
+    State(shared): AppState,
+    uri: Uri,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(body_error)?;
+    let (user_name, password) = params::auth_request(&body)?;
+    let now = Utc::now();
+    let mut state = shared.state.write();
+    let index = auth::check_password(&state, &user_name, &password)?;
+    let user_id = state.users[index].id;
+    let (token, session) = state.open_session(user_id, now);
+    drop(state);
+    let expires = api_date(session.expires, shared.offset);
+    let mut response = json_response(
+        StatusCode::OK,
+        &Envelope::ok(
+            AuthToken {
+                token: token.clone(),
+                expires,
+            },
+            1,
+            None,
+            shared.link(&uri, "POST"),
+        ),
+    );
+    let cookie = format!(
+        "{AUTH_COOKIE}={token}; expires={}; path=/; samesite=lax; httponly",
+        session.expires.format("%a, %d %b %Y %H:%M:%S GMT")
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+async fn get_self(State(shared): AppState, headers: HeaderMap, uri: Uri) -> Result<Response, ApiError> {
+    let state = shared.state.read();
+    let caller = shared.caller(&state, &headers, false)?;
+    let user = shared.renderer(&state).full(&state.users[caller.index], true);
+    Ok(json_response(
+        StatusCode::OK,
+        &Envelope::ok(user, 1, None, shared.link(&uri, "GET")),
+    ))
+}
+
+async fn get_user(
+    State(shared): AppState,
+    headers: HeaderMap,
+    uri: Uri,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let state = shared.state.read();
+    shared.caller(&state, &headers, false)?;
+    let raw = path_value(path, "userid")?;
+    let id: Uuid = params::guid("userid", &raw)?;
+    if id == LOST_USER_ID {
+        return Err(ApiError::user_not_found());
+    }
+    let index = state.index_of(id).ok_or_else(ApiError::user_not_found)?;
+    let user = shared.renderer(&state).full(&state.users[index], false);
+    Ok(json_response(
+        StatusCode::OK,
+        &Envelope::ok(user, 1, None, shared.link(&uri, "GET")),
+    ))
+}
+
+async fn get_filtered(
+    State(shared): AppState,
+    headers: HeaderMap,
+    uri: Uri,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let state = shared.state.read();
+    shared.caller(&state, &headers, false)?;
+    let Query(pairs) = query.map_err(|_| ApiError::invalid("", "The query string is not valid."))?;
+    let query = FilterQuery::parse(&pairs)?;
+    let (page, total) = filter::run(&state, &query);
+    let renderer = shared.renderer(&state);
+    let users: Vec<_> = page
+        .iter()
+        .map(|index| renderer.full(&state.users[*index], false))
+        .collect();
+    let count = users.len() as u64;
+    Ok(json_response(
+        StatusCode::OK,
+        &Envelope::ok(users, count, Some(total as u64), shared.link(&uri, "GET")),
+    ))
+}
+
+async fn update_status(
+    State(shared): AppState,
+    headers: HeaderMap,
+    uri: Uri,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let now = Utc::now();
+    let mut state = shared.state.write();
+    let caller = shared.caller(&state, &headers, true)?;
+    let status = params::employee_status("status", &path_value(path, "status")?)?;
+    let ids = params::members_request(&body.map_err(body_error)?)?;
+    let targets = rules::update_status(&mut state, caller, status, &ids, now)?;
+    Ok(shared.bulk_response(&state, &targets, &uri))
+}
+
+async fn update_type(
+    State(shared): AppState,
+    headers: HeaderMap,
+    uri: Uri,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let mut state = shared.state.write();
+    let caller = shared.caller(&state, &headers, true)?;
+    let user_type = params::employee_type("type", &path_value(path, "type")?)?;
+    let ids = params::members_request(&body.map_err(body_error)?)?;
+    let targets = rules::update_type(&mut state, caller, user_type, &ids)?;
+    Ok(shared.bulk_response(&state, &targets, &uri))
+}
+
+async fn update_quota(
+    State(shared): AppState,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let mut state = shared.state.write();
+    let caller = shared.caller(&state, &headers, true)?;
+    let (ids, quota) = params::quota_request(&body.map_err(body_error)?)?;
+    let targets = rules::update_quota(&mut state, caller, quota, &ids)?;
+    Ok(shared.bulk_response(&state, &targets, &uri))
+}
+
+async fn reset_quota(
+    State(shared): AppState,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let mut state = shared.state.write();
+    let caller = shared.caller(&state, &headers, true)?;
+    let ids = params::members_request(&body.map_err(body_error)?)?;
+    let targets = rules::reset_quota(&mut state, caller, &ids)?;
+    Ok(shared.bulk_response(&state, &targets, &uri))
+}

@@ -1,0 +1,200 @@
+//! Who may change whom, and how: the rules of the three bulk operations and of quota reset.
+//!
+//! Server 3.7.1 (the default) refuses with 403 and, for status changes, changes nothing when any
+//! target is off limits; server 3.6 skips such users silently (see [`ServerVersion`]). Every
+//! check that can refuse a whole request runs before the first change.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::config::ServerVersion;
+use crate::error::ApiError;
+use crate::model::{PortalState, UserType, activation, status};
+
+/// One entry of a bulk response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// A portal user, by index.
+    User(usize),
+    /// The placeholder for an unknown id.
+    Lost,
+}
+
+fn require_admin(state: &PortalState, caller: Caller) -> Result<(), ApiError> {
+    if state.users[caller.index].is_admin() {
+        Ok(())
+    } else {
+        Err(ApiError::access_denied())
+    }
+}
+
+/// Whether the caller may not change the status of `target` (3.7 refuses, 3.6 skips).
+fn status_off_limits(state: &PortalState, caller: Caller, target: usize) -> bool {
+    let user = &state.users[target];
+    let caller_is_owner = state.users[caller.index].is_owner;
+    user.is_owner || target == caller.index || (!caller_is_owner && user.is_admin())
+}
+
+fn apply_status(state: &mut PortalState, index: usize, new_status: i32, now: DateTime<Utc>) {
+    let user = &mut state.users[index];
+    match new_status {
+        status::TERMINATED => {
+            user.status = status::TERMINATED;
+            user.terminated_at.get_or_insert(now);
+            let id = user.id;
+            state.close_sessions_of(id);
+        }
+        status::ACTIVE => {
+            user.status = if user.activation == activation::PENDING {
+                status::PENDING
+            } else {
+                status::ACTIVE
+            };
+            user.terminated_at = None;
+        }
+        // 3.6 accepts other values and changes nothing.
+        _ => {}
+    }
+}
+
+/// `PUT /people/status/{status}`.
+pub(crate) fn update_status(
+    state: &mut PortalState,
+    caller: Caller,
+    new_status: i32,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<Vec<Target>, ApiError> {
+    match state.version {
+        ServerVersion::V3_7 => {
+            if new_status != status::ACTIVE && new_status != status::TERMINATED {
+                return Err(ApiError::bad_argument(format!(
+                    "Invalid status {new_status}: only Active or Terminated"
+                )));
+            }
+            require_admin(state, caller)?;
+            let mut targets = Vec::with_capacity(ids.len());
+            for id in ids {
+                let index = state.index_of(*id).ok_or_else(ApiError::access_denied)?;
+                if state.users[index].is_ldap || status_off_limits(state, caller, index) {
+                    return Err(ApiError::access_denied());
+                }
+                targets.push(index);
+            }
+            for index in &targets {
+                apply_status(state, *index, new_status, now);
+            }
+            Ok(targets.into_iter().map(Target::User).collect())
+        }
+        ServerVersion::V3_6 => {
+            require_admin(state, caller)?;
+            let mut targets = Vec::with_capacity(ids.len());
+            for id in ids {
+                let Some(index) = state.index_of(*id) else {
+                    continue;
+                };
+                if state.users[index].is_ldap {
+                    continue;
+                }
+                if !status_off_limits(state, caller, index) {
+                    apply_status(state, index, new_status, now);
+                }
+                targets.push(Target::User(index));
+            }
+            Ok(targets)
+        }
+    }
+}
+
+/// Whether `caller` may move `target` to `new_type` through `PUT /people/type/{type}`.
+fn promotion_allowed(state: &PortalState, caller: Caller, target: usize, new_type: i32) -> bool {
+    let user = &state.users[target];
+    if user.is_owner || target == caller.index {
+        return false;
+    }
+    let caller_is_owner = state.users[caller.index].is_owner;
+    match UserType::from_number(new_type) {
+        Some(UserType::DocSpaceAdmin) => caller_is_owner && user.user_type != UserType::DocSpaceAdmin,
+        Some(UserType::RoomAdmin) => matches!(user.user_type, UserType::Guest | UserType::User),
+        Some(UserType::User) => user.user_type == UserType::Guest,
+        Some(UserType::Guest) | None => false,
+    }
+}
+
+/// `PUT /people/type/{type}`: promotions only, one user at a time.
+pub(crate) fn update_type(
+    state: &mut PortalState,
+    caller: Caller,
+    new_type: i32,
+    ids: &[Uuid],
+) -> Result<Vec<Target>, ApiError> {
+    require_admin(state, caller)?;
+    let mut targets = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(index) = state.index_of(*id) else {
+            targets.push(Target::Lost);
+            continue;
+        };
+        if promotion_allowed(state, caller, index, new_type) {
+            if let Some(user_type) = UserType::from_number(new_type) {
+                state.users[index].user_type = user_type;
+            }
+        } else if state.version == ServerVersion::V3_7 {
+            // Users before this one stay changed, as on the real server.
+            return Err(ApiError::access_denied());
+        }
+        targets.push(Target::User(index));
+    }
+    Ok(targets)
+}
+
+/// `PUT /people/userquota`.
+pub(crate) fn update_quota(
+    state: &mut PortalState,
+    caller: Caller,
+    quota: i64,
+    ids: &[Uuid],
+) -> Result<Vec<Target>, ApiError> {
+    require_admin(state, caller)?;
+    if quota < -1 {
+        return Err(ApiError::bad_argument(format!(
+            "Invalid quota {quota}: use a byte count or -1 for no limit"
+        )));
+    }
+    if quota > state.storage_limit {
+        return Err(ApiError::bad_argument(format!(
+            "The quota {quota} exceeds the portal's storage of {} bytes",
+            state.storage_limit
+        )));
+    }
+    Ok(ids
+        .iter()
+        .map(|id| match state.index_of(*id) {
+            Some(index) => {
+                state.users[index].custom_quota = Some(quota);
+                Target::User(index)
+            }
+            None => Target::Lost,
+        })
+        .collect())
+}
+
+/// `PUT /people/resetquota`: back to the portal default.
+pub(crate) fn reset_quota(
+    state: &mut PortalState,
+    caller: Caller,
+    ids: &[Uuid],
+) -> Result<Vec<Target>, ApiError> {
+    require_admin(state, caller)?;
+    Ok(ids
+        .iter()
+        .map(|id| match state.index_of(*id) {
+            Some(index) => {
+                state.users[index].custom_quota = None;
+                Target::User(index)
+            }
+            None => Target::Lost,
+        })
+        .collect())
+}

@@ -1,0 +1,164 @@
+//! The one error type of the crate, and how server responses become it.
+
+mod decode;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub(crate) use decode::{from_envelope, from_generated};
+
+/// Everything that can go wrong when talking to a portal.
+///
+/// Match on the variant to decide what to do; [`Error::is_retryable`] says whether sending the
+/// same request again may succeed. No variant ever holds a token, password or API key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// 401: no credentials, or credentials the portal does not accept (or, when signing in, a
+    /// wrong password).
+    #[error("unauthorized (401){}", suffix(message))]
+    Unauthorized {
+        /// The server's message; absent when it sent an empty body, as it usually does.
+        message: Option<String>,
+    },
+    /// 403: the caller may not do this. For permission failures the server's message is always
+    /// "Access denied"; an API key without the needed scope gets no message.
+    #[error("forbidden (403){}", suffix(message))]
+    Forbidden {
+        /// The server's message, if it sent one.
+        message: Option<String>,
+    },
+    /// 400: the server refused the request as malformed or invalid. Nothing was changed.
+    #[error("bad request (400){}{}", suffix(message), details_suffix(details))]
+    BadRequest {
+        /// The server's message or problem title.
+        message: Option<String>,
+        /// Validation messages by field, from a ProblemDetails body.
+        details: BTreeMap<String, Vec<String>>,
+    },
+    /// 404: the user (or other resource) does not exist.
+    #[error("not found (404){}", suffix(message))]
+    NotFound {
+        /// The server's message, e.g. "The user could not be found".
+        message: Option<String>,
+    },
+    /// 402: the portal's licence or payment does not allow this.
+    #[error("payment required (402){}", suffix(message))]
+    PaymentRequired {
+        /// The server's message; absent for an unpaid portal.
+        message: Option<String>,
+    },
+    /// 429: rate limited.
+    #[error("rate limited (429){}", retry_suffix(retry_after))]
+    RateLimited {
+        /// How long the server asked to wait, from `Retry-After`.
+        retry_after: Option<Duration>,
+        /// The server's message, if it sent one.
+        message: Option<String>,
+    },
+    /// 5xx: the portal (or a proxy in front of it) failed.
+    #[error("server error ({status}){}", suffix(message))]
+    Server {
+        /// The HTTP status.
+        status: u16,
+        /// The server's message, or the start of a non-JSON body such as a proxy's HTML page.
+        message: Option<String>,
+    },
+    /// Another status that the API does not use for this operation.
+    #[error("unexpected HTTP status {status}{}", suffix(message))]
+    UnexpectedStatus {
+        /// The HTTP status.
+        status: u16,
+        /// The server's message, or the start of the body.
+        message: Option<String>,
+    },
+    /// The request was refused before anything was sent: an empty id list, a malformed id, a
+    /// value out of range, a base URL that is not http(s), ...
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// The portal could not be reached, the connection broke, or the request timed out.
+    #[error("transport error: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// The portal answered, but not in a form this crate understands.
+    #[error("undecodable response (HTTP {status}): {reason}; body starts with {snippet:?}")]
+    UndecodableResponse {
+        /// The HTTP status.
+        status: u16,
+        /// What was wrong with it.
+        reason: String,
+        /// The first few hundred characters of the body.
+        snippet: String,
+    },
+}
+
+impl Error {
+    /// Whether sending the same request again may succeed: rate limiting, 500/502/503/504, and
+    /// transport failures (refused or dropped connections, timeouts).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::RateLimited { .. } => true,
+            Error::Server { status, .. } => matches!(status, 500 | 502 | 503 | 504),
+            Error::Transport(e) => !e.is_builder() && !e.is_redirect(),
+            _ => false,
+        }
+    }
+
+    /// How long the server asked to wait before retrying, if it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of a response that caused this error, if there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Unauthorized { .. } => Some(401),
+            Error::Forbidden { .. } => Some(403),
+            Error::BadRequest { .. } => Some(400),
+            Error::NotFound { .. } => Some(404),
+            Error::PaymentRequired { .. } => Some(402),
+            Error::RateLimited { .. } => Some(429),
+            Error::Server { status, .. }
+            | Error::UnexpectedStatus { status, .. }
+            | Error::UndecodableResponse { status, .. } => Some(*status),
+            Error::Transport(e) => e.status().map(|s| s.as_u16()),
+            Error::InvalidInput(_) => None,
+        }
+    }
+
+    /// The server's own message, if it sent one.
+    pub fn server_message(&self) -> Option<&str> {
+        match self {
+            Error::Unauthorized { message }
+            | Error::Forbidden { message }
+            | Error::BadRequest { message, .. }
+            | Error::NotFound { message }
+            | Error::PaymentRequired { message }
+            | Error::RateLimited { message, .. }
+            | Error::Server { message, .. }
+            | Error::UnexpectedStatus { message, .. } => message.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid_input(message: impl Into<String>) -> Self {
+        Error::InvalidInput(message.into())
+    }
+}
+
+fn suffix(message: &Option<String>) -> String {
+    message.as_deref().map_or_else(String::new, |m| format!(": {m}"))
+}
+
+fn details_suffix(details: &BTreeMap<String, Vec<String>>) -> String {
+    details
+        .iter()
+        .map(|(field, messages)| format!("; {field}: {}", messages.join(" ")))
+        .collect()
+}
+
+fn retry_suffix(retry_after: &Option<Duration>) -> String {
+    retry_after.map_or_else(String::new, |d| format!(": retry after {} s", d.as_secs()))
+}

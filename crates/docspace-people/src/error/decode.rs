@@ -1,0 +1,239 @@
+//! Turning the server's error answers, in all four shapes, into [`Error`].
+//!
+//! 1. Thrown errors: `{"error": {"message", ...}, "status": 1, "statusCode": 403}`.
+//! 2. Binding and validation failures: `{"response": {ProblemDetails}, "status": 1, "statusCode": 400}`.
+//! 3. Empty bodies (401, 402, scope-based 403).
+//! 4. 429 from the rate limiter, with `Retry-After`.
+//!
+//! Anything else (a proxy's HTML page, plain text) still maps by status, with the start of the
+//! body as the message.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+use docspace_people_gen::{ByteStream, ResponseValue};
+use futures::TryStreamExt;
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use serde::Deserialize;
+
+use super::Error;
+
+/// At most this much of an error body is read; error envelopes are far smaller.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+/// Characters of a body kept in a message or snippet.
+const SNIPPET_CHARS: usize = 200;
+
+#[derive(Deserialize, Default)]
+struct ErrorBody {
+    #[serde(default)]
+    error: Option<ThrownError>,
+    #[serde(default)]
+    response: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct ThrownError {
+    #[serde(default)]
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ProblemDetails {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    detail: Option<String>,
+    #[serde(default)]
+    errors: BTreeMap<String, Vec<String>>,
+}
+
+/// Maps a progenitor error from a generated call.
+pub(crate) async fn from_generated(error: docspace_people_gen::Error<ByteStream>) -> Error {
+    use docspace_people_gen::Error as Gen;
+    match error {
+        Gen::InvalidRequest(message) => Error::InvalidInput(message),
+        Gen::CommunicationError(e) | Gen::ResponseBodyError(e) | Gen::InvalidUpgrade(e) => {
+            Error::Transport(e)
+        }
+        Gen::ErrorResponse(response) => from_raw_response(response).await,
+        Gen::InvalidResponsePayload(bytes, e) => Error::UndecodableResponse {
+            status: 200,
+            reason: e.to_string(),
+            snippet: snippet(&bytes),
+        },
+        Gen::UnexpectedResponse(response) => {
+            let status = response.status();
+            let headers = response.headers().clone();
+            match read_limited(response.bytes_stream()).await {
+                Ok(body) if status.is_success() => Error::UndecodableResponse {
+                    status: status.as_u16(),
+                    reason: "a success status the API does not use for this operation".into(),
+                    snippet: snippet(&body),
+                },
+                Ok(body) => from_status_and_body(status, &headers, &body),
+                Err(e) => Error::Transport(e),
+            }
+        }
+        Gen::Custom(message) => Error::InvalidInput(message),
+    }
+}
+
+async fn from_raw_response(response: ResponseValue<ByteStream>) -> Error {
+    let status = response.status();
+    let headers = response.headers().clone();
+    match read_limited(response.into_inner().into_inner()).await {
+        Ok(body) => from_status_and_body(status, &headers, &body),
+        Err(e) => Error::Transport(e),
+    }
+}
+
+async fn read_limited<S, B>(mut stream: S) -> Result<Vec<u8>, reqwest::Error>
+where
+    S: futures::Stream<Item = Result<B, reqwest::Error>> + Unpin,
+    B: AsRef<[u8]>,
+{
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.try_next().await? {
+        let chunk = chunk.as_ref();
+        let room = MAX_ERROR_BODY.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= MAX_ERROR_BODY {
+            break;
+        }
+    }
+    Ok(body)
+}
+
+/// Maps an error status and its body (possibly empty, possibly not JSON) to an [`Error`].
+pub(crate) fn from_status_and_body(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
+    let blank = body.iter().all(u8::is_ascii_whitespace);
+    let parsed = if blank {
+        None
+    } else {
+        serde_json::from_slice::<ErrorBody>(body).ok()
+    };
+    let (message, details) = match parsed {
+        Some(body) => messages_of(body),
+        None if blank => (None, BTreeMap::new()),
+        None => (Some(snippet(body)), BTreeMap::new()),
+    };
+    from_parts(status.as_u16(), retry_after(headers), message, details)
+}
+
+/// Maps an `error` found in a 2xx envelope, with the status the envelope claims.
+pub(crate) fn from_envelope(status_code: Option<i32>, message: Option<String>) -> Error {
+    let status = status_code
+        .and_then(|code| u16::try_from(code).ok())
+        .filter(|code| (400..=599).contains(code))
+        .unwrap_or(500);
+    from_parts(status, None, message, BTreeMap::new())
+}
+
+fn from_parts(
+    status: u16,
+    retry_after: Option<Duration>,
+    message: Option<String>,
+    details: BTreeMap<String, Vec<String>>,
+) -> Error {
+    match status {
+        400 => Error::BadRequest { message, details },
+        401 => Error::Unauthorized { message },
+        402 => Error::PaymentRequired { message },
+        403 => Error::Forbidden { message },
+        404 => Error::NotFound { message },
+        429 => Error::RateLimited {
+            retry_after,
+            message,
+        },
+        code @ 500..=599 => Error::Server { status: code, message },
+        code => Error::UnexpectedStatus { status: code, message },
+    }
+}
+
+fn messages_of(body: ErrorBody) -> (Option<String>, BTreeMap<String, Vec<String>>) {
+    if let Some(message) = body.error.and_then(|e| e.message) {
+        return (Some(message), BTreeMap::new());
+    }
+    let problem = body
+        .response
+        .and_then(|value| serde_json::from_value::<ProblemDetails>(value).ok());
+    match problem {
+        Some(problem) => (problem.title.or(problem.detail), problem.errors),
+        None => (None, BTreeMap::new()),
+    }
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+/// The start of a body, as text, for messages.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim();
+    let mut out: String = trimmed.chars().take(SNIPPET_CHARS).collect();
+    if trimmed.chars().nth(SNIPPET_CHARS).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(status: u16, body: &str) -> Error {
+        from_status_and_body(
+            StatusCode::from_u16(status).unwrap(),
+            &HeaderMap::new(),
+            body.as_bytes(),
+        )
+    }
+
+    #[test]
+    fn thrown_error_shape() {
+        let e = decode(403, r#"{"error":{"message":"Access denied","type":"System.Security.SecurityException","hresult":-2146233078},"status":1,"statusCode":403}"#);
+        assert!(matches!(e, Error::Forbidden { message: Some(ref m) } if m == "Access denied"));
+    }
+
+    #[test]
+    fn problem_details_shape() {
+        let e = decode(400, r#"{"response":{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"One or more validation errors occurred.","status":400,"errors":{"userIds[0]":["The JSON value could not be converted to System.Guid."]},"traceId":"00-1"},"status":1,"statusCode":400}"#);
+        let Error::BadRequest { message, details } = e else { panic!("{e:?}") };
+        assert_eq!(message.as_deref(), Some("One or more validation errors occurred."));
+        assert_eq!(details["userIds[0]"], ["The JSON value could not be converted to System.Guid."]);
+    }
+
+    #[test]
+    fn empty_and_html_bodies() {
+        assert!(matches!(decode(401, ""), Error::Unauthorized { message: None }));
+        assert!(matches!(decode(402, "  "), Error::PaymentRequired { message: None }));
+        let e = decode(502, "<html><head><title>502 Bad Gateway</title></head></html>");
+        assert!(matches!(e, Error::Server { status: 502, message: Some(ref m) } if m.starts_with("<html>")));
+        assert!(e.is_retryable());
+    }
+
+    #[test]
+    fn retry_after_in_seconds_and_as_a_date() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        headers.insert(RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
+        headers.insert(RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn snippets_are_short() {
+        let long = "x".repeat(1000);
+        assert_eq!(snippet(long.as_bytes()).chars().count(), SNIPPET_CHARS + 1);
+    }
+}

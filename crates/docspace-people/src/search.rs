@@ -1,0 +1,265 @@
+//! Finding users: `GET /api/2.0/people/filter`, one page or every page.
+
+use std::sync::Arc;
+
+use futures::{Stream, StreamExt, TryStreamExt, stream};
+use uuid::Uuid;
+
+use crate::client::Client;
+use crate::enums::{ActivationStatus, UserStatus, UserType};
+use crate::error::{from_envelope, from_generated};
+use crate::{Error, User};
+
+/// The largest page the server returns.
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// What to sort users by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SortBy {
+    /// First name.
+    FirstName,
+    /// Last name.
+    LastName,
+    /// Display name.
+    DisplayName,
+    /// Email address.
+    Email,
+    /// User type.
+    Type,
+    /// Department.
+    Department,
+}
+
+impl SortBy {
+    fn as_wire(self) -> &'static str {
+        match self {
+            SortBy::FirstName => "firstname",
+            SortBy::LastName => "lastname",
+            SortBy::DisplayName => "displayname",
+            SortBy::Email => "email",
+            SortBy::Type => "type",
+            SortBy::Department => "department",
+        }
+    }
+}
+
+/// Filters, order and page size of a user search. Every filter is optional; all given filters
+/// must match.
+///
+/// ```
+/// use docspace_people::{UserQuery, UserStatus, UserType, SortBy};
+///
+/// let query = UserQuery::new()
+///     .text("smith")
+///     .status(UserStatus::Active)
+///     .user_type(UserType::Guest)
+///     .sort_by(SortBy::LastName)
+///     .page_size(50);
+/// # let _ = query;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserQuery {
+    text: Option<String>,
+    status: Option<UserStatus>,
+    activation_status: Option<ActivationStatus>,
+    user_type: Option<UserType>,
+    is_admin: Option<bool>,
+    group_id: Option<Uuid>,
+    sort_by: Option<SortBy>,
+    descending: bool,
+    page_size: Option<u32>,
+}
+
+impl UserQuery {
+    /// A query for every user, 100 per page.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only users whose name or email contains this text.
+    pub fn text(mut self, text: impl Into<String>) -> Self {
+        self.text = Some(text.into());
+        self
+    }
+
+    /// Only users with this status.
+    pub fn status(mut self, status: UserStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Only users with this activation status.
+    pub fn activation_status(mut self, status: ActivationStatus) -> Self {
+        self.activation_status = Some(status);
+        self
+    }
+
+    /// Only users of this type.
+    pub fn user_type(mut self, user_type: UserType) -> Self {
+        self.user_type = Some(user_type);
+        self
+    }
+
+    /// Only administrators (`true`) or only non-administrators (`false`).
+    pub fn administrators(mut self, is_admin: bool) -> Self {
+        self.is_admin = Some(is_admin);
+        self
+    }
+
+    /// Only members of this group.
+    pub fn group(mut self, group_id: Uuid) -> Self {
+        self.group_id = Some(group_id);
+        self
+    }
+
+    /// Sort by this field, ascending unless [`descending`](Self::descending) is set.
+    pub fn sort_by(mut self, sort_by: SortBy) -> Self {
+        self.sort_by = Some(sort_by);
+        self
+    }
+
+    /// Sort in descending order.
+    pub fn descending(mut self, descending: bool) -> Self {
+        self.descending = descending;
+        self
+    }
+
+    /// Users per page, 1 to [`MAX_PAGE_SIZE`] (the default). Checked when the query is sent.
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = Some(page_size);
+        self
+    }
+
+    fn effective_page_size(&self) -> Result<u32, Error> {
+        match self.page_size {
+            None => Ok(MAX_PAGE_SIZE),
+            Some(size @ 1..=MAX_PAGE_SIZE) => Ok(size),
+            Some(size) => Err(Error::invalid_input(format!(
+                "page size {size} is out of range 1..={MAX_PAGE_SIZE}"
+            ))),
+        }
+    }
+}
+
+/// One page of a user search.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UserPage {
+    /// The users of this page.
+    pub users: Vec<User>,
+    /// Index of the first user of the page among all matches.
+    pub start_index: u32,
+    /// The number of matches across all pages, when the server says.
+    pub total: Option<u64>,
+    /// The start index of the next page, or `None` if this is the last.
+    pub next_start_index: Option<u32>,
+}
+
+fn filter_number<T: std::fmt::Display>(value: &T, number: Option<i64>, what: &str) -> Result<i32, Error> {
+    number
+        .and_then(|n| i32::try_from(n).ok())
+        .ok_or_else(|| Error::invalid_input(format!("{what} {value} has no number to filter by")))
+}
+
+impl Client {
+    /// One page of users matching `query`, starting at `start_index` (0 for the first page).
+    ///
+    /// ```no_run
+    /// # async fn run(client: docspace_people::Client) -> Result<(), docspace_people::Error> {
+    /// use docspace_people::{UserQuery, UserStatus};
+    ///
+    /// let page = client.find_users(&UserQuery::new().status(UserStatus::Terminated), 0).await?;
+    /// println!("{} of {:?} terminated users", page.users.len(), page.total);
+    /// # Ok(()) }
+    /// ```
+    pub async fn find_users(&self, query: &UserQuery, start_index: u32) -> Result<UserPage, Error> {
+        let page_size = query.effective_page_size()?;
+        let start = i32::try_from(start_index)
+            .map_err(|_| Error::invalid_input(format!("start index {start_index} is too large")))?;
+        let mut request = self
+            .generated()
+            .get_filtered_users()
+            .count(page_size as i32)
+            .start_index(start);
+        if let Some(text) = &query.text {
+            request = request.filter_value(text.clone());
+        }
+        if let Some(status) = &query.status {
+            request = request.employee_status(filter_number(status, status.number(), "status")?);
+        }
+        if let Some(status) = &query.activation_status {
+            request = request
+                .activation_status(filter_number(status, status.number(), "activation status")?);
+        }
+        if let Some(user_type) = &query.user_type {
+            request = request.employee_type(filter_number(user_type, user_type.number(), "type")?);
+        }
+        if let Some(is_admin) = query.is_admin {
+            request = request.is_administrator(is_admin);
+        }
+        if let Some(group) = query.group_id {
+            request = request.group_id(group);
+        }
+        if let Some(sort_by) = query.sort_by {
+            request = request.sort_by(sort_by.as_wire());
+        }
+        if query.descending {
+            request = request.sort_order("descending");
+        }
+        tracing::debug!(start_index, page_size, "GET people/filter");
+        let envelope = match request.send().await {
+            Ok(response) => response.into_inner(),
+            Err(e) => return Err(from_generated(e).await),
+        };
+        if envelope.error.is_some() || envelope.status == Some(1) {
+            return Err(from_envelope(
+                envelope.status_code,
+                envelope.error.and_then(|e| e.message),
+            ));
+        }
+        let total = envelope.total.and_then(|t| u64::try_from(t).ok());
+        let users: Vec<User> = envelope.response.into_iter().map(User::from).collect();
+        let end = u64::from(start_index) + users.len() as u64;
+        let last = users.len() < page_size as usize || total.is_some_and(|total| end >= total);
+        let next_start_index = if last { None } else { u32::try_from(end).ok() };
+        Ok(UserPage {
+            users,
+            start_index,
+            total,
+            next_start_index,
+        })
+    }
+
+    /// Every user matching `query`, page after page, as a stream. Stops at the first error,
+    /// which it yields.
+    ///
+    /// ```no_run
+    /// # async fn run(client: docspace_people::Client) -> Result<(), docspace_people::Error> {
+    /// use futures::TryStreamExt;
+    /// use docspace_people::UserQuery;
+    ///
+    /// let everyone: Vec<_> = client.find_all_users(UserQuery::new()).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn find_all_users(
+        &self,
+        query: UserQuery,
+    ) -> impl Stream<Item = Result<User, Error>> + Send + 'static {
+        let client = self.clone();
+        let query = Arc::new(query);
+        stream::try_unfold(Some(0u32), move |start| {
+            let client = client.clone();
+            let query = Arc::clone(&query);
+            async move {
+                let Some(start) = start else {
+                    return Ok(None);
+                };
+                let page = client.find_users(&query, start).await?;
+                let next = page.next_start_index;
+                Ok(Some((stream::iter(page.users).map(Ok), next)))
+            }
+        })
+        .try_flatten()
+    }
+}

@@ -1,0 +1,278 @@
+//! Portal users, as the wrapper hands them out.
+
+use chrono::{DateTime, FixedOffset};
+use docspace_people_gen::types::{self, ApiDateTime};
+use uuid::Uuid;
+
+use crate::Quota;
+use crate::enums::{ActivationStatus, MobilePhoneActivationStatus, Theme, UserStatus, UserType};
+
+pub use docspace_people_gen::types::{Contact, GroupSummary as Group};
+
+/// The id of the server's placeholder "lost user" ("Unknown Unknown"), which the bulk
+/// operations return for ids that belong to no user.
+pub const LOST_USER_ID: Uuid = Uuid::from_u128(0x4a515a15_d4d6_4b8e_828e_e0586f18f3a3);
+
+/// A portal user.
+///
+/// Every field but `id` is optional or may be empty, because the server omits what it does not
+/// know or may not show, and drops fields between versions (`birthday`, `sex`, `work_from` and
+/// `title` are gone in 3.7). Unknown enum values arrive as `Unknown(..)`; fields this crate does
+/// not know are ignored.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct User {
+    /// The user's id.
+    pub id: Uuid,
+    /// The display name, HTML-decoded (the server sends `&amp;` for `&`).
+    pub display_name: Option<String>,
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// The login name.
+    pub user_name: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+    /// Active, Terminated (disabled) or Pending (invited).
+    pub status: Option<UserStatus>,
+    /// Whether the email address is confirmed.
+    pub activation_status: Option<ActivationStatus>,
+    /// When the user was terminated, if they are.
+    pub terminated: Option<DateTime<FixedOffset>>,
+    /// When the user was added to the portal.
+    pub registration_date: Option<DateTime<FixedOffset>>,
+    /// Birthday (servers before 3.7).
+    pub birthday: Option<DateTime<FixedOffset>>,
+    /// Start of employment (servers before 3.7).
+    pub work_from: Option<DateTime<FixedOffset>>,
+    /// Department name(s).
+    pub department: Option<String>,
+    /// Job title (servers before 3.7).
+    pub title: Option<String>,
+    /// Sex (servers before 3.7).
+    pub sex: Option<String>,
+    /// Location.
+    pub location: Option<String>,
+    /// Notes.
+    pub notes: Option<String>,
+    /// Contacts (phone, skype, ...).
+    pub contacts: Vec<Contact>,
+    /// Groups the user belongs to.
+    pub groups: Vec<Group>,
+    /// Portal administrator.
+    pub is_admin: Option<bool>,
+    /// Room administrator.
+    pub is_room_admin: Option<bool>,
+    /// Portal owner.
+    pub is_owner: Option<bool>,
+    /// Guest (type 2).
+    pub is_visitor: Option<bool>,
+    /// Type 4 (User since DocSpace 3.0, Collaborator before).
+    pub is_collaborator: Option<bool>,
+    /// Managed by LDAP: the bulk operations refuse to change such users.
+    pub is_ldap: Option<bool>,
+    /// Signs in through SSO.
+    pub is_sso: Option<bool>,
+    /// The anonymous user.
+    pub is_anonim: Option<bool>,
+    /// Modules the user administers.
+    pub list_admin_modules: Vec<String>,
+    /// Interface language, e.g. `en-US`.
+    pub culture_name: Option<String>,
+    /// Mobile phone number.
+    pub mobile_phone: Option<String>,
+    /// Whether the mobile phone is confirmed.
+    pub mobile_phone_activation_status: Option<MobilePhoneActivationStatus>,
+    /// Interface theme (only on the signed-in user's own profile).
+    pub theme: Option<Theme>,
+    /// Storage quota; present only when per-user quotas are enabled on the portal.
+    pub quota_limit: Option<Quota>,
+    /// Storage used, in bytes.
+    pub used_space: Option<f64>,
+    /// Whether the quota was set for this user rather than inherited from the portal default.
+    pub is_custom_quota: Option<bool>,
+    /// Whether the user has avatar.
+    pub has_avatar: Option<bool>,
+    /// Avatar URLs (relative to the portal).
+    pub avatar: Option<String>,
+    /// Small avatar URL.
+    pub avatar_small: Option<String>,
+    /// Medium avatar URL.
+    pub avatar_medium: Option<String>,
+    /// Largest avatar URL.
+    pub avatar_max: Option<String>,
+    /// Original avatar URL.
+    pub avatar_original: Option<String>,
+    /// Profile page URL.
+    pub profile_url: Option<String>,
+    /// Who added the user.
+    pub created_by: Option<UserSummary>,
+    /// Whether the user has a personal folder.
+    pub has_personal_folder: Option<bool>,
+    /// Whether two-factor authentication by app is on.
+    pub tfa_app_enabled: Option<bool>,
+    /// Shared.
+    pub shared: Option<bool>,
+    /// Current login event id.
+    pub login_event_id: Option<i32>,
+    /// Lifetime of the user's auth cookie.
+    pub auth_cookie_lifetime: Option<i32>,
+}
+
+/// A short user record, as in [`User::created_by`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UserSummary {
+    /// The user's id.
+    pub id: Uuid,
+    /// The display name, HTML-decoded.
+    pub display_name: Option<String>,
+    /// Profile page URL.
+    pub profile_url: Option<String>,
+    /// Small avatar URL.
+    pub avatar_small: Option<String>,
+}
+
+impl User {
+    /// Whether this is the server's placeholder for an id that belongs to no user.
+    pub fn is_lost_user(&self) -> bool {
+        self.id == LOST_USER_ID
+    }
+
+    /// The user's type, worked out from the `is*` flags (the user object carries no type field):
+    /// the owner and administrators are DocSpaceAdmin, then RoomAdmin, Guest (`isVisitor`),
+    /// User (`isCollaborator`). `None` when the server sent none of the flags.
+    pub fn user_type(&self) -> Option<UserType> {
+        let flag = |f: Option<bool>| f == Some(true);
+        if flag(self.is_owner) || flag(self.is_admin) {
+            Some(UserType::DocSpaceAdmin)
+        } else if flag(self.is_room_admin) {
+            Some(UserType::RoomAdmin)
+        } else if flag(self.is_visitor) {
+            Some(UserType::Guest)
+        } else if flag(self.is_collaborator) {
+            Some(UserType::User)
+        } else {
+            None
+        }
+    }
+}
+
+fn date(value: Option<ApiDateTime>) -> Option<DateTime<FixedOffset>> {
+    value.and_then(|d| crate::dates::parse(&d))
+}
+
+/// HTML-decodes, allocating only when there is something to decode.
+fn decode_html(value: Option<String>) -> Option<String> {
+    value.map(|text| {
+        if text.contains('&') {
+            html_escape::decode_html_entities(&text).into_owned()
+        } else {
+            text
+        }
+    })
+}
+
+impl From<types::EmployeeFullDto> for User {
+    fn from(dto: types::EmployeeFullDto) -> Self {
+        User {
+            id: dto.id,
+            display_name: decode_html(dto.display_name),
+            first_name: dto.first_name,
+            last_name: dto.last_name,
+            user_name: dto.user_name,
+            email: dto.email,
+            status: dto.status,
+            activation_status: dto.activation_status,
+            terminated: date(dto.terminated),
+            registration_date: date(dto.registration_date),
+            birthday: date(dto.birthday),
+            work_from: date(dto.work_from),
+            department: dto.department,
+            title: dto.title,
+            sex: dto.sex,
+            location: dto.location,
+            notes: dto.notes,
+            contacts: dto.contacts,
+            groups: dto.groups,
+            is_admin: dto.is_admin,
+            is_room_admin: dto.is_room_admin,
+            is_owner: dto.is_owner,
+            is_visitor: dto.is_visitor,
+            is_collaborator: dto.is_collaborator,
+            is_ldap: dto.is_ldap,
+            is_sso: dto.is_sso,
+            is_anonim: dto.is_anonim,
+            list_admin_modules: dto.list_admin_modules,
+            culture_name: dto.culture_name,
+            mobile_phone: dto.mobile_phone,
+            mobile_phone_activation_status: dto.mobile_phone_activation_status,
+            theme: dto.theme,
+            quota_limit: dto.quota_limit.and_then(Quota::from_wire),
+            used_space: dto.used_space,
+            is_custom_quota: dto.is_custom_quota,
+            has_avatar: dto.has_avatar,
+            avatar: dto.avatar,
+            avatar_small: dto.avatar_small,
+            avatar_medium: dto.avatar_medium,
+            avatar_max: dto.avatar_max,
+            avatar_original: dto.avatar_original,
+            profile_url: dto.profile_url,
+            created_by: dto.created_by.map(UserSummary::from),
+            has_personal_folder: dto.has_personal_folder,
+            tfa_app_enabled: dto.tfa_app_enabled,
+            shared: dto.shared,
+            login_event_id: dto.login_event_id,
+            auth_cookie_lifetime: dto.auth_cookie_lifetime,
+        }
+    }
+}
+
+impl From<types::EmployeeDto> for UserSummary {
+    fn from(dto: types::EmployeeDto) -> Self {
+        UserSummary {
+            id: dto.id,
+            display_name: decode_html(dto.display_name),
+            profile_url: dto.profile_url,
+            avatar_small: dto.avatar_small,
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for User {
+    /// Reads a user object as the server sends it (camelCase `EmployeeFullDto`).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        types::EmployeeFullDto::deserialize(deserializer).map(User::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lost_user_id_is_the_servers_placeholder() {
+        assert_eq!(LOST_USER_ID.to_string(), "4a515a15-d4d6-4b8e-828e-e0586f18f3a3");
+    }
+
+    #[test]
+    fn decodes_a_minimal_and_a_rich_user() {
+        let user: User =
+            serde_json::from_str(r#"{"id":"4a515a15-d4d6-4b8e-828e-e0586f18f3a3"}"#).unwrap();
+        assert!(user.is_lost_user());
+        assert_eq!(user.user_type(), None);
+
+        let user: User = serde_json::from_str(
+            r#"{"id":"75a5f745-f697-4418-b38d-0fe0d277e258","displayName":"Tom &amp; Jerry",
+                "status":2,"activationStatus":1,"isVisitor":true,"quotaLimit":-1,
+                "terminated":"2021-03-09T17:52:55.0000000+08:00","newField":{"x":1}}"#,
+        )
+        .unwrap();
+        assert_eq!(user.display_name.as_deref(), Some("Tom & Jerry"));
+        assert_eq!(user.status, Some(UserStatus::Terminated));
+        assert_eq!(user.user_type(), Some(UserType::Guest));
+        assert_eq!(user.quota_limit, Some(Quota::Unlimited));
+        assert_eq!(user.terminated.unwrap().offset().local_minus_utc(), 8 * 3600);
+    }
+}

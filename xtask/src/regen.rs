@@ -51,7 +51,10 @@ pub fn run(root: &Path, check: bool) -> Result<Outcome> {
                 diff: similar::TextDiff::from_lines(current.as_deref().unwrap_or(""), &expected)
                     .unified_diff()
                     .context_radius(3)
-                    .header(&format!("{OUTPUT} (checked in)"), &format!("{OUTPUT} (from {SPEC})"))
+                    .header(
+                        &format!("{OUTPUT} (checked in)"),
+                        &format!("{OUTPUT} (from {SPEC})"),
+                    )
                     .to_string(),
             },
         });

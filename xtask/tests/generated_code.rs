@@ -30,7 +30,10 @@ fn group_items(items: Vec<syn::Item>, prefix: &str, groups: &mut BTreeMap<String
             }
             _ => "other_items".to_owned(),
         };
-        groups.entry(format!("{prefix}{key}")).or_default().push(item);
+        groups
+            .entry(format!("{prefix}{key}"))
+            .or_default()
+            .push(item);
     }
 }
 
@@ -72,7 +75,11 @@ fn generated_code_snapshots() {
     let file = syn::parse_file(&code).expect("generated code parses");
     let mut groups = BTreeMap::new();
     group_items(file.items, "", &mut groups);
-    assert!(groups.len() > 20, "expected many groups, got {}", groups.len());
+    assert!(
+        groups.len() > 20,
+        "expected many groups, got {}",
+        groups.len()
+    );
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);

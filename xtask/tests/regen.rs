@@ -21,19 +21,35 @@ fn write(root: &Path, relative: &str, text: &str) {
 #[test]
 fn check_passes_after_regen_and_fails_with_a_diff_after_a_spec_edit() {
     let root = scratch_root();
-    assert!(matches!(run(root.path(), true).unwrap(), Outcome::Stale { .. }));
-    assert_eq!(run(root.path(), false).unwrap(), Outcome::Written { changed: true });
+    assert!(matches!(
+        run(root.path(), true).unwrap(),
+        Outcome::Stale { .. }
+    ));
+    assert_eq!(
+        run(root.path(), false).unwrap(),
+        Outcome::Written { changed: true }
+    );
     assert_eq!(run(root.path(), true).unwrap(), Outcome::UpToDate);
-    assert_eq!(run(root.path(), false).unwrap(), Outcome::Written { changed: false });
+    assert_eq!(
+        run(root.path(), false).unwrap(),
+        Outcome::Written { changed: false }
+    );
 
     let spec = std::fs::read_to_string(root.path().join(SPEC)).unwrap();
-    let edited = spec.replacen("Sign in with a user name and password", "Sign in, edited", 1);
+    let edited = spec.replacen(
+        "Sign in with a user name and password",
+        "Sign in, edited",
+        1,
+    );
     assert_ne!(spec, edited);
     write(root.path(), SPEC, &edited);
     let Outcome::Stale { diff } = run(root.path(), true).unwrap() else {
         panic!("an edited spec must make --check fail");
     };
-    assert!(diff.contains("-    /**Sign in with a user name and password"), "{diff}");
+    assert!(
+        diff.contains("-    /**Sign in with a user name and password"),
+        "{diff}"
+    );
     assert!(diff.contains("+    /**Sign in, edited"), "{diff}");
     assert!(diff.starts_with("--- "), "unified diff expected: {diff}");
 }
@@ -61,7 +77,10 @@ fn a_spec_progenitor_cannot_express_is_an_error_not_a_panic() {
     write(root.path(), SPEC, text);
     let spec = xtask::spec::parse(text).unwrap();
     let err = xtask::generate::generate(&spec).unwrap_err();
-    assert!(format!("{err:#}").contains("progenitor cannot generate"), "{err:#}");
+    assert!(
+        format!("{err:#}").contains("progenitor cannot generate"),
+        "{err:#}"
+    );
     let err = run(root.path(), false).unwrap_err();
     assert!(format!("{err:#}").contains("progenitor"), "{err:#}");
 }

@@ -25,6 +25,7 @@ pub mod enums;
     rustdoc::all,
     reason = "generated code"
 )]
+#[rustfmt::skip] // prettyplease formats it, deterministically and without a toolchain
 mod generated;
 
 pub use generated::*;

@@ -78,8 +78,9 @@ fn check_token_text(text: &str, what: &str) -> Result<(), Error> {
 }
 
 fn sensitive(text: &str) -> Result<HeaderValue, Error> {
-    let mut value = HeaderValue::from_str(text)
-        .map_err(|_| Error::invalid_input("credentials contain characters not allowed in a header"))?;
+    let mut value = HeaderValue::from_str(text).map_err(|_| {
+        Error::invalid_input("credentials contain characters not allowed in a header")
+    })?;
     value.set_sensitive(true);
     Ok(value)
 }
@@ -96,13 +97,17 @@ mod tests {
         assert!(!headers.contains_key(AUTHORIZATION));
         let headers = Credentials::ApiKey("sk-123".into()).headers().unwrap();
         assert_eq!(headers[AUTHORIZATION], "Bearer sk-123");
-        let headers = Credentials::ApiKey("Bearer sk-123".into()).headers().unwrap();
+        let headers = Credentials::ApiKey("Bearer sk-123".into())
+            .headers()
+            .unwrap();
         assert_eq!(headers[AUTHORIZATION], "Bearer sk-123");
     }
 
     #[test]
     fn bad_tokens_are_refused_without_showing_them() {
-        let err = Credentials::Token("secret;part\n".into()).headers().unwrap_err();
+        let err = Credentials::Token("secret;part\n".into())
+            .headers()
+            .unwrap_err();
         let text = err.to_string();
         assert!(text.contains("`;`"), "{text}");
         assert!(!text.contains("secret"), "{text}");

@@ -240,7 +240,13 @@ impl Client {
     /// One user by id (`GET /api/2.0/people/{userid}`); [`Error::NotFound`] if there is none.
     pub async fn user(&self, id: Uuid) -> Result<User, Error> {
         tracing::debug!(%id, "GET people/{{userid}}");
-        let envelope = match self.generated().get_profile_by_user_id().userid(id).send().await {
+        let envelope = match self
+            .generated()
+            .get_profile_by_user_id()
+            .userid(id)
+            .send()
+            .await
+        {
             Ok(response) => response.into_inner(),
             Err(e) => return Err(from_generated(e).await),
         };
@@ -293,7 +299,11 @@ impl Client {
     /// [`UserType::RoomAdmin`], or from [`UserType::Guest`] to [`UserType::User`]. A 3.7 server
     /// answers [`Error::Forbidden`] to a forbidden or no-op change, possibly after changing the
     /// users listed before it; a 3.6 server returns such users unchanged.
-    pub async fn set_type(&self, user_type: UserType, user_ids: &[Uuid]) -> Result<Vec<User>, Error> {
+    pub async fn set_type(
+        &self,
+        user_type: UserType,
+        user_ids: &[Uuid],
+    ) -> Result<Vec<User>, Error> {
         if !user_type.is_known() || user_type == UserType::All {
             return Err(Error::invalid_input(format!(
                 "type {user_type} cannot be set; use RoomAdmin, Guest, DocSpaceAdmin or User"
@@ -407,11 +417,15 @@ fn normalize_base_url(text: &str) -> Result<String, Error> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-type GenResult<T> =
-    Result<docspace_people_gen::ResponseValue<T>, docspace_people_gen::Error<docspace_people_gen::ByteStream>>;
+type GenResult<T> = Result<
+    docspace_people_gen::ResponseValue<T>,
+    docspace_people_gen::Error<docspace_people_gen::ByteStream>,
+>;
 
 /// Unwraps a list envelope, honouring an `error` inside a 2xx body.
-pub(crate) async fn user_list(result: GenResult<types::EmployeeFullListEnvelope>) -> Result<Vec<User>, Error> {
+pub(crate) async fn user_list(
+    result: GenResult<types::EmployeeFullListEnvelope>,
+) -> Result<Vec<User>, Error> {
     let envelope = match result {
         Ok(response) => response.into_inner(),
         Err(e) => return Err(from_generated(e).await),
@@ -448,8 +462,14 @@ mod tests {
 
     #[test]
     fn base_urls_are_checked_and_normalized() {
-        assert_eq!(normalize_base_url("https://a.example/").unwrap(), "https://a.example");
-        assert_eq!(normalize_base_url("http://a.example/docspace/").unwrap(), "http://a.example/docspace");
+        assert_eq!(
+            normalize_base_url("https://a.example/").unwrap(),
+            "https://a.example"
+        );
+        assert_eq!(
+            normalize_base_url("http://a.example/docspace/").unwrap(),
+            "http://a.example/docspace"
+        );
         assert!(normalize_base_url("ftp://a.example").is_err());
         assert!(normalize_base_url("a.example").is_err());
         assert!(normalize_base_url("https://u:p@a.example").is_err());

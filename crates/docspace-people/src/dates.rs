@@ -39,7 +39,12 @@ mod tests {
         let date = parse("2021-03-09T17:52:55.0000000+08:00").unwrap();
         assert_eq!(date.offset().local_minus_utc(), 8 * 3600);
         assert_eq!(date.to_rfc3339(), "2021-03-09T17:52:55+08:00");
-        assert_eq!(parse("2024-01-02T03:04:05.1234567Z").unwrap().timestamp_subsec_nanos(), 123_456_700);
+        assert_eq!(
+            parse("2024-01-02T03:04:05.1234567Z")
+                .unwrap()
+                .timestamp_subsec_nanos(),
+            123_456_700
+        );
     }
 
     #[test]

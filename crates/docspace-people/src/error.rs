@@ -143,13 +143,35 @@ impl Error {
         }
     }
 
+    /// Decodes an error answer of the People API, in any of its four shapes, from its status,
+    /// headers and (possibly empty, possibly not JSON) body. Useful with the
+    /// [`generated`](crate::generated) client, whose error responses are raw.
+    ///
+    /// ```
+    /// use docspace_people::Error;
+    /// use reqwest::{StatusCode, header::HeaderMap};
+    ///
+    /// let body = br#"{"error":{"message":"Access denied"},"status":1,"statusCode":403}"#;
+    /// let err = Error::from_response(StatusCode::FORBIDDEN, &HeaderMap::new(), body);
+    /// assert_eq!(err.server_message(), Some("Access denied"));
+    /// ```
+    pub fn from_response(
+        status: reqwest::StatusCode,
+        headers: &reqwest::header::HeaderMap,
+        body: &[u8],
+    ) -> Self {
+        decode::from_status_and_body(status, headers, body)
+    }
+
     pub(crate) fn invalid_input(message: impl Into<String>) -> Self {
         Error::InvalidInput(message.into())
     }
 }
 
 fn suffix(message: &Option<String>) -> String {
-    message.as_deref().map_or_else(String::new, |m| format!(": {m}"))
+    message
+        .as_deref()
+        .map_or_else(String::new, |m| format!(": {m}"))
 }
 
 fn details_suffix(details: &BTreeMap<String, Vec<String>>) -> String {
@@ -161,4 +183,16 @@ fn details_suffix(details: &BTreeMap<String, Vec<String>>) -> String {
 
 fn retry_suffix(retry_after: &Option<Duration>) -> String {
     retry_after.map_or_else(String::new, |d| format!(": retry after {} s", d.as_secs()))
+}
+
+impl From<crate::ParseQuotaError> for Error {
+    fn from(e: crate::ParseQuotaError) -> Self {
+        Error::InvalidInput(e.to_string())
+    }
+}
+
+impl From<crate::enums::ParseEnumError> for Error {
+    fn from(e: crate::enums::ParseEnumError) -> Self {
+        Error::InvalidInput(e.to_string())
+    }
 }

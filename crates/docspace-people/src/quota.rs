@@ -85,7 +85,9 @@ impl FromStr for Quota {
             return Ok(Quota::Unlimited);
         }
         if text.starts_with('-') {
-            return Err(error("a quota cannot be negative; use `unlimited` for no limit"));
+            return Err(error(
+                "a quota cannot be negative; use `unlimited` for no limit",
+            ));
         }
         let split = text
             .find(|c: char| !c.is_ascii_digit())
@@ -122,7 +124,12 @@ impl fmt::Display for Quota {
             Quota::Unlimited => return f.write_str("unlimited"),
             Quota::Bytes(bytes) => *bytes,
         };
-        for (unit, size) in [("TiB", 1u64 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
+        for (unit, size) in [
+            ("TiB", 1u64 << 40),
+            ("GiB", 1 << 30),
+            ("MiB", 1 << 20),
+            ("KiB", 1 << 10),
+        ] {
             if bytes >= size && bytes % size == 0 {
                 return write!(f, "{}{unit}", bytes / size);
             }
@@ -155,7 +162,15 @@ mod tests {
 
     #[test]
     fn refuses_garbage_with_a_reason() {
-        for bad in ["", "GiB", "1.5GiB", "10 parsecs", "-1", "99999999999TiB", "18446744073709551615"] {
+        for bad in [
+            "",
+            "GiB",
+            "1.5GiB",
+            "10 parsecs",
+            "-1",
+            "99999999999TiB",
+            "18446744073709551615",
+        ] {
             assert!(bad.parse::<Quota>().is_err(), "{bad}");
         }
         let err = "10 parsecs".parse::<Quota>().unwrap_err();

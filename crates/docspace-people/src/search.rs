@@ -156,7 +156,11 @@ pub struct UserPage {
     pub next_start_index: Option<u32>,
 }
 
-fn filter_number<T: std::fmt::Display>(value: &T, number: Option<i64>, what: &str) -> Result<i32, Error> {
+fn filter_number<T: std::fmt::Display>(
+    value: &T,
+    number: Option<i64>,
+    what: &str,
+) -> Result<i32, Error> {
     number
         .and_then(|n| i32::try_from(n).ok())
         .ok_or_else(|| Error::invalid_input(format!("{what} {value} has no number to filter by")))
@@ -189,8 +193,11 @@ impl Client {
             request = request.employee_status(filter_number(status, status.number(), "status")?);
         }
         if let Some(status) = &query.activation_status {
-            request = request
-                .activation_status(filter_number(status, status.number(), "activation status")?);
+            request = request.activation_status(filter_number(
+                status,
+                status.number(),
+                "activation status",
+            )?);
         }
         if let Some(user_type) = &query.user_type {
             request = request.employee_type(filter_number(user_type, user_type.number(), "type")?);
@@ -253,7 +260,7 @@ impl Client {
             let query = Arc::clone(&query);
             async move {
                 let Some(start) = start else {
-                    return Ok(None);
+                    return Ok::<_, Error>(None);
                 };
                 let page = client.find_users(&query, start).await?;
                 let next = page.next_start_index;

@@ -253,7 +253,10 @@ mod tests {
 
     #[test]
     fn lost_user_id_is_the_servers_placeholder() {
-        assert_eq!(LOST_USER_ID.to_string(), "4a515a15-d4d6-4b8e-828e-e0586f18f3a3");
+        assert_eq!(
+            LOST_USER_ID.to_string(),
+            "4a515a15-d4d6-4b8e-828e-e0586f18f3a3"
+        );
     }
 
     #[test]
@@ -273,6 +276,9 @@ mod tests {
         assert_eq!(user.status, Some(UserStatus::Terminated));
         assert_eq!(user.user_type(), Some(UserType::Guest));
         assert_eq!(user.quota_limit, Some(Quota::Unlimited));
-        assert_eq!(user.terminated.unwrap().offset().local_minus_utc(), 8 * 3600);
+        assert_eq!(
+            user.terminated.unwrap().offset().local_minus_utc(),
+            8 * 3600
+        );
     }
 }

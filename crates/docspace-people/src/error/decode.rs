@@ -146,8 +146,14 @@ fn from_parts(
             retry_after,
             message,
         },
-        code @ 500..=599 => Error::Server { status: code, message },
-        code => Error::UnexpectedStatus { status: code, message },
+        code @ 500..=599 => Error::Server {
+            status: code,
+            message,
+        },
+        code => Error::UnexpectedStatus {
+            status: code,
+            message,
+        },
     }
 }
 
@@ -171,7 +177,10 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// The start of a body, as text, for messages.
@@ -199,24 +208,49 @@ mod tests {
 
     #[test]
     fn thrown_error_shape() {
-        let e = decode(403, r#"{"error":{"message":"Access denied","type":"System.Security.SecurityException","hresult":-2146233078},"status":1,"statusCode":403}"#);
+        let e = decode(
+            403,
+            r#"{"error":{"message":"Access denied","type":"System.Security.SecurityException","hresult":-2146233078},"status":1,"statusCode":403}"#,
+        );
         assert!(matches!(e, Error::Forbidden { message: Some(ref m) } if m == "Access denied"));
     }
 
     #[test]
     fn problem_details_shape() {
-        let e = decode(400, r#"{"response":{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"One or more validation errors occurred.","status":400,"errors":{"userIds[0]":["The JSON value could not be converted to System.Guid."]},"traceId":"00-1"},"status":1,"statusCode":400}"#);
-        let Error::BadRequest { message, details } = e else { panic!("{e:?}") };
-        assert_eq!(message.as_deref(), Some("One or more validation errors occurred."));
-        assert_eq!(details["userIds[0]"], ["The JSON value could not be converted to System.Guid."]);
+        let e = decode(
+            400,
+            r#"{"response":{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"One or more validation errors occurred.","status":400,"errors":{"userIds[0]":["The JSON value could not be converted to System.Guid."]},"traceId":"00-1"},"status":1,"statusCode":400}"#,
+        );
+        let Error::BadRequest { message, details } = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(
+            message.as_deref(),
+            Some("One or more validation errors occurred.")
+        );
+        assert_eq!(
+            details["userIds[0]"],
+            ["The JSON value could not be converted to System.Guid."]
+        );
     }
 
     #[test]
     fn empty_and_html_bodies() {
-        assert!(matches!(decode(401, ""), Error::Unauthorized { message: None }));
-        assert!(matches!(decode(402, "  "), Error::PaymentRequired { message: None }));
-        let e = decode(502, "<html><head><title>502 Bad Gateway</title></head></html>");
-        assert!(matches!(e, Error::Server { status: 502, message: Some(ref m) } if m.starts_with("<html>")));
+        assert!(matches!(
+            decode(401, ""),
+            Error::Unauthorized { message: None }
+        ));
+        assert!(matches!(
+            decode(402, "  "),
+            Error::PaymentRequired { message: None }
+        ));
+        let e = decode(
+            502,
+            "<html><head><title>502 Bad Gateway</title></head></html>",
+        );
+        assert!(
+            matches!(e, Error::Server { status: 502, message: Some(ref m) } if m.starts_with("<html>"))
+        );
         assert!(e.is_retryable());
     }
 
@@ -225,7 +259,10 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(RETRY_AFTER, "7".parse().unwrap());
         assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
-        headers.insert(RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        headers.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
         assert_eq!(retry_after(&headers), Some(Duration::ZERO));
         headers.insert(RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&headers), None);

@@ -19,8 +19,6 @@ pub const AUTH_COOKIE: &str = "asc_auth_key";
 pub(crate) struct Caller {
     /// Index of the caller in [`PortalState::users`].
     pub(crate) index: usize,
-    /// The caller's id.
-    pub(crate) id: Uuid,
     /// Whether the credentials carry the `accounts:write` scope.
     pub(crate) can_write: bool,
 }
@@ -57,7 +55,10 @@ pub(crate) fn authenticate(
         (session_user(state, token, now)?, true)
     } else if let Some(credential) = authorization(headers) {
         if credential.starts_with("sk-") {
-            let key = state.api_keys.get(credential).ok_or(ApiError::Unauthorized)?;
+            let key = state
+                .api_keys
+                .get(credential)
+                .ok_or(ApiError::Unauthorized)?;
             (key.user, key.scope == KeyScope::Full)
         } else {
             (session_user(state, credential, now)?, true)
@@ -69,11 +70,7 @@ pub(crate) fn authenticate(
     if state.users[index].status == status::TERMINATED {
         return Err(ApiError::Unauthorized);
     }
-    Ok(Caller {
-        index,
-        id: user,
-        can_write,
-    })
+    Ok(Caller { index, can_write })
 }
 
 fn session_user(state: &PortalState, token: &str, now: DateTime<Utc>) -> Result<Uuid, ApiError> {
@@ -126,11 +123,17 @@ mod tests {
     #[test]
     fn strips_bearer() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer  abc "));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer  abc "),
+        );
         assert_eq!(authorization(&headers), Some("abc"));
         headers.insert(header::AUTHORIZATION, HeaderValue::from_static("abc"));
         assert_eq!(authorization(&headers), Some("abc"));
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer sk-1"));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("bearer sk-1"),
+        );
         assert_eq!(authorization(&headers), Some("sk-1"));
     }
 }

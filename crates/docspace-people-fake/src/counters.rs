@@ -95,7 +95,10 @@ impl Counters {
 
     /// Requests to `endpoint` that ended with `outcome`.
     pub fn get(&self, endpoint: Endpoint, outcome: Outcome) -> u64 {
-        self.by_outcome.get(&(endpoint, outcome)).copied().unwrap_or(0)
+        self.by_outcome
+            .get(&(endpoint, outcome))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Requests to `endpoint`, whatever their outcome.
@@ -133,14 +136,29 @@ mod tests {
     #[test]
     fn classifies() {
         let c = |m: Method, p: &str| Endpoint::classify(&m, p);
-        assert_eq!(c(Method::POST, "/api/2.0/authentication"), Endpoint::Authenticate);
+        assert_eq!(
+            c(Method::POST, "/api/2.0/authentication"),
+            Endpoint::Authenticate
+        );
         assert_eq!(c(Method::GET, "/api/2.0/people/@self"), Endpoint::GetSelf);
         assert_eq!(c(Method::GET, "/api/2.0/people/filter"), Endpoint::Filter);
         assert_eq!(c(Method::GET, "/api/2.0/people/abc"), Endpoint::GetUser);
-        assert_eq!(c(Method::PUT, "/api/2.0/people/status/2"), Endpoint::UpdateStatus);
-        assert_eq!(c(Method::PUT, "/api/2.0/people/type/1"), Endpoint::UpdateType);
-        assert_eq!(c(Method::PUT, "/api/2.0/people/userquota"), Endpoint::UpdateQuota);
-        assert_eq!(c(Method::PUT, "/api/2.0/people/resetquota"), Endpoint::ResetQuota);
+        assert_eq!(
+            c(Method::PUT, "/api/2.0/people/status/2"),
+            Endpoint::UpdateStatus
+        );
+        assert_eq!(
+            c(Method::PUT, "/api/2.0/people/type/1"),
+            Endpoint::UpdateType
+        );
+        assert_eq!(
+            c(Method::PUT, "/api/2.0/people/userquota"),
+            Endpoint::UpdateQuota
+        );
+        assert_eq!(
+            c(Method::PUT, "/api/2.0/people/resetquota"),
+            Endpoint::ResetQuota
+        );
         assert_eq!(c(Method::DELETE, "/api/2.0/people/abc"), Endpoint::Other);
     }
 }

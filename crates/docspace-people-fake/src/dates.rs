@@ -37,6 +37,9 @@ mod tests {
         let zero = FixedOffset::east_opt(0).unwrap();
         assert_eq!(api_date(at, zero), "2021-03-09T09:52:00.1234567Z");
         let minus = FixedOffset::west_opt(5 * 3600 + 1800).unwrap();
-        assert_eq!(api_date(utc(2021, 3, 9, 9, 52), minus), "2021-03-09T04:22:00.0000000-05:30");
+        assert_eq!(
+            api_date(utc(2021, 3, 9, 9, 52), minus),
+            "2021-03-09T04:22:00.0000000-05:30"
+        );
     }
 }

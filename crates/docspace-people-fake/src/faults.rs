@@ -36,7 +36,7 @@ impl Trigger {
             Self::Always => true,
             // Always draw, so one fault's rate does not shift another's sequence.
             Self::Rate(p) => rng.next_f64() < p,
-            Self::EveryNth(n) => n > 0 && request_number % n == 0,
+            Self::EveryNth(n) => n > 0 && request_number.is_multiple_of(n),
             Self::FirstN(n) => request_number <= n,
         }
     }
@@ -44,7 +44,9 @@ impl Trigger {
 
 /// A trigger that could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid fault {0:?}: expected KIND[@TRIGGER] with KIND 429, 500, 502, drop, drop-after or latency=MS, TRIGGER always, rate=P, every=N or first=N")]
+#[error(
+    "invalid fault {0:?}: expected KIND[@TRIGGER] with KIND 429, 500, 502, drop, drop-after or latency=MS, TRIGGER always, rate=P, every=N or first=N"
+)]
 pub struct InvalidFault(pub String);
 
 impl FromStr for Trigger {
@@ -321,7 +323,10 @@ impl FaultState {
             .map(|latency| latency.delay);
         let candidates = [
             (self.faults.too_many_requests, FaultKind::TooManyRequests),
-            (self.faults.internal_server_error, FaultKind::InternalServerError),
+            (
+                self.faults.internal_server_error,
+                FaultKind::InternalServerError,
+            ),
             (self.faults.bad_gateway, FaultKind::BadGateway),
             (self.faults.dropped_connection, FaultKind::DroppedConnection),
         ];
@@ -370,10 +375,15 @@ mod tests {
 
     #[test]
     fn every_nth_and_first_n() {
-        let mut state = FaultState::new(Faults::none().with_internal_server_error(Trigger::EveryNth(3)));
+        let mut state =
+            FaultState::new(Faults::none().with_internal_server_error(Trigger::EveryNth(3)));
         let fired: Vec<bool> = (0..6).map(|_| state.decide(true).fault.is_some()).collect();
         assert_eq!(fired, [false, false, true, false, false, true]);
-        let mut state = FaultState::new(Faults::none().with_bad_gateway(Trigger::FirstN(2)).writes_only());
+        let mut state = FaultState::new(
+            Faults::none()
+                .with_bad_gateway(Trigger::FirstN(2))
+                .writes_only(),
+        );
         assert_eq!(state.decide(false).fault, None);
         assert_eq!(state.decide(true).fault, Some(FaultKind::BadGateway));
         assert_eq!(state.decide(true).fault, Some(FaultKind::BadGateway));
@@ -385,7 +395,9 @@ mod tests {
         let faults = Faults::none().with_too_many_requests(Trigger::Rate(0.3), 1);
         let run = || {
             let mut state = FaultState::new(faults.clone());
-            (0..200).map(|_| state.decide(true).fault.is_some()).collect::<Vec<_>>()
+            (0..200)
+                .map(|_| state.decide(true).fault.is_some())
+                .collect::<Vec<_>>()
         };
         let first = run();
         assert_eq!(first, run());

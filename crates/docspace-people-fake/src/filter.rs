@@ -51,7 +51,11 @@ impl FilterQuery {
             match key.to_ascii_lowercase().as_str() {
                 "count" => {
                     if let Ok(n) = value.trim().parse::<i64>() {
-                        query.count = if n < 1 { MAX_COUNT } else { (n as usize).min(MAX_COUNT) };
+                        query.count = if n < 1 {
+                            MAX_COUNT
+                        } else {
+                            (n as usize).min(MAX_COUNT)
+                        };
                     }
                 }
                 "startindex" => {
@@ -67,8 +71,7 @@ impl FilterQuery {
                     query.status = Some(params::employee_status("employeeStatus", value)?);
                 }
                 "activationstatus" => {
-                    query.activation =
-                        Some(params::activation_status("activationStatus", value)?);
+                    query.activation = Some(params::activation_status("activationStatus", value)?);
                 }
                 "employeetype" => {
                     query.user_type = Some(params::employee_type("employeeType", value)?);
@@ -144,7 +147,9 @@ fn compare(sort_by: SortBy, a: &User, b: &User) -> Ordering {
         SortBy::Email => ka.email.cmp(&kb.email),
         SortBy::Type => {
             let rank = |u: &User| if u.is_owner { 0 } else { u.user_type.rank() };
-            rank(a).cmp(&rank(b)).then_with(|| ka.display.cmp(&kb.display))
+            rank(a)
+                .cmp(&rank(b))
+                .then_with(|| ka.display.cmp(&kb.display))
         }
         SortBy::Department => ka
             .department

@@ -55,6 +55,8 @@
 //! are skipped but returned unchanged; unknown and LDAP ids are dropped from the response;
 //! forbidden type changes answer 200 with the user unchanged.
 
+#![warn(missing_docs)]
+
 mod auth;
 pub mod config;
 mod counters;

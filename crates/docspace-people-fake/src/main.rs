@@ -85,7 +85,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let portal = FakePortal::start(config)?;
     let url = portal.base_url();
-    println!("Fake DocSpace portal (server {}) at {url}", portal.version());
+    println!(
+        "Fake DocSpace portal (server {}) at {url}",
+        portal.version()
+    );
     println!("{} users seeded.", portal.user_count());
     println!();
     println!("Sign in:");

@@ -113,7 +113,10 @@ impl Problems {
 /// Parses a body as a JSON object.
 fn object(body: &[u8], dto: &str) -> Result<Map<String, Value>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::invalid("", "A non-empty request body is required."));
+        return Err(ApiError::invalid(
+            "",
+            "A non-empty request body is required.",
+        ));
     }
     let mut problems = Problems::default();
     match serde_json::from_slice::<Value>(body) {
@@ -164,7 +167,10 @@ fn user_ids(map: &Map<String, Value>, problems: &mut Problems) -> Vec<Uuid> {
             })
             .collect(),
         Some(_) => {
-            problems.conversion("$.userIds", "System.Collections.Generic.IEnumerable`1[System.Guid]");
+            problems.conversion(
+                "$.userIds",
+                "System.Collections.Generic.IEnumerable`1[System.Guid]",
+            );
             Vec::new()
         }
     }
@@ -172,7 +178,10 @@ fn user_ids(map: &Map<String, Value>, problems: &mut Problems) -> Vec<Uuid> {
 
 /// `UpdateMembersRequest`: the user ids (`resendAll` is checked and ignored).
 pub(crate) fn members_request(body: &[u8]) -> Result<Vec<Uuid>, ApiError> {
-    let map = object(body, "ASC.People.ApiModels.RequestDto.UpdateMembersRequestDto")?;
+    let map = object(
+        body,
+        "ASC.People.ApiModels.RequestDto.UpdateMembersRequestDto",
+    )?;
     let mut problems = Problems::default();
     let ids = user_ids(&map, &mut problems);
     if let Some(value) = property(&map, "resendAll")
@@ -185,7 +194,10 @@ pub(crate) fn members_request(body: &[u8]) -> Result<Vec<Uuid>, ApiError> {
 
 /// `UpdateMembersQuotaRequest`: the user ids and the quota, which must be a JSON integer.
 pub(crate) fn quota_request(body: &[u8]) -> Result<(Vec<Uuid>, i64), ApiError> {
-    let map = object(body, "ASC.People.ApiModels.RequestDto.UpdateMembersQuotaRequestDto")?;
+    let map = object(
+        body,
+        "ASC.People.ApiModels.RequestDto.UpdateMembersQuotaRequestDto",
+    )?;
     let mut problems = Problems::default();
     let ids = user_ids(&map, &mut problems);
     let quota = match property(&map, "quota") {
@@ -254,7 +266,10 @@ mod tests {
         let id = "4a515a15-d4d6-4b8e-828e-e0586f18f3a3";
         let ok = members_request(format!(r#"{{"UserIds":["{id}"],"resendAll":false}}"#).as_bytes());
         assert_eq!(ok.unwrap().len(), 1);
-        assert_eq!(fields(members_request(br#"{"userIds":["x"]}"#).unwrap_err()), ["$.userIds[0]"]);
+        assert_eq!(
+            fields(members_request(br#"{"userIds":["x"]}"#).unwrap_err()),
+            ["$.userIds[0]"]
+        );
         assert_eq!(fields(members_request(b"{").unwrap_err()), ["$", "inDto"]);
         assert_eq!(fields(members_request(b"").unwrap_err()), [""]);
         assert_eq!(fields(members_request(b"{}").unwrap_err()), ["userIds"]);
@@ -263,6 +278,9 @@ mod tests {
         assert_eq!(fields(quota("1.5").unwrap_err()), ["$.quota"]);
         assert_eq!(fields(quota("\"5\"").unwrap_err()), ["$.quota"]);
         assert_eq!(fields(quota("1e30").unwrap_err()), ["$.quota"]);
-        assert_eq!(fields(quota_request(br#"{"userIds":[]}"#).unwrap_err()), ["quota"]);
+        assert_eq!(
+            fields(quota_request(br#"{"userIds":[]}"#).unwrap_err()),
+            ["quota"]
+        );
     }
 }

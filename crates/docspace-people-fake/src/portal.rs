@@ -92,13 +92,17 @@ impl FakePortal {
         };
         let addr = listener.local_addr()?;
         let offset = FixedOffset::east_opt(config.utc_offset_minutes.saturating_mul(60))
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "UTC offset out of range"))?;
+            .ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidInput, "UTC offset out of range")
+            })?;
 
         let started = std::time::Instant::now();
         let mut state = seed::build(&config);
         let now = Utc::now();
         let mut token_for = |email: &str| -> io::Result<String> {
-            let index = state.index_by_email(email).ok_or_else(|| io::Error::other("seed lacks a documented account"))?;
+            let index = state
+                .index_by_email(email)
+                .ok_or_else(|| io::Error::other("seed lacks a documented account"))?;
             let id = state.users[index].id;
             Ok(state.open_session(id, now).0)
         };
@@ -280,10 +284,12 @@ impl FakePortal {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(mut task) = self.task.take() {
-            if tokio::time::timeout(Duration::from_secs(5), &mut task).await.is_err() {
-                task.abort();
-            }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(5), &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
         }
     }
 }

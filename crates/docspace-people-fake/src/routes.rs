@@ -91,7 +91,12 @@ impl Shared {
     }
 
     /// Authenticates, and for writes checks the `accounts:write` scope.
-    fn caller(&self, state: &PortalState, headers: &HeaderMap, write: bool) -> Result<Caller, ApiError> {
+    fn caller(
+        &self,
+        state: &PortalState,
+        headers: &HeaderMap,
+        write: bool,
+    ) -> Result<Caller, ApiError> {
         let caller = auth::authenticate(state, headers, Utc::now())?;
         if write && !caller.can_write {
             return Err(ApiError::MissingScope);
@@ -136,10 +141,16 @@ async fn authenticate(
     Ok(response)
 }
 
-async fn get_self(State(shared): AppState, headers: HeaderMap, uri: Uri) -> Result<Response, ApiError> {
+async fn get_self(
+    State(shared): AppState,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
     let state = shared.state.read();
     let caller = shared.caller(&state, &headers, false)?;
-    let user = shared.renderer(&state).full(&state.users[caller.index], true);
+    let user = shared
+        .renderer(&state)
+        .full(&state.users[caller.index], true);
     Ok(json_response(
         StatusCode::OK,
         &Envelope::ok(user, 1, None, shared.link(&uri, "GET")),
@@ -175,7 +186,8 @@ async fn get_filtered(
 ) -> Result<Response, ApiError> {
     let state = shared.state.read();
     shared.caller(&state, &headers, false)?;
-    let Query(pairs) = query.map_err(|_| ApiError::invalid("", "The query string is not valid."))?;
+    let Query(pairs) =
+        query.map_err(|_| ApiError::invalid("", "The query string is not valid."))?;
     let query = FilterQuery::parse(&pairs)?;
     let (page, total) = filter::run(&state, &query);
     let renderer = shared.renderer(&state);

@@ -115,7 +115,9 @@ fn promotion_allowed(state: &PortalState, caller: Caller, target: usize, new_typ
     }
     let caller_is_owner = state.users[caller.index].is_owner;
     match UserType::from_number(new_type) {
-        Some(UserType::DocSpaceAdmin) => caller_is_owner && user.user_type != UserType::DocSpaceAdmin,
+        Some(UserType::DocSpaceAdmin) => {
+            caller_is_owner && user.user_type != UserType::DocSpaceAdmin
+        }
         Some(UserType::RoomAdmin) => matches!(user.user_type, UserType::Guest | UserType::User),
         Some(UserType::User) => user.user_type == UserType::Guest,
         Some(UserType::Guest) | None => false,

@@ -178,44 +178,166 @@ impl Person {
 use UserType::{DocSpaceAdmin as DA, Guest as G, RoomAdmin as RA, User as U};
 
 const PEOPLE: [Person; 50] = [
-    p("Olivia", "Bennett", OWNER_EMAIL, DA, &[MANAGEMENT]).owner().password(OWNER_PASSWORD),
-    p("Marcus", "Lindqvist", ADMIN_EMAIL, DA, &[MANAGEMENT, ENGINEERING]).password(ADMIN_PASSWORD),
-    p("Priya", "Raman", "priya.raman@example.com", DA, &[ENGINEERING]).quota(50),
-    p("Tomás", "Herrera", "tomas.herrera@example.com", DA, &[FINANCE]),
+    p("Olivia", "Bennett", OWNER_EMAIL, DA, &[MANAGEMENT])
+        .owner()
+        .password(OWNER_PASSWORD),
+    p(
+        "Marcus",
+        "Lindqvist",
+        ADMIN_EMAIL,
+        DA,
+        &[MANAGEMENT, ENGINEERING],
+    )
+    .password(ADMIN_PASSWORD),
+    p(
+        "Priya",
+        "Raman",
+        "priya.raman@example.com",
+        DA,
+        &[ENGINEERING],
+    )
+    .quota(50),
+    p(
+        "Tomás",
+        "Herrera",
+        "tomas.herrera@example.com",
+        DA,
+        &[FINANCE],
+    ),
     p("Hannah", "Schmidt", ROOM_ADMIN_EMAIL, RA, &[ENGINEERING]).quota(20),
-    p("Kenji", "Watanabe", "kenji.watanabe@example.com", RA, &[RND]).quota(-1),
-    p("Fatima", "Al-Sayed", "fatima.alsayed@example.com", RA, &[MARKETING]),
+    p(
+        "Kenji",
+        "Watanabe",
+        "kenji.watanabe@example.com",
+        RA,
+        &[RND],
+    )
+    .quota(-1),
+    p(
+        "Fatima",
+        "Al-Sayed",
+        "fatima.alsayed@example.com",
+        RA,
+        &[MARKETING],
+    ),
     p("Lucas", "Moreau", "lucas.moreau@example.com", RA, &[SALES]),
-    p("Grace", "Okafor", "grace.okafor@example.com", RA, &[SUPPORT]),
-    p("Daniel", "Kowalski", "daniel.kowalski@example.com", RA, &[FINANCE]),
-    p("Isabella", "Rossi", "isabella.rossi@example.com", RA, &[LEGAL]),
-    p("Ahmed", "Karimi", "ahmed.karimi@example.com", RA, &[ENGINEERING]),
-    p("Sean", "O'Brien", USER_EMAIL, U, &[SALES]).password(USER_PASSWORD).quota(2),
-    p("Emma", "Johansson", "emma.johansson@example.com", U, &[ENGINEERING]).quota(5),
-    p("Noah", "Fischer", "noah.fischer@example.com", U, &[ENGINEERING]),
-    p("Chloé", "Dubois", "chloe.dubois@example.com", U, &[MARKETING]),
+    p(
+        "Grace",
+        "Okafor",
+        "grace.okafor@example.com",
+        RA,
+        &[SUPPORT],
+    ),
+    p(
+        "Daniel",
+        "Kowalski",
+        "daniel.kowalski@example.com",
+        RA,
+        &[FINANCE],
+    ),
+    p(
+        "Isabella",
+        "Rossi",
+        "isabella.rossi@example.com",
+        RA,
+        &[LEGAL],
+    ),
+    p(
+        "Ahmed",
+        "Karimi",
+        "ahmed.karimi@example.com",
+        RA,
+        &[ENGINEERING],
+    ),
+    p("Sean", "O'Brien", USER_EMAIL, U, &[SALES])
+        .password(USER_PASSWORD)
+        .quota(2),
+    p(
+        "Emma",
+        "Johansson",
+        "emma.johansson@example.com",
+        U,
+        &[ENGINEERING],
+    )
+    .quota(5),
+    p(
+        "Noah",
+        "Fischer",
+        "noah.fischer@example.com",
+        U,
+        &[ENGINEERING],
+    ),
+    p(
+        "Chloé",
+        "Dubois",
+        "chloe.dubois@example.com",
+        U,
+        &[MARKETING],
+    ),
     p("Mateo", "García", "mateo.garcia@example.com", U, &[SALES]),
     p("Aisha", "Mensah", "aisha.mensah@example.com", U, &[SUPPORT]),
-    p("Ethan", "Walker", "ethan.walker@example.com", U, &[ENGINEERING]),
+    p(
+        "Ethan",
+        "Walker",
+        "ethan.walker@example.com",
+        U,
+        &[ENGINEERING],
+    ),
     p("Sofia", "Petrova", "sofia.petrova@example.com", U, &[RND]).quota(15),
     p("Liam", "Murphy", "liam.murphy@example.com", U, &[SALES]),
     p("Mia", "Novak", "mia.novak@example.com", U, &[FINANCE]),
     p("Oliver", "Brown", "oliver.brown@example.com", U, &[SUPPORT]),
     p("Zoe", "Clarke", "zoe.clarke@example.com", U, &[MARKETING]),
     p("Raj", "Patel", "raj.patel@example.com", U, &[RND]),
-    p("Ingrid", "Halvorsen", "ingrid.halvorsen@example.com", U, &[LEGAL]),
-    p("Yusuf", "Demir", "yusuf.demir@example.com", U, &[ENGINEERING]),
-    p("Camille", "Laurent", "camille.laurent@example.com", U, &[MARKETING]),
+    p(
+        "Ingrid",
+        "Halvorsen",
+        "ingrid.halvorsen@example.com",
+        U,
+        &[LEGAL],
+    ),
+    p(
+        "Yusuf",
+        "Demir",
+        "yusuf.demir@example.com",
+        U,
+        &[ENGINEERING],
+    ),
+    p(
+        "Camille",
+        "Laurent",
+        "camille.laurent@example.com",
+        U,
+        &[MARKETING],
+    ),
     p("Jacob", "Miller", "jacob.miller@example.com", U, &[SALES]),
     p("Nadia", "Haddad", "nadia.haddad@example.com", U, &[FINANCE]),
-    p("Samuel", "Adeyemi", "samuel.adeyemi@example.com", U, &[SUPPORT]),
+    p(
+        "Samuel",
+        "Adeyemi",
+        "samuel.adeyemi@example.com",
+        U,
+        &[SUPPORT],
+    ),
     p("Lena", "Hoffmann", "lena.hoffmann@example.com", U, &[RND]),
-    p("Diego", "Fernández", "diego.fernandez@example.com", U, &[ENGINEERING]),
+    p(
+        "Diego",
+        "Fernández",
+        "diego.fernandez@example.com",
+        U,
+        &[ENGINEERING],
+    ),
     p("Hiroshi", "Tanaka", "hiroshi.tanaka@example.com", U, &[RND]).sso(),
     p("Maeve", "D'Arcy", "maeve.darcy@example.com", U, &[LEGAL]),
     p("Peter", "Jansen", LDAP_USER_EMAIL, U, &[ENGINEERING]).ldap(),
     p("Kofi", "Asante", "kofi.asante@example.com", U, &[SUPPORT]).unconfirmed(),
-    p("Thomas", "Müller", "thomas.muller@example.com", U, &[ENGINEERING, RND]),
+    p(
+        "Thomas",
+        "Müller",
+        "thomas.muller@example.com",
+        U,
+        &[ENGINEERING, RND],
+    ),
     p("Alex", "Turner", GUEST_EMAIL, G, &[]),
     p("Maria", "Silva", "maria.silva@contoso.example", G, &[]),
     p("Jonas", "Berg", "jonas.berg@fabrikam.example", G, &[]),
@@ -223,11 +345,27 @@ const PEOPLE: [Person; 50] = [
     p("Laura", "Smith", "laura.smith@northwind.example", G, &[]),
     p("Omar", "Farouk", "omar.farouk@northwind.example", G, &[]),
     p("Victor", "Nguyen", TERMINATED_USER_EMAIL, U, &[SALES]).terminated(),
-    p("Elena", "Popescu", "elena.popescu@example.com", RA, &[MARKETING]).terminated(),
+    p(
+        "Elena",
+        "Popescu",
+        "elena.popescu@example.com",
+        RA,
+        &[MARKETING],
+    )
+    .terminated(),
     p("Brian", "Kelly", "brian.kelly@contoso.example", G, &[]).terminated(),
-    p("Sarah", "Cohen", TERMINATED_INVITEE_EMAIL, U, &[FINANCE]).invitee().terminated(),
+    p("Sarah", "Cohen", TERMINATED_INVITEE_EMAIL, U, &[FINANCE])
+        .invitee()
+        .terminated(),
     p("Julia", "Wagner", PENDING_INVITEE_EMAIL, U, &[MARKETING]).invitee(),
-    p("Anna", "Kowalczyk", "anna.kowalczyk@northwind.example", G, &[]).invitee(),
+    p(
+        "Anna",
+        "Kowalczyk",
+        "anna.kowalczyk@northwind.example",
+        G,
+        &[],
+    )
+    .invitee(),
 ];
 
 const EXTRA_FIRST: [&str; 40] = [
@@ -237,11 +375,46 @@ const EXTRA_FIRST: [&str; 40] = [
     "Felix", "Astrid", "Luca", "Elif", "Ravi", "Yara", "Sven", "Amara", "Tariq",
 ];
 const EXTRA_LAST: [&str; 40] = [
-    "Smith", "Johnson", "Williams", "Jones", "Garcia", "Davis", "Rodriguez", "Martinez", "Lopez",
-    "Wilson", "Anderson", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Thompson", "White",
-    "Harris", "Clark", "Lewis", "Young", "Walker", "Hall", "Allen", "King", "Wright", "Scott",
-    "Nguyen", "Kim", "Singh", "Khan", "Ivanova", "Larsen", "Costa", "Becker", "Novak", "Sato",
-    "Okoro", "Dubois",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Jones",
+    "Garcia",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Lopez",
+    "Wilson",
+    "Anderson",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Thompson",
+    "White",
+    "Harris",
+    "Clark",
+    "Lewis",
+    "Young",
+    "Walker",
+    "Hall",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Nguyen",
+    "Kim",
+    "Singh",
+    "Khan",
+    "Ivanova",
+    "Larsen",
+    "Costa",
+    "Becker",
+    "Novak",
+    "Sato",
+    "Okoro",
+    "Dubois",
 ];
 
 /// Builds the seeded portal state for `config`.
@@ -250,7 +423,9 @@ pub(crate) fn build(config: &PortalConfig) -> PortalState {
     let mut rng = SplitMix64::new(config.seed.rng_seed);
     state.users.reserve(PEOPLE.len() + config.seed.extra_users);
     state.by_id.reserve(PEOPLE.len() + config.seed.extra_users);
-    state.by_email.reserve(PEOPLE.len() + config.seed.extra_users);
+    state
+        .by_email
+        .reserve(PEOPLE.len() + config.seed.extra_users);
     state.groups = GROUPS
         .iter()
         .map(|name| Group {
@@ -262,7 +437,8 @@ pub(crate) fn build(config: &PortalConfig) -> PortalState {
 
     let founded = utc(2022, 3, 1, 9, 0);
     for (i, person) in PEOPLE.iter().enumerate() {
-        let registered = founded + Duration::days(5 * i as i64) + Duration::minutes(rng.below(600) as i64);
+        let registered =
+            founded + Duration::days(5 * i as i64) + Duration::minutes(rng.below(600) as i64);
         let user = demo_user(person, i, registered, &mut rng);
         state.push_user(user);
     }
@@ -320,7 +496,12 @@ fn demo_user(person: &Person, i: usize, registered: DateTime<Utc>, rng: &mut Spl
         first_name: person.first.to_owned(),
         last_name: person.last.to_owned(),
         email: person.email.to_owned(),
-        user_name: person.email.split('@').next().unwrap_or(person.email).to_owned(),
+        user_name: person
+            .email
+            .split('@')
+            .next()
+            .unwrap_or(person.email)
+            .to_owned(),
         user_type: person.user_type,
         is_owner: person.owner,
         status: person.status,
@@ -343,7 +524,12 @@ fn demo_user(person: &Person, i: usize, registered: DateTime<Utc>, rng: &mut Spl
     }
 }
 
-fn add_extra_users(state: &mut PortalState, n: usize, founded: DateTime<Utc>, rng: &mut SplitMix64) {
+fn add_extra_users(
+    state: &mut PortalState,
+    n: usize,
+    founded: DateTime<Utc>,
+    rng: &mut SplitMix64,
+) {
     let owner = state.index_by_email(OWNER_EMAIL);
     let group_count = state.groups.len() as u64;
     for i in 0..n {
@@ -356,7 +542,11 @@ fn add_extra_users(state: &mut PortalState, n: usize, founded: DateTime<Utc>, rn
             _ => UserType::RoomAdmin,
         };
         let (status, activation, terminated_at) = match rng.below(100) {
-            0..5 => (status::TERMINATED, activation::ACTIVATED, Some(founded + Duration::days(900))),
+            0..5 => (
+                status::TERMINATED,
+                activation::ACTIVATED,
+                Some(founded + Duration::days(900)),
+            ),
             5..7 => (status::PENDING, activation::PENDING, None),
             _ => (status::ACTIVE, activation::ACTIVATED, None),
         };
@@ -365,7 +555,11 @@ fn add_extra_users(state: &mut PortalState, n: usize, founded: DateTime<Utc>, rn
         } else {
             vec![rng.below(group_count) as u16]
         };
-        let user_name = format!("{}.{}.{i}", first.to_ascii_lowercase(), last.to_ascii_lowercase());
+        let user_name = format!(
+            "{}.{}.{i}",
+            first.to_ascii_lowercase(),
+            last.to_ascii_lowercase()
+        );
         let email = format!("{user_name}@scale.example");
         let custom_quota = (rng.below(10) == 0).then(|| (1 + rng.below(20) as i64) * GIB);
         let user = User {

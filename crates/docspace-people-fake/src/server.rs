@@ -41,7 +41,11 @@ pub(crate) async fn fault_layer(
     let is_write = request.method() == Method::PUT;
     let (decision, drop_mode, retry_after) = {
         let mut faults = shared.faults.lock();
-        (faults.decide(is_write), faults.drop_mode(), faults.retry_after_secs())
+        (
+            faults.decide(is_write),
+            faults.drop_mode(),
+            faults.retry_after_secs(),
+        )
     };
     if let Some(delay) = decision.delay {
         tokio::time::sleep(delay).await;
@@ -66,6 +70,7 @@ pub(crate) async fn fault_layer(
             (response, Outcome::Fault(kind))
         }
     };
+    tracing::debug!(%endpoint, ?outcome, "request served");
     shared.counters.lock().record(endpoint, outcome);
     response
 }
@@ -94,8 +99,8 @@ fn html_error(status: StatusCode) -> Response {
 
 /// The start of a success response for a request that was never handled.
 fn unhandled_ok() -> Response {
-    let body = r#"{"response":[{"id":"00000000-0000-0000-0000-000000000000","displayName":"#
-        .repeat(20);
+    let body =
+        r#"{"response":[{"id":"00000000-0000-0000-0000-000000000000","displayName":"#.repeat(20);
     let mut response = (StatusCode::OK, body).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -108,9 +113,14 @@ fn unhandled_ok() -> Response {
 /// is closed before the response is complete.
 async fn cut_off(response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
     // Announce the whole length, so the truncation is unmistakable.
-    parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len().max(2)));
+    parts.headers.insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from(bytes.len().max(2)),
+    );
     let half = bytes.slice(..bytes.len() / 2);
     let stream = futures::stream::unfold(0u8, move |step| {
         let half = half.clone();

@@ -172,7 +172,10 @@ pub(crate) struct Renderer<'a> {
 
 impl Renderer<'_> {
     fn profile_url(&self, user_name: &str) -> String {
-        format!("{}/accounts/people/filter?search={user_name}", self.base_url)
+        format!(
+            "{}/accounts/people/filter?search={user_name}",
+            self.base_url
+        )
     }
 
     /// The short form of a user.
@@ -325,7 +328,10 @@ mod tests {
     #[test]
     fn encodes_like_dotnet() {
         assert_eq!(html_encode("Sean O'Brien"), "Sean O&#39;Brien");
-        assert_eq!(html_encode("R & D <x> \"q\""), "R &amp; D &lt;x&gt; &quot;q&quot;");
+        assert_eq!(
+            html_encode("R & D <x> \"q\""),
+            "R &amp; D &lt;x&gt; &quot;q&quot;"
+        );
         assert_eq!(
             LOST_USER_ID.to_string(),
             "4a515a15-d4d6-4b8e-828e-e0586f18f3a3"

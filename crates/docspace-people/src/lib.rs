@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+pub mod bulk;
 mod client;
 mod dates;
 pub mod enums;

@@ -1,0 +1,9 @@
+//! Integration tests: the fake portal over real HTTP on loopback.
+
+mod auth;
+mod common;
+mod errors;
+mod faults;
+mod filter;
+mod rules_v36;
+mod rules_v37;

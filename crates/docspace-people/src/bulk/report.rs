@@ -1,0 +1,115 @@
+//! What a bulk job reports: one entry per distinct id, the repeated ids, and running totals.
+
+use uuid::Uuid;
+
+/// How a change ended for one user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The server applied the change.
+    Changed,
+    /// The user already was as the change would make them; nothing was sent for them.
+    AlreadyInTarget,
+    /// The server would not change this user; `detail` says why.
+    Refused,
+    /// The change could not be made (transport failure, retries exhausted, cancelled, ...);
+    /// `detail` holds the error. Sending again may succeed.
+    Failed,
+}
+
+/// The outcome for one input id.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Entry {
+    /// The user id.
+    pub id: Uuid,
+    /// Its position in the input, counting from 0 (its first occurrence).
+    pub position: usize,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The server's reason or the error, for refusals and failures; a note otherwise.
+    pub detail: Option<String>,
+}
+
+/// An id that appeared more than once in the input. It was sent once.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Duplicate {
+    /// The user id.
+    pub id: Uuid,
+    /// The position of the repeat, counting from 0.
+    pub position: usize,
+    /// The position of its first occurrence.
+    pub first_position: usize,
+}
+
+/// Totals by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    /// Changed by the server.
+    pub changed: usize,
+    /// Already in the target state.
+    pub already_in_target: usize,
+    /// Refused by the server.
+    pub refused: usize,
+    /// Failed.
+    pub failed: usize,
+}
+
+impl Counts {
+    pub(crate) fn add(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Changed => self.changed += 1,
+            Outcome::AlreadyInTarget => self.already_in_target += 1,
+            Outcome::Refused => self.refused += 1,
+            Outcome::Failed => self.failed += 1,
+        }
+    }
+
+    /// All ids accounted for.
+    pub fn total(&self) -> usize {
+        self.changed + self.already_in_target + self.refused + self.failed
+    }
+}
+
+/// Running totals, passed to the progress callback after each chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Distinct ids accounted for so far.
+    pub done: usize,
+    /// Distinct ids in the job.
+    pub total: usize,
+    /// Refused so far.
+    pub refused: usize,
+    /// Failed so far.
+    pub failed: usize,
+    /// Requests sent so far, retries and splits included.
+    pub requests: usize,
+}
+
+/// The result of a bulk job.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct BulkReport {
+    /// One entry per distinct input id, in input order.
+    pub entries: Vec<Entry>,
+    /// Repeated input ids, in input order.
+    pub duplicates: Vec<Duplicate>,
+    /// Totals by outcome.
+    pub counts: Counts,
+    /// Requests sent, retries and splits included.
+    pub requests: usize,
+    /// Whether the job was cancelled before it finished.
+    pub cancelled: bool,
+}
+
+impl BulkReport {
+    /// Whether every id was changed or already in the target state.
+    pub fn is_complete_success(&self) -> bool {
+        self.counts.refused == 0 && self.counts.failed == 0
+    }
+
+    /// The entries with this outcome.
+    pub fn with_outcome(&self, outcome: Outcome) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(move |e| e.outcome == outcome)
+    }
+}

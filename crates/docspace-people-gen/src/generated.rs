@@ -3465,6 +3465,23 @@ let response = client.update_user_quota()
     pub fn update_user_quota(&self) -> builder::UpdateUserQuota<'_> {
         builder::UpdateUserQuota::new(self)
     }
+    /**Reset the storage quota of several users to the portal default
+
+Removes the custom quota of every listed user, so the portal's default user quota
+applies again, and returns them in request order. Needs the owner or an administrator.
+
+
+Sends a `PUT` request to `/api/2.0/people/resetquota`
+
+```ignore
+let response = client.reset_users_quota()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn reset_users_quota(&self) -> builder::ResetUsersQuota<'_> {
+        builder::ResetUsersQuota::new(self)
+    }
 }
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
@@ -4199,6 +4216,93 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "update_user_quota",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::reset_users_quota`]
+
+[`Client::reset_users_quota`]: super::Client::reset_users_quota*/
+    #[derive(Debug, Clone)]
+    pub struct ResetUsersQuota<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::UpdateMembersRequest, String>,
+    }
+    impl<'a> ResetUsersQuota<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateMembersRequest>,
+            <V as std::convert::TryInto<
+                types::UpdateMembersRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateMembersRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateMembersRequest,
+            ) -> types::builder::UpdateMembersRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/api/2.0/people/resetquota`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::EmployeeFullListEnvelope>, Error<ByteStream>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateMembersRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/2.0/people/resetquota", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "reset_users_quota",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

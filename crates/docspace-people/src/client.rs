@@ -345,6 +345,21 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Removes the custom quota of the listed users (`PUT /api/2.0/people/resetquota`), so the
+    /// portal's default applies again, and returns them in request order.
+    pub async fn reset_quota(&self, user_ids: &[Uuid]) -> Result<Vec<User>, Error> {
+        check_user_ids(user_ids)?;
+        tracing::debug!(users = user_ids.len(), "PUT people/resetquota");
+        let body = types::UpdateMembersRequest {
+            user_ids: user_ids.to_vec(),
+            resend_all: None,
+        };
+        let result = self.generated().reset_users_quota().body(body).send().await;
+        user_list(result).await
+    }
+}
+
 /// Parses user ids written as text, naming the first one that is not a UUID and its position
 /// (counting from 1).
 ///

@@ -250,6 +250,7 @@ async fn send(job: &BulkJob, ids: &[Uuid]) -> Result<Vec<User>, Error> {
         Change::Status(status) => job.client.set_status(status.clone(), ids).await,
         Change::Type(user_type) => job.client.set_type(user_type.clone(), ids).await,
         Change::Quota(quota) => job.client.set_quota(*quota, ids).await,
+        Change::ResetQuota => job.client.reset_quota(ids).await,
     }
 }
 

@@ -57,6 +57,8 @@ pub enum Change {
     Type(UserType),
     /// Set the storage quota.
     Quota(Quota),
+    /// Remove the custom quota, so the portal's default applies.
+    ResetQuota,
 }
 
 impl Change {
@@ -73,6 +75,7 @@ impl Change {
             Change::Status(status) => user.status.as_ref().map(|s| s == status),
             Change::Type(user_type) => user.user_type().map(|t| &t == user_type),
             Change::Quota(quota) => user.quota_limit.map(|q| q == *quota),
+            Change::ResetQuota => user.is_custom_quota.map(|custom| !custom),
         }
     }
 }
@@ -83,6 +86,7 @@ impl std::fmt::Display for Change {
             Change::Status(status) => write!(f, "status {status}"),
             Change::Type(user_type) => write!(f, "type {user_type}"),
             Change::Quota(quota) => write!(f, "quota {quota}"),
+            Change::ResetQuota => f.write_str("quota reset to the portal default"),
         }
     }
 }
@@ -261,6 +265,7 @@ fn check_change(change: &Change) -> Result<(), Error> {
         Change::Type(user_type) => Err(Error::invalid_input(format!(
             "type {user_type} cannot be set; use RoomAdmin, Guest, DocSpaceAdmin or User"
         ))),
+        Change::ResetQuota => Ok(()),
         Change::Quota(quota) => quota.to_wire().map(|_| ()).ok_or_else(|| {
             Error::invalid_input(format!("quota {quota} is larger than the server can store"))
         }),

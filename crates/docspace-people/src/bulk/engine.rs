@@ -15,14 +15,6 @@ use crate::{Error, LOST_USER_ID, User};
 /// One id to send and its input position.
 type Target = (usize, Uuid);
 
-/// A group of ids sent in one request.
-struct Part {
-    targets: Vec<Target>,
-    /// Whether these ids were in a type-change request that the server refused part way; some
-    /// of them may have been changed by it.
-    after_partial_refusal: bool,
-}
-
 pub(super) async fn run(job: BulkJob, user_ids: &[Uuid]) -> BulkReport {
     let (distinct, duplicates) = deduplicate(user_ids);
     let total = distinct.len();
@@ -119,22 +111,18 @@ fn all(targets: &[Target], outcome: Outcome, detail: &str, out: &mut Vec<Entry>)
 
 async fn process_chunk(job: &BulkJob, requests: &AtomicUsize, chunk: Vec<Target>) -> Vec<Entry> {
     let mut out = Vec::with_capacity(chunk.len());
-    // Depth-first, second half pushed first, so ids are tried in input order.
-    let mut stack = vec![Part {
-        targets: chunk,
-        after_partial_refusal: false,
-    }];
+    let mut stack = vec![chunk];
     while let Some(part) = stack.pop() {
         if job.cancel.is_cancelled() {
             all(
-                &part.targets,
+                &part,
                 Outcome::Failed,
                 "not sent: the job was cancelled",
                 &mut out,
             );
             continue;
         }
-        let ids: Vec<Uuid> = part.targets.iter().map(|t| t.1).collect();
+        let ids: Vec<Uuid> = part.iter().map(|t| t.1).collect();
         let result = with_retries(
             &job.options,
             &job.cancel,
@@ -145,93 +133,188 @@ async fn process_chunk(job: &BulkJob, requests: &AtomicUsize, chunk: Vec<Target>
         )
         .await;
         match result {
-            Ok(users) => classify(&job.change, &part.targets, users, &mut out),
+            Ok(users) => classify(&job.change, &part, users, &mut out),
             Err(GiveUp::Cancelled) => all(
-                &part.targets,
+                &part,
                 Outcome::Failed,
                 "not confirmed: the job was cancelled while waiting to retry",
                 &mut out,
             ),
-            Err(GiveUp::Error(Error::Forbidden { message })) if part.targets.len() > 1 => {
-                split(&job.change, part, &mut stack);
-                tracing::debug!(?message, "403 for a group: isolating the refused ids");
+            Err(GiveUp::Error(Error::Forbidden { message })) if part.len() > 1 => {
+                tracing::debug!(
+                    ?message,
+                    ids = part.len(),
+                    "403 for a group: isolating the refused ids"
+                );
+                if matches!(job.change, Change::Type(_)) {
+                    out.extend(isolate_type_refusals(job, requests, part).await);
+                } else {
+                    // A status or quota request is refused whole and changes nothing, so
+                    // halving finds the refused ids in a few requests. The second half is
+                    // pushed first so ids are tried in input order.
+                    let mut first = part;
+                    let second = first.split_off(first.len() / 2);
+                    stack.push(second);
+                    stack.push(first);
+                }
             }
             Err(GiveUp::Error(Error::Forbidden { message })) => {
                 let reason = message.unwrap_or_else(|| "forbidden (403)".to_owned());
-                refused_single(job, requests, &part, reason, &mut out).await;
+                let single = single_refusal(job, requests, part[0], reason).await;
+                out.push(single.into_entry(part[0]));
             }
             Err(GiveUp::Error(error)) if is_refusal(&error) => {
-                all(
-                    &part.targets,
-                    Outcome::Refused,
-                    &error.to_string(),
-                    &mut out,
-                );
+                all(&part, Outcome::Refused, &error.to_string(), &mut out);
             }
             Err(GiveUp::Error(error)) => {
-                all(&part.targets, Outcome::Failed, &error.to_string(), &mut out);
+                all(&part, Outcome::Failed, &error.to_string(), &mut out);
             }
         }
     }
     out
 }
 
-/// A 3.7 server refuses a whole status or quota request and changes nothing, so halving finds
-/// the refused ids in a few requests. Type changes are applied one by one up to the refused
-/// user, so the ids are retried singly and checked.
-fn split(change: &Change, part: Part, stack: &mut Vec<Part>) {
-    if matches!(change, Change::Type(_)) {
-        stack.extend(part.targets.into_iter().rev().map(|target| Part {
-            targets: vec![target],
-            after_partial_refusal: true,
-        }));
-        return;
-    }
-    let mut first = part.targets;
-    let second = first.split_off(first.len() / 2);
-    stack.push(Part {
-        targets: second,
-        after_partial_refusal: part.after_partial_refusal,
-    });
-    stack.push(Part {
-        targets: first,
-        after_partial_refusal: part.after_partial_refusal,
-    });
+/// What a single-id request found.
+enum Single {
+    /// 200: changed.
+    Changed,
+    /// 403, and the user is already at the target: a no-op the server refused.
+    AtTarget,
+    /// Refused for another reason.
+    Refused(String),
+    /// Could not be sent or answered.
+    Failed(String),
 }
 
-/// One id the server refused. For a type change, a 403 also answers a no-op, so look at the
-/// user: already at the target type means done (by this job's earlier request, or before).
-async fn refused_single(
+impl Single {
+    fn into_entry(self, (position, id): Target) -> Entry {
+        match self {
+            Single::Changed => entry(position, id, Outcome::Changed, None),
+            Single::AtTarget => entry(
+                position,
+                id,
+                Outcome::AlreadyInTarget,
+                Some("the server refused a change to the state the user already has".to_owned()),
+            ),
+            Single::Refused(reason) => entry(position, id, Outcome::Refused, Some(reason)),
+            Single::Failed(error) => entry(position, id, Outcome::Failed, Some(error)),
+        }
+    }
+}
+
+/// After a 403 on one id: for a type change (where a no-op is also a 403) look at the user.
+async fn single_refusal(
     job: &BulkJob,
     requests: &AtomicUsize,
-    part: &Part,
+    (_, id): Target,
     reason: String,
-    out: &mut Vec<Entry>,
-) {
-    let &[(position, id)] = part.targets.as_slice() else {
-        return all(&part.targets, Outcome::Refused, &reason, out);
-    };
-    if let Change::Type(_) = job.change {
+) -> Single {
+    if matches!(job.change, Change::Type(_)) {
         requests.fetch_add(1, Ordering::Relaxed);
         if let Ok(user) = job.client.user(id).await
             && job.change.is_satisfied_by(&user) == Some(true)
         {
-            let (outcome, note) = if part.after_partial_refusal {
-                (
-                    Outcome::Changed,
-                    "changed before the server refused another user of its request",
-                )
-            } else {
-                (
-                    Outcome::AlreadyInTarget,
-                    "the server refused a change to the type the user already has",
-                )
-            };
-            out.push(entry(position, id, outcome, Some(note.to_owned())));
-            return;
+            return Single::AtTarget;
         }
     }
-    out.push(entry(position, id, Outcome::Refused, Some(reason)));
+    Single::Refused(reason)
+}
+
+/// Sends one id, with retries.
+async fn send_single(job: &BulkJob, requests: &AtomicUsize, target: Target) -> Single {
+    let ids = [target.1];
+    let result = with_retries(
+        &job.options,
+        &job.cancel,
+        || {
+            requests.fetch_add(1, Ordering::Relaxed);
+        },
+        || send(job, &ids),
+    )
+    .await;
+    match result {
+        Ok(users) => {
+            let mut entries = Vec::with_capacity(1);
+            classify(&job.change, &[target], users, &mut entries);
+            match entries.pop() {
+                Some(Entry {
+                    outcome: Outcome::Changed,
+                    ..
+                }) => Single::Changed,
+                Some(Entry { detail, .. }) => Single::Refused(detail.unwrap_or_default()),
+                None => Single::Failed("no answer for the user".to_owned()),
+            }
+        }
+        Err(GiveUp::Cancelled) => {
+            Single::Failed("not confirmed: the job was cancelled while waiting to retry".to_owned())
+        }
+        Err(GiveUp::Error(Error::Forbidden { message })) => {
+            let reason = message.unwrap_or_else(|| "forbidden (403)".to_owned());
+            single_refusal(job, requests, target, reason).await
+        }
+        Err(GiveUp::Error(error)) if is_refusal(&error) => Single::Refused(error.to_string()),
+        Err(GiveUp::Error(error)) => Single::Failed(error.to_string()),
+    }
+}
+
+/// A 3.7 server applies a type change user by user and stops with 403 at the first refused
+/// one: the users before it were changed, the ones after it were not looked at. Resending one
+/// by one in order, the first ids now answer 403 at the target type. If the run of such ids
+/// ends with a refusal (a forbidden change), all of them were changed by the group request; if
+/// it ends otherwise, its last id was the culprit, a no-op.
+async fn isolate_type_refusals(
+    job: &BulkJob,
+    requests: &AtomicUsize,
+    part: Vec<Target>,
+) -> Vec<Entry> {
+    let mut out = Vec::with_capacity(part.len());
+    let mut leading_run: Vec<Target> = Vec::new();
+    let mut in_leading_run = true;
+    for target in part {
+        if job.cancel.is_cancelled() {
+            out.push(
+                Single::Failed("not sent: the job was cancelled".to_owned()).into_entry(target),
+            );
+            continue;
+        }
+        let single = send_single(job, requests, target).await;
+        if !in_leading_run {
+            out.push(single.into_entry(target));
+            continue;
+        }
+        match single {
+            Single::AtTarget => leading_run.push(target),
+            Single::Refused(_) | Single::Failed(_) => {
+                out.extend(leading_run.drain(..).map(changed_by_group));
+                out.push(single.into_entry(target));
+                in_leading_run = false;
+            }
+            Single::Changed => {
+                flush_run_with_culprit(&mut leading_run, &mut out);
+                out.push(single.into_entry(target));
+                in_leading_run = false;
+            }
+        }
+    }
+    flush_run_with_culprit(&mut leading_run, &mut out);
+    out
+}
+
+fn changed_by_group((position, id): Target) -> Entry {
+    entry(
+        position,
+        id,
+        Outcome::Changed,
+        Some("changed by a request the server then refused for another user".to_owned()),
+    )
+}
+
+/// The last id of the run was the no-op that made the group fail; the others were changed.
+fn flush_run_with_culprit(run: &mut Vec<Target>, out: &mut Vec<Entry>) {
+    if let Some(culprit) = run.pop() {
+        out.extend(run.drain(..).map(changed_by_group));
+        out.push(Single::AtTarget.into_entry(culprit));
+    }
 }
 
 /// Errors that are the server's considered answer about these users, not a failure to ask.

@@ -1,0 +1,322 @@
+//! The bulk engine against the fake portal: per-id accounting under every fault knob, isolation
+//! of refused ids on 3.7, detection of skipped ids on 3.6, duplicates, cancellation, progress.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use docspace_people::bulk::{BulkOptions, BulkReport, Change, Outcome};
+use docspace_people::{Client, Quota, UserQuery, UserStatus, UserType, Uuid};
+use docspace_people_fake::seed::{GUEST_EMAIL, LDAP_USER_EMAIL, OWNER_EMAIL};
+use docspace_people_fake::{DropMode, FakePortal, Faults, PortalConfig, ServerVersion, Trigger};
+use futures::TryStreamExt;
+
+fn owner(portal: &FakePortal) -> Client {
+    Client::builder(portal.base_url())
+        .token(portal.owner_token())
+        .build()
+        .unwrap()
+}
+
+fn fast() -> BulkOptions {
+    BulkOptions::default()
+        .chunk_size(50)
+        .concurrency(4)
+        .max_attempts(30)
+        .backoff(Duration::from_millis(1), Duration::from_millis(5))
+}
+
+/// Active, non-admin, non-LDAP users: changeable by the owner.
+fn changeable(portal: &FakePortal) -> Vec<Uuid> {
+    portal
+        .user_ids_where(|u| u.status == 1 && !u.is_admin && !u.is_ldap && u.activation_status == 1)
+}
+
+/// Every distinct input id exactly once, in input order.
+fn assert_accounted(report: &BulkReport, input: &[Uuid]) {
+    let mut seen = HashSet::new();
+    let distinct: Vec<Uuid> = input
+        .iter()
+        .copied()
+        .filter(|id| seen.insert(*id))
+        .collect();
+    let reported: Vec<Uuid> = report.entries.iter().map(|e| e.id).collect();
+    assert_eq!(reported, distinct, "every id exactly once, in input order");
+    assert_eq!(report.counts.total(), distinct.len());
+    assert_eq!(report.duplicates.len(), input.len() - distinct.len());
+}
+
+#[tokio::test]
+async fn terminates_everyone_except_the_protected_on_37() {
+    let portal = FakePortal::start(PortalConfig::demo().with_extra_users(1000)).unwrap();
+    let mut targets = changeable(&portal);
+    let owner_id = portal.id_of(OWNER_EMAIL).unwrap();
+    let ldap = portal.id_of(LDAP_USER_EMAIL).unwrap();
+    let unknown = Uuid::from_u128(99);
+    targets.insert(10, owner_id);
+    targets.insert(500, ldap);
+    targets.push(unknown);
+    let report = owner(&portal)
+        .bulk(Change::Status(UserStatus::Terminated))
+        .options(fast())
+        .run(&targets)
+        .await
+        .unwrap();
+    assert_accounted(&report, &targets);
+    let refused: HashSet<Uuid> = report
+        .with_outcome(Outcome::Refused)
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(refused, HashSet::from([owner_id, ldap, unknown]));
+    assert!(
+        report
+            .with_outcome(Outcome::Refused)
+            .all(|e| e.detail.as_deref() == Some("Access denied"))
+    );
+    assert_eq!(report.counts.changed, targets.len() - 3);
+    for entry in report.with_outcome(Outcome::Changed) {
+        assert_eq!(
+            portal.user(entry.id).unwrap().status,
+            2,
+            "{} terminated",
+            entry.id
+        );
+    }
+    assert_eq!(portal.user(owner_id).unwrap().status, 1);
+}
+
+#[tokio::test]
+async fn detects_skipped_and_dropped_ids_on_36() {
+    let portal = FakePortal::start(PortalConfig::demo().with_version(ServerVersion::V3_6)).unwrap();
+    let mut targets = changeable(&portal);
+    let owner_id = portal.id_of(OWNER_EMAIL).unwrap();
+    let ldap = portal.id_of(LDAP_USER_EMAIL).unwrap();
+    targets.extend([owner_id, ldap, Uuid::from_u128(5)]);
+    let report = owner(&portal)
+        .bulk(Change::Status(UserStatus::Terminated))
+        .options(fast())
+        .run(&targets)
+        .await
+        .unwrap();
+    assert_accounted(&report, &targets);
+    let refused: Vec<Uuid> = report
+        .with_outcome(Outcome::Refused)
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(refused, [owner_id, ldap, Uuid::from_u128(5)]);
+    let owner_entry = report.entries.iter().find(|e| e.id == owner_id).unwrap();
+    assert!(owner_entry.detail.as_deref().unwrap().contains("unchanged"));
+    assert!(
+        report.requests <= 2,
+        "no splitting needed on 3.6: {}",
+        report.requests
+    );
+}
+
+#[tokio::test]
+async fn type_changes_isolate_the_forbidden_user_and_keep_earlier_changes() {
+    let portal = FakePortal::start(PortalConfig::demo()).unwrap();
+    let guests = portal.user_ids_where(|u| u.user_type == 2 && u.status == 1);
+    let already_user =
+        portal.user_ids_where(|u| u.user_type == 4 && u.status == 1 && !u.is_ldap)[0];
+    assert!(guests.len() >= 2);
+    // A guest, a user already of type 4 (a no-op: 403 on 3.7), then more guests.
+    let mut targets = vec![guests[0], already_user];
+    targets.extend(&guests[1..]);
+    let report = owner(&portal)
+        .bulk(Change::Type(UserType::User))
+        .options(fast())
+        .run(&targets)
+        .await
+        .unwrap();
+    assert_accounted(&report, &targets);
+    for guest in &guests {
+        assert_eq!(portal.user(*guest).unwrap().user_type, 4);
+        let e = report.entries.iter().find(|e| e.id == *guest).unwrap();
+        assert_eq!(e.outcome, Outcome::Changed, "{e:?}");
+    }
+    let e = report
+        .entries
+        .iter()
+        .find(|e| e.id == already_user)
+        .unwrap();
+    assert_eq!(e.outcome, Outcome::AlreadyInTarget, "{e:?}");
+}
+
+#[tokio::test]
+async fn known_users_already_in_target_are_not_sent() {
+    let portal = FakePortal::start(PortalConfig::demo()).unwrap();
+    let client = owner(&portal);
+    let terminated: Vec<_> = client
+        .find_all_users(UserQuery::new().status(UserStatus::Terminated))
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(!terminated.is_empty());
+    let ids: Vec<Uuid> = terminated.iter().map(|u| u.id).collect();
+    portal.reset_counters();
+    let report = client
+        .bulk(Change::Status(UserStatus::Terminated))
+        .known_users(terminated)
+        .run(&ids)
+        .await
+        .unwrap();
+    assert_eq!(report.counts.already_in_target, ids.len());
+    assert_eq!(report.requests, 0);
+    assert_eq!(portal.request_count(), 0);
+}
+
+async fn run_under(faults: Faults, change: Change) -> (FakePortal, Vec<Uuid>, BulkReport) {
+    let portal = FakePortal::start(PortalConfig::demo().with_extra_users(600)).unwrap();
+    let mut targets = changeable(&portal);
+    let dup = targets[3];
+    targets.push(dup);
+    portal.set_faults(faults.writes_only().with_rng_seed(7));
+    let report = owner(&portal)
+        .bulk(change)
+        .options(fast())
+        .run(&targets)
+        .await
+        .unwrap();
+    assert_accounted(&report, &targets);
+    assert_eq!(report.duplicates[0].id, dup);
+    (portal, targets, report)
+}
+
+#[tokio::test]
+async fn nothing_is_lost_or_counted_twice_under_any_fault() {
+    let knobs = [
+        Faults::none().with_too_many_requests(Trigger::Rate(0.3), 0),
+        Faults::none().with_internal_server_error(Trigger::Rate(0.3)),
+        Faults::none().with_bad_gateway(Trigger::EveryNth(2)),
+        Faults::none().with_dropped_connection(Trigger::Rate(0.3), DropMode::BeforeHandling),
+        Faults::none().with_dropped_connection(Trigger::Rate(0.3), DropMode::AfterHandling),
+        Faults::none().with_latency(Duration::from_millis(5), Trigger::Rate(0.5)),
+    ];
+    for faults in knobs {
+        let shown = format!("{faults:?}");
+        let (portal, _, report) = run_under(faults, Change::Quota(Quota::Bytes(3 << 30))).await;
+        assert_eq!(report.counts.failed, 0, "{shown}: {:?}", report.counts);
+        assert_eq!(report.counts.changed, report.entries.len(), "{shown}");
+        assert!(
+            report
+                .entries
+                .iter()
+                .all(|e| portal.user(e.id).unwrap().quota == 3 << 30)
+        );
+    }
+}
+
+#[tokio::test]
+async fn persistent_failures_are_reported_per_id() {
+    let (portal, _, report) = run_under(
+        Faults::none().with_internal_server_error(Trigger::Always),
+        Change::Status(UserStatus::Terminated),
+    )
+    .await;
+    assert_eq!(report.counts.failed, report.entries.len());
+    assert!(
+        report
+            .entries
+            .iter()
+            .all(|e| e.detail.as_deref().unwrap().contains("server error (500)"))
+    );
+    assert!(
+        report
+            .entries
+            .iter()
+            .all(|e| portal.user(e.id).unwrap().status == 1)
+    );
+}
+
+#[tokio::test]
+async fn cancelling_stops_sending_and_still_accounts() {
+    let portal = FakePortal::start(PortalConfig::demo().with_extra_users(2000)).unwrap();
+    portal.set_faults(
+        Faults::none()
+            .with_latency(Duration::from_millis(20), Trigger::Always)
+            .writes_only(),
+    );
+    let targets = changeable(&portal);
+    let progress_calls = Arc::new(AtomicUsize::new(0));
+    let calls = Arc::clone(&progress_calls);
+    let job = owner(&portal)
+        .bulk(Change::Status(UserStatus::Terminated))
+        .options(fast().chunk_size(10).concurrency(2))
+        .on_progress(move |p| {
+            assert!(p.done <= p.total);
+            calls.fetch_add(1, Ordering::Relaxed);
+        });
+    let cancel = job.cancel_token();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        cancel.cancel();
+    });
+    let report = job.run(&targets).await.unwrap();
+    assert!(report.cancelled);
+    assert_accounted(&report, &targets);
+    assert!(
+        report.counts.changed > 0 && report.counts.failed > 0,
+        "{:?}",
+        report.counts
+    );
+    for e in &report.entries {
+        let status = portal.user(e.id).unwrap().status;
+        match e.outcome {
+            Outcome::Changed => assert_eq!(status, 2),
+            Outcome::Failed => {
+                assert_eq!(status, 1);
+                assert!(e.detail.as_deref().unwrap().contains("cancelled"));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(progress_calls.load(Ordering::Relaxed) > 0);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_sending() {
+    let portal = FakePortal::start(PortalConfig::demo()).unwrap();
+    let client = owner(&portal);
+    let id = portal.id_of(GUEST_EMAIL).unwrap();
+    portal.reset_counters();
+    assert!(
+        client
+            .bulk(Change::Status(UserStatus::Active))
+            .run(&[])
+            .await
+            .is_err()
+    );
+    assert!(
+        client
+            .bulk(Change::Status(UserStatus::All))
+            .run(&[id])
+            .await
+            .is_err()
+    );
+    assert!(
+        client
+            .bulk(Change::Type(UserType::All))
+            .run(&[id])
+            .await
+            .is_err()
+    );
+    assert!(
+        client
+            .bulk(Change::Quota(Quota::Bytes(u64::MAX)))
+            .run(&[id])
+            .await
+            .is_err()
+    );
+    let zero = BulkOptions::default().chunk_size(0);
+    assert!(
+        client
+            .bulk(Change::Status(UserStatus::Active))
+            .options(zero)
+            .run(&[id])
+            .await
+            .is_err()
+    );
+    assert_eq!(portal.request_count(), 0);
+}

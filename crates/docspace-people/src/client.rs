@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::Credentials;
 use crate::enums::{UserStatus, UserType};
-use crate::error::{from_envelope, from_generated};
+use crate::envelope::{self, GenResult};
 use crate::{Error, Quota, User};
 
 /// The request timeout when none is set.
@@ -126,13 +126,9 @@ impl ClientBuilder {
             password: password.to_owned(),
             session: None,
         };
-        let envelope = match anonymous.generated().authenticate().body(body).send().await {
-            Ok(response) => response.into_inner(),
-            Err(e) => return Err(from_generated(e).await),
-        };
-        if envelope.status == Some(1) {
-            return Err(from_envelope(envelope.status_code, None));
-        }
+        let envelope =
+            envelope::body(anonymous.generated().authenticate().body(body).send().await).await?;
+        envelope::check(None, envelope.status, envelope.status_code)?;
         let token = envelope
             .response
             .and_then(|r| r.token)
@@ -230,27 +226,20 @@ impl Client {
     /// The signed-in user (`GET /api/2.0/people/@self`), with their theme.
     pub async fn me(&self) -> Result<User, Error> {
         tracing::debug!("GET people/@self");
-        let envelope = match self.generated().get_self_profile().send().await {
-            Ok(response) => response.into_inner(),
-            Err(e) => return Err(from_generated(e).await),
-        };
-        single_user(envelope)
+        single_user(self.generated().get_self_profile().send().await).await
     }
 
     /// One user by id (`GET /api/2.0/people/{userid}`); [`Error::NotFound`] if there is none.
     pub async fn user(&self, id: Uuid) -> Result<User, Error> {
         tracing::debug!(%id, "GET people/{{userid}}");
-        let envelope = match self
-            .generated()
-            .get_profile_by_user_id()
-            .userid(id)
-            .send()
-            .await
-        {
-            Ok(response) => response.into_inner(),
-            Err(e) => return Err(from_generated(e).await),
-        };
-        single_user(envelope)
+        single_user(
+            self.generated()
+                .get_profile_by_user_id()
+                .userid(id)
+                .send()
+                .await,
+        )
+        .await
     }
 
     /// Sets the status of the listed users (`PUT /api/2.0/people/status/{status}`) and returns
@@ -432,35 +421,18 @@ fn normalize_base_url(text: &str) -> Result<String, Error> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-type GenResult<T> = Result<
-    docspace_people_gen::ResponseValue<T>,
-    docspace_people_gen::Error<docspace_people_gen::ByteStream>,
->;
-
-/// Unwraps a list envelope, honouring an `error` inside a 2xx body.
+/// Unwraps a list envelope.
 pub(crate) async fn user_list(
     result: GenResult<types::EmployeeFullListEnvelope>,
 ) -> Result<Vec<User>, Error> {
-    let envelope = match result {
-        Ok(response) => response.into_inner(),
-        Err(e) => return Err(from_generated(e).await),
-    };
-    if envelope.error.is_some() || envelope.status == Some(1) {
-        return Err(from_envelope(
-            envelope.status_code,
-            envelope.error.and_then(|e| e.message),
-        ));
-    }
+    let envelope = envelope::body(result).await?;
+    envelope::check(envelope.error, envelope.status, envelope.status_code)?;
     Ok(envelope.response.into_iter().map(User::from).collect())
 }
 
-fn single_user(envelope: types::EmployeeFullEnvelope) -> Result<User, Error> {
-    if envelope.error.is_some() || envelope.status == Some(1) {
-        return Err(from_envelope(
-            envelope.status_code,
-            envelope.error.and_then(|e| e.message),
-        ));
-    }
+async fn single_user(result: GenResult<types::EmployeeFullEnvelope>) -> Result<User, Error> {
+    let envelope = envelope::body(result).await?;
+    envelope::check(envelope.error, envelope.status, envelope.status_code)?;
     envelope
         .response
         .map(User::from)

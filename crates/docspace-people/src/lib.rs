@@ -6,6 +6,7 @@ pub mod bulk;
 mod client;
 mod dates;
 pub mod enums;
+mod envelope;
 mod error;
 mod quota;
 mod search;

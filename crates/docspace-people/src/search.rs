@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::client::Client;
 use crate::enums::{ActivationStatus, UserStatus, UserType};
-use crate::error::{from_envelope, from_generated};
+use crate::envelope;
 use crate::{Error, User};
 
 /// The largest page the server returns.
@@ -215,16 +215,8 @@ impl Client {
             request = request.sort_order("descending");
         }
         tracing::debug!(start_index, page_size, "GET people/filter");
-        let envelope = match request.send().await {
-            Ok(response) => response.into_inner(),
-            Err(e) => return Err(from_generated(e).await),
-        };
-        if envelope.error.is_some() || envelope.status == Some(1) {
-            return Err(from_envelope(
-                envelope.status_code,
-                envelope.error.and_then(|e| e.message),
-            ));
-        }
+        let envelope = envelope::body(request.send().await).await?;
+        envelope::check(envelope.error, envelope.status, envelope.status_code)?;
         let total = envelope.total.and_then(|t| u64::try_from(t).ok());
         let users: Vec<User> = envelope.response.into_iter().map(User::from).collect();
         let end = u64::from(start_index) + users.len() as u64;

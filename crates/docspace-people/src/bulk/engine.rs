@@ -123,15 +123,7 @@ async fn process_chunk(job: &BulkJob, requests: &AtomicUsize, chunk: Vec<Target>
             continue;
         }
         let ids: Vec<Uuid> = part.iter().map(|t| t.1).collect();
-        let result = with_retries(
-            &job.options,
-            &job.cancel,
-            || {
-                requests.fetch_add(1, Ordering::Relaxed);
-            },
-            || send(job, &ids),
-        )
-        .await;
+        let result = send_with_retries(job, requests, &ids).await;
         match result {
             Ok(users) => classify(&job.change, &part, users, &mut out),
             Err(GiveUp::Cancelled) => all(
@@ -222,16 +214,7 @@ async fn single_refusal(
 
 /// Sends one id, with retries.
 async fn send_single(job: &BulkJob, requests: &AtomicUsize, target: Target) -> Single {
-    let ids = [target.1];
-    let result = with_retries(
-        &job.options,
-        &job.cancel,
-        || {
-            requests.fetch_add(1, Ordering::Relaxed);
-        },
-        || send(job, &ids),
-    )
-    .await;
+    let result = send_with_retries(job, requests, &[target.1]).await;
     match result {
         Ok(users) => {
             let mut entries = Vec::with_capacity(1);
@@ -315,6 +298,18 @@ fn flush_run_with_culprit(run: &mut Vec<Target>, out: &mut Vec<Entry>) {
         out.extend(run.drain(..).map(changed_by_group));
         out.push(Single::AtTarget.into_entry(culprit));
     }
+}
+
+/// Sends the change for `ids`, retrying as the options allow, counting every request.
+async fn send_with_retries(
+    job: &BulkJob,
+    requests: &AtomicUsize,
+    ids: &[Uuid],
+) -> Result<Vec<User>, GiveUp> {
+    let count = || {
+        requests.fetch_add(1, Ordering::Relaxed);
+    };
+    with_retries(&job.options, &job.cancel, count, || send(job, ids)).await
 }
 
 /// Errors that are the server's considered answer about these users, not a failure to ask.

@@ -473,6 +473,17 @@ mod tests {
     }
 
     #[test]
+    fn debug_of_builder_and_client_hides_secrets() {
+        let builder = Client::builder("https://a.example").api_key("sk-topsecret");
+        let shown = format!("{builder:?}");
+        assert!(!shown.contains("topsecret"), "{shown}");
+        let client = builder.build().unwrap();
+        let shown = format!("{client:?}");
+        assert!(!shown.contains("topsecret"), "{shown}");
+        assert!(shown.contains("API key (redacted)"), "{shown}");
+    }
+
+    #[test]
     fn both_credentials_are_refused() {
         let err = Client::builder("https://a.example")
             .token("t")

@@ -1,0 +1,250 @@
+//! `status set`, `type set`, `quota set` and `quota reset`: a change for many users through the
+//! bulk engine, with a progress bar, Ctrl-C, a summary and a report.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use docspace_people::bulk::{BulkOptions, BulkReport, CancellationToken, Change, Outcome};
+use docspace_people::{Client, User, Uuid};
+
+use super::{plan, to_stdout};
+use crate::cli::{BulkArgs, GlobalArgs};
+use crate::error::{CliError, CliResult};
+use crate::output::write_aligned;
+use crate::progress::Bar;
+use crate::report::{Report, ReportFile, Row};
+use crate::session::connect;
+use crate::targets::{self, Target};
+
+/// Reads and checks the targets, connects, resolves emails, then runs the change (or, with
+/// `--dry-run`, shows what it would do).
+pub async fn run(global: &GlobalArgs, change: Change, args: BulkArgs) -> CliResult<ExitCode> {
+    // Everything that can be checked without the portal is checked first.
+    let targets = targets::read(&args.targets, args.from.as_deref(), args.column.as_deref())?;
+    let report_file = args
+        .report
+        .as_deref()
+        .map(|path| ReportFile::create(path, args.report_format))
+        .transpose()?;
+    let concurrency = usize::try_from(args.concurrency).unwrap_or(1);
+
+    let session = connect(global)?;
+    let client = &session.client;
+    let me = client.me().await.map_err(|e| {
+        CliError::portal(e, format_args!("cannot sign in to {}", client.base_url()))
+    })?;
+    if session.demo.is_none() {
+        eprintln!("Signed in to {} as {}.", client.base_url(), describe(&me));
+    }
+    let resolved = targets::resolve(client, &targets, concurrency).await?;
+    if args.dry_run {
+        return plan::dry_run(
+            client,
+            &me,
+            &change,
+            &targets,
+            resolved,
+            concurrency,
+            report_file,
+        )
+        .await;
+    }
+
+    let options = BulkOptions::default()
+        .chunk_size(usize::try_from(args.chunk_size).unwrap_or(1))
+        .concurrency(concurrency)
+        .max_attempts(args.max_attempts);
+    let report = execute(client, &change, options, &resolved.ids, resolved.known).await?;
+    let report = to_report(&change, &targets, &report);
+    finish(&report, report_file)
+}
+
+fn describe(user: &User) -> String {
+    match (&user.display_name, &user.email) {
+        (Some(name), Some(email)) => format!("{name} <{email}>"),
+        (Some(name), None) => name.clone(),
+        (None, Some(email)) => email.clone(),
+        (None, None) => user.id.to_string(),
+    }
+}
+
+/// Runs the bulk job with a progress bar, cancelling it on Ctrl-C.
+async fn execute(
+    client: &Client,
+    change: &Change,
+    options: BulkOptions,
+    ids: &[Uuid],
+    known: std::collections::HashMap<Uuid, User>,
+) -> CliResult<BulkReport> {
+    let mut distinct = ids.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let bar = Bar::new(distinct.len(), &change.to_string());
+    let cancel = CancellationToken::new();
+    let progress_bar = bar.clone();
+    let job = client
+        .bulk(change.clone())
+        .options(options)
+        .known_users(known.into_values())
+        .with_cancel_token(cancel.clone())
+        .on_progress(move |p| {
+            progress_bar.set(p.done);
+            progress_bar.message(format!("{} refused, {} failed", p.refused, p.failed));
+        });
+    let watcher = tokio::spawn(cancel_on_ctrl_c(cancel, bar.clone()));
+    let result = job.run(ids).await;
+    watcher.abort();
+    bar.finish();
+    // Only bad input (caught before sending) fails the whole job.
+    result.map_err(|e| CliError::portal(e, "cannot start the change"))
+}
+
+async fn cancel_on_ctrl_c(cancel: CancellationToken, bar: Bar) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    bar.note(
+        "Interrupted: sending no more requests and waiting for those in flight \
+         (Ctrl-C again to quit at once, without the report).",
+    );
+    cancel.cancel();
+    if tokio::signal::ctrl_c().await.is_ok() {
+        eprintln!("Interrupted again: quitting.");
+        std::process::exit(130);
+    }
+}
+
+fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Changed => "changed",
+        Outcome::AlreadyInTarget => "already_in_target",
+        Outcome::Refused => "refused",
+        Outcome::Failed => "failed",
+    }
+}
+
+/// One report row per entry of the engine's report; positions index `targets`.
+fn to_report(change: &Change, targets: &[Target], bulk: &BulkReport) -> Report {
+    let source = |position: usize| -> (String, String) {
+        targets.get(position).map_or_else(
+            || (format!("#{}", position + 1), String::new()),
+            |t| (t.origin.to_string(), t.input.clone()),
+        )
+    };
+    let users = bulk
+        .entries
+        .iter()
+        .map(|entry| {
+            let (source, input) = source(entry.position);
+            Row {
+                source,
+                input,
+                id: entry.id,
+                outcome: outcome_name(entry.outcome),
+                detail: entry.detail.clone(),
+            }
+        })
+        .collect();
+    let duplicates = bulk
+        .duplicates
+        .iter()
+        .map(|duplicate| {
+            let (source, input) = source(duplicate.position);
+            Row {
+                source,
+                input,
+                id: duplicate.id,
+                outcome: "duplicate",
+                detail: Some(format!(
+                    "same user as {}; sent once",
+                    source_of(targets, duplicate.first_position)
+                )),
+            }
+        })
+        .collect();
+    Report {
+        change: change.to_string(),
+        dry_run: false,
+        cancelled: bulk.cancelled,
+        requests: bulk.requests,
+        counts: vec![
+            ("changed", bulk.counts.changed),
+            ("already_in_target", bulk.counts.already_in_target),
+            ("refused", bulk.counts.refused),
+            ("failed", bulk.counts.failed),
+            ("duplicates", bulk.duplicates.len()),
+        ],
+        users,
+        duplicates,
+    }
+}
+
+fn source_of(targets: &[Target], position: usize) -> String {
+    targets
+        .get(position)
+        .map_or_else(|| format!("#{}", position + 1), |t| t.origin.to_string())
+}
+
+/// Prints the summary, writes the report file, and picks the exit code.
+fn finish(report: &Report, report_file: Option<ReportFile>) -> CliResult<ExitCode> {
+    to_stdout(|out| write_summary(out, report)).map_err(CliError::failed)?;
+    if let Some(file) = report_file {
+        let path = file.path().to_path_buf();
+        file.write(report).map_err(CliError::failed)?;
+        eprintln!("Per-user report written to {}.", path.display());
+    }
+    let trouble = report
+        .users
+        .iter()
+        .any(|r| matches!(r.outcome, "refused" | "failed"));
+    Ok(if trouble {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn write_summary(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    let users = report.users.len();
+    writeln!(
+        out,
+        "{}: {users} user{}, {} request{}.",
+        report.change,
+        if users == 1 { "" } else { "s" },
+        report.requests,
+        if report.requests == 1 { "" } else { "s" },
+    )?;
+    for (name, count) in &report.counts {
+        writeln!(out, "  {:<20} {count}", name.replace('_', " "))?;
+    }
+    let trouble: Vec<[String; 5]> = report
+        .users
+        .iter()
+        .filter(|r| matches!(r.outcome, "refused" | "failed"))
+        .map(|r| {
+            [
+                r.source.clone(),
+                r.input.clone(),
+                r.id.to_string(),
+                r.outcome.to_owned(),
+                r.detail.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    if !trouble.is_empty() {
+        writeln!(out, "Not changed:")?;
+        write_aligned(
+            out,
+            &["SOURCE", "INPUT", "ID", "OUTCOME", "DETAIL"],
+            &trouble,
+        )?;
+    }
+    if report.cancelled {
+        writeln!(
+            out,
+            "Cancelled: the users not sent are reported as failed; running the same command \
+             again finishes the job (the changes are idempotent)."
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,139 @@
+//! `login` and `logout`: the stored session token.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use docspace_people::Client;
+use docspace_people::secrecy::ExposeSecret;
+
+use crate::cli::{GlobalArgs, LoginArgs};
+use crate::config::{self, Config};
+use crate::error::{CliError, CliResult, Kind};
+
+/// The environment variable a password may come from.
+const PASSWORD_VAR: &str = "DOCSPACE_PASSWORD";
+
+/// Signs in with a user name and password and stores the session token.
+pub async fn login(global: &GlobalArgs, args: LoginArgs) -> CliResult<ExitCode> {
+    if global.demo {
+        return Err(CliError::usage(
+            "login does not work with --demo: the demo portal ends with the command; use --demo \
+             with any other command instead",
+        ));
+    }
+    let path = config::path(global.config_dir.as_deref()).map_err(usage)?;
+    let portal = match &global.portal {
+        Some(portal) => portal.clone(),
+        None => match config::load(&path).map_err(usage)? {
+            Some(stored) => stored.portal,
+            None => {
+                return Err(CliError::usage(
+                    "which portal? pass --portal URL or set DOCSPACE_URL",
+                ));
+            }
+        },
+    };
+    let user = match args.user {
+        Some(user) => user,
+        None => ask_user_name()?,
+    };
+    let password = read_password(args.password_stdin)?;
+    let client = Client::builder(portal.clone())
+        .timeout(Duration::from_secs(global.timeout))
+        .login(&user, &password)
+        .await
+        .map_err(|e| CliError::portal(e, format_args!("cannot sign in to {portal} as {user}")))?;
+    drop(password);
+    let token = client
+        .session_token()
+        .map(|t| t.expose_secret().to_owned())
+        .ok_or_else(|| CliError {
+            kind: Kind::Portal,
+            error: anyhow::anyhow!("the portal issued no session token"),
+        })?;
+    let name = match client.me().await {
+        Ok(me) => me.display_name.unwrap_or(user),
+        Err(e) => {
+            tracing::warn!(error = %e, "signed in, but cannot read the profile");
+            user
+        }
+    };
+    let config = Config {
+        portal: client.base_url().to_owned(),
+        token,
+    };
+    config::save(&path, &config).map_err(CliError::failed)?;
+    println!(
+        "Signed in to {} as {name}. The session token is stored in {} (readable only by you).",
+        config.portal,
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Forgets the stored session token.
+pub fn logout(global: &GlobalArgs) -> CliResult<ExitCode> {
+    let path = config::path(global.config_dir.as_deref()).map_err(usage)?;
+    if config::remove(&path).map_err(CliError::failed)? {
+        println!("Removed the stored session token ({}).", path.display());
+    } else {
+        println!("No stored session token ({}).", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn usage(error: anyhow::Error) -> CliError {
+    CliError {
+        kind: Kind::Usage,
+        error,
+    }
+}
+
+fn ask_user_name() -> CliResult<String> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(CliError::usage(
+            "no user name: pass --user EMAIL (stdin is not a terminal to ask on)",
+        ));
+    }
+    eprint!("User name (email): ");
+    std::io::stderr().flush().map_err(CliError::failed)?;
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::usage(format_args!("cannot read the user name: {e}")))?;
+    let user = line.trim().to_owned();
+    if user.is_empty() {
+        return Err(CliError::usage("no user name given"));
+    }
+    Ok(user)
+}
+
+fn read_password(from_stdin: bool) -> CliResult<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| CliError::usage(format_args!("cannot read the password: {e}")))?;
+        let password = line.trim_end_matches(['\r', '\n']).to_owned();
+        if password.is_empty() {
+            return Err(CliError::usage("no password on standard input"));
+        }
+        return Ok(password);
+    }
+    if let Ok(password) = std::env::var(PASSWORD_VAR)
+        && !password.is_empty()
+    {
+        return Ok(password);
+    }
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password("Password: ")
+            .map_err(|e| CliError::usage(format_args!("cannot read the password: {e}")));
+    }
+    Err(CliError::usage(format_args!(
+        "no password: use --password-stdin, set {PASSWORD_VAR}, or run on a terminal"
+    )))
+}

@@ -1,0 +1,48 @@
+//! The commands, one module each.
+
+mod bulk;
+mod login;
+mod plan;
+mod users;
+
+use std::process::ExitCode;
+
+use docspace_people::bulk::Change;
+
+use crate::cli::{Cli, Command, QuotaCommand, StatusCommand, TypeCommand, UsersCommand};
+use crate::error::CliResult;
+
+/// Runs the command the command line names.
+pub async fn run(cli: Cli) -> CliResult<ExitCode> {
+    let Cli { global, command } = cli;
+    match command {
+        Command::Login(args) => login::login(&global, args).await,
+        Command::Logout => login::logout(&global),
+        Command::Users(UsersCommand::List(args)) => users::list(&global, args).await,
+        Command::Status(StatusCommand::Set { status, bulk }) => {
+            bulk::run(&global, Change::Status(status.into()), bulk).await
+        }
+        Command::Type(TypeCommand::Set { user_type, bulk }) => {
+            bulk::run(&global, Change::Type(user_type.into()), bulk).await
+        }
+        Command::Quota(QuotaCommand::Set { quota, bulk }) => {
+            bulk::run(&global, Change::Quota(quota), bulk).await
+        }
+        Command::Quota(QuotaCommand::Reset { bulk }) => {
+            bulk::run(&global, Change::ResetQuota, bulk).await
+        }
+    }
+}
+
+/// Runs `write` on a locked, buffered stdout. A closed pipe (`| head`) is not an error.
+pub fn to_stdout(
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = write(&mut out).and_then(|()| std::io::Write::flush(&mut out));
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}

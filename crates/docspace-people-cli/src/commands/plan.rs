@@ -1,0 +1,238 @@
+//! `--dry-run`: who would change, who already is in the target state, who would be refused;
+//! nothing is sent but reads.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use docspace_people::bulk::Change;
+use docspace_people::{Client, User, UserType, Uuid};
+
+use super::to_stdout;
+use crate::error::{CliError, CliResult};
+use crate::output::{quota_name, status_name, type_name, write_aligned};
+use crate::report::{Report, ReportFile, Row};
+use crate::targets::{self, Resolved, Target};
+
+/// The outcomes of a dry run, in report order.
+const OUTCOMES: [&str; 5] = [
+    "would_change",
+    "already_in_target",
+    "would_be_refused",
+    "not_found",
+    "state_unknown",
+];
+
+/// Reads the current state of every target (users found by email are already known), compares
+/// it with the change, prints the plan and writes it as the report. Sends no change.
+pub async fn dry_run(
+    client: &Client,
+    me: &User,
+    change: &Change,
+    targets: &[Target],
+    mut resolved: Resolved,
+    concurrency: usize,
+    report_file: Option<ReportFile>,
+) -> CliResult<ExitCode> {
+    targets::fetch_missing(client, &resolved.ids, &mut resolved.known, concurrency).await?;
+    let report = plan(change, me, targets, &resolved);
+    to_stdout(|out| write_plan(out, change, &report, &resolved.known)).map_err(CliError::failed)?;
+    if let Some(file) = report_file {
+        let path = file.path().to_path_buf();
+        file.write(&report).map_err(CliError::failed)?;
+        eprintln!("Dry-run report written to {}.", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plan(change: &Change, me: &User, targets: &[Target], resolved: &Resolved) -> Report {
+    let mut first_seen: HashMap<Uuid, usize> = HashMap::with_capacity(targets.len());
+    let mut users = Vec::with_capacity(targets.len());
+    let mut duplicates = Vec::new();
+    for (position, (target, id)) in targets.iter().zip(&resolved.ids).enumerate() {
+        if let Some(&first) = first_seen.get(id) {
+            let first = targets
+                .get(first)
+                .map_or_else(String::new, |t| t.origin.to_string());
+            duplicates.push(Row {
+                source: target.origin.to_string(),
+                input: target.input.clone(),
+                id: *id,
+                outcome: "duplicate",
+                detail: Some(format!("same user as {first}; would be sent once")),
+            });
+            continue;
+        }
+        first_seen.insert(*id, position);
+        let (outcome, detail) = match resolved.known.get(id) {
+            None => (
+                "not_found",
+                Some("no user has this id; the server would refuse it".to_owned()),
+            ),
+            Some(user) => match change.is_satisfied_by(user) {
+                Some(true) => ("already_in_target", None),
+                satisfied => match predicted_refusal(change, me, user) {
+                    Some(reason) => ("would_be_refused", Some(reason)),
+                    None if satisfied.is_none() => (
+                        "state_unknown",
+                        Some(
+                            "the portal does not show this (per-user quotas off?); it would \
+                             be sent"
+                                .to_owned(),
+                        ),
+                    ),
+                    None => ("would_change", None),
+                },
+            },
+        };
+        users.push(Row {
+            source: target.origin.to_string(),
+            input: target.input.clone(),
+            id: *id,
+            outcome,
+            detail,
+        });
+    }
+    let mut counts: Vec<(&'static str, usize)> = OUTCOMES
+        .iter()
+        .map(|&name| (name, users.iter().filter(|r| r.outcome == name).count()))
+        .collect();
+    counts.push(("duplicates", duplicates.len()));
+    Report {
+        change: change.to_string(),
+        dry_run: true,
+        cancelled: false,
+        requests: 0,
+        counts,
+        users,
+        duplicates,
+    }
+}
+
+/// Whether the server is known to refuse this change for this user, and why (the rules of
+/// server 3.7: the owner, the caller and LDAP users are protected from status changes, and
+/// administrators unless the caller is the owner; types are only ever raised).
+fn predicted_refusal(change: &Change, me: &User, user: &User) -> Option<String> {
+    let caller_is_owner = me.is_owner == Some(true);
+    match change {
+        Change::Status(_) => {
+            if user.is_owner == Some(true) {
+                Some("the portal owner".into())
+            } else if user.id == me.id {
+                Some("yourself (the signed-in user)".into())
+            } else if user.is_ldap == Some(true) {
+                Some("an LDAP user".into())
+            } else if user.is_admin == Some(true) && !caller_is_owner {
+                Some("an administrator: only the owner may change them".into())
+            } else {
+                None
+            }
+        }
+        Change::Type(target) => {
+            if user.is_owner == Some(true) {
+                return Some("the portal owner".into());
+            }
+            if *target == UserType::DocSpaceAdmin && !caller_is_owner {
+                return Some("only the owner makes DocSpace admins".into());
+            }
+            match (user.user_type().as_ref().and_then(rank), rank(target)) {
+                (Some(now), Some(wanted)) if now > wanted => {
+                    Some("a demotion: types can only be raised".into())
+                }
+                _ => None,
+            }
+        }
+        Change::Quota(_) | Change::ResetQuota => None,
+    }
+}
+
+fn rank(user_type: &UserType) -> Option<u8> {
+    match user_type {
+        UserType::Guest => Some(0),
+        UserType::User => Some(1),
+        UserType::RoomAdmin => Some(2),
+        UserType::DocSpaceAdmin => Some(3),
+        _ => None,
+    }
+}
+
+/// The part of a user's state the change is about.
+fn current_state(change: &Change, user: &User) -> String {
+    match change {
+        Change::Status(_) => status_name(user.status.as_ref()),
+        Change::Type(_) => type_name(user.user_type().as_ref()),
+        Change::Quota(_) | Change::ResetQuota => {
+            let quota = quota_name(user.quota_limit);
+            match user.is_custom_quota {
+                Some(true) => format!("{quota} (custom)"),
+                Some(false) => format!("{quota} (default)"),
+                None => quota,
+            }
+        }
+    }
+}
+
+fn plan_text(row: &Row) -> String {
+    let text = row.outcome.replace('_', " ");
+    match &row.detail {
+        Some(detail) if row.outcome == "would_be_refused" => format!("{text}: {detail}"),
+        _ => text,
+    }
+}
+
+fn write_plan(
+    out: &mut dyn Write,
+    change: &Change,
+    report: &Report,
+    known: &HashMap<Uuid, User>,
+) -> io::Result<()> {
+    let rows: Vec<[String; 5]> = report
+        .users
+        .iter()
+        .map(|row| {
+            let user = known.get(&row.id);
+            [
+                row.source.clone(),
+                row.input.clone(),
+                user.and_then(|u| u.display_name.clone())
+                    .unwrap_or_else(|| "-".into()),
+                user.map_or_else(|| "-".into(), |u| current_state(change, u)),
+                plan_text(row),
+            ]
+        })
+        .collect();
+    writeln!(out, "Dry run of {}: nothing is sent.", report.change)?;
+    write_aligned(out, &["SOURCE", "INPUT", "NAME", "NOW", "PLAN"], &rows)?;
+    for duplicate in &report.duplicates {
+        writeln!(
+            out,
+            "{}: {} is repeated ({})",
+            duplicate.source,
+            duplicate.input,
+            duplicate.detail.as_deref().unwrap_or_default()
+        )?;
+    }
+    let counts: Vec<String> = report
+        .counts
+        .iter()
+        .map(|(name, n)| format!("{n} {}", name.replace('_', " ")))
+        .collect();
+    writeln!(
+        out,
+        "{} user{}: {}.",
+        report.users.len(),
+        if report.users.len() == 1 { "" } else { "s" },
+        counts.join(", ")
+    )?;
+    if report
+        .counts
+        .iter()
+        .any(|(name, n)| *name == "would_be_refused" && *n > 0)
+    {
+        writeln!(
+            out,
+            "Refusals are predicted from the server's rules; a real run reports the server's answer."
+        )?;
+    }
+    Ok(())
+}

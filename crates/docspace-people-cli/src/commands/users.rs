@@ -1,0 +1,147 @@
+//! `users list`: every user matching the filters, page after page.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use docspace_people::{MAX_PAGE_SIZE, User, UserQuery};
+use futures::{Stream, StreamExt};
+
+use super::to_stdout;
+use crate::cli::{Format, GlobalArgs, ListArgs};
+use crate::error::{CliError, CliResult, Kind};
+use crate::output::{JsonArray, UserRow, write_table};
+use crate::session::connect;
+
+/// Lists users as a table, JSON or CSV on stdout.
+pub async fn list(global: &GlobalArgs, args: ListArgs) -> CliResult<ExitCode> {
+    let session = connect(global)?;
+    let query = query(&args);
+    let limit = args
+        .limit
+        .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let users = session.client.find_all_users(query).take(limit);
+    let mut users = std::pin::pin!(users);
+    let mut error = None;
+    match args.format {
+        Format::Table => {
+            let mut rows = Vec::new();
+            while let Some(user) = next(&mut users, &mut error).await {
+                rows.push(UserRow::from(&user));
+            }
+            if error.is_none() {
+                to_stdout(|out| write_table(out, &rows)).map_err(CliError::failed)?;
+            }
+        }
+        Format::Json => {
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            let written: io::Result<()> = async {
+                let mut array = JsonArray::start(&mut out)?;
+                while let Some(user) = next(&mut users, &mut error).await {
+                    array.push(&UserRow::from(&user))?;
+                }
+                array.finish()
+            }
+            .await;
+            finish_output(written.and_then(|()| out.flush()))?;
+        }
+        Format::Csv => {
+            let stdout = io::stdout();
+            let mut csv = csv::Writer::from_writer(io::BufWriter::new(stdout.lock()));
+            let written: io::Result<()> = async {
+                let mut any = false;
+                while let Some(user) = next(&mut users, &mut error).await {
+                    csv.serialize(UserRow::from(&user))?;
+                    any = true;
+                }
+                if !any {
+                    csv.write_record(CSV_HEADER)?;
+                }
+                Ok(())
+            }
+            .await;
+            finish_output(written.and_then(|()| csv.flush()))?;
+        }
+    }
+    match error {
+        Some(e) => Err(CliError::portal(e, "cannot list the users")),
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// The CSV header when there are no rows to take it from.
+const CSV_HEADER: [&str; 13] = [
+    "id",
+    "display_name",
+    "email",
+    "type",
+    "status",
+    "activation",
+    "quota",
+    "quota_bytes",
+    "custom_quota",
+    "used_space",
+    "department",
+    "is_owner",
+    "is_ldap",
+];
+
+fn query(args: &ListArgs) -> UserQuery {
+    let mut query = UserQuery::new().descending(args.descending);
+    if let Some(text) = &args.text {
+        query = query.text(text.clone());
+    }
+    if let Some(status) = args.status {
+        query = query.status(status.into());
+    }
+    if let Some(user_type) = args.user_type {
+        query = query.user_type(user_type.into());
+    }
+    if let Some(activation) = args.activation {
+        query = query.activation_status(activation.into());
+    }
+    if args.admins {
+        query = query.administrators(true);
+    } else if args.non_admins {
+        query = query.administrators(false);
+    }
+    if let Some(group) = args.group {
+        query = query.group(group);
+    }
+    if let Some(sort_by) = args.sort_by {
+        query = query.sort_by(sort_by.into());
+    }
+    if let Some(limit) = args.limit {
+        // No bigger pages than needed.
+        let page = u32::try_from(limit)
+            .unwrap_or(MAX_PAGE_SIZE)
+            .min(MAX_PAGE_SIZE);
+        query = query.page_size(page);
+    }
+    query
+}
+
+/// The next user, or `None` at the end or at an error, which is kept in `error`.
+async fn next(
+    users: &mut (impl Stream<Item = Result<User, docspace_people::Error>> + Unpin),
+    error: &mut Option<docspace_people::Error>,
+) -> Option<User> {
+    match users.next().await? {
+        Ok(user) => Some(user),
+        Err(e) => {
+            *error = Some(e);
+            None
+        }
+    }
+}
+
+fn finish_output(result: io::Result<()>) -> CliResult<()> {
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError {
+            kind: Kind::Failed,
+            error: anyhow::Error::new(e).context("cannot write the output"),
+        }),
+        Ok(()) => Ok(()),
+    }
+}

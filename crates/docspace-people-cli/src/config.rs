@@ -1,0 +1,184 @@
+//! The per-user config file where `login` keeps the portal URL and its session token.
+//!
+//! JSON, in the platform's config directory (`~/.config/docspace-people/config.json` on Linux)
+//! or in `--config-dir` / `DOCSPACE_CONFIG_DIR`. Written atomically (a temporary file in the
+//! same directory, renamed over the old one) and readable only by its owner (0600 on unix).
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow};
+use serde::{Deserialize, Serialize};
+
+/// The file name inside the config directory.
+pub const FILE_NAME: &str = "config.json";
+
+/// What `login` stores.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    /// The portal the token belongs to.
+    pub portal: String,
+    /// The session token.
+    pub token: String,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("portal", &self.portal)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Config {
+    /// Whether the stored token belongs to `portal` (compared without a trailing slash and
+    /// ignoring case), so that a token is never sent to another portal than the one it came
+    /// from.
+    pub fn is_for(&self, portal: &str) -> bool {
+        same_portal(&self.portal, portal)
+    }
+}
+
+/// Whether two portal URLs name the same portal.
+pub fn same_portal(a: &str, b: &str) -> bool {
+    a.trim()
+        .trim_end_matches('/')
+        .eq_ignore_ascii_case(b.trim().trim_end_matches('/'))
+}
+
+/// The config file's path: in `dir` if given, else in the per-user config directory.
+pub fn path(dir: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let dir = match dir {
+        Some(dir) => dir.to_path_buf(),
+        None => directories::ProjectDirs::from("", "", "docspace-people")
+            .ok_or_else(|| anyhow!("no home directory to keep the config in; use --config-dir"))?
+            .config_dir()
+            .to_path_buf(),
+    };
+    Ok(dir.join(FILE_NAME))
+}
+
+/// Reads the config file; `None` if there is none.
+pub fn load(path: &Path) -> anyhow::Result<Option<Config>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    warn_if_readable_by_others(path);
+    let config = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a valid config file", path.display()))?;
+    Ok(Some(config))
+}
+
+/// Writes the config file atomically, readable only by its owner, creating its directory.
+pub fn save(path: &Path, config: &Config) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| anyhow!("{} has no parent directory", path.display()))?;
+    create_private_dir(dir)?;
+    // tempfile creates the file with mode 0600 on unix, before anything is written to it.
+    let mut file = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    restrict(file.path())?;
+    let text = serde_json::to_string_pretty(config).context("cannot encode the config")?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.write_all(b"\n"))
+        .and_then(|()| file.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", file.path().display()))?;
+    file.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Removes the config file; whether there was one.
+pub fn remove(path: &Path) -> anyhow::Result<bool> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e).with_context(|| format!("cannot remove {}", path.display())),
+    }
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("cannot restrict the permissions of {}", path.display()))
+}
+
+#[cfg(not(unix))]
+fn restrict(_path: &Path) -> anyhow::Result<()> {
+    Ok(())
+}
+
+#[cfg(unix)]
+fn warn_if_readable_by_others(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        tracing::warn!(
+            path = %path.display(),
+            "the config file holds a session token but others can read it; run chmod 600 on it"
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_by_others(_path: &Path) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_privately_and_never_shows_the_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested").join(FILE_NAME);
+        assert_eq!(load(&path).unwrap(), None);
+        let config = Config {
+            portal: "https://p.example".into(),
+            token: "secret-token".into(),
+        };
+        save(&path, &config).unwrap();
+        assert_eq!(load(&path).unwrap(), Some(config.clone()));
+        assert!(!format!("{config:?}").contains("secret-token"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert!(remove(&path).unwrap());
+        assert!(!remove(&path).unwrap());
+    }
+
+    #[test]
+    fn tokens_stay_with_their_portal() {
+        let config = Config {
+            portal: "https://p.example/".into(),
+            token: "t".into(),
+        };
+        assert!(config.is_for("HTTPS://p.example"));
+        assert!(!config.is_for("https://other.example"));
+    }
+}

@@ -1,0 +1,64 @@
+//! `docspace-people`: a command-line tool for ONLYOFFICE DocSpace administrators.
+//!
+//! Find users, and change the status, type or storage quota of many users at once through the
+//! bulk engine of the `docspace-people` crate, with a per-user report. `--demo` runs every
+//! command against a fake portal started in-process. See `docspace-people --help`.
+//!
+//! Exit codes: 0 all good; 1 some user was refused or failed (or the output could not be
+//! written); 2 bad input or usage, found before anything was sent; 3 authentication or
+//! connection error before any change was sent.
+
+mod cli;
+mod commands;
+mod config;
+mod error;
+mod output;
+mod progress;
+mod report;
+mod session;
+mod targets;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    init_tracing(cli.global.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(error::Kind::Failed.code());
+        }
+    };
+    let result = runtime.block_on(commands::run(cli));
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+/// Logs to stderr: warnings by default, more with each `-v`; `RUST_LOG` overrides.
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(verbose > 1)
+        .init();
+}

@@ -1,0 +1,103 @@
+//! Connecting to a portal: the demo portal, or a real one with a token, an API key or the
+//! token `login` stored.
+
+use std::time::Duration;
+
+use docspace_people::Client;
+use docspace_people_fake::{FakePortal, OWNER_EMAIL, PortalConfig};
+
+use crate::cli::GlobalArgs;
+use crate::config;
+use crate::error::{CliError, CliResult, Kind};
+
+/// A client ready to use, and the demo portal behind it when `--demo` was given (kept alive
+/// for as long as the session).
+#[derive(Debug)]
+pub struct Session {
+    /// The client.
+    pub client: Client,
+    /// The in-process demo portal, if this is a demo session.
+    pub demo: Option<FakePortal>,
+}
+
+/// Connects as the global options say. Sends nothing: credentials are checked by the first
+/// request.
+pub fn connect(global: &GlobalArgs) -> CliResult<Session> {
+    let timeout = Duration::from_secs(global.timeout);
+    if global.demo {
+        return start_demo(timeout);
+    }
+    let config_path = config::path(global.config_dir.as_deref()).map_err(|error| CliError {
+        kind: Kind::Usage,
+        error,
+    })?;
+    let stored = if global.token.is_some() || global.api_key.is_some() {
+        None
+    } else {
+        config::load(&config_path).map_err(|error| CliError {
+            kind: Kind::Usage,
+            error,
+        })?
+    };
+    let portal = match (&global.portal, &stored) {
+        (Some(portal), _) => portal.clone(),
+        (None, Some(stored)) => stored.portal.clone(),
+        (None, None) => {
+            return Err(CliError::usage(
+                "no portal given: pass --portal URL, set DOCSPACE_URL, run `docspace-people \
+                 login`, or try --demo",
+            ));
+        }
+    };
+    let mut builder = Client::builder(portal.clone()).timeout(timeout);
+    match (&global.token, &global.api_key, &stored) {
+        (Some(_), Some(_), _) => {
+            return Err(CliError::usage(
+                "both a token and an API key were given (--token/DOCSPACE_TOKEN and \
+                 --api-key/DOCSPACE_API_KEY); give only one",
+            ));
+        }
+        (Some(token), None, _) => builder = builder.token(token.clone()),
+        (None, Some(key), _) => builder = builder.api_key(key.clone()),
+        (None, None, Some(stored)) if stored.is_for(&portal) => {
+            tracing::debug!(path = %config_path.display(), "using the stored session token");
+            builder = builder.token(stored.token.clone());
+        }
+        (None, None, _) => {
+            return Err(CliError {
+                kind: Kind::Portal,
+                error: anyhow::anyhow!(
+                    "no credentials for {portal}: pass --token or --api-key (or DOCSPACE_TOKEN / \
+                     DOCSPACE_API_KEY), or run `docspace-people login --portal {portal}`"
+                ),
+            });
+        }
+    }
+    let client = builder
+        .build()
+        .map_err(|e| CliError::portal(e, "cannot set up the client"))?;
+    Ok(Session { client, demo: None })
+}
+
+fn start_demo(timeout: Duration) -> CliResult<Session> {
+    let portal = FakePortal::start(PortalConfig::demo()).map_err(|e| CliError {
+        kind: Kind::Portal,
+        error: anyhow::Error::new(e).context("cannot start the demo portal"),
+    })?;
+    eprintln!(
+        "Note: this is the DEMO portal, a fake DocSpace running inside this process at {} \
+         ({} seeded users), signed in as its owner {OWNER_EMAIL}. Nothing leaves this machine \
+         and every change vanishes when the command ends.",
+        portal.base_url(),
+        portal.user_count()
+    );
+    let client = Client::builder(portal.base_url())
+        .token(portal.owner_token())
+        .timeout(timeout)
+        .build()
+        .map_err(|e| CliError::portal(e, "cannot set up the client"))?;
+    Ok(Session {
+        client,
+        demo: Some(portal),
+    })
+}

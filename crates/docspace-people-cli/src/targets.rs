@@ -1,0 +1,551 @@
+//! The users a bulk command targets: read from arguments, a file or stdin, checked before
+//! anything is sent, and emails resolved to ids through the API.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+use docspace_people::{Client, Error, User, UserQuery, Uuid};
+use futures::{StreamExt, TryStreamExt, future};
+
+use crate::error::{CliError, CliResult};
+use crate::progress::Bar;
+
+/// At most this many input problems are listed; the rest are counted.
+const MAX_PROBLEMS_SHOWN: usize = 20;
+
+/// CSV column names used when `--column` is not given, in order of preference.
+const DEFAULT_COLUMNS: &[&str] = &[
+    "email",
+    "e-mail",
+    "mail",
+    "email address",
+    "user id",
+    "user_id",
+    "userid",
+    "uuid",
+    "id",
+];
+
+/// Where an input value came from, for messages and reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The n-th positional argument (from 1).
+    Argument(usize),
+    /// Line n (from 1) of a file or of stdin.
+    Line {
+        /// The file name, or `stdin`.
+        source: Arc<str>,
+        /// The line, counting from 1.
+        line: u64,
+    },
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Argument(n) => write!(f, "argument {n}"),
+            Origin::Line { source, line } => write!(f, "{source} line {line}"),
+        }
+    }
+}
+
+/// A target as given: a user id or an email address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// A user id.
+    Id(Uuid),
+    /// An email address, to be resolved through the API.
+    Email(String),
+}
+
+/// One target user, as given in the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Where it came from.
+    pub origin: Origin,
+    /// The text as given (trimmed).
+    pub input: String,
+    /// What it names.
+    pub value: Value,
+}
+
+/// Reads the targets from the positional arguments and `--from`, in that order. Every
+/// malformed value is reported with where it came from; none is guessed.
+pub fn read(
+    arguments: &[String],
+    from: Option<&Path>,
+    column: Option<&str>,
+) -> CliResult<Vec<Target>> {
+    let mut targets = Vec::new();
+    let mut problems = Vec::new();
+    for (index, text) in arguments.iter().enumerate() {
+        push(
+            Origin::Argument(index + 1),
+            text,
+            &mut targets,
+            &mut problems,
+        );
+    }
+    if let Some(path) = from {
+        let (source, reader): (Arc<str>, Box<dyn Read>) = if path.as_os_str() == "-" {
+            (Arc::from("stdin"), Box::new(std::io::stdin().lock()))
+        } else {
+            let file = File::open(path).map_err(|e| {
+                CliError::usage(format_args!("cannot read {}: {e}", path.display()))
+            })?;
+            (Arc::from(path.display().to_string()), Box::new(file))
+        };
+        let is_csv = column.is_some()
+            || path
+                .extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("csv"));
+        if is_csv {
+            read_csv(source, reader, column, &mut targets, &mut problems)?;
+        } else {
+            read_lines(source, reader, &mut targets, &mut problems);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(input_problems(
+            "the input has values that are not user ids or email addresses",
+            problems,
+        ));
+    }
+    if targets.is_empty() {
+        return Err(CliError::usage(
+            "no target users: give user ids or emails as arguments, or --from FILE",
+        ));
+    }
+    Ok(targets)
+}
+
+/// One id or email per line; blank lines and lines starting with `#` are skipped.
+fn read_lines(
+    source: Arc<str>,
+    reader: Box<dyn Read>,
+    targets: &mut Vec<Target>,
+    problems: &mut Vec<String>,
+) {
+    for (index, line) in BufReader::new(reader).lines().enumerate() {
+        let origin = Origin::Line {
+            source: source.clone(),
+            line: index as u64 + 1,
+        };
+        let line = match line {
+            Ok(line) => line,
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                problems.push(format!("{origin}: not UTF-8 text"));
+                continue;
+            }
+            Err(e) => {
+                problems.push(format!("{origin}: cannot read: {e}"));
+                break;
+            }
+        };
+        let text = line.trim_start_matches('\u{feff}').trim();
+        if text.is_empty() || text.starts_with('#') {
+            continue;
+        }
+        push(origin, text, targets, problems);
+    }
+}
+
+/// The values of one column of a CSV file with a header row.
+fn read_csv(
+    source: Arc<str>,
+    reader: Box<dyn Read>,
+    column: Option<&str>,
+    targets: &mut Vec<Target>,
+    problems: &mut Vec<String>,
+) -> CliResult<()> {
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(reader);
+    let headers = csv
+        .headers()
+        .map_err(|e| CliError::usage(format_args!("{source}: cannot read the CSV header: {e}")))?
+        .clone();
+    let names: Vec<&str> = headers
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim())
+        .collect();
+    let find = |wanted: &str| names.iter().position(|h| h.eq_ignore_ascii_case(wanted));
+    let index =
+        match column {
+            Some(wanted) => find(wanted).ok_or_else(|| {
+                CliError::usage(format_args!(
+                    "{source} has no column `{wanted}`; its columns are: {}",
+                    names.join(", ")
+                ))
+            })?,
+            None => {
+                let index = DEFAULT_COLUMNS.iter().find_map(|c| find(c)).ok_or_else(|| {
+                CliError::usage(format_args!(
+                    "{source}: say which column holds the user ids or emails with --column; \
+                     its columns are: {}",
+                    names.join(", ")
+                ))
+            })?;
+                eprintln!(
+                    "Reading the `{}` column of {source}.",
+                    names.get(index).copied().unwrap_or_default()
+                );
+                index
+            }
+        };
+    let column_name = names.get(index).copied().unwrap_or_default().to_owned();
+    for record in csv.records() {
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                let line = e.position().map_or(0, csv::Position::line);
+                problems.push(format!("{source} line {line}: {e}"));
+                if e.is_io_error() {
+                    break;
+                }
+                continue;
+            }
+        };
+        // Comment rows (`#` first) and blank rows are skipped. (Not with the csv crate's own
+        // comment support, which miscounts the line of the record after a comment.)
+        let first = record.get(0).unwrap_or_default();
+        if first.starts_with('#') || record.iter().all(str::is_empty) {
+            continue;
+        }
+        let origin = Origin::Line {
+            source: source.clone(),
+            line: record.position().map_or(0, csv::Position::line),
+        };
+        match record.get(index).map(str::trim) {
+            Some(text) if !text.is_empty() => push(origin, text, targets, problems),
+            _ => problems.push(format!("{origin}: the `{column_name}` column is empty")),
+        }
+    }
+    Ok(())
+}
+
+fn push(origin: Origin, text: &str, targets: &mut Vec<Target>, problems: &mut Vec<String>) {
+    let text = text.trim();
+    match parse_value(text) {
+        Ok(value) => targets.push(Target {
+            origin,
+            input: text.to_owned(),
+            value,
+        }),
+        Err(reason) => problems.push(format!("{origin}: {reason}")),
+    }
+}
+
+/// Reads a user id or an email address.
+pub fn parse_value(text: &str) -> Result<Value, String> {
+    let shown: String = text.chars().take(80).collect();
+    if text.contains('@') {
+        return check_email(text)
+            .map(|()| Value::Email(text.to_owned()))
+            .map_err(|reason| format!("`{shown}` is not a valid email address: {reason}"));
+    }
+    match Uuid::parse_str(text) {
+        Ok(id) => Ok(Value::Id(id)),
+        Err(e) if looks_like_uuid(text) => Err(format!("`{shown}` is not a valid user id: {e}")),
+        Err(_) => Err(format!(
+            "`{shown}` is neither a user id (UUID) nor an email address"
+        )),
+    }
+}
+
+/// Hex digits and hyphens (maybe in braces): meant as a UUID, but malformed.
+fn looks_like_uuid(text: &str) -> bool {
+    let inner = text.trim_start_matches('{').trim_end_matches('}');
+    inner.len() >= 8 && inner.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+}
+
+/// A plain syntactic check: one `@`, a non-empty local part, a domain of dot-separated labels
+/// of letters, digits and hyphens, no spaces.
+fn check_email(text: &str) -> Result<(), &'static str> {
+    let (local, domain) = text.split_once('@').ok_or("no `@`")?;
+    if domain.contains('@') {
+        return Err("more than one `@`");
+    }
+    if domain.is_empty() {
+        return Err("nothing after `@`");
+    }
+    if local.is_empty() || local.len() > 64 {
+        return Err("the part before `@` is empty or too long");
+    }
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("it contains spaces");
+    }
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return Err("misplaced `.` before `@`");
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    if labels.len() < 2 {
+        return Err("the domain has no `.`");
+    }
+    for label in labels {
+        if label.is_empty() || label.starts_with('-') || label.ends_with('-') {
+            return Err("the domain is malformed");
+        }
+        if !label.chars().all(|c| c.is_alphanumeric() || c == '-') {
+            return Err("the domain has characters a domain cannot have");
+        }
+    }
+    Ok(())
+}
+
+/// Targets resolved to user ids.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    /// One id per target, in input order (repeats kept: the bulk engine reports them).
+    pub ids: Vec<Uuid>,
+    /// The users found by email, by id: their current state is known.
+    pub known: HashMap<Uuid, User>,
+}
+
+/// Resolves the email targets through the API, `concurrency` look-ups at a time: a user whose
+/// email matches exactly (ignoring case). An unknown or ambiguous email is an input error
+/// naming its line; an API error is a portal error. Nothing is changed.
+pub async fn resolve(
+    client: &Client,
+    targets: &[Target],
+    concurrency: usize,
+) -> CliResult<Resolved> {
+    let mut emails: Vec<String> = targets
+        .iter()
+        .filter_map(|t| match &t.value {
+            Value::Email(email) => Some(email.to_lowercase()),
+            Value::Id(_) => None,
+        })
+        .collect();
+    emails.sort_unstable();
+    emails.dedup();
+    let bar = if emails.is_empty() {
+        Bar::hidden()
+    } else {
+        Bar::new(emails.len(), "Looking up emails")
+    };
+    let mut found: HashMap<String, Vec<User>> = HashMap::with_capacity(emails.len());
+    let mut lookups = futures::stream::iter(emails)
+        .map(|email| async move {
+            let users = users_with_email(client, &email).await;
+            (email, users)
+        })
+        .buffer_unordered(concurrency.max(1));
+    while let Some((email, users)) = lookups.next().await {
+        bar.inc(1);
+        match users {
+            Ok(users) => {
+                found.insert(email, users);
+            }
+            Err(e) => {
+                bar.finish();
+                return Err(CliError::portal(e, format_args!("cannot look up {email}")));
+            }
+        }
+    }
+    bar.finish();
+
+    let mut resolved = Resolved {
+        ids: Vec::with_capacity(targets.len()),
+        known: HashMap::new(),
+    };
+    let mut problems = Vec::new();
+    for target in targets {
+        match &target.value {
+            Value::Id(id) => resolved.ids.push(*id),
+            Value::Email(email) => {
+                let users = found
+                    .get(&email.to_lowercase())
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                match users {
+                    [user] => {
+                        resolved.ids.push(user.id);
+                        resolved.known.insert(user.id, user.clone());
+                    }
+                    [] => problems.push(format!(
+                        "{}: no user has the email address `{email}`",
+                        target.origin
+                    )),
+                    several => problems.push(format!(
+                        "{}: {} users have the email address `{email}` ({}); give the user id \
+                         instead",
+                        target.origin,
+                        several.len(),
+                        several
+                            .iter()
+                            .map(|u| u.id.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(input_problems(
+            "some email addresses do not name exactly one user",
+            problems,
+        ));
+    }
+    Ok(resolved)
+}
+
+async fn users_with_email(client: &Client, email: &str) -> Result<Vec<User>, Error> {
+    client
+        .find_all_users(UserQuery::new().text(email))
+        .try_filter(|user| {
+            future::ready(
+                user.email
+                    .as_deref()
+                    .is_some_and(|e| e.trim().eq_ignore_ascii_case(email)),
+            )
+        })
+        .try_collect()
+        .await
+}
+
+/// Fetches the current state of the users in `ids` not already in `known`, `concurrency` at a
+/// time, and adds them to `known`; returns the ids that name no user.
+pub async fn fetch_missing(
+    client: &Client,
+    ids: &[Uuid],
+    known: &mut HashMap<Uuid, User>,
+    concurrency: usize,
+) -> CliResult<Vec<Uuid>> {
+    let mut wanted: Vec<Uuid> = ids
+        .iter()
+        .filter(|id| !known.contains_key(id))
+        .copied()
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let bar = if wanted.is_empty() {
+        Bar::hidden()
+    } else {
+        Bar::new(wanted.len(), "Reading users")
+    };
+    let mut missing = Vec::new();
+    let mut fetches = futures::stream::iter(wanted)
+        .map(|id| async move { (id, client.user(id).await) })
+        .buffer_unordered(concurrency.max(1));
+    while let Some((id, result)) = fetches.next().await {
+        bar.inc(1);
+        match result {
+            Ok(user) if !user.is_lost_user() => {
+                known.insert(id, user);
+            }
+            Ok(_) | Err(Error::NotFound { .. }) => missing.push(id),
+            Err(e) => {
+                bar.finish();
+                return Err(CliError::portal(e, format_args!("cannot read user {id}")));
+            }
+        }
+    }
+    bar.finish();
+    Ok(missing)
+}
+
+fn input_problems(headline: &str, problems: Vec<String>) -> CliError {
+    let mut message = format!("{headline}; nothing was sent:");
+    for problem in problems.iter().take(MAX_PROBLEMS_SHOWN) {
+        message.push_str("\n  ");
+        message.push_str(problem);
+    }
+    if problems.len() > MAX_PROBLEMS_SHOWN {
+        message.push_str(&format!(
+            "\n  ... and {} more",
+            problems.len() - MAX_PROBLEMS_SHOWN
+        ));
+    }
+    CliError::usage(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_ids_and_emails() {
+        assert_eq!(
+            parse_value("75a5f745-f697-4418-b38d-0fe0d277e258"),
+            Ok(Value::Id(
+                "75a5f745-f697-4418-b38d-0fe0d277e258".parse().unwrap()
+            ))
+        );
+        assert_eq!(
+            parse_value("Jane.Doe+hr@Example.co.uk"),
+            Ok(Value::Email("Jane.Doe+hr@Example.co.uk".into()))
+        );
+    }
+
+    #[test]
+    fn refuses_malformed_values_with_a_reason() {
+        for (bad, reason) in [
+            ("75a5f745-f697-4418-b38d-0fe0d277e25", "not a valid user id"),
+            ("bob", "neither a user id"),
+            ("bob@", "nothing after"),
+            ("not-a-uuid-at-all", "neither a user id"),
+            ("@example.com", "not a valid email"),
+            ("bob@example", "no `.`"),
+            ("bob@@example.com", "more than one"),
+            ("bob smith@example.com", "spaces"),
+            ("bob@exa_mple.com", "characters"),
+        ] {
+            let err = parse_value(bad).unwrap_err();
+            assert!(err.contains(reason), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn reads_lines_with_comments_and_line_numbers() {
+        let text = "\u{feff}# leavers\n\nnoah@example.com\n  75a5f745-f697-4418-b38d-0fe0d277e258  \nnope\n";
+        let (mut targets, mut problems) = (Vec::new(), Vec::new());
+        read_lines(
+            Arc::from("in.txt"),
+            Box::new(text.as_bytes()),
+            &mut targets,
+            &mut problems,
+        );
+        assert_eq!(targets.len(), 2);
+        assert_eq!(targets[0].origin.to_string(), "in.txt line 3");
+        assert_eq!(targets[1].origin.to_string(), "in.txt line 4");
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].starts_with("in.txt line 5: `nope`"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn reads_a_csv_column_with_line_numbers() {
+        let text = "name,E-Mail\n\"Doe, Jane\",jane@example.com\n# skipped, really\nBob,\n,\nAl,al@example.com\n";
+        let (mut targets, mut problems) = (Vec::new(), Vec::new());
+        read_csv(
+            Arc::from("hr.csv"),
+            Box::new(text.as_bytes()),
+            None,
+            &mut targets,
+            &mut problems,
+        )
+        .unwrap();
+        let lines: Vec<String> = targets.iter().map(|t| t.origin.to_string()).collect();
+        assert_eq!(lines, ["hr.csv line 2", "hr.csv line 6"]);
+        assert_eq!(problems, ["hr.csv line 4: the `E-Mail` column is empty"]);
+
+        let err = read_csv(
+            Arc::from("hr.csv"),
+            Box::new(text.as_bytes()),
+            Some("login"),
+            &mut Vec::new(),
+            &mut Vec::new(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("no column `login`"), "{err}");
+    }
+}

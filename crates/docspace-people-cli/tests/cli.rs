@@ -1,0 +1,770 @@
+//! End-to-end tests: the built `docspace-people` binary against the in-process demo portal
+//! (`--demo`) and against a fake portal started here (`--portal` and `--token`), checking
+//! stdout, stderr, report files, the portal's state and the exit codes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use docspace_people_fake::{
+    Endpoint, FakePortal, OWNER_API_KEY, OWNER_EMAIL, OWNER_PASSWORD, PortalConfig,
+    TERMINATED_USER_EMAIL,
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_docspace-people");
+
+/// What a run of the binary did.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs the binary with a private config directory and none of the DOCSPACE_* variables of
+/// the environment, feeding `stdin`.
+fn run(args: &[&str], stdin: &str, config_dir: &Path) -> Run {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env_remove("DOCSPACE_URL")
+        .env_remove("DOCSPACE_TOKEN")
+        .env_remove("DOCSPACE_API_KEY")
+        .env_remove("DOCSPACE_PASSWORD")
+        .env_remove("RUST_LOG")
+        .env("DOCSPACE_CONFIG_DIR", config_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin.as_bytes())
+        .expect("stdin is written");
+    let output = child.wait_with_output().expect("the binary ends");
+    Run {
+        code: output.status.code().expect("an exit code, not a signal"),
+        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+/// A fake portal served by its own runtime while the test thread runs the binary.
+struct Portal {
+    portal: FakePortal,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Portal {
+    fn start() -> Portal {
+        Portal::start_with(PortalConfig::demo())
+    }
+
+    fn start_with(config: PortalConfig) -> Portal {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let portal = {
+            let _guard = runtime.enter();
+            FakePortal::start(config).expect("the portal starts")
+        };
+        Portal {
+            portal,
+            _runtime: runtime,
+        }
+    }
+
+    /// `--portal URL --token OWNER_TOKEN` followed by `args`.
+    fn args<'a>(&'a self, url: &'a str, token: &'a str, args: &[&'a str]) -> Vec<&'a str> {
+        let _ = self;
+        let mut all = vec!["--portal", url, "--token", token];
+        all.extend_from_slice(args);
+        all
+    }
+
+    fn status_of(&self, email: &str) -> i32 {
+        self.portal
+            .user_by_email(email)
+            .expect("a seeded user")
+            .status
+    }
+}
+
+fn leavers() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join("leavers.csv")
+        .display()
+        .to_string()
+}
+
+fn temp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temporary directory")
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 path")
+}
+
+#[test]
+fn demo_terminates_the_leavers_and_reports_the_refused_owner() {
+    let dir = temp();
+    let report = dir.path().join("report.json");
+    let leavers = leavers();
+    let out = run(
+        &[
+            "--demo",
+            "status",
+            "set",
+            "terminated",
+            "--from",
+            &leavers,
+            "--report",
+            path_str(&report),
+        ],
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("DEMO portal"), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("status Terminated: 7 users"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("owner@example.com"), "{}", out.stdout);
+
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("a report")).expect("JSON");
+    assert_eq!(json["dry_run"], false);
+    assert_eq!(json["counts"]["changed"], 5);
+    assert_eq!(json["counts"]["already_in_target"], 1);
+    assert_eq!(json["counts"]["refused"], 1);
+    assert_eq!(json["counts"]["failed"], 0);
+    let users = json["users"].as_array().expect("users");
+    assert_eq!(users.len(), 7);
+    let owner = users
+        .iter()
+        .find(|u| u["input"] == OWNER_EMAIL)
+        .expect("the owner's row");
+    assert_eq!(owner["outcome"], "refused");
+    assert!(
+        owner["source"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("leavers.csv line 8")
+    );
+    assert!(owner["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    let victor = users
+        .iter()
+        .find(|u| u["input"] == TERMINATED_USER_EMAIL)
+        .expect("the terminated user's row");
+    assert_eq!(victor["outcome"], "already_in_target");
+}
+
+#[test]
+fn status_change_against_a_portal_with_a_csv_report() {
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let report = dir.path().join("report.csv");
+    let leavers = leavers();
+    let noah = portal
+        .portal
+        .id_of("noah.fischer@example.com")
+        .expect("noah");
+    let noah = noah.to_string();
+    let out = run(
+        &portal.args(
+            &url,
+            &token,
+            &[
+                "status",
+                "set",
+                "terminated",
+                // Noah again, by id: a duplicate, sent once.
+                &noah,
+                "--from",
+                &leavers,
+                "--report",
+                path_str(&report),
+                "--chunk-size",
+                "3",
+            ],
+        ),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(!out.stdout.contains(&token) && !out.stderr.contains(&token));
+
+    assert_eq!(portal.status_of("noah.fischer@example.com"), 2);
+    assert_eq!(portal.status_of("maria.silva@contoso.example"), 2);
+    assert_eq!(portal.status_of(OWNER_EMAIL), 1);
+
+    let text = std::fs::read_to_string(&report).expect("a report");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().expect("a header").clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        ["source", "input", "id", "outcome", "detail"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
+    // 1 argument + 7 lines: 7 distinct users and 1 duplicate.
+    assert_eq!(rows.len(), 8, "{text}");
+    let outcome_of = |input: &str| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r.get(1) == Some(input))
+            .map(|r| r.get(3).unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(outcome_of(&noah), ["changed"]);
+    assert_eq!(outcome_of("noah.fischer@example.com"), ["duplicate"]);
+    assert_eq!(outcome_of(OWNER_EMAIL), ["refused"]);
+    assert_eq!(outcome_of(TERMINATED_USER_EMAIL), ["already_in_target"]);
+    let updates = portal.portal.counters().endpoint(Endpoint::UpdateStatus);
+    assert!(updates >= 2, "{updates} status requests");
+}
+
+#[test]
+fn dry_run_sends_no_change() {
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let report = dir.path().join("plan.json");
+    let before = portal.portal.snapshot();
+    let leavers = leavers();
+    let unknown = "00000000-0000-4000-8000-000000000001";
+    let ethan = portal
+        .portal
+        .id_of("ethan.walker@example.com")
+        .expect("ethan")
+        .to_string();
+    let out = run(
+        &portal.args(
+            &url,
+            &token,
+            &[
+                "status",
+                "set",
+                "terminated",
+                &ethan,
+                unknown,
+                "--from",
+                &leavers,
+                "--dry-run",
+                "--report",
+                path_str(&report),
+            ],
+        ),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("nothing is sent"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("would be refused: the portal owner"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("6 would change"), "{}", out.stdout);
+    assert!(out.stdout.contains("1 already in target"), "{}", out.stdout);
+    assert!(out.stdout.contains("1 not found"), "{}", out.stdout);
+
+    assert_eq!(
+        portal.portal.snapshot(),
+        before,
+        "the dry run changed users"
+    );
+    let counters = portal.portal.counters();
+    for endpoint in [
+        Endpoint::UpdateStatus,
+        Endpoint::UpdateType,
+        Endpoint::UpdateQuota,
+        Endpoint::ResetQuota,
+    ] {
+        assert_eq!(counters.endpoint(endpoint), 0, "{endpoint} was called");
+    }
+    // The ids given as UUIDs were read one by one.
+    assert_eq!(counters.endpoint(Endpoint::GetUser), 2);
+
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("a report")).expect("JSON");
+    assert_eq!(json["dry_run"], true);
+    assert_eq!(json["requests"], 0);
+    assert_eq!(json["counts"]["would_change"], 6);
+    assert_eq!(json["users"][0]["input"], ethan.as_str());
+    assert_eq!(json["users"][0]["outcome"], "would_change");
+    assert_eq!(json["users"][1]["outcome"], "not_found");
+}
+
+#[test]
+fn malformed_targets_are_reported_by_line_before_anything_is_sent() {
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let file = dir.path().join("targets.txt");
+    std::fs::write(
+        &file,
+        "# leavers\nnoah.fischer@example.com\n75a5f745-f697-4418-b38d-0fe0d277e25\n\nbob@example\n",
+    )
+    .expect("written");
+    let report = dir.path().join("report.json");
+    let out = run(
+        &portal.args(
+            &url,
+            &token,
+            &[
+                "status",
+                "set",
+                "terminated",
+                "--from",
+                path_str(&file),
+                "--report",
+                path_str(&report),
+            ],
+        ),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("targets.txt line 3"), "{}", out.stderr);
+    assert!(out.stderr.contains("not a valid user id"), "{}", out.stderr);
+    assert!(out.stderr.contains("targets.txt line 5"), "{}", out.stderr);
+    assert!(out.stderr.contains("`bob@example`"), "{}", out.stderr);
+    assert!(!out.stderr.contains("line 2"), "{}", out.stderr);
+    assert_eq!(portal.portal.request_count(), 0, "a request was sent");
+    assert!(!report.exists(), "an empty report was left behind");
+}
+
+#[test]
+fn an_unknown_email_fails_the_command_before_any_change() {
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let before = portal.portal.snapshot();
+    let out = run(
+        &portal.args(
+            &url,
+            &token,
+            &[
+                "status",
+                "set",
+                "terminated",
+                "--from",
+                "-",
+                "--column",
+                "Mail",
+            ],
+        ),
+        "name,mail\nNoah,noah.fischer@example.com\nNobody,nobody@example.com\n",
+        dir.path(),
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("stdin line 3: no user has the email address `nobody@example.com`"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(portal.portal.snapshot(), before);
+    assert_eq!(portal.portal.counters().endpoint(Endpoint::UpdateStatus), 0);
+}
+
+#[test]
+fn a_bad_size_is_refused_before_anything_is_sent() {
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let out = run(
+        &portal.args(
+            &url,
+            &token,
+            &["quota", "set", "10 parsecs", "noah.fischer@example.com"],
+        ),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("unknown unit"), "{}", out.stderr);
+    assert_eq!(portal.portal.request_count(), 0);
+}
+
+#[test]
+fn quota_set_and_reset_go_through() {
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let out = run(
+        &portal.args(
+            &url,
+            &token,
+            &[
+                "quota",
+                "set",
+                "3GiB",
+                "noah.fischer@example.com",
+                "lena.hoffmann@example.com",
+            ],
+        ),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let noah = portal
+        .portal
+        .user_by_email("noah.fischer@example.com")
+        .expect("noah");
+    assert_eq!(noah.custom_quota, Some(3 << 30));
+
+    let out = run(
+        &portal.args(
+            &url,
+            &token,
+            &["quota", "reset", "noah.fischer@example.com"],
+        ),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let noah = portal
+        .portal
+        .user_by_email("noah.fischer@example.com")
+        .expect("noah");
+    assert_eq!(noah.custom_quota, None);
+}
+
+#[test]
+fn a_rejected_token_is_an_auth_error_before_any_change() {
+    let portal = Portal::start();
+    let url = portal.portal.base_url();
+    let dir = temp();
+    let out = run(
+        &portal.args(
+            &url,
+            "not-a-valid-token",
+            &["status", "set", "terminated", "noah.fischer@example.com"],
+        ),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(out.stderr.contains("401"), "{}", out.stderr);
+    assert_eq!(portal.portal.counters().endpoint(Endpoint::UpdateStatus), 0);
+}
+
+#[test]
+fn users_list_as_json_and_csv() {
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let mut guests: Vec<String> = portal
+        .portal
+        .snapshot()
+        .into_iter()
+        .filter(|u| u.user_type == 2)
+        .map(|u| u.email)
+        .collect();
+    guests.sort();
+
+    let out = run(
+        &portal.args(
+            &url,
+            &token,
+            &[
+                "users",
+                "list",
+                "--type",
+                "guest",
+                "--format",
+                "json",
+                "--sort-by",
+                "email",
+            ],
+        ),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let users: Vec<serde_json::Value> = serde_json::from_str(&out.stdout).expect("a JSON array");
+    let emails: Vec<&str> = users.iter().filter_map(|u| u["email"].as_str()).collect();
+    assert_eq!(emails, guests);
+    assert!(users.iter().all(|u| u["type"] == "guest"));
+
+    // More users than one page, streamed: every one of them.
+    let out = run(
+        &portal.args(&url, &token, &["users", "list", "--format", "csv"]),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let mut lines = out.stdout.lines();
+    assert!(
+        lines
+            .next()
+            .is_some_and(|h| h.starts_with("id,display_name,email,type,status")),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(lines.count(), portal.portal.user_count());
+
+    let out = run(
+        &portal.args(
+            &url,
+            &token,
+            &["users", "list", "--limit", "3", "--status", "terminated"],
+        ),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.starts_with("ID "), "{}", out.stdout);
+    assert!(out.stdout.contains("3 users"), "{}", out.stdout);
+    assert_eq!(
+        out.stdout.matches("terminated").count(),
+        3,
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn an_api_key_works_and_goes_with_no_token() {
+    let portal = Portal::start();
+    let url = portal.portal.base_url();
+    let dir = temp();
+    let list = ["users", "list", "--limit", "2", "--format", "json"];
+    let mut args = vec!["--portal", url.as_str(), "--api-key", OWNER_API_KEY];
+    args.extend(list);
+    let out = run(&args, "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stdout.contains(OWNER_API_KEY) && !out.stderr.contains(OWNER_API_KEY));
+
+    args.extend(["--token", "t"]);
+    let out = run(&args, "", dir.path());
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("only one"), "{}", out.stderr);
+}
+
+#[test]
+fn users_list_on_the_demo_portal() {
+    let dir = temp();
+    let out = run(
+        &[
+            "--demo", "users", "list", "--text", "turner", "--format", "json",
+        ],
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let users: Vec<serde_json::Value> = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0]["email"], "alex.turner@contoso.example");
+}
+
+#[test]
+fn login_stores_a_private_token_used_by_later_commands() {
+    let portal = Portal::start();
+    let url = portal.portal.base_url();
+    let dir = temp();
+    let config_dir = dir.path().join("config");
+    let config_file: PathBuf = config_dir.join("config.json");
+
+    let out = run(
+        &[
+            "login",
+            "--portal",
+            &url,
+            "--user",
+            OWNER_EMAIL,
+            "--password-stdin",
+        ],
+        &format!("{OWNER_PASSWORD}\n"),
+        &config_dir,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains(path_str(&config_file)),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains(OWNER_PASSWORD) && !out.stderr.contains(OWNER_PASSWORD));
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config_file).expect("a config file"))
+            .expect("JSON");
+    assert_eq!(stored["portal"], url.as_str());
+    let token = stored["token"].as_str().expect("a token");
+    assert!(!token.is_empty());
+    assert!(!out.stdout.contains(token) && !out.stderr.contains(token));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&config_file)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+    }
+
+    // Later commands use the stored portal and token.
+    let out = run(
+        &["users", "list", "--limit", "1", "--format", "json"],
+        "",
+        &config_dir,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        serde_json::from_str::<Vec<serde_json::Value>>(&out.stdout)
+            .expect("JSON")
+            .len(),
+        1
+    );
+    // ... but never send it to another portal.
+    let out = run(
+        &["--portal", "http://127.0.0.1:9", "users", "list"],
+        "",
+        &config_dir,
+    );
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(out.stderr.contains("no credentials"), "{}", out.stderr);
+
+    // A wrong password is an auth error, and the stored token stays.
+    let out = run(
+        &[
+            "login",
+            "--portal",
+            &url,
+            "--user",
+            OWNER_EMAIL,
+            "--password-stdin",
+        ],
+        "wrong password\n",
+        &config_dir,
+    );
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(config_file.exists());
+
+    let out = run(&["logout"], "", &config_dir);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!config_file.exists());
+    let out = run(&["users", "list"], "", &config_dir);
+    assert_eq!(out.code, 2, "{out:?}");
+}
+
+#[test]
+fn usage_errors_exit_with_2() {
+    let dir = temp();
+    for args in [
+        &["--demo", "status", "set", "terminated"][..],
+        &["--demo", "status", "set", "pending", "x@example.com"],
+        &[
+            "--demo",
+            "login",
+            "--user",
+            "a@example.com",
+            "--password-stdin",
+        ],
+        &[
+            "--demo",
+            "type",
+            "set",
+            "user",
+            "--from",
+            "/nonexistent/file.txt",
+        ],
+    ] {
+        let out = run(args, "secret\n", dir.path());
+        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        assert!(out.stderr.contains("error"), "{args:?}: {out:?}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_cancels_the_job_and_still_writes_the_accounting() {
+    use std::time::{Duration, Instant};
+
+    use docspace_people_fake::{Faults, Trigger};
+
+    // Every change takes 150 ms; one user per request, one request at a time.
+    let faults = Faults::none()
+        .with_latency(Duration::from_millis(150), Trigger::Always)
+        .writes_only();
+    let portal = Portal::start_with(PortalConfig::demo().with_faults(faults));
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let ids: Vec<String> = portal
+        .portal
+        .user_ids_where(|u| u.status == 1 && !u.is_admin && !u.is_ldap)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(ids.len() > 20);
+    let dir = temp();
+    let report = dir.path().join("report.json");
+    let mut args = vec![
+        "--portal",
+        &url,
+        "--token",
+        &token,
+        "status",
+        "set",
+        "terminated",
+        "--chunk-size",
+        "1",
+        "--concurrency",
+        "1",
+        "--report",
+        path_str(&report),
+    ];
+    args.extend(ids.iter().map(String::as_str));
+    let child = Command::new(BIN)
+        .args(&args)
+        .env("DOCSPACE_CONFIG_DIR", dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+
+    let started = Instant::now();
+    while portal.portal.counters().endpoint(Endpoint::UpdateStatus) < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no change was sent"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let output = child.wait_with_output().expect("the binary ends");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("Interrupted"), "{stderr}");
+    assert!(stdout.contains("Cancelled"), "{stdout}");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("a report")).expect("JSON");
+    assert_eq!(json["cancelled"], true);
+    let changed = json["counts"]["changed"].as_u64().unwrap_or_default();
+    let failed = json["counts"]["failed"].as_u64().unwrap_or_default();
+    assert!(changed >= 1, "{json}");
+    assert!(failed >= 1, "{json}");
+    // Every id is accounted for exactly once, and matches the portal.
+    assert_eq!(json["users"].as_array().map(Vec::len), Some(ids.len()));
+    assert_eq!(changed + failed, ids.len() as u64, "{json}");
+    let terminated = portal
+        .portal
+        .snapshot()
+        .iter()
+        .filter(|u| u.status == 2 && ids.contains(&u.id.to_string()))
+        .count();
+    assert_eq!(terminated as u64, changed);
+}

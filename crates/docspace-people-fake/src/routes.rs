@@ -36,8 +36,17 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/api/2.0/people/{userid}", get(get_user))
         .route("/api/2.0/people/status/{status}", put(update_status))
         .route("/api/2.0/people/type/{type}", put(update_type))
-        .route("/api/2.0/people/userquota", put(update_quota))
-        .route("/api/2.0/people/resetquota", put(reset_quota))
+        // ASP.NET Core picks among the routes whose template matches by method, so on the real
+        // server `GET /api/2.0/people/userquota` is `GET /api/2.0/people/{userid}` with the user
+        // name "userquota" (a 404), not a 405.
+        .route(
+            "/api/2.0/people/userquota",
+            put(update_quota).get(|s, h, u| get_user_named(s, h, u, "userquota")),
+        )
+        .route(
+            "/api/2.0/people/resetquota",
+            put(reset_quota).get(|s, h, u| get_user_named(s, h, u, "resetquota")),
+        )
         .fallback(|| async { StatusCode::NOT_FOUND })
         .method_not_allowed_fallback(|| async { StatusCode::METHOD_NOT_ALLOWED })
         .layer(middleware::from_fn_with_state(shared.clone(), fault_layer))
@@ -166,15 +175,45 @@ async fn get_user(
     let state = shared.state.read();
     shared.caller(&state, &headers, false)?;
     let raw = path_value(path, "userid")?;
-    let id: Uuid = params::guid("userid", &raw)?;
-    if id == LOST_USER_ID {
-        return Err(ApiError::user_not_found());
+    user_response(&shared, &state, &uri, &raw)
+}
+
+/// `GET /api/2.0/people/{userid}` reached through a path that has its own route for other
+/// methods (`userquota`, `resetquota`).
+async fn get_user_named(
+    State(shared): AppState,
+    headers: HeaderMap,
+    uri: Uri,
+    name: &'static str,
+) -> Result<Response, ApiError> {
+    let state = shared.state.read();
+    shared.caller(&state, &headers, false)?;
+    user_response(&shared, &state, &uri, name)
+}
+
+/// One user, looked up as the real server does: `{userid}` is a string there, tried as a user
+/// name and then as a GUID, and anything that finds no one is a 404 "The user could not be
+/// found" (not a binding error). A GUID is looked up by id directly: no user name is a GUID.
+fn user_response(
+    shared: &Shared,
+    state: &PortalState,
+    uri: &Uri,
+    raw: &str,
+) -> Result<Response, ApiError> {
+    let raw = raw.trim();
+    let index = match Uuid::parse_str(raw) {
+        Ok(id) if id == LOST_USER_ID => None,
+        Ok(id) => state.index_of(id),
+        Err(_) => state
+            .users
+            .iter()
+            .position(|u| u.user_name.eq_ignore_ascii_case(raw)),
     }
-    let index = state.index_of(id).ok_or_else(ApiError::user_not_found)?;
-    let user = shared.renderer(&state).full(&state.users[index], false);
+    .ok_or_else(ApiError::user_not_found)?;
+    let user = shared.renderer(state).full(&state.users[index], false);
     Ok(json_response(
         StatusCode::OK,
-        &Envelope::ok(user, 1, None, shared.link(&uri, "GET")),
+        &Envelope::ok(user, 1, None, shared.link(uri, "GET")),
     ))
 }
 

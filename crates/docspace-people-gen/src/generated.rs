@@ -3369,12 +3369,14 @@ let response = client.get_filtered_users()
     pub fn get_filtered_users(&self) -> builder::GetFilteredUsers<'_> {
         builder::GetFilteredUsers::new(self)
     }
-    /**One user by id
+    /**One user by id or user name
 
 Sends a `GET` request to `/api/2.0/people/{userid}`
 
 Arguments:
-- `userid`: The user's id.
+- `userid`: The user's id, or their user name. The server tries the text as a user name first,
+then as an id; anything else, a malformed id included, is a 404, never a 400.
+
 ```ignore
 let response = client.get_profile_by_user_id()
     .userid(userid)
@@ -3870,7 +3872,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetProfileByUserId<'a> {
         client: &'a super::Client,
-        userid: Result<::uuid::Uuid, String>,
+        userid: Result<::std::string::String, String>,
     }
     impl<'a> GetProfileByUserId<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3881,12 +3883,13 @@ pub mod builder {
         }
         pub fn userid<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::uuid::Uuid>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.userid = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: uuid :: Uuid` for userid failed".to_string()
+                    "conversion to `:: std :: string :: String` for userid failed"
+                        .to_string()
                 });
             self
         }
@@ -3927,7 +3930,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),

@@ -235,7 +235,7 @@ impl Client {
         single_user(
             self.generated()
                 .get_profile_by_user_id()
-                .userid(id)
+                .userid(id.to_string())
                 .send()
                 .await,
         )

@@ -159,8 +159,18 @@ async fn get_user_errors() {
         .get(&owner, &format!("/api/2.0/people/{LOST_USER_ID}"))
         .await;
     assert_eq!(lost.thrown(404), "The user could not be found");
-    let malformed = api.get(&owner, "/api/2.0/people/not-a-guid").await;
-    assert_eq!(malformed.problem(), ["userid"]);
+    // `{userid}` is a string on the real server: a user name first, then a GUID, else 404.
+    let unknown_name = api.get(&owner, "/api/2.0/people/not-a-guid").await;
+    assert_eq!(unknown_name.thrown(404), "The user could not be found");
+    // ASP.NET routes by method: GET on a PUT-only path is `{userid}`, not a 405.
+    for path in ["/api/2.0/people/resetquota", "/api/2.0/people/userquota"] {
+        assert_eq!(
+            api.get(&owner, path).await.thrown(404),
+            "The user could not be found"
+        );
+    }
+    let by_name = api.get(&owner, "/api/2.0/people/OWNER").await.ok();
+    assert_eq!(by_name["email"], OWNER_EMAIL);
     let found = api
         .get(
             &owner,

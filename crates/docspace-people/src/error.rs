@@ -5,7 +5,7 @@ mod decode;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-pub(crate) use decode::{from_envelope, from_generated};
+pub(crate) use decode::{from_envelope, from_generated, snippet};
 
 /// Everything that can go wrong when talking to a portal.
 ///

@@ -144,18 +144,35 @@ impl User {
     /// the owner and administrators are DocSpaceAdmin, then RoomAdmin, Guest (`isVisitor`),
     /// User (`isCollaborator`). `None` when the server sent none of the flags.
     pub fn user_type(&self) -> Option<UserType> {
-        let flag = |f: Option<bool>| f == Some(true);
-        if flag(self.is_owner) || flag(self.is_admin) {
-            Some(UserType::DocSpaceAdmin)
-        } else if flag(self.is_room_admin) {
-            Some(UserType::RoomAdmin)
-        } else if flag(self.is_visitor) {
-            Some(UserType::Guest)
-        } else if flag(self.is_collaborator) {
-            Some(UserType::User)
-        } else {
-            None
-        }
+        type_from_flags(
+            self.is_owner,
+            self.is_admin,
+            self.is_room_admin,
+            self.is_visitor,
+            self.is_collaborator,
+        )
+    }
+}
+
+/// The type a user object's `is*` flags describe.
+pub(crate) fn type_from_flags(
+    is_owner: Option<bool>,
+    is_admin: Option<bool>,
+    is_room_admin: Option<bool>,
+    is_visitor: Option<bool>,
+    is_collaborator: Option<bool>,
+) -> Option<UserType> {
+    let flag = |f: Option<bool>| f == Some(true);
+    if flag(is_owner) || flag(is_admin) {
+        Some(UserType::DocSpaceAdmin)
+    } else if flag(is_room_admin) {
+        Some(UserType::RoomAdmin)
+    } else if flag(is_visitor) {
+        Some(UserType::Guest)
+    } else if flag(is_collaborator) {
+        Some(UserType::User)
+    } else {
+        None
     }
 }
 

@@ -499,3 +499,65 @@ async fn a_refused_connection_is_a_retryable_transport_error() {
     assert!(err.is_retryable());
     assert!(!format!("{err:?}").contains(TOKEN));
 }
+
+#[tokio::test]
+async fn bulk_requests_carry_the_number_the_body_and_the_cookie() {
+    use docspace_people::bulk::{Change, Outcome};
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/api/2.0/people/type/1"))
+        .and(body_json(json!({"userIds": [ID1, ID2]})))
+        .and(header("cookie", format!("asc_auth_key={TOKEN}").as_str()))
+        .and(header("accept", "application/json"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(json!([
+            user(ID1, json!({"isRoomAdmin": true})),
+            user(ID2, json!({"isVisitor": true}))
+        ]))))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/api/2.0/people/userquota"))
+        .and(body_json(json!({"userIds": [ID1], "quota": 1_000_000})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(envelope(json!([user(
+                ID1,
+                json!({"quotaLimit": 1_000_000})
+            )]))),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/api/2.0/people/resetquota"))
+        .and(body_json(json!({"userIds": [ID2]})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(envelope(json!([user(
+                ID2,
+                json!({"isCustomQuota": false})
+            )]))),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let report = client
+        .bulk(Change::Type(UserType::RoomAdmin))
+        .run(&[ID1, ID2])
+        .await
+        .unwrap();
+    let outcomes: Vec<Outcome> = report.entries.iter().map(|e| e.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [Outcome::Changed, Outcome::Refused],
+        "a 200 with the user unchanged is a refusal"
+    );
+    let report = client
+        .bulk(Change::Quota("1MB".parse().unwrap()))
+        .run(&[ID1])
+        .await
+        .unwrap();
+    assert_eq!(report.counts.changed, 1);
+    let report = client.bulk(Change::ResetQuota).run(&[ID2]).await.unwrap();
+    assert_eq!(report.counts.changed, 1);
+}

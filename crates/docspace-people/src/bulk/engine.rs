@@ -9,8 +9,9 @@ use uuid::Uuid;
 
 use super::report::{BulkReport, Counts, Duplicate, Entry, Outcome, Progress};
 use super::retry::{GiveUp, with_retries};
+use super::wire::UserState;
 use super::{BulkJob, Change};
-use crate::{Error, LOST_USER_ID, User};
+use crate::{Error, LOST_USER_ID};
 
 /// One id to send and its input position.
 type Target = (usize, Uuid);
@@ -34,12 +35,11 @@ pub(super) async fn run(job: BulkJob, user_ids: &[Uuid]) -> BulkReport {
         }
     }
     let requests = AtomicUsize::new(0);
-    let chunks: Vec<Vec<Target>> = to_send
+    tracing::info!(change = %job.change, users = total, to_send = to_send.len(), "bulk change starts");
+    // Chunks are copied out one at a time, as the stream reaches them.
+    let chunks = to_send
         .chunks(job.options.chunk_size)
-        .map(<[Target]>::to_vec)
-        .collect();
-    drop(to_send);
-    tracing::info!(change = %job.change, users = total, chunks = chunks.len(), "bulk change starts");
+        .map(<[Target]>::to_vec);
     let mut results = futures::stream::iter(chunks)
         .map(|chunk| process_chunk(&job, &requests, chunk))
         .buffer_unordered(job.options.concurrency);
@@ -305,11 +305,14 @@ async fn send_with_retries(
     job: &BulkJob,
     requests: &AtomicUsize,
     ids: &[Uuid],
-) -> Result<Vec<User>, GiveUp> {
+) -> Result<Vec<UserState>, GiveUp> {
     let count = || {
         requests.fetch_add(1, Ordering::Relaxed);
     };
-    with_retries(&job.options, &job.cancel, count, || send(job, ids)).await
+    with_retries(&job.options, &job.cancel, count, || {
+        super::wire::send(&job.client, &job.change, ids)
+    })
+    .await
 }
 
 /// Errors that are the server's considered answer about these users, not a failure to ask.
@@ -323,23 +326,14 @@ fn is_refusal(error: &Error) -> bool {
     )
 }
 
-async fn send(job: &BulkJob, ids: &[Uuid]) -> Result<Vec<User>, Error> {
-    match &job.change {
-        Change::Status(status) => job.client.set_status(status.clone(), ids).await,
-        Change::Type(user_type) => job.client.set_type(user_type.clone(), ids).await,
-        Change::Quota(quota) => job.client.set_quota(*quota, ids).await,
-        Change::ResetQuota => job.client.reset_quota(ids).await,
-    }
-}
-
 /// Compares what came back with what was asked: a 3.6 server answers 200 but returns skipped
 /// users unchanged and drops unknown and LDAP ids.
-fn classify(change: &Change, targets: &[Target], users: Vec<User>, out: &mut Vec<Entry>) {
-    let has_placeholder = users.iter().any(User::is_lost_user);
-    let by_id: HashMap<Uuid, User> = users.into_iter().map(|u| (u.id, u)).collect();
+fn classify(change: &Change, targets: &[Target], users: Vec<UserState>, out: &mut Vec<Entry>) {
+    let has_placeholder = users.iter().any(|u| u.id == LOST_USER_ID);
+    let by_id: HashMap<Uuid, UserState> = users.into_iter().map(|u| (u.id, u)).collect();
     for &(position, id) in targets {
         let (outcome, detail) = match by_id.get(&id) {
-            Some(user) => match change.is_satisfied_by(user) {
+            Some(user) => match change.is_satisfied_by_state(user) {
                 Some(true) => (Outcome::Changed, pending_note(change, user)),
                 None => (
                     Outcome::Changed,
@@ -363,7 +357,7 @@ fn classify(change: &Change, targets: &[Target], users: Vec<User>, out: &mut Vec
     }
 }
 
-fn pending_note(change: &Change, user: &User) -> Option<String> {
+fn pending_note(change: &Change, user: &UserState) -> Option<String> {
     (matches!(change, Change::Status(crate::UserStatus::Active))
         && user.status == Some(crate::UserStatus::Pending))
     .then(|| "activated, but Pending: the user never accepted the invitation".to_owned())

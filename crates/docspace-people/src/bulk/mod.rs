@@ -37,6 +37,7 @@
 mod engine;
 mod report;
 mod retry;
+mod wire;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -47,6 +48,7 @@ pub use tokio_util::sync::CancellationToken;
 
 use crate::enums::{UserStatus, UserType};
 use crate::{Client, Error, Quota, User};
+use wire::UserState;
 
 /// The change to apply to every user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +67,20 @@ impl Change {
     /// Whether `user` already is as this change would make them. `None` when the user object
     /// does not say (e.g. no `quotaLimit` because per-user quotas are off).
     pub fn is_satisfied_by(&self, user: &User) -> Option<bool> {
+        self.is_satisfied_by_state(&UserState {
+            id: user.id,
+            status: user.status.clone(),
+            is_owner: user.is_owner,
+            is_admin: user.is_admin,
+            is_room_admin: user.is_room_admin,
+            is_visitor: user.is_visitor,
+            is_collaborator: user.is_collaborator,
+            quota_limit: user.quota_limit.and_then(Quota::to_wire),
+            is_custom_quota: user.is_custom_quota,
+        })
+    }
+
+    pub(crate) fn is_satisfied_by_state(&self, user: &UserState) -> Option<bool> {
         match self {
             Change::Status(UserStatus::Active) => user
                 .status
@@ -74,7 +90,9 @@ impl Change {
                 .map(|s| matches!(s, UserStatus::Active | UserStatus::Pending)),
             Change::Status(status) => user.status.as_ref().map(|s| s == status),
             Change::Type(user_type) => user.user_type().map(|t| &t == user_type),
-            Change::Quota(quota) => user.quota_limit.map(|q| q == *quota),
+            Change::Quota(quota) => user
+                .quota_limit
+                .map(|q| Quota::from_wire(q) == Some(*quota)),
             Change::ResetQuota => user.is_custom_quota.map(|custom| !custom),
         }
     }

@@ -17,12 +17,12 @@ use crate::{Error, LOST_USER_ID};
 type Target = (usize, Uuid);
 
 pub(super) async fn run(job: BulkJob, user_ids: &[Uuid]) -> BulkReport {
-    let (distinct, duplicates) = deduplicate(user_ids);
-    let total = distinct.len();
+    let (mut to_send, duplicates) = deduplicate(user_ids);
+    let total = to_send.len();
     let mut counts = Counts::default();
     let mut entries = Vec::with_capacity(total);
-    let mut to_send = Vec::with_capacity(total);
-    for (position, id) in distinct {
+    // Filtered in place: at 100,000 ids a second list is 2.4 MB for nothing.
+    to_send.retain(|&(position, id)| {
         let known = job
             .known
             .get(&id)
@@ -30,10 +30,9 @@ pub(super) async fn run(job: BulkJob, user_ids: &[Uuid]) -> BulkReport {
         if known == Some(true) {
             counts.add(Outcome::AlreadyInTarget);
             entries.push(entry(position, id, Outcome::AlreadyInTarget, None));
-        } else {
-            to_send.push((position, id));
         }
-    }
+        known != Some(true)
+    });
     let requests = AtomicUsize::new(0);
     tracing::info!(change = %job.change, users = total, to_send = to_send.len(), "bulk change starts");
     // Chunks are copied out one at a time, as the stream reaches them.

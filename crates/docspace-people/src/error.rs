@@ -77,7 +77,10 @@ pub enum Error {
     #[error("invalid input: {0}")]
     InvalidInput(String),
     /// The portal could not be reached, the connection broke, or the request timed out.
-    #[error("transport error: {0}")]
+    ///
+    /// The message says which (timeout, connection, body); the reqwest error, with the
+    /// details, is the [`source`](std::error::Error::source), not repeated in the message.
+    #[error("transport error ({})", transport_kind(.0))]
     Transport(#[source] reqwest::Error),
     /// The portal answered, but not in a form this crate understands.
     #[error("undecodable response (HTTP {status}): {reason}; body starts with {snippet:?}")]
@@ -165,6 +168,20 @@ impl Error {
 
     pub(crate) fn invalid_input(message: impl Into<String>) -> Self {
         Error::InvalidInput(message.into())
+    }
+}
+
+fn transport_kind(error: &reqwest::Error) -> &'static str {
+    if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else if error.is_body() || error.is_decode() {
+        "the answer broke off"
+    } else if error.is_request() {
+        "the request could not be sent"
+    } else {
+        "the request failed"
     }
 }
 

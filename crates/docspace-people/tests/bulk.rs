@@ -320,3 +320,19 @@ async fn bad_input_is_refused_before_sending() {
     );
     assert_eq!(portal.request_count(), 0);
 }
+
+#[tokio::test]
+async fn failures_keep_the_whole_cause_in_the_report() {
+    let (_portal, _, report) = run_under(
+        Faults::none().with_dropped_connection(Trigger::Always, DropMode::BeforeHandling),
+        Change::Status(UserStatus::Terminated),
+    )
+    .await;
+    assert_eq!(report.counts.failed, report.entries.len());
+    let detail = report.entries[0].detail.as_deref().unwrap();
+    assert!(detail.starts_with("transport error ("), "{detail}");
+    assert!(
+        detail.matches(": ").count() >= 1,
+        "the causes follow: {detail}"
+    );
+}

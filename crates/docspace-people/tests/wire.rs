@@ -561,3 +561,18 @@ async fn bulk_requests_carry_the_number_the_body_and_the_cookie() {
     let report = client.bulk(Change::ResetQuota).run(&[ID2]).await.unwrap();
     assert_eq!(report.counts.changed, 1);
 }
+
+#[tokio::test]
+async fn transport_errors_say_what_happened_once() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    drop(listener);
+    let client = Client::builder(format!("http://{address}"))
+        .token(TOKEN)
+        .build()
+        .unwrap();
+    let err = client.me().await.unwrap_err();
+    assert_eq!(err.to_string(), "transport error (could not connect)");
+    let source = std::error::Error::source(&err).expect("the reqwest error is the source");
+    assert!(!source.to_string().contains("transport error"));
+}

@@ -158,7 +158,7 @@ async fn process_chunk(job: &BulkJob, requests: &AtomicUsize, chunk: Vec<Target>
                 all(&part, Outcome::Refused, &error.to_string(), &mut out);
             }
             Err(GiveUp::Error(error)) => {
-                all(&part, Outcome::Failed, &error.to_string(), &mut out);
+                all(&part, Outcome::Failed, &describe(&error), &mut out);
             }
         }
     }
@@ -235,7 +235,7 @@ async fn send_single(job: &BulkJob, requests: &AtomicUsize, target: Target) -> S
             single_refusal(job, requests, target, reason).await
         }
         Err(GiveUp::Error(error)) if is_refusal(&error) => Single::Refused(error.to_string()),
-        Err(GiveUp::Error(error)) => Single::Failed(error.to_string()),
+        Err(GiveUp::Error(error)) => Single::Failed(describe(&error)),
     }
 }
 
@@ -312,6 +312,18 @@ async fn send_with_retries(
         super::wire::send(&job.client, &job.change, ids)
     })
     .await
+}
+
+/// The error with its causes, for a report line.
+fn describe(error: &Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Errors that are the server's considered answer about these users, not a failure to ask.

@@ -19,7 +19,11 @@ pub const LOST_USER_ID: Uuid = Uuid::from_u128(0x4a515a15_d4d6_4b8e_828e_e0586f1
 /// know or may not show, and drops fields between versions (`birthday`, `sex`, `work_from` and
 /// `title` are gone in 3.7). Unknown enum values arrive as `Unknown(..)`; fields this crate does
 /// not know are ignored.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// It serializes to camelCase JSON close to the server's (enums in their wire form, the quota
+/// as bytes or `-1`, dates in RFC 3339), for exporting users; it reads back with `Deserialize`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct User {
     /// The user's id.
@@ -121,7 +125,8 @@ pub struct User {
 }
 
 /// A short user record, as in [`User::created_by`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserSummary {
     /// The user's id.
@@ -267,6 +272,22 @@ impl<'de> serde::Deserialize<'de> for User {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serializes_to_a_form_that_reads_back() {
+        let user: User = serde_json::from_str(
+            r#"{"id":"75a5f745-f697-4418-b38d-0fe0d277e258","displayName":"Tom","status":2,
+                "quotaLimit":-1,"theme":"Dark","terminated":"2021-03-09T17:52:55.0000000+08:00"}"#,
+        )
+        .unwrap();
+        let json = serde_json::to_value(&user).unwrap();
+        assert_eq!(json["status"], 2);
+        assert_eq!(json["quotaLimit"], -1);
+        assert_eq!(json["theme"], "Dark");
+        assert_eq!(json["terminated"], "2021-03-09T17:52:55+08:00");
+        let back: User = serde_json::from_value(json).unwrap();
+        assert_eq!(back, user);
+    }
 
     #[test]
     fn lost_user_id_is_the_servers_placeholder() {

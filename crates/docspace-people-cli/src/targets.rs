@@ -8,8 +8,8 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::sync::Arc;
 
-use docspace_people::{Client, Error, User, UserQuery, Uuid};
-use futures::{StreamExt, TryStreamExt, future};
+use docspace_people::{Client, Error, User, Uuid};
+use futures::StreamExt;
 
 use crate::error::{CliError, CliResult};
 use crate::progress::Bar;
@@ -332,7 +332,7 @@ pub async fn resolve(
     let mut found: HashMap<String, Vec<User>> = HashMap::with_capacity(emails.len());
     let mut lookups = futures::stream::iter(emails)
         .map(|email| async move {
-            let users = users_with_email(client, &email).await;
+            let users = client.users_with_email(&email).await;
             (email, users)
         })
         .buffer_unordered(concurrency.max(1));
@@ -394,20 +394,6 @@ pub async fn resolve(
         ));
     }
     Ok(resolved)
-}
-
-async fn users_with_email(client: &Client, email: &str) -> Result<Vec<User>, Error> {
-    client
-        .find_all_users(UserQuery::new().text(email))
-        .try_filter(|user| {
-            future::ready(
-                user.email
-                    .as_deref()
-                    .is_some_and(|e| e.trim().eq_ignore_ascii_case(email)),
-            )
-        })
-        .try_collect()
-        .await
 }
 
 /// Fetches the current state of the users in `ids` not already in `known`, `concurrency` at a

@@ -261,4 +261,36 @@ impl Client {
         })
         .try_flatten()
     }
+
+    /// The users whose email address is exactly `email` (ignoring case and surrounding spaces):
+    /// normally none or one. The People API has no lookup by email, so this searches with the
+    /// address as text and keeps the exact matches.
+    ///
+    /// ```no_run
+    /// # async fn run(client: docspace_people::Client) -> Result<(), docspace_people::Error> {
+    /// match client.users_with_email("jane@example.com").await?.as_slice() {
+    ///     [user] => println!("{}", user.id),
+    ///     [] => println!("no such user"),
+    ///     _ => println!("several users share that address"),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn users_with_email(&self, email: &str) -> Result<Vec<User>, Error> {
+        let email = email.trim();
+        if email.is_empty() || !email.contains('@') {
+            return Err(Error::invalid_input(format!(
+                "`{email}` is not an email address"
+            )));
+        }
+        self.find_all_users(UserQuery::new().text(email))
+            .try_filter(|user| {
+                let matches = user
+                    .email
+                    .as_deref()
+                    .is_some_and(|e| e.trim().eq_ignore_ascii_case(email));
+                futures::future::ready(matches)
+            })
+            .try_collect()
+            .await
+    }
 }

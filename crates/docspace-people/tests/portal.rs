@@ -316,3 +316,28 @@ async fn faults_become_typed_retryable_errors() {
     portal.set_faults(Faults::none());
     assert!(client.me().await.is_ok());
 }
+
+#[tokio::test]
+async fn users_by_email() {
+    let portal = FakePortal::start(PortalConfig::demo()).unwrap();
+    let client = owner(&portal);
+    let found = client
+        .users_with_email(&GUEST_EMAIL.to_uppercase())
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|u| u.id).collect::<Vec<_>>(),
+        [id(&portal, GUEST_EMAIL)]
+    );
+    assert!(
+        client
+            .users_with_email("nobody@example.com")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        client.users_with_email("bob").await,
+        Err(Error::InvalidInput(_))
+    ));
+}

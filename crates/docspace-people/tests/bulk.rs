@@ -281,43 +281,34 @@ async fn bad_input_is_refused_before_sending() {
     let client = owner(&portal);
     let id = portal.id_of(GUEST_EMAIL).unwrap();
     portal.reset_counters();
-    assert!(
-        client
-            .bulk(Change::Status(UserStatus::Active))
-            .run(&[])
-            .await
-            .is_err()
-    );
-    assert!(
-        client
-            .bulk(Change::Status(UserStatus::All))
-            .run(&[id])
-            .await
-            .is_err()
-    );
-    assert!(
-        client
-            .bulk(Change::Type(UserType::All))
-            .run(&[id])
-            .await
-            .is_err()
-    );
-    assert!(
-        client
-            .bulk(Change::Quota(Quota::Bytes(u64::MAX)))
-            .run(&[id])
-            .await
-            .is_err()
-    );
-    let zero = BulkOptions::default().chunk_size(0);
-    assert!(
-        client
-            .bulk(Change::Status(UserStatus::Active))
-            .options(zero)
-            .run(&[id])
-            .await
-            .is_err()
-    );
+    let active = Change::Status(UserStatus::Active);
+    let cases = [
+        (active.clone(), BulkOptions::default(), vec![]),
+        (
+            Change::Status(UserStatus::All),
+            BulkOptions::default(),
+            vec![id],
+        ),
+        (
+            Change::Type(UserType::All),
+            BulkOptions::default(),
+            vec![id],
+        ),
+        (
+            Change::Quota(Quota::Bytes(u64::MAX)),
+            BulkOptions::default(),
+            vec![id],
+        ),
+        (active, BulkOptions::default().chunk_size(0), vec![id]),
+    ];
+    for (change, options, ids) in cases {
+        let shown = format!("{change:?} {options:?} {ids:?}");
+        let result = client.bulk(change).options(options).run(&ids).await;
+        assert!(
+            matches!(result, Err(docspace_people::Error::InvalidInput(_))),
+            "{shown}"
+        );
+    }
     assert_eq!(portal.request_count(), 0);
 }
 

@@ -69,11 +69,58 @@ pub fn generate(spec: &OpenAPI) -> Result<String> {
                 .unwrap_or("no message");
             return Err(anyhow!(
                 "progenitor cannot generate code for this spec (it panicked: {message}). \
-                 See ../shared/reference/codegen-notes.md for the shapes it cannot express."
+                 It cannot express several typed bodies in one response, several request media \
+                 types, cookie parameters or OpenAPI 3.1."
             ));
         }
     };
-    let file: syn::File =
+    let mut file: syn::File =
         syn::parse2(tokens).context("progenitor produced code that does not parse")?;
+    let paths: syn::File =
+        syn::parse_str(&paths_module(spec)).context("the path constants do not parse")?;
+    file.items.extend(paths.items);
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
+}
+
+/// A `paths` module with one constant per operation: its path template, named after the
+/// `operationId` in upper snake case.
+///
+/// The wrapper builds its own requests (to cap bodies, retry and classify outcomes in one
+/// place) and takes every path from here, so a path changed in the spec changes in the wrapper
+/// too, and `regen --check` notices a stale copy.
+fn paths_module(spec: &OpenAPI) -> String {
+    let mut module = String::from(
+        "/// The path template of every operation, from the spec: `{name}` marks a path parameter.\n\
+         pub mod paths {\n",
+    );
+    let mut operations: Vec<_> = spec.operations().collect();
+    operations.sort_by_key(|(_, _, op)| op.operation_id.clone());
+    for (path, method, op) in operations {
+        let Some(id) = op.operation_id.as_deref() else {
+            continue;
+        };
+        module.push_str(&format!(
+            "    /// `{} {path}` (`{id}`).\n    pub const {}: &str = {path:?};\n",
+            method.to_uppercase(),
+            upper_snake(id)
+        ));
+    }
+    module.push_str("}\n");
+    module
+}
+
+/// `updateUserStatus` -> `UPDATE_USER_STATUS`.
+fn upper_snake(id: &str) -> String {
+    let mut out = String::with_capacity(id.len() + 4);
+    for (index, c) in id.chars().enumerate() {
+        if c.is_ascii_uppercase() && index > 0 {
+            out.push('_');
+        }
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_uppercase());
+        } else {
+            out.push('_');
+        }
+    }
+    out
 }

@@ -59,6 +59,14 @@ pub struct GlobalArgs {
     /// Where `login` keeps its config file (default: the per-user config directory).
     #[arg(long, env = "DOCSPACE_CONFIG_DIR", global = true, value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
+    /// Allow a plain http:// portal URL to another machine (tokens and passwords then cross the
+    /// network unencrypted). http://localhost and loopback addresses need no permission.
+    #[arg(long, global = true)]
+    pub allow_http: bool,
+    /// Attempts per request, the first included, on failures that may pass (429, 5xx, dropped
+    /// connections, timeouts); reads and changes alike.
+    #[arg(long, global = true, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_attempts: u32,
     /// Seconds to wait for each request.
     #[arg(long, global = true, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
@@ -223,9 +231,6 @@ pub struct BulkArgs {
     /// Requests in flight at once (also bounds the look-ups of emails and current states).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub concurrency: u64,
-    /// Attempts per request, the first included, on retryable failures.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
-    pub max_attempts: u32,
 }
 
 fn parse_quota(text: &str) -> Result<Quota, String> {

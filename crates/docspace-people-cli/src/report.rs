@@ -1,6 +1,5 @@
 //! The per-user report of a bulk command (or of a dry run), written as JSON or CSV.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -20,7 +19,7 @@ pub struct Row {
     pub input: String,
     /// The user id.
     pub id: Uuid,
-    /// `changed`, `already_in_target`, `refused` or `failed`; in a dry run `would_change`,
+    /// `changed`, `already_in_target`, `refused`, `failed` or `unknown`; in a dry run `would_change`,
     /// `already_in_target`, `would_be_refused`, `not_found` or `state_unknown`; `duplicate`
     /// for a repeated user (sent once).
     pub outcome: &'static str,
@@ -37,8 +36,10 @@ pub struct Report {
     pub dry_run: bool,
     /// Whether the job was cancelled (Ctrl-C) before it finished.
     pub cancelled: bool,
-    /// Requests sent, retries and splits included (look-ups not counted).
+    /// Change requests sent, retries and splits included.
     pub requests: usize,
+    /// Reads of users' state sent by the bulk engine (email look-ups not counted).
+    pub reads: usize,
     /// Users by outcome, in the order of [`Row::outcome`]'s values.
     pub counts: Vec<(&'static str, usize)>,
     /// One row per distinct user, in input order.
@@ -53,24 +54,33 @@ struct JsonReport<'a> {
     dry_run: bool,
     cancelled: bool,
     requests: usize,
+    reads: usize,
     counts: serde_json::Map<String, serde_json::Value>,
     users: &'a [Row],
     duplicates: &'a [Row],
 }
 
-/// A report file, created before anything is sent (so that a path that cannot be written is
-/// found early) and removed again if no report is written into it.
+/// Where a report will go: checked, and a temporary file made beside it, before anything is
+/// sent. The report is written into the temporary file and renamed over the destination only
+/// when it is complete, so an existing file is replaced by a whole report or left as it was.
 #[derive(Debug)]
 pub struct ReportFile {
-    path: PathBuf,
+    destination: PathBuf,
+    shown: PathBuf,
     format: ReportFormat,
-    file: Option<File>,
+    temp: tempfile::NamedTempFile,
 }
 
 impl ReportFile {
-    /// Creates the file at `path`; the format is `format`, else from the extension (`.csv`),
-    /// else JSON.
-    pub fn create(path: &Path, format: Option<ReportFormat>) -> CliResult<Self> {
+    /// Prepares a report for `path`; the format is `format`, else from the extension (`.csv`),
+    /// else JSON. Refuses a path that is the input file `from`, or that exists and is not a
+    /// regular file (a directory, a device). A symbolic link is followed: its target is
+    /// replaced.
+    pub fn create(
+        path: &Path,
+        format: Option<ReportFormat>,
+        from: Option<&Path>,
+    ) -> CliResult<Self> {
         let format = format.unwrap_or_else(|| {
             if path
                 .extension()
@@ -81,43 +91,103 @@ impl ReportFile {
                 ReportFormat::Json
             }
         });
-        let file = File::create(path).map_err(|e| {
-            CliError::usage(format_args!(
-                "cannot create the report file {}: {e}",
+        let shown = path.to_path_buf();
+        let destination = match std::fs::metadata(path) {
+            Ok(meta) if !meta.is_file() => {
+                return Err(CliError::usage(format_args!(
+                    "the report path {} exists and is not a regular file; name a new or \
+                     regular file",
+                    path.display()
+                )));
+            }
+            Ok(_) => std::fs::canonicalize(path).map_err(|e| {
+                CliError::usage(format_args!("cannot resolve {}: {e}", path.display()))
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_path_buf(),
+            Err(e) => {
+                return Err(CliError::usage(format_args!(
+                    "cannot use {} for the report: {e}",
+                    path.display()
+                )));
+            }
+        };
+        if let Some(from) = from.filter(|f| f.as_os_str() != "-")
+            && let (Ok(a), Ok(b)) = (
+                std::fs::canonicalize(from),
+                std::fs::canonicalize(&destination),
+            )
+            && a == b
+        {
+            return Err(CliError::usage(format_args!(
+                "--report {} is the --from file: the report would replace the input; name \
+                 another file",
                 path.display()
-            ))
-        })?;
+            )));
+        }
+        let dir = match destination.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = destination
+            .file_name()
+            .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .map_err(|e| {
+                CliError::usage(format_args!(
+                    "cannot write the report {}: cannot create a file in {}: {e}",
+                    path.display(),
+                    dir.display()
+                ))
+            })?;
         Ok(ReportFile {
-            path: path.to_path_buf(),
+            destination,
+            shown,
             format,
-            file: Some(file),
+            temp,
         })
     }
 
-    /// The file's path.
+    /// The path as given.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.shown
     }
 
-    /// Writes the report and closes the file.
-    pub fn write(mut self, report: &Report) -> anyhow::Result<()> {
-        let file = self.file.take().context("the report was already written")?;
-        let mut out = BufWriter::new(file);
-        match self.format {
-            ReportFormat::Json => write_json(&mut out, report)?,
-            ReportFormat::Csv => write_csv(&mut out, report)?,
+    /// Writes the whole report, then puts it in place with a rename. On any error the
+    /// destination is untouched and the temporary file removed.
+    pub fn write(self, report: &Report) -> anyhow::Result<()> {
+        let ReportFile {
+            destination,
+            format,
+            temp,
+            ..
+        } = self;
+        {
+            let mut out = BufWriter::new(temp.as_file());
+            match format {
+                ReportFormat::Json => write_json(&mut out, report)?,
+                ReportFormat::Csv => write_csv(&mut out, report)?,
+            }
+            out.flush().context("cannot write the report")?;
         }
-        out.flush()
-            .and_then(|()| out.get_ref().sync_all())
-            .with_context(|| format!("cannot write {}", self.path.display()))
-    }
-}
-
-impl Drop for ReportFile {
-    fn drop(&mut self) {
-        if self.file.take().is_some() {
-            let _ = std::fs::remove_file(&self.path);
+        temp.as_file()
+            .sync_all()
+            .context("cannot write the report")?;
+        if let Ok(meta) = std::fs::metadata(&destination) {
+            // Keep the permissions of the file being replaced.
+            let _ = std::fs::set_permissions(temp.path(), meta.permissions());
         }
+        temp.persist(&destination)
+            .map_err(|e| e.error)
+            .with_context(|| {
+                format!(
+                    "cannot put the report in place at {}",
+                    destination.display()
+                )
+            })?;
+        Ok(())
     }
 }
 
@@ -132,6 +202,7 @@ fn write_json(out: &mut dyn Write, report: &Report) -> anyhow::Result<()> {
         dry_run: report.dry_run,
         cancelled: report.cancelled,
         requests: report.requests,
+        reads: report.reads,
         counts,
         users: &report.users,
         duplicates: &report.duplicates,
@@ -162,6 +233,7 @@ mod tests {
             dry_run: false,
             cancelled: false,
             requests: 3,
+            reads: 2,
             counts: vec![("changed", 1), ("refused", 1)],
             users: vec![
                 Row {
@@ -216,19 +288,35 @@ mod tests {
     }
 
     #[test]
-    fn an_unwritten_report_file_is_removed() {
+    fn an_unwritten_report_leaves_the_old_file_and_no_litter() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.csv");
-        let file = ReportFile::create(&path, None).unwrap();
-        assert!(path.exists());
+        std::fs::write(&path, "old report").unwrap();
+        let file = ReportFile::create(&path, None, None).unwrap();
         drop(file);
-        assert!(!path.exists());
-        let file = ReportFile::create(&path, None).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old report");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let file = ReportFile::create(&path, None, None).unwrap();
         file.write(&sample()).unwrap();
         assert!(
             std::fs::read_to_string(&path)
                 .unwrap()
                 .starts_with("source,")
         );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn the_input_file_and_special_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.txt");
+        std::fs::write(&input, "a@example.com\n").unwrap();
+        let err = ReportFile::create(&input, None, Some(&input)).unwrap_err();
+        assert!(err.to_string().contains("--from"), "{err}");
+        let err = ReportFile::create(dir.path(), None, None).unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        let err = ReportFile::create(Path::new("/dev/null"), None, None).unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        assert_eq!(std::fs::read_to_string(&input).unwrap(), "a@example.com\n");
     }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use docspace_people::Client;
+use docspace_people::{Client, ClientBuilder, RetryPolicy};
 use docspace_people_fake::{FakePortal, OWNER_EMAIL, PortalConfig};
 
 use crate::cli::GlobalArgs;
@@ -23,9 +23,8 @@ pub struct Session {
 /// Connects as the global options say. Sends nothing: credentials are checked by the first
 /// request.
 pub fn connect(global: &GlobalArgs) -> CliResult<Session> {
-    let timeout = Duration::from_secs(global.timeout);
     if global.demo {
-        return start_demo(timeout);
+        return start_demo(global);
     }
     let config_path = config::path(global.config_dir.as_deref()).map_err(|error| CliError {
         kind: Kind::Usage,
@@ -49,7 +48,7 @@ pub fn connect(global: &GlobalArgs) -> CliResult<Session> {
             ));
         }
     };
-    let mut builder = Client::builder(portal.clone()).timeout(timeout);
+    let mut builder = configure(Client::builder(portal.clone()), global);
     match (&global.token, &global.api_key, &stored) {
         (Some(_), Some(_), _) => {
             return Err(CliError::usage(
@@ -73,13 +72,39 @@ pub fn connect(global: &GlobalArgs) -> CliResult<Session> {
             });
         }
     }
-    let client = builder
-        .build()
-        .map_err(|e| CliError::portal(e, "cannot set up the client"))?;
+    let client = build(builder)?;
     Ok(Session { client, demo: None })
 }
 
-fn start_demo(timeout: Duration) -> CliResult<Session> {
+/// The settings every client of the CLI shares: timeout, retries, and plain http if allowed.
+pub fn configure(builder: ClientBuilder, global: &GlobalArgs) -> ClientBuilder {
+    builder
+        .timeout(Duration::from_secs(global.timeout))
+        .retry(RetryPolicy::default().max_attempts(global.max_attempts))
+        .allow_insecure_http(global.allow_http)
+}
+
+/// Builds the client.
+pub fn build(builder: ClientBuilder) -> CliResult<Client> {
+    builder
+        .build()
+        .map_err(|e| client_error(e, "cannot set up the client"))
+}
+
+/// An error of the client before any change was sent; a refused plain-http URL names the flag
+/// that allows it.
+pub fn client_error(error: docspace_people::Error, context: impl std::fmt::Display) -> CliError {
+    match error {
+        docspace_people::Error::InsecureHttp { host } => CliError::usage(format_args!(
+            "refusing plain http:// to {host}, which is not this machine: the token or password \
+             would cross the network unencrypted. Use https://, or pass --allow-http if you \
+             accept that"
+        )),
+        e => CliError::portal(e, context),
+    }
+}
+
+fn start_demo(global: &GlobalArgs) -> CliResult<Session> {
     let portal = FakePortal::start(PortalConfig::demo()).map_err(|e| CliError {
         kind: Kind::Portal,
         error: anyhow::Error::new(e).context("cannot start the demo portal"),
@@ -91,11 +116,8 @@ fn start_demo(timeout: Duration) -> CliResult<Session> {
         portal.base_url(),
         portal.user_count()
     );
-    let client = Client::builder(portal.base_url())
-        .token(portal.owner_token())
-        .timeout(timeout)
-        .build()
-        .map_err(|e| CliError::portal(e, "cannot set up the client"))?;
+    let client =
+        build(configure(Client::builder(portal.base_url()), global).token(portal.owner_token()))?;
     Ok(Session {
         client,
         demo: Some(portal),

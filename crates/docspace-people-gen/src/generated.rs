@@ -4324,3 +4324,22 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// The path template of every operation, from the spec: `{name}` marks a path parameter.
+pub mod paths {
+    /// `POST /api/2.0/authentication` (`authenticate`).
+    pub const AUTHENTICATE: &str = "/api/2.0/authentication";
+    /// `GET /api/2.0/people/filter` (`getFilteredUsers`).
+    pub const GET_FILTERED_USERS: &str = "/api/2.0/people/filter";
+    /// `GET /api/2.0/people/{userid}` (`getProfileByUserId`).
+    pub const GET_PROFILE_BY_USER_ID: &str = "/api/2.0/people/{userid}";
+    /// `GET /api/2.0/people/@self` (`getSelfProfile`).
+    pub const GET_SELF_PROFILE: &str = "/api/2.0/people/@self";
+    /// `PUT /api/2.0/people/resetquota` (`resetUsersQuota`).
+    pub const RESET_USERS_QUOTA: &str = "/api/2.0/people/resetquota";
+    /// `PUT /api/2.0/people/userquota` (`updateUserQuota`).
+    pub const UPDATE_USER_QUOTA: &str = "/api/2.0/people/userquota";
+    /// `PUT /api/2.0/people/status/{status}` (`updateUserStatus`).
+    pub const UPDATE_USER_STATUS: &str = "/api/2.0/people/status/{status}";
+    /// `PUT /api/2.0/people/type/{type}` (`updateUserType`).
+    pub const UPDATE_USER_TYPE: &str = "/api/2.0/people/type/{type}";
+}

@@ -1,17 +1,18 @@
 //! The client, its builder, signing in, and the single-request operations.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use docspace_people_gen::types;
-use reqwest::Url;
+use docspace_people_gen::{paths, types};
+use reqwest::{Method, Url};
 use secrecy::SecretString;
 use uuid::Uuid;
 
 use crate::auth::Credentials;
+use crate::change::Change;
 use crate::enums::{UserStatus, UserType};
-use crate::envelope::{self, GenResult};
+use crate::envelope;
+use crate::transport::{DEFAULT_MAX_BODY_SIZE, Request, Resend, RetryPolicy, fill, origin};
 use crate::{Error, Quota, User};
 
 /// The request timeout when none is set.
@@ -38,6 +39,9 @@ pub struct ClientBuilder {
     api_key: Option<SecretString>,
     timeout: Duration,
     user_agent: String,
+    retry: RetryPolicy,
+    max_body_size: usize,
+    allow_insecure_http: bool,
 }
 
 impl ClientBuilder {
@@ -69,9 +73,34 @@ impl ClientBuilder {
         self
     }
 
+    /// How failed requests are retried ([`RetryPolicy::default`] when not set). Applies to
+    /// every idempotent call, the bulk engine's included.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The largest response body read, in bytes ([`DEFAULT_MAX_BODY_SIZE`], 32 MiB, when not
+    /// set). A larger answer fails with [`Error::ResponseTooLarge`] without being read whole.
+    /// Error bodies are read up to their first 64 KiB whatever this says.
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body_size = bytes;
+        self
+    }
+
+    /// Allows a plain `http://` base URL to a host other than this machine. Off by default:
+    /// tokens and passwords would cross the network unencrypted, so such a URL fails
+    /// [`build`](Self::build) with [`Error::InsecureHttp`]. `http://localhost` and loopback
+    /// addresses are always allowed.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
     /// Builds the client. Fails, sending nothing, on a base URL that is not an absolute
-    /// `http`/`https` URL, on both a token and an API key, or on credentials that cannot be sent
-    /// in a header.
+    /// `http`/`https` URL, on plain `http://` to another machine unless
+    /// [allowed](Self::allow_insecure_http), on both a token and an API key, or on credentials
+    /// that cannot be sent in a header.
     pub fn build(self) -> Result<Client, Error> {
         let credentials = match (self.token, self.api_key) {
             (Some(_), Some(_)) => {
@@ -84,23 +113,37 @@ impl ClientBuilder {
             (None, None) => Credentials::None,
         };
         let base_url = normalize_base_url(&self.base_url)?;
+        let base = Url::parse(&base_url)
+            .map_err(|e| Error::invalid_input(format!("base URL `{base_url}`: {e}")))?;
+        origin::check_scheme(&base, self.allow_insecure_http)?;
         if self.timeout.is_zero() {
             return Err(Error::invalid_input("the timeout must be longer than zero"));
+        }
+        if self.max_body_size == 0 {
+            return Err(Error::invalid_input(
+                "the maximum body size must be larger than zero",
+            ));
         }
         let http = reqwest::Client::builder()
             .default_headers(credentials.headers()?)
             .timeout(self.timeout)
             .connect_timeout(self.timeout.min(Duration::from_secs(15)))
             .user_agent(self.user_agent.as_str())
+            // Redirects are followed by the request path itself, within the portal's origin.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(Error::Transport)?;
         Ok(Client {
             inner: Arc::new(Inner {
-                generated: docspace_people_gen::Client::new_with_client(&base_url, http),
+                generated: docspace_people_gen::Client::new_with_client(&base_url, http.clone()),
+                http,
                 base_url,
+                base,
                 credentials,
                 timeout: self.timeout,
                 user_agent: self.user_agent,
+                retry: self.retry,
+                max_body_size: self.max_body_size,
             }),
         })
     }
@@ -126,15 +169,17 @@ impl ClientBuilder {
             password: password.to_owned(),
             session: None,
         };
-        let envelope =
-            envelope::body(anonymous.generated().authenticate().body(body).send().await).await?;
+        let request =
+            Request::with_json(Method::POST, paths::AUTHENTICATE, &body, Resend::IfNotTaken)?;
+        let answer = anonymous.send(&request).await?;
+        let envelope: types::AuthenticationEnvelope = answer.json()?;
         envelope::check(None, envelope.status, envelope.status_code)?;
         let token = envelope
             .response
             .and_then(|r| r.token)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| Error::UndecodableResponse {
-                status: 200,
+                status: answer.status.as_u16(),
                 reason: "the sign-in response has no token (is two-factor authentication on?)"
                     .into(),
                 snippet: String::new(),
@@ -154,15 +199,19 @@ impl ClientBuilder {
 /// sending anything and returns typed [`User`]s or a typed [`Error`].
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     generated: docspace_people_gen::Client,
-    base_url: String,
+    pub(crate) http: reqwest::Client,
+    pub(crate) base_url: String,
+    base: Url,
     credentials: Credentials,
     timeout: Duration,
     user_agent: String,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) max_body_size: usize,
 }
 
 impl std::fmt::Debug for Client {
@@ -172,6 +221,8 @@ impl std::fmt::Debug for Client {
             .field("credentials", &self.inner.credentials)
             .field("timeout", &self.inner.timeout)
             .field("user_agent", &self.inner.user_agent)
+            .field("retry", &self.inner.retry)
+            .field("max_body_size", &self.inner.max_body_size)
             .finish()
     }
 }
@@ -186,6 +237,9 @@ impl Client {
             api_key: None,
             timeout: DEFAULT_TIMEOUT,
             user_agent: concat!("docspace-people/", env!("CARGO_PKG_VERSION")).to_owned(),
+            retry: RetryPolicy::default(),
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
+            allow_insecure_http: false,
         }
     }
 
@@ -217,8 +271,19 @@ impl Client {
         }
     }
 
+    /// The parsed base URL.
+    pub(crate) fn base(&self) -> &Url {
+        &self.inner.base
+    }
+
+    /// The retry policy the client uses.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
     /// The generated low-level client, for operations this wrapper does not cover. It carries
-    /// the same credentials and settings.
+    /// the same credentials, timeout and redirect rule (none followed), but not the retries
+    /// or the body limit, which live in this wrapper's own request path.
     pub fn generated(&self) -> &docspace_people_gen::Client {
         &self.inner.generated
     }
@@ -226,20 +291,16 @@ impl Client {
     /// The signed-in user (`GET /api/2.0/people/@self`), with their theme.
     pub async fn me(&self) -> Result<User, Error> {
         tracing::debug!("GET people/@self");
-        single_user(self.generated().get_self_profile().send().await).await
+        let answer = self.send(&Request::get(paths::GET_SELF_PROFILE)).await?;
+        envelope::user(&answer)
     }
 
     /// One user by id (`GET /api/2.0/people/{userid}`); [`Error::NotFound`] if there is none.
     pub async fn user(&self, id: Uuid) -> Result<User, Error> {
         tracing::debug!(%id, "GET people/{{userid}}");
-        single_user(
-            self.generated()
-                .get_profile_by_user_id()
-                .userid(id.to_string())
-                .send()
-                .await,
-        )
-        .await
+        let path = fill(paths::GET_PROFILE_BY_USER_ID, "userid", id);
+        let answer = self.send(&Request::get(path)).await?;
+        envelope::user(&answer)
     }
 
     /// Sets the status of the listed users (`PUT /api/2.0/people/status/{status}`) and returns
@@ -258,26 +319,7 @@ impl Client {
         status: UserStatus,
         user_ids: &[Uuid],
     ) -> Result<Vec<User>, Error> {
-        if !matches!(status, UserStatus::Active | UserStatus::Terminated) {
-            return Err(Error::invalid_input(format!(
-                "status {status} cannot be set; only Active or Terminated"
-            )));
-        }
-        check_user_ids(user_ids)?;
-        let number = wire_number(status.number(), "status")?;
-        tracing::debug!(status = %status, users = user_ids.len(), "PUT people/status");
-        let body = types::UpdateMembersRequest {
-            user_ids: user_ids.to_vec(),
-            resend_all: None,
-        };
-        let result = self
-            .generated()
-            .update_user_status()
-            .status(number)
-            .body(body)
-            .send()
-            .await;
-        user_list(result).await
+        self.apply(&Change::Status(status), user_ids).await
     }
 
     /// Changes the type of the listed users (`PUT /api/2.0/people/type/{type}`) and returns them
@@ -293,26 +335,7 @@ impl Client {
         user_type: UserType,
         user_ids: &[Uuid],
     ) -> Result<Vec<User>, Error> {
-        if !user_type.is_known() || user_type == UserType::All {
-            return Err(Error::invalid_input(format!(
-                "type {user_type} cannot be set; use RoomAdmin, Guest, DocSpaceAdmin or User"
-            )));
-        }
-        check_user_ids(user_ids)?;
-        let number = wire_number(user_type.number(), "type")?;
-        tracing::debug!(user_type = %user_type, users = user_ids.len(), "PUT people/type");
-        let body = types::UpdateMembersRequest {
-            user_ids: user_ids.to_vec(),
-            resend_all: None,
-        };
-        let result = self
-            .generated()
-            .update_user_type()
-            .type_(number)
-            .body(body)
-            .send()
-            .await;
-        user_list(result).await
+        self.apply(&Change::Type(user_type), user_ids).await
     }
 
     /// Sets the storage quota of the listed users (`PUT /api/2.0/people/userquota`) and returns
@@ -320,17 +343,7 @@ impl Client {
     /// storage is an [`Error::BadRequest`]. `quota_limit` shows in the returned users only when
     /// per-user quotas are enabled on the portal.
     pub async fn set_quota(&self, quota: Quota, user_ids: &[Uuid]) -> Result<Vec<User>, Error> {
-        let wire = quota.to_wire().ok_or_else(|| {
-            Error::invalid_input(format!("quota {quota} is larger than the server can store"))
-        })?;
-        check_user_ids(user_ids)?;
-        tracing::debug!(quota = %quota, users = user_ids.len(), "PUT people/userquota");
-        let body = types::UpdateMembersQuotaRequest {
-            user_ids: user_ids.to_vec(),
-            quota: wire,
-        };
-        let result = self.generated().update_user_quota().body(body).send().await;
-        user_list(result).await
+        self.apply(&Change::Quota(quota), user_ids).await
     }
 }
 
@@ -338,14 +351,7 @@ impl Client {
     /// Removes the custom quota of the listed users (`PUT /api/2.0/people/resetquota`), so the
     /// portal's default applies again, and returns them in request order.
     pub async fn reset_quota(&self, user_ids: &[Uuid]) -> Result<Vec<User>, Error> {
-        check_user_ids(user_ids)?;
-        tracing::debug!(users = user_ids.len(), "PUT people/resetquota");
-        let body = types::UpdateMembersRequest {
-            user_ids: user_ids.to_vec(),
-            resend_all: None,
-        };
-        let result = self.generated().reset_users_quota().body(body).send().await;
-        user_list(result).await
+        self.apply(&Change::ResetQuota, user_ids).await
     }
 }
 
@@ -375,31 +381,6 @@ where
         .collect()
 }
 
-/// Refuses an empty list and duplicated ids. Duplicates are refused rather than dropped, so
-/// that the response lines up one to one with what the caller asked for.
-fn check_user_ids(user_ids: &[Uuid]) -> Result<(), Error> {
-    if user_ids.is_empty() {
-        return Err(Error::invalid_input("no user ids given"));
-    }
-    let mut seen = HashMap::with_capacity(user_ids.len());
-    for (index, id) in user_ids.iter().enumerate() {
-        if let Some(first) = seen.insert(id, index) {
-            return Err(Error::invalid_input(format!(
-                "user id {id} is listed twice (#{} and #{})",
-                first + 1,
-                index + 1
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn wire_number(number: Option<i64>, what: &str) -> Result<i32, Error> {
-    number
-        .and_then(|n| i32::try_from(n).ok())
-        .ok_or_else(|| Error::invalid_input(format!("the {what} has no number to send")))
-}
-
 fn normalize_base_url(text: &str) -> Result<String, Error> {
     let url = Url::parse(text.trim())
         .map_err(|e| Error::invalid_input(format!("base URL `{text}` is not a URL: {e}")))?;
@@ -421,28 +402,6 @@ fn normalize_base_url(text: &str) -> Result<String, Error> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-/// Unwraps a list envelope.
-pub(crate) async fn user_list(
-    result: GenResult<types::EmployeeFullListEnvelope>,
-) -> Result<Vec<User>, Error> {
-    let envelope = envelope::body(result).await?;
-    envelope::check(envelope.error, envelope.status, envelope.status_code)?;
-    Ok(envelope.response.into_iter().map(User::from).collect())
-}
-
-async fn single_user(result: GenResult<types::EmployeeFullEnvelope>) -> Result<User, Error> {
-    let envelope = envelope::body(result).await?;
-    envelope::check(envelope.error, envelope.status, envelope.status_code)?;
-    envelope
-        .response
-        .map(User::from)
-        .ok_or_else(|| Error::UndecodableResponse {
-            status: 200,
-            reason: "the envelope has no `response` user".into(),
-            snippet: String::new(),
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,15 +420,6 @@ mod tests {
         assert!(normalize_base_url("a.example").is_err());
         assert!(normalize_base_url("https://u:p@a.example").is_err());
         assert!(normalize_base_url("https://a.example/?x=1").is_err());
-    }
-
-    #[test]
-    fn id_lists_are_checked() {
-        let id = Uuid::from_u128(1);
-        assert!(check_user_ids(&[]).is_err());
-        assert!(check_user_ids(&[id]).is_ok());
-        let err = check_user_ids(&[id, Uuid::from_u128(2), id]).unwrap_err();
-        assert!(err.to_string().contains("#1 and #3"), "{err}");
     }
 
     #[test]

@@ -1,21 +1,12 @@
 //! Unwrapping the server's success envelope.
 
-use docspace_people_gen::types::ApiErrorDetail;
-use docspace_people_gen::{ByteStream, ResponseValue};
+use docspace_people_gen::types::{self, ApiErrorDetail};
+use serde::Deserialize;
 
-use crate::Error;
-use crate::error::{from_envelope, from_generated};
-
-/// What a generated call returns.
-pub(crate) type GenResult<T> = Result<ResponseValue<T>, docspace_people_gen::Error<ByteStream>>;
-
-/// The body of a successful call, or the error decoded from a failed one.
-pub(crate) async fn body<T>(result: GenResult<T>) -> Result<T, Error> {
-    match result {
-        Ok(response) => Ok(response.into_inner()),
-        Err(e) => Err(from_generated(e).await),
-    }
-}
+use crate::error::from_envelope;
+use crate::state::UserState;
+use crate::transport::Answer;
+use crate::{Error, User};
 
 /// ONLYOFFICE's own clients treat an `error` (or `"status": 1`) inside a 2xx envelope as a
 /// failure, with the status the envelope claims.
@@ -28,4 +19,72 @@ pub(crate) fn check(
         return Err(from_envelope(status_code, error.and_then(|e| e.message)));
     }
     Ok(())
+}
+
+/// The users of a list envelope, whole.
+pub(crate) fn users(answer: &Answer) -> Result<Vec<User>, Error> {
+    let envelope: types::EmployeeFullListEnvelope = answer.json()?;
+    check(envelope.error, envelope.status, envelope.status_code)?;
+    Ok(envelope.response.into_iter().map(User::from).collect())
+}
+
+/// The user of a single-user envelope.
+pub(crate) fn user(answer: &Answer) -> Result<User, Error> {
+    let envelope: types::EmployeeFullEnvelope = answer.json()?;
+    check(envelope.error, envelope.status, envelope.status_code)?;
+    envelope
+        .response
+        .map(User::from)
+        .ok_or_else(|| Error::UndecodableResponse {
+            status: answer.status.as_u16(),
+            reason: "the envelope has no `response` user".into(),
+            snippet: String::new(),
+        })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StateListEnvelope {
+    #[serde(default)]
+    response: Vec<UserState>,
+    #[serde(default)]
+    total: Option<i64>,
+    #[serde(default)]
+    error: Option<ApiErrorDetail>,
+    #[serde(default)]
+    status: Option<i32>,
+    #[serde(default)]
+    status_code: Option<i32>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StateEnvelope {
+    #[serde(default)]
+    response: Option<UserState>,
+    #[serde(default)]
+    error: Option<ApiErrorDetail>,
+    #[serde(default)]
+    status: Option<i32>,
+    #[serde(default)]
+    status_code: Option<i32>,
+}
+
+/// The users of a list envelope, only the fields that decide a change, and the `total` of a
+/// paged list.
+pub(crate) fn states(answer: &Answer) -> Result<(Vec<UserState>, Option<i64>), Error> {
+    let envelope: StateListEnvelope = answer.json()?;
+    check(envelope.error, envelope.status, envelope.status_code)?;
+    Ok((envelope.response, envelope.total))
+}
+
+/// The user of a single-user envelope, only the fields that decide a change.
+pub(crate) fn state(answer: &Answer) -> Result<UserState, Error> {
+    let envelope: StateEnvelope = answer.json()?;
+    check(envelope.error, envelope.status, envelope.status_code)?;
+    envelope.response.ok_or_else(|| Error::UndecodableResponse {
+        status: answer.status.as_u16(),
+        reason: "the envelope has no `response` user".into(),
+        snippet: String::new(),
+    })
 }

@@ -5,7 +5,7 @@ mod decode;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-pub(crate) use decode::{from_envelope, from_generated, snippet};
+pub(crate) use decode::{from_envelope, snippet};
 
 /// Everything that can go wrong when talking to a portal.
 ///
@@ -82,6 +82,35 @@ pub enum Error {
     /// details, is the [`source`](std::error::Error::source), not repeated in the message.
     #[error("transport error ({})", transport_kind(.0))]
     Transport(#[source] reqwest::Error),
+    /// The answer was larger than the client's limit
+    /// ([`ClientBuilder::max_body_size`](crate::ClientBuilder::max_body_size)); it was not read
+    /// whole.
+    #[error("the answer (HTTP {status}) is larger than the limit of {limit} bytes")]
+    ResponseTooLarge {
+        /// The HTTP status.
+        status: u16,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The server redirected the request to another origin (or in a way that would change the
+    /// request), which the client does not follow: the other server's answer would say nothing
+    /// about the portal. The location is shown without its query.
+    #[error("the server redirected to {location}, which the client does not follow")]
+    Redirected {
+        /// Where the server pointed, without query or credentials.
+        location: String,
+    },
+    /// A plain `http://` base URL to another machine, refused before anything was sent:
+    /// credentials would cross the network unencrypted. Use `https://`, or allow it with
+    /// [`ClientBuilder::allow_insecure_http`](crate::ClientBuilder::allow_insecure_http).
+    #[error(
+        "refusing plain http:// to {host}, which is not this machine: credentials would travel \
+         unencrypted; use https:// or allow insecure http explicitly"
+    )]
+    InsecureHttp {
+        /// The host of the base URL.
+        host: String,
+    },
     /// The portal answered, but not in a form this crate understands.
     #[error("undecodable response (HTTP {status}): {reason}; body starts with {snippet:?}")]
     UndecodableResponse {
@@ -126,8 +155,9 @@ impl Error {
             Error::Server { status, .. }
             | Error::UnexpectedStatus { status, .. }
             | Error::UndecodableResponse { status, .. } => Some(*status),
+            Error::ResponseTooLarge { status, .. } => Some(*status),
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
-            Error::InvalidInput(_) => None,
+            Error::InvalidInput(_) | Error::Redirected { .. } | Error::InsecureHttp { .. } => None,
         }
     }
 

@@ -3,6 +3,7 @@
 
 mod auth;
 pub mod bulk;
+mod change;
 mod client;
 mod dates;
 pub mod enums;
@@ -10,13 +11,17 @@ mod envelope;
 mod error;
 mod quota;
 mod search;
+mod state;
+mod transport;
 mod user;
 
+pub use change::Change;
 pub use client::{Client, ClientBuilder, DEFAULT_TIMEOUT, parse_user_ids};
 pub use enums::{ActivationStatus, MobilePhoneActivationStatus, Theme, UserStatus, UserType};
 pub use error::Error;
 pub use quota::{ParseQuotaError, Quota};
 pub use search::{MAX_PAGE_SIZE, SortBy, UserPage, UserQuery};
+pub use transport::{DEFAULT_MAX_BODY_SIZE, RetryPolicy};
 pub use user::{Contact, Group, LOST_USER_ID, User, UserSummary};
 
 /// The generated low-level crate, for what this wrapper does not cover.

@@ -5,9 +5,12 @@ use std::sync::Arc;
 use futures::{Stream, StreamExt, TryStreamExt, stream};
 use uuid::Uuid;
 
+use docspace_people_gen::{paths, types};
+
 use crate::client::Client;
 use crate::enums::{ActivationStatus, UserStatus, UserType};
 use crate::envelope;
+use crate::transport::Request;
 use crate::{Error, User};
 
 /// The largest page the server returns.
@@ -181,41 +184,45 @@ impl Client {
         let page_size = query.effective_page_size()?;
         let start = i32::try_from(start_index)
             .map_err(|_| Error::invalid_input(format!("start index {start_index} is too large")))?;
-        let mut request = self
-            .generated()
-            .get_filtered_users()
-            .count(page_size as i32)
-            .start_index(start);
+        let mut request = Request::get(paths::GET_FILTERED_USERS)
+            .query("count", page_size)
+            .query("startIndex", start);
         if let Some(text) = &query.text {
-            request = request.filter_value(text.clone());
+            request = request.query("filterValue", text);
         }
         if let Some(status) = &query.status {
-            request = request.employee_status(filter_number(status, status.number(), "status")?);
+            request = request.query(
+                "employeeStatus",
+                filter_number(status, status.number(), "status")?,
+            );
         }
         if let Some(status) = &query.activation_status {
-            request = request.activation_status(filter_number(
-                status,
-                status.number(),
-                "activation status",
-            )?);
+            request = request.query(
+                "activationStatus",
+                filter_number(status, status.number(), "activation status")?,
+            );
         }
         if let Some(user_type) = &query.user_type {
-            request = request.employee_type(filter_number(user_type, user_type.number(), "type")?);
+            request = request.query(
+                "employeeType",
+                filter_number(user_type, user_type.number(), "type")?,
+            );
         }
         if let Some(is_admin) = query.is_admin {
-            request = request.is_administrator(is_admin);
+            request = request.query("isAdministrator", is_admin);
         }
         if let Some(group) = query.group_id {
-            request = request.group_id(group);
+            request = request.query("groupId", group);
         }
         if let Some(sort_by) = query.sort_by {
-            request = request.sort_by(sort_by.as_wire());
+            request = request.query("sortBy", sort_by.as_wire());
         }
         if query.descending {
-            request = request.sort_order("descending");
+            request = request.query("sortOrder", "descending");
         }
         tracing::debug!(start_index, page_size, "GET people/filter");
-        let envelope = envelope::body(request.send().await).await?;
+        let answer = self.send(&request).await?;
+        let envelope: types::EmployeeFullListEnvelope = answer.json()?;
         envelope::check(envelope.error, envelope.status, envelope.status_code)?;
         let total = envelope.total.and_then(|t| u64::try_from(t).ok());
         let users: Vec<User> = envelope.response.into_iter().map(User::from).collect();

@@ -24,7 +24,7 @@ pub async fn run(global: &GlobalArgs, change: Change, args: BulkArgs) -> CliResu
     let report_file = args
         .report
         .as_deref()
-        .map(|path| ReportFile::create(path, args.report_format))
+        .map(|path| ReportFile::create(path, args.report_format, args.from.as_deref()))
         .transpose()?;
     let concurrency = usize::try_from(args.concurrency).unwrap_or(1);
 
@@ -52,8 +52,7 @@ pub async fn run(global: &GlobalArgs, change: Change, args: BulkArgs) -> CliResu
 
     let options = BulkOptions::default()
         .chunk_size(usize::try_from(args.chunk_size).unwrap_or(1))
-        .concurrency(concurrency)
-        .max_attempts(args.max_attempts);
+        .concurrency(concurrency);
     let report = execute(client, &change, options, &resolved.ids, resolved.known).await?;
     let report = to_report(&change, &targets, &report);
     finish(&report, report_file)
@@ -89,7 +88,10 @@ async fn execute(
         .with_cancel_token(cancel.clone())
         .on_progress(move |p| {
             progress_bar.set(p.done);
-            progress_bar.message(format!("{} refused, {} failed", p.refused, p.failed));
+            progress_bar.message(format!(
+                "{} refused, {} failed, {} unknown",
+                p.refused, p.failed, p.unknown
+            ));
         });
     let watcher = tokio::spawn(cancel_on_ctrl_c(cancel, bar.clone()));
     let result = job.run(ids).await;
@@ -120,6 +122,7 @@ fn outcome_name(outcome: Outcome) -> &'static str {
         Outcome::AlreadyInTarget => "already_in_target",
         Outcome::Refused => "refused",
         Outcome::Failed => "failed",
+        Outcome::Unknown => "unknown",
     }
 }
 
@@ -167,11 +170,13 @@ fn to_report(change: &Change, targets: &[Target], bulk: &BulkReport) -> Report {
         dry_run: false,
         cancelled: bulk.cancelled,
         requests: bulk.requests,
+        reads: bulk.reads,
         counts: vec![
             ("changed", bulk.counts.changed),
             ("already_in_target", bulk.counts.already_in_target),
             ("refused", bulk.counts.refused),
             ("failed", bulk.counts.failed),
+            ("unknown", bulk.counts.unknown),
             ("duplicates", bulk.duplicates.len()),
         ],
         users,
@@ -196,7 +201,7 @@ fn finish(report: &Report, report_file: Option<ReportFile>) -> CliResult<ExitCod
     let trouble = report
         .users
         .iter()
-        .any(|r| matches!(r.outcome, "refused" | "failed"));
+        .any(|r| matches!(r.outcome, "refused" | "failed" | "unknown"));
     Ok(if trouble {
         ExitCode::from(1)
     } else {
@@ -208,11 +213,13 @@ fn write_summary(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     let users = report.users.len();
     writeln!(
         out,
-        "{}: {users} user{}, {} request{}.",
+        "{}: {users} user{}, {} change request{}, {} read{}.",
         report.change,
         if users == 1 { "" } else { "s" },
         report.requests,
         if report.requests == 1 { "" } else { "s" },
+        report.reads,
+        if report.reads == 1 { "" } else { "s" },
     )?;
     for (name, count) in &report.counts {
         writeln!(out, "  {:<20} {count}", name.replace('_', " "))?;
@@ -220,7 +227,7 @@ fn write_summary(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     let trouble: Vec<[String; 5]> = report
         .users
         .iter()
-        .filter(|r| matches!(r.outcome, "refused" | "failed"))
+        .filter(|r| matches!(r.outcome, "refused" | "failed" | "unknown"))
         .map(|r| {
             [
                 r.source.clone(),
@@ -244,6 +251,17 @@ fn write_summary(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             out,
             "Cancelled: the users not sent are reported as failed; running the same command \
              again finishes the job (the changes are idempotent)."
+        )?;
+    }
+    if report
+        .counts
+        .iter()
+        .any(|(name, n)| *name == "unknown" && *n > 0)
+    {
+        writeln!(
+            out,
+            "Unknown: the portal's answer was lost and the user could not be read back; check \
+             those users before running again."
         )?;
     }
     Ok(())

@@ -2,7 +2,6 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use docspace_people::Client;
 use docspace_people::secrecy::ExposeSecret;
@@ -10,6 +9,7 @@ use docspace_people::secrecy::ExposeSecret;
 use crate::cli::{GlobalArgs, LoginArgs};
 use crate::config::{self, Config};
 use crate::error::{CliError, CliResult, Kind};
+use crate::session;
 
 /// The environment variable a password may come from.
 const PASSWORD_VAR: &str = "DOCSPACE_PASSWORD";
@@ -39,11 +39,12 @@ pub async fn login(global: &GlobalArgs, args: LoginArgs) -> CliResult<ExitCode> 
         None => ask_user_name()?,
     };
     let password = read_password(args.password_stdin)?;
-    let client = Client::builder(portal.clone())
-        .timeout(Duration::from_secs(global.timeout))
+    let client = session::configure(Client::builder(portal.clone()), global)
         .login(&user, &password)
         .await
-        .map_err(|e| CliError::portal(e, format_args!("cannot sign in to {portal} as {user}")))?;
+        .map_err(|e| {
+            session::client_error(e, format_args!("cannot sign in to {portal} as {user}"))
+        })?;
     drop(password);
     let token = client
         .session_token()

@@ -103,6 +103,7 @@ fn plan(change: &Change, me: &User, targets: &[Target], resolved: &Resolved) -> 
         dry_run: true,
         cancelled: false,
         requests: 0,
+        reads: 0,
         counts,
         users,
         duplicates,

@@ -1,4 +1,6 @@
-//! Running a bulk job: deduplicate, chunk, send concurrently, isolate refusals, account.
+//! Running a bulk job: deduplicate, read the current state, send what is needed in chunks,
+//! isolate refusals, and account for every id from what the server answered or what reading
+//! the users back shows.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry as MapEntry;
@@ -7,55 +9,61 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use futures::StreamExt;
 use uuid::Uuid;
 
+use super::observe::{self, Seen};
 use super::report::{BulkReport, Counts, Duplicate, Entry, Outcome, Progress};
-use super::retry::{GiveUp, with_retries};
-use super::wire::UserState;
 use super::{BulkJob, Change};
-use crate::{Error, LOST_USER_ID};
+use crate::state::UserState;
+use crate::transport::{Attempts, Failure, RetryPolicy};
+use crate::{Error, UserStatus};
 
 /// One id to send and its input position.
 type Target = (usize, Uuid);
 
+/// The job and its request counters, shared by the chunks in flight.
+struct Run<'a> {
+    job: &'a BulkJob,
+    policy: RetryPolicy,
+    writes: AtomicUsize,
+    reads: AtomicUsize,
+}
+
+impl Run<'_> {
+    fn count_write(&self) {
+        self.writes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn count_read(&self) {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 pub(super) async fn run(job: BulkJob, user_ids: &[Uuid]) -> BulkReport {
-    let (mut to_send, duplicates) = deduplicate(user_ids);
-    let total = to_send.len();
+    let (targets, duplicates) = deduplicate(user_ids);
+    let total = targets.len();
+    let run = Run {
+        policy: job.options.retry.unwrap_or(*job.client.retry_policy()),
+        job: &job,
+        writes: AtomicUsize::new(0),
+        reads: AtomicUsize::new(0),
+    };
     let mut counts = Counts::default();
     let mut entries = Vec::with_capacity(total);
-    // Filtered in place: at 100,000 ids a second list is 2.4 MB for nothing.
-    to_send.retain(|&(position, id)| {
-        let known = job
-            .known
-            .get(&id)
-            .and_then(|user| job.change.is_satisfied_by(user));
-        if known == Some(true) {
-            counts.add(Outcome::AlreadyInTarget);
-            entries.push(entry(position, id, Outcome::AlreadyInTarget, None));
-        }
-        known != Some(true)
-    });
-    let requests = AtomicUsize::new(0);
+    let to_send = before_sending(&run, targets, &mut counts, &mut entries).await;
     tracing::info!(change = %job.change, users = total, to_send = to_send.len(), "bulk change starts");
+    report_progress(&run, &counts, total);
     // Chunks are copied out one at a time, as the stream reaches them.
     let chunks = to_send
         .chunks(job.options.chunk_size)
         .map(<[Target]>::to_vec);
     let mut results = futures::stream::iter(chunks)
-        .map(|chunk| process_chunk(&job, &requests, chunk))
+        .map(|chunk| settle(&run, chunk))
         .buffer_unordered(job.options.concurrency);
     while let Some(chunk_entries) = results.next().await {
         for e in &chunk_entries {
             counts.add(e.outcome);
         }
         entries.extend(chunk_entries);
-        if let Some(progress) = &job.progress {
-            progress(&Progress {
-                done: counts.total(),
-                total,
-                refused: counts.refused,
-                failed: counts.failed,
-                requests: requests.load(Ordering::Relaxed),
-            });
-        }
+        report_progress(&run, &counts, total);
     }
     drop(results);
     entries.sort_unstable_by_key(|e| e.position);
@@ -63,11 +71,86 @@ pub(super) async fn run(job: BulkJob, user_ids: &[Uuid]) -> BulkReport {
         entries,
         duplicates,
         counts,
-        requests: requests.load(Ordering::Relaxed),
+        requests: run.writes.load(Ordering::Relaxed),
+        reads: run.reads.load(Ordering::Relaxed),
         cancelled: job.cancel.is_cancelled(),
     };
-    tracing::info!(?report.counts, requests = report.requests, "bulk change ends");
+    tracing::info!(?report.counts, requests = report.requests, reads = report.reads, "bulk change ends");
     report
+}
+
+fn report_progress(run: &Run<'_>, counts: &Counts, total: usize) {
+    if let Some(progress) = &run.job.progress {
+        progress(&Progress {
+            done: counts.total(),
+            total,
+            refused: counts.refused,
+            failed: counts.failed,
+            unknown: counts.unknown,
+            requests: run.writes.load(Ordering::Relaxed),
+            reads: run.reads.load(Ordering::Relaxed),
+        });
+    }
+}
+
+/// Reads the current state of every target the caller did not supply, settles those that need
+/// no request (already in the target state, no such user, state unreadable) and returns the
+/// rest, in input order.
+async fn before_sending(
+    run: &Run<'_>,
+    targets: Vec<Target>,
+    counts: &mut Counts,
+    entries: &mut Vec<Entry>,
+) -> Vec<Target> {
+    let job = run.job;
+    let unread: Vec<Uuid> = targets
+        .iter()
+        .map(|t| t.1)
+        .filter(|id| !job.known.contains_key(id))
+        .collect();
+    let attempts = Attempts {
+        policy: &run.policy,
+        cancel: Some(&job.cancel),
+        on_send: &|| run.count_read(),
+    };
+    let seen = observe::read_all(&job.client, &unread, job.options.concurrency, &attempts).await;
+    let mut to_send = targets;
+    to_send.retain(|&(position, id)| {
+        let state = job
+            .known
+            .get(&id)
+            .map(|user| Seen::State(UserState::from(user)))
+            .or_else(|| seen.get(&id).cloned());
+        let settled = match state {
+            Some(Seen::State(user)) => match job.change.is_satisfied_by_state(&user) {
+                Some(true) => Some((Outcome::AlreadyInTarget, None)),
+                _ => None,
+            },
+            Some(Seen::Missing) => Some((
+                Outcome::Refused,
+                Some("no user has this id (the server answers 404); not sent".to_owned()),
+            )),
+            Some(Seen::Unreadable(error)) => Some((
+                Outcome::Failed,
+                Some(format!(
+                    "not sent: its current state could not be read: {error}"
+                )),
+            )),
+            None => Some((
+                Outcome::Failed,
+                Some("not sent: its current state was not read".to_owned()),
+            )),
+        };
+        match settled {
+            Some((outcome, detail)) => {
+                counts.add(outcome);
+                entries.push(entry(position, id, outcome, detail));
+                false
+            }
+            None => true,
+        }
+    });
+    to_send
 }
 
 /// Splits the input into distinct ids (with their first position) and repeats.
@@ -108,7 +191,9 @@ fn all(targets: &[Target], outcome: Outcome, detail: &str, out: &mut Vec<Entry>)
     );
 }
 
-async fn process_chunk(job: &BulkJob, requests: &AtomicUsize, chunk: Vec<Target>) -> Vec<Entry> {
+/// Sends one chunk (of users not yet in the target state) and settles every id in it.
+async fn settle(run: &Run<'_>, chunk: Vec<Target>) -> Vec<Entry> {
+    let job = run.job;
     let mut out = Vec::with_capacity(chunk.len());
     let mut stack = vec![chunk];
     while let Some(part) = stack.pop() {
@@ -122,200 +207,298 @@ async fn process_chunk(job: &BulkJob, requests: &AtomicUsize, chunk: Vec<Target>
             continue;
         }
         let ids: Vec<Uuid> = part.iter().map(|t| t.1).collect();
-        let result = send_with_retries(job, requests, &ids).await;
-        match result {
-            Ok(users) => classify(&job.change, &part, users, &mut out),
-            Err(GiveUp::Cancelled) => all(
-                &part,
-                Outcome::Failed,
-                "not confirmed: the job was cancelled while waiting to retry",
-                &mut out,
-            ),
-            Err(GiveUp::Error(Error::Forbidden { message })) if part.len() > 1 => {
-                tracing::debug!(
-                    ?message,
-                    ids = part.len(),
-                    "403 for a group: isolating the refused ids"
+        let attempts = Attempts {
+            policy: &run.policy,
+            cancel: Some(&job.cancel),
+            on_send: &|| run.count_write(),
+        };
+        let result = match job.change.request(&ids) {
+            Ok(request) => job.client.execute(&request, &attempts).await,
+            Err(error) => Err(Failure::Error(error)),
+        };
+        let answer = result.and_then(|answer| {
+            crate::envelope::states(&answer)
+                .map(|(users, _)| users)
+                .map_err(Failure::Error)
+        });
+        match answer {
+            Ok(users) => {
+                let unconfirmed = classify_answer(&job.change, &part, users, &mut out);
+                let why = "the server's answer left this user out (an LDAP or protected user?)";
+                let unchanged = read_back(run, &unconfirmed, why, &mut out).await;
+                all(
+                    &unchanged,
+                    Outcome::Refused,
+                    &format!("not changed (read back): {why}"),
+                    &mut out,
                 );
-                if matches!(job.change, Change::Type(_)) {
-                    out.extend(isolate_type_refusals(job, requests, part).await);
-                } else {
-                    // A status or quota request is refused whole and changes nothing, so
-                    // halving finds the refused ids in a few requests. The second half is
-                    // pushed first so ids are tried in input order.
-                    let mut first = part;
-                    let second = first.split_off(first.len() / 2);
-                    stack.push(second);
-                    stack.push(first);
-                }
             }
-            Err(GiveUp::Error(Error::Forbidden { message })) => {
+            Err(Failure::Cancelled) => {
+                let why = "cancelled while waiting to retry";
+                let unchanged = read_back(run, &part, why, &mut out).await;
+                all(
+                    &unchanged,
+                    Outcome::Failed,
+                    &format!("not changed (read back): {why}"),
+                    &mut out,
+                );
+            }
+            Err(Failure::Error(Error::Forbidden { message })) => {
                 let reason = message.unwrap_or_else(|| "forbidden (403)".to_owned());
-                let single = single_refusal(job, requests, part[0], reason).await;
-                out.push(single.into_entry(part[0]));
+                isolate(run, part, &reason, &mut stack, &mut out).await;
             }
-            Err(GiveUp::Error(error)) if is_refusal(&error) => {
+            Err(Failure::Error(error)) if is_refusal(&error) => {
+                // The server checked the request and changed nothing.
                 all(&part, Outcome::Refused, &error.to_string(), &mut out);
             }
-            Err(GiveUp::Error(error)) => {
+            Err(Failure::Error(error @ Error::Unauthorized { .. })) => {
                 all(&part, Outcome::Failed, &describe(&error), &mut out);
             }
+            Err(Failure::Error(error)) => {
+                // The answer was lost or broken: the change may or may not have been applied.
+                let why = describe(&error);
+                let mut unchanged = read_back(run, &part, &why, &mut out).await;
+                let partial = matches!(job.change, Change::Type(_));
+                if partial && unchanged.len() > 1 && answer_was_lost(&error) {
+                    // The server answers but the answers are lost, so the refusal of one user,
+                    // at which a 3.7 type change stops, cannot be seen: resend in halves.
+                    // (Status and quota requests are refused whole, so halving would not help.)
+                    let second = unchanged.split_off(unchanged.len() / 2);
+                    stack.push(second);
+                    stack.push(unchanged);
+                } else {
+                    let detail = format!("not changed (read back): {why}");
+                    all(&unchanged, Outcome::Failed, &detail, &mut out);
+                }
+            }
         }
     }
     out
 }
 
-/// What a single-id request found.
-enum Single {
-    /// 200: changed.
-    Changed,
-    /// 403, and the user is already at the target: a no-op the server refused.
-    AtTarget,
-    /// Refused for another reason.
-    Refused(String),
-    /// Could not be sent or answered.
-    Failed(String),
+/// After a 403. A 3.7 server refuses a status or quota change whole when one target is
+/// protected, and applies a type change user by user until the first refused one. Reading the
+/// users back tells which were changed; the others are sent again in halves, down to single
+/// ids, whose 403 is the server's refusal of that user.
+async fn isolate(
+    run: &Run<'_>,
+    part: Vec<Target>,
+    reason: &str,
+    stack: &mut Vec<Vec<Target>>,
+    out: &mut Vec<Entry>,
+) {
+    let partial = matches!(run.job.change, Change::Type(_));
+    if part.len() == 1 && !partial {
+        all(&part, Outcome::Refused, reason, out);
+        return;
+    }
+    let mut remaining = part;
+    let mut unreadable = HashMap::new();
+    if partial {
+        let seen = read_states(run, &remaining).await;
+        let mut still = Vec::with_capacity(remaining.len());
+        for target in remaining {
+            match seen.get(&target.1) {
+                Some(Seen::State(user))
+                    if run.job.change.is_satisfied_by_state(user) == Some(true) =>
+                {
+                    let note = "changed by a request the server then refused for another user";
+                    out.push(changed(
+                        &run.job.change,
+                        target,
+                        user,
+                        Some(note.to_owned()),
+                    ));
+                }
+                Some(Seen::Missing) => out.push(entry(
+                    target.0,
+                    target.1,
+                    Outcome::Unknown,
+                    Some(format!(
+                        "{reason}; and the user could no longer be found when read back"
+                    )),
+                )),
+                Some(Seen::Unreadable(error)) => {
+                    unreadable.insert(target.1, error.clone());
+                    still.push(target);
+                }
+                Some(Seen::State(_)) | None => still.push(target),
+            }
+        }
+        remaining = still;
+    }
+    match remaining.as_slice() {
+        [] => {}
+        [(position, id)] => out.push(match unreadable.get(id) {
+            Some(error) => entry(
+                *position,
+                *id,
+                Outcome::Unknown,
+                Some(format!(
+                    "{reason}; and reading the user back failed: {error}"
+                )),
+            ),
+            None => entry(*position, *id, Outcome::Refused, Some(reason.to_owned())),
+        }),
+        _ => {
+            // The second half is pushed first so ids are tried in input order.
+            let second = remaining.split_off(remaining.len() / 2);
+            stack.push(second);
+            stack.push(remaining);
+        }
+    }
 }
 
-impl Single {
-    fn into_entry(self, (position, id): Target) -> Entry {
-        match self {
-            Single::Changed => entry(position, id, Outcome::Changed, None),
-            Single::AtTarget => entry(
+/// Reads `targets` back, one request each, without stopping for a cancellation: their
+/// outcome must be known whatever happens.
+async fn read_states(run: &Run<'_>, targets: &[Target]) -> HashMap<Uuid, Seen> {
+    let ids: Vec<Uuid> = targets.iter().map(|t| t.1).collect();
+    let attempts = Attempts {
+        policy: &run.policy,
+        cancel: None,
+        on_send: &|| run.count_read(),
+    };
+    observe::read_each(
+        &run.job.client,
+        &ids,
+        run.job.options.concurrency,
+        &attempts,
+    )
+    .await
+    .into_iter()
+    .collect()
+}
+
+/// Settles users whose change may have been applied (the answer was lost, broken, or left them
+/// out) from their state now: in the target state means changed (they were not before), and a
+/// user who cannot be read is unknown. Returns those read back not in the target state, for
+/// the caller to settle.
+async fn read_back(
+    run: &Run<'_>,
+    targets: &[Target],
+    why: &str,
+    out: &mut Vec<Entry>,
+) -> Vec<Target> {
+    let mut unchanged = Vec::new();
+    if targets.is_empty() {
+        return unchanged;
+    }
+    tracing::debug!(users = targets.len(), why, "reading users back");
+    let seen = read_states(run, targets).await;
+    for &target in targets {
+        let (position, id) = target;
+        out.push(match seen.get(&id) {
+            Some(Seen::State(user)) => match run.job.change.is_satisfied_by_state(user) {
+                Some(true) => changed(
+                    &run.job.change,
+                    target,
+                    user,
+                    Some(format!("confirmed by reading the user back ({why})")),
+                ),
+                Some(false) => {
+                    unchanged.push(target);
+                    continue;
+                }
+                None => entry(
+                    position,
+                    id,
+                    Outcome::Unknown,
+                    Some(format!(
+                        "{why}; and the user as read back does not show the value"
+                    )),
+                ),
+            },
+            Some(Seen::Missing) => entry(
                 position,
                 id,
-                Outcome::AlreadyInTarget,
-                Some("the server refused a change to the state the user already has".to_owned()),
+                Outcome::Unknown,
+                Some(format!(
+                    "{why}; and the user could no longer be found when read back"
+                )),
             ),
-            Single::Refused(reason) => entry(position, id, Outcome::Refused, Some(reason)),
-            Single::Failed(error) => entry(position, id, Outcome::Failed, Some(error)),
+            Some(Seen::Unreadable(error)) => entry(
+                position,
+                id,
+                Outcome::Unknown,
+                Some(format!("{why}; and reading the user back failed: {error}")),
+            ),
+            None => entry(
+                position,
+                id,
+                Outcome::Unknown,
+                Some(format!("{why}; and the user was not read back")),
+            ),
+        });
+    }
+    unchanged
+}
+
+/// Whether the server answered but the answer broke off: it took the request.
+fn answer_was_lost(error: &Error) -> bool {
+    matches!(error, Error::Transport(e) if !e.is_connect() && !e.is_timeout() && (e.is_body() || e.is_decode()))
+}
+
+/// Checks the users of a 200 answer against the change. Returns the targets the answer does
+/// not settle (left out of it), to be read back.
+fn classify_answer(
+    change: &Change,
+    targets: &[Target],
+    users: Vec<UserState>,
+    out: &mut Vec<Entry>,
+) -> Vec<Target> {
+    let by_id: HashMap<Uuid, UserState> = users.into_iter().map(|u| (u.id, u)).collect();
+    let mut unconfirmed = Vec::new();
+    for &target in targets {
+        let (position, id) = target;
+        match by_id.get(&id) {
+            Some(user) => out.push(match change.is_satisfied_by_state(user) {
+                Some(true) => changed(change, target, user, None),
+                Some(false) => entry(
+                    position,
+                    id,
+                    Outcome::Refused,
+                    Some(
+                        "the server returned the user unchanged (it skips the owner, the \
+                         caller, administrators and users it may not change)"
+                            .to_owned(),
+                    ),
+                ),
+                None => entry(
+                    position,
+                    id,
+                    Outcome::Unknown,
+                    Some(
+                        "the server accepted the change, but its answer does not show the value \
+                         (per-user quotas off?)"
+                            .to_owned(),
+                    ),
+                ),
+            }),
+            None => unconfirmed.push(target),
         }
     }
+    unconfirmed
 }
 
-/// After a 403 on one id: for a type change (where a no-op is also a 403) look at the user.
-async fn single_refusal(
-    job: &BulkJob,
-    requests: &AtomicUsize,
-    (_, id): Target,
-    reason: String,
-) -> Single {
-    if matches!(job.change, Change::Type(_)) {
-        requests.fetch_add(1, Ordering::Relaxed);
-        if let Ok(user) = job.client.user(id).await
-            && job.change.is_satisfied_by(&user) == Some(true)
-        {
-            return Single::AtTarget;
-        }
-    }
-    Single::Refused(reason)
-}
-
-/// Sends one id, with retries.
-async fn send_single(job: &BulkJob, requests: &AtomicUsize, target: Target) -> Single {
-    let result = send_with_retries(job, requests, &[target.1]).await;
-    match result {
-        Ok(users) => {
-            let mut entries = Vec::with_capacity(1);
-            classify(&job.change, &[target], users, &mut entries);
-            match entries.pop() {
-                Some(Entry {
-                    outcome: Outcome::Changed,
-                    ..
-                }) => Single::Changed,
-                Some(Entry { detail, .. }) => Single::Refused(detail.unwrap_or_default()),
-                None => Single::Failed("no answer for the user".to_owned()),
-            }
-        }
-        Err(GiveUp::Cancelled) => {
-            Single::Failed("not confirmed: the job was cancelled while waiting to retry".to_owned())
-        }
-        Err(GiveUp::Error(Error::Forbidden { message })) => {
-            let reason = message.unwrap_or_else(|| "forbidden (403)".to_owned());
-            single_refusal(job, requests, target, reason).await
-        }
-        Err(GiveUp::Error(error)) if is_refusal(&error) => Single::Refused(error.to_string()),
-        Err(GiveUp::Error(error)) => Single::Failed(describe(&error)),
-    }
-}
-
-/// A 3.7 server applies a type change user by user and stops with 403 at the first refused
-/// one: the users before it were changed, the ones after it were not looked at. Resending one
-/// by one in order, the first ids now answer 403 at the target type. If the run of such ids
-/// ends with a refusal (a forbidden change), all of them were changed by the group request; if
-/// it ends otherwise, its last id was the culprit, a no-op.
-async fn isolate_type_refusals(
-    job: &BulkJob,
-    requests: &AtomicUsize,
-    part: Vec<Target>,
-) -> Vec<Entry> {
-    let mut out = Vec::with_capacity(part.len());
-    let mut leading_run: Vec<Target> = Vec::new();
-    let mut in_leading_run = true;
-    for target in part {
-        if job.cancel.is_cancelled() {
-            out.push(
-                Single::Failed("not sent: the job was cancelled".to_owned()).into_entry(target),
-            );
-            continue;
-        }
-        let single = send_single(job, requests, target).await;
-        if !in_leading_run {
-            out.push(single.into_entry(target));
-            continue;
-        }
-        match single {
-            Single::AtTarget => leading_run.push(target),
-            Single::Refused(_) | Single::Failed(_) => {
-                out.extend(leading_run.drain(..).map(changed_by_group));
-                out.push(single.into_entry(target));
-                in_leading_run = false;
-            }
-            Single::Changed => {
-                flush_run_with_culprit(&mut leading_run, &mut out);
-                out.push(single.into_entry(target));
-                in_leading_run = false;
-            }
-        }
-    }
-    flush_run_with_culprit(&mut leading_run, &mut out);
-    out
-}
-
-fn changed_by_group((position, id): Target) -> Entry {
-    entry(
-        position,
-        id,
-        Outcome::Changed,
-        Some("changed by a request the server then refused for another user".to_owned()),
-    )
-}
-
-/// The last id of the run was the no-op that made the group fail; the others were changed.
-fn flush_run_with_culprit(run: &mut Vec<Target>, out: &mut Vec<Entry>) {
-    if let Some(culprit) = run.pop() {
-        out.extend(run.drain(..).map(changed_by_group));
-        out.push(Single::AtTarget.into_entry(culprit));
-    }
-}
-
-/// Sends the change for `ids`, retrying as the options allow, counting every request.
-async fn send_with_retries(
-    job: &BulkJob,
-    requests: &AtomicUsize,
-    ids: &[Uuid],
-) -> Result<Vec<UserState>, GiveUp> {
-    let count = || {
-        requests.fetch_add(1, Ordering::Relaxed);
+/// A user the run changed: they were not in the target state before, and now are.
+fn changed(
+    change: &Change,
+    (position, id): Target,
+    user: &UserState,
+    note: Option<String>,
+) -> Entry {
+    let pending = (matches!(change, Change::Status(UserStatus::Active))
+        && user.status == Some(UserStatus::Pending))
+    .then(|| "activated, but Pending: the user never accepted the invitation".to_owned());
+    let detail = match (note, pending) {
+        (Some(note), Some(pending)) => Some(format!("{pending}; {note}")),
+        (note, pending) => note.or(pending),
     };
-    with_retries(&job.options, &job.cancel, count, || {
-        super::wire::send(&job.client, &job.change, ids)
-    })
-    .await
+    entry(position, id, Outcome::Changed, detail)
 }
 
 /// The error with its causes, for a report line.
-fn describe(error: &Error) -> String {
+pub(super) fn describe(error: &Error) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
@@ -326,52 +509,13 @@ fn describe(error: &Error) -> String {
     text
 }
 
-/// Errors that are the server's considered answer about these users, not a failure to ask.
+/// Errors that are the server's considered answer about the whole request (it checked the
+/// request and changed nothing), not a failure to ask.
 fn is_refusal(error: &Error) -> bool {
     matches!(
         error,
-        Error::BadRequest { .. }
-            | Error::PaymentRequired { .. }
-            | Error::NotFound { .. }
-            | Error::Forbidden { .. }
+        Error::BadRequest { .. } | Error::PaymentRequired { .. } | Error::NotFound { .. }
     )
-}
-
-/// Compares what came back with what was asked: a 3.6 server answers 200 but returns skipped
-/// users unchanged and drops unknown and LDAP ids.
-fn classify(change: &Change, targets: &[Target], users: Vec<UserState>, out: &mut Vec<Entry>) {
-    let has_placeholder = users.iter().any(|u| u.id == LOST_USER_ID);
-    let by_id: HashMap<Uuid, UserState> = users.into_iter().map(|u| (u.id, u)).collect();
-    for &(position, id) in targets {
-        let (outcome, detail) = match by_id.get(&id) {
-            Some(user) => match change.is_satisfied_by_state(user) {
-                Some(true) => (Outcome::Changed, pending_note(change, user)),
-                None => (
-                    Outcome::Changed,
-                    Some("accepted; the server's answer does not show the new value".to_owned()),
-                ),
-                Some(false) => (
-                    Outcome::Refused,
-                    Some("the server returned the user unchanged (it skips the owner, the caller and administrators)".to_owned()),
-                ),
-            },
-            None if has_placeholder || id == LOST_USER_ID => (
-                Outcome::Refused,
-                Some("unknown user: the server answered with its placeholder for unknown ids".to_owned()),
-            ),
-            None => (
-                Outcome::Refused,
-                Some("the server left this id out of its answer (unknown id or LDAP user)".to_owned()),
-            ),
-        };
-        out.push(entry(position, id, outcome, detail));
-    }
-}
-
-fn pending_note(change: &Change, user: &UserState) -> Option<String> {
-    (matches!(change, Change::Status(crate::UserStatus::Active))
-        && user.status == Some(crate::UserStatus::Pending))
-    .then(|| "activated, but Pending: the user never accepted the invitation".to_owned())
 }
 
 #[cfg(test)]

@@ -19,95 +19,41 @@
 //! ```
 //!
 //! What the engine guarantees:
-//! * every distinct input id ends exactly once in [`BulkReport::entries`], as
-//!   [`Outcome::Changed`], [`Outcome::AlreadyInTarget`], [`Outcome::Refused`] (with the server's
-//!   reason) or [`Outcome::Failed`] (with the error), whatever faults occur; repeated ids are
+//! * every distinct input id ends exactly once in [`BulkReport::entries`]; repeated ids are
 //!   listed in [`BulkReport::duplicates`] and sent once;
+//! * outcomes are observed, never assumed. Before sending, the engine reads each target's
+//!   current state (one request per user when they are few, pages of the user list when that is
+//!   cheaper), so [`Outcome::AlreadyInTarget`] (not sent) and [`Outcome::Changed`] are facts
+//!   whatever form the ids came in. Ids the server does not know are [`Outcome::Refused`]
+//!   without being sent;
+//! * when an answer is lost, broken, or retries run out on a change that may have been applied,
+//!   the engine reads those users back and reports what it finds: changed, or
+//!   [`Outcome::Failed`] (not changed). Only when it cannot tell is a user
+//!   [`Outcome::Unknown`], with the reason;
 //! * retryable failures (429 honouring `Retry-After`, 5xx, dropped connections, timeouts) are
-//!   retried with exponential backoff and full jitter, within a bound on attempts and on time per
-//!   request; the PUTs are idempotent, so a retry after a lost response is safe;
-//! * a 3.7 server refuses a whole request (403) when one target is protected: the engine splits
-//!   the chunk until it has isolated the refused ids and still changes everyone else; against a
-//!   3.6 server, which skips such users silently, it compares what came back with what was asked;
+//!   retried by the client's [`RetryPolicy`](crate::RetryPolicy) (or
+//!   [`BulkOptions::retry`]); the PUTs set a value, so sending one twice is safe;
+//! * a 3.7 server refuses a whole status or quota request (403) when one target is protected,
+//!   and applies a type change user by user up to the first refused one: the engine reads the
+//!   users back, keeps those changed, and splits the rest until it has isolated the refused ids.
+//!   Against a 3.6 server, which skips such users silently, it compares what came back with
+//!   what was asked;
 //! * cancelling stops sending (requests in flight finish and are accounted) and the ids not sent
-//!   are reported as failed with "cancelled";
-//! * memory is bounded by chunk size and concurrency: users returned by the server are checked
-//!   and dropped, only a small entry per id is kept.
+//!   are reported as failed with "not sent: cancelled";
+//! * reads are counted apart from changes ([`BulkReport::reads`], [`BulkReport::requests`]).
 
 mod engine;
+mod observe;
 mod report;
-mod retry;
-mod wire;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 pub use report::{BulkReport, Counts, Duplicate, Entry, Outcome, Progress};
 pub use tokio_util::sync::CancellationToken;
 
-use crate::enums::{UserStatus, UserType};
-use crate::{Client, Error, Quota, User};
-use wire::UserState;
-
-/// The change to apply to every user.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
-    /// Set the status: [`UserStatus::Active`] or [`UserStatus::Terminated`].
-    Status(UserStatus),
-    /// Promote to this type.
-    Type(UserType),
-    /// Set the storage quota.
-    Quota(Quota),
-    /// Remove the custom quota, so the portal's default applies.
-    ResetQuota,
-}
-
-impl Change {
-    /// Whether `user` already is as this change would make them. `None` when the user object
-    /// does not say (e.g. no `quotaLimit` because per-user quotas are off).
-    pub fn is_satisfied_by(&self, user: &User) -> Option<bool> {
-        self.is_satisfied_by_state(&UserState {
-            id: user.id,
-            status: user.status.clone(),
-            is_owner: user.is_owner,
-            is_admin: user.is_admin,
-            is_room_admin: user.is_room_admin,
-            is_visitor: user.is_visitor,
-            is_collaborator: user.is_collaborator,
-            quota_limit: user.quota_limit.and_then(Quota::to_wire),
-            is_custom_quota: user.is_custom_quota,
-        })
-    }
-
-    pub(crate) fn is_satisfied_by_state(&self, user: &UserState) -> Option<bool> {
-        match self {
-            Change::Status(UserStatus::Active) => user
-                .status
-                .as_ref()
-                // Re-activating an unfinished invitation leaves the user Pending: that is the
-                // server's answer to "activate", not a refusal.
-                .map(|s| matches!(s, UserStatus::Active | UserStatus::Pending)),
-            Change::Status(status) => user.status.as_ref().map(|s| s == status),
-            Change::Type(user_type) => user.user_type().map(|t| &t == user_type),
-            Change::Quota(quota) => user
-                .quota_limit
-                .map(|q| Quota::from_wire(q) == Some(*quota)),
-            Change::ResetQuota => user.is_custom_quota.map(|custom| !custom),
-        }
-    }
-}
-
-impl std::fmt::Display for Change {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Change::Status(status) => write!(f, "status {status}"),
-            Change::Type(user_type) => write!(f, "type {user_type}"),
-            Change::Quota(quota) => write!(f, "quota {quota}"),
-            Change::ResetQuota => f.write_str("quota reset to the portal default"),
-        }
-    }
-}
+pub use crate::change::Change;
+use crate::{Client, Error, RetryPolicy, User};
 
 /// Chunking, concurrency and retry settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,16 +61,10 @@ impl std::fmt::Display for Change {
 pub struct BulkOptions {
     /// Ids per request (default 100).
     pub chunk_size: usize,
-    /// Requests in flight at once (default 4).
+    /// Requests in flight at once (default 4); also bounds the reads of users' state.
     pub concurrency: usize,
-    /// Attempts per request, the first included (default 5).
-    pub max_attempts: u32,
-    /// Time from a request's first attempt after which no retry starts (default 2 minutes).
-    pub max_elapsed: Duration,
-    /// Backoff before the first retry (default 250 ms); doubles each retry, with full jitter.
-    pub initial_backoff: Duration,
-    /// Largest backoff (default 30 s), `Retry-After` excepted.
-    pub max_backoff: Duration,
+    /// How failed requests are retried; the client's policy when `None` (the default).
+    pub retry: Option<RetryPolicy>,
 }
 
 impl Default for BulkOptions {
@@ -132,10 +72,7 @@ impl Default for BulkOptions {
         BulkOptions {
             chunk_size: 100,
             concurrency: 4,
-            max_attempts: 5,
-            max_elapsed: Duration::from_secs(120),
-            initial_backoff: Duration::from_millis(250),
-            max_backoff: Duration::from_secs(30),
+            retry: None,
         }
     }
 }
@@ -153,22 +90,9 @@ impl BulkOptions {
         self
     }
 
-    /// Sets [`max_attempts`](Self::max_attempts).
-    pub fn max_attempts(mut self, max_attempts: u32) -> Self {
-        self.max_attempts = max_attempts;
-        self
-    }
-
-    /// Sets [`max_elapsed`](Self::max_elapsed).
-    pub fn max_elapsed(mut self, max_elapsed: Duration) -> Self {
-        self.max_elapsed = max_elapsed;
-        self
-    }
-
-    /// Sets [`initial_backoff`](Self::initial_backoff) and [`max_backoff`](Self::max_backoff).
-    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.initial_backoff = initial;
-        self.max_backoff = max;
+    /// Retries this job's requests by `policy` instead of the client's.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
         self
     }
 
@@ -184,9 +108,6 @@ impl BulkOptions {
                 "concurrency {} is out of range 1..=64",
                 self.concurrency
             )));
-        }
-        if self.max_attempts == 0 {
-            return Err(Error::invalid_input("max attempts must be at least 1"));
         }
         Ok(())
     }
@@ -265,27 +186,10 @@ impl BulkJob {
     /// in the report.
     pub async fn run(self, user_ids: &[uuid::Uuid]) -> Result<BulkReport, Error> {
         self.options.check()?;
-        check_change(&self.change)?;
+        self.change.check()?;
         if user_ids.is_empty() {
             return Err(Error::invalid_input("no user ids given"));
         }
         Ok(engine::run(self, user_ids).await)
-    }
-}
-
-fn check_change(change: &Change) -> Result<(), Error> {
-    match change {
-        Change::Status(UserStatus::Active | UserStatus::Terminated) => Ok(()),
-        Change::Status(status) => Err(Error::invalid_input(format!(
-            "status {status} cannot be set; only Active or Terminated"
-        ))),
-        Change::Type(user_type) if user_type.is_known() && *user_type != UserType::All => Ok(()),
-        Change::Type(user_type) => Err(Error::invalid_input(format!(
-            "type {user_type} cannot be set; use RoomAdmin, Guest, DocSpaceAdmin or User"
-        ))),
-        Change::ResetQuota => Ok(()),
-        Change::Quota(quota) => quota.to_wire().map(|_| ()).ok_or_else(|| {
-            Error::invalid_input(format!("quota {quota} is larger than the server can store"))
-        }),
     }
 }

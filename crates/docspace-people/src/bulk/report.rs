@@ -12,9 +12,14 @@ pub enum Outcome {
     AlreadyInTarget,
     /// The server would not change this user; `detail` says why.
     Refused,
-    /// The change could not be made (transport failure, retries exhausted, cancelled, ...);
-    /// `detail` holds the error. Sending again may succeed.
+    /// The user was not changed: the request could not be made (transport failure, retries
+    /// exhausted, cancelled, ...), and the user is not in the target state (read back, or never
+    /// sent). `detail` holds the error. Sending again may succeed.
     Failed,
+    /// Whether the change was applied is not known: the answer was lost and the user could not
+    /// be read back, or the server does not show the value. `detail` says why. Check the user
+    /// before sending again; counts as not done.
+    Unknown,
 }
 
 /// The outcome for one input id.
@@ -52,6 +57,8 @@ pub struct Counts {
     pub refused: usize,
     /// Failed.
     pub failed: usize,
+    /// Unknown.
+    pub unknown: usize,
 }
 
 impl Counts {
@@ -61,12 +68,13 @@ impl Counts {
             Outcome::AlreadyInTarget => self.already_in_target += 1,
             Outcome::Refused => self.refused += 1,
             Outcome::Failed => self.failed += 1,
+            Outcome::Unknown => self.unknown += 1,
         }
     }
 
     /// All ids accounted for.
     pub fn total(&self) -> usize {
-        self.changed + self.already_in_target + self.refused + self.failed
+        self.changed + self.already_in_target + self.refused + self.failed + self.unknown
     }
 }
 
@@ -82,8 +90,12 @@ pub struct Progress {
     pub refused: usize,
     /// Failed so far.
     pub failed: usize,
-    /// Requests sent so far, retries and splits included.
+    /// Unknown so far.
+    pub unknown: usize,
+    /// Change requests sent so far, retries and splits included.
     pub requests: usize,
+    /// Reads of users' state sent so far.
+    pub reads: usize,
 }
 
 /// The result of a bulk job.
@@ -96,8 +108,10 @@ pub struct BulkReport {
     pub duplicates: Vec<Duplicate>,
     /// Totals by outcome.
     pub counts: Counts,
-    /// Requests sent, retries and splits included.
+    /// Change requests (PUTs) sent, retries and splits included.
     pub requests: usize,
+    /// Reads (GETs) of users' state sent, before the change and after lost answers.
+    pub reads: usize,
     /// Whether the job was cancelled before it finished.
     pub cancelled: bool,
 }
@@ -105,7 +119,7 @@ pub struct BulkReport {
 impl BulkReport {
     /// Whether every id was changed or already in the target state.
     pub fn is_complete_success(&self) -> bool {
-        self.counts.refused == 0 && self.counts.failed == 0
+        self.counts.refused == 0 && self.counts.failed == 0 && self.counts.unknown == 0
     }
 
     /// The entries with this outcome.

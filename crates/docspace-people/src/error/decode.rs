@@ -11,16 +11,12 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
-use docspace_people_gen::{ByteStream, ResponseValue};
-use futures::TryStreamExt;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::Deserialize;
 
 use super::Error;
 
-/// At most this much of an error body is read; error envelopes are far smaller.
-const MAX_ERROR_BODY: usize = 64 * 1024;
 /// Characters of a body kept in a message or snippet.
 const SNIPPET_CHARS: usize = 200;
 
@@ -46,63 +42,6 @@ struct ProblemDetails {
     detail: Option<String>,
     #[serde(default)]
     errors: BTreeMap<String, Vec<String>>,
-}
-
-/// Maps a progenitor error from a generated call.
-pub(crate) async fn from_generated(error: docspace_people_gen::Error<ByteStream>) -> Error {
-    use docspace_people_gen::Error as Gen;
-    match error {
-        Gen::InvalidRequest(message) => Error::InvalidInput(message),
-        Gen::CommunicationError(e) | Gen::ResponseBodyError(e) | Gen::InvalidUpgrade(e) => {
-            Error::Transport(e)
-        }
-        Gen::ErrorResponse(response) => from_raw_response(response).await,
-        Gen::InvalidResponsePayload(bytes, e) => Error::UndecodableResponse {
-            status: 200,
-            reason: e.to_string(),
-            snippet: snippet(&bytes),
-        },
-        Gen::UnexpectedResponse(response) => {
-            let status = response.status();
-            let headers = response.headers().clone();
-            match read_limited(response.bytes_stream()).await {
-                Ok(body) if status.is_success() => Error::UndecodableResponse {
-                    status: status.as_u16(),
-                    reason: "a success status the API does not use for this operation".into(),
-                    snippet: snippet(&body),
-                },
-                Ok(body) => from_status_and_body(status, &headers, &body),
-                Err(e) => Error::Transport(e),
-            }
-        }
-        Gen::Custom(message) => Error::InvalidInput(message),
-    }
-}
-
-async fn from_raw_response(response: ResponseValue<ByteStream>) -> Error {
-    let status = response.status();
-    let headers = response.headers().clone();
-    match read_limited(response.into_inner().into_inner()).await {
-        Ok(body) => from_status_and_body(status, &headers, &body),
-        Err(e) => Error::Transport(e),
-    }
-}
-
-async fn read_limited<S, B>(mut stream: S) -> Result<Vec<u8>, reqwest::Error>
-where
-    S: futures::Stream<Item = Result<B, reqwest::Error>> + Unpin,
-    B: AsRef<[u8]>,
-{
-    let mut body = Vec::new();
-    while let Some(chunk) = stream.try_next().await? {
-        let chunk = chunk.as_ref();
-        let room = MAX_ERROR_BODY.saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= MAX_ERROR_BODY {
-            break;
-        }
-    }
-    Ok(body)
 }
 
 /// Maps an error status and its body (possibly empty, possibly not JSON) to an [`Error`].

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use docspace_people::{
-    ActivationStatus, Client, Error, Quota, SortBy, Theme, UserQuery, UserStatus, UserType,
-    enums::RawValue,
+    ActivationStatus, Client, Error, Quota, RetryPolicy, SortBy, Theme, UserQuery, UserStatus,
+    UserType, enums::RawValue,
 };
 use futures::TryStreamExt;
 use serde_json::{Value, json};
@@ -17,8 +17,13 @@ const TOKEN: &str = "864FE52C-1C1C-469F-9308-51DAFEFE7436";
 const ID1: Uuid = Uuid::from_u128(0x75a5f745_f697_4418_b38d_0fe0d277e258);
 const ID2: Uuid = Uuid::from_u128(0x9924256a_739c_462b_af15_e652a3b1b6eb);
 
+/// A client that does not retry: these tests look at one answer each.
 fn client(server: &MockServer) -> Client {
-    Client::builder(server.uri()).token(TOKEN).build().unwrap()
+    Client::builder(server.uri())
+        .token(TOKEN)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap()
 }
 
 fn user(id: Uuid, extra: Value) -> Value {
@@ -504,6 +509,17 @@ async fn a_refused_connection_is_a_retryable_transport_error() {
 async fn bulk_requests_carry_the_number_the_body_and_the_cookie() {
     use docspace_people::bulk::{Change, Outcome};
     let server = MockServer::start().await;
+    // The engine reads each user before it changes them.
+    for id in [ID1, ID2] {
+        Mock::given(method("GET"))
+            .and(path(format!("/api/2.0/people/{id}")))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(envelope(user(id, json!({"isVisitor": true})))),
+            )
+            .mount(&server)
+            .await;
+    }
     Mock::given(method("PUT"))
         .and(path("/api/2.0/people/type/1"))
         .and(body_json(json!({"userIds": [ID1, ID2]})))

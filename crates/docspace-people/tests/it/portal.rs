@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use docspace_people::{Client, Error, Quota, Theme, UserQuery, UserStatus, UserType, Uuid};
+use docspace_people::{
+    Client, Error, Quota, RetryPolicy, Theme, UserQuery, UserStatus, UserType, Uuid,
+};
 use docspace_people_fake::seed::{
     ADMIN_EMAIL, ADMIN_PASSWORD, GUEST_EMAIL, LDAP_USER_EMAIL, OWNER_EMAIL, OWNER_PASSWORD,
     READONLY_API_KEY, TERMINATED_USER_EMAIL, USER_EMAIL,
@@ -270,7 +272,11 @@ async fn a_36_server_skips_silently() {
 #[tokio::test]
 async fn faults_become_typed_retryable_errors() {
     let portal = FakePortal::start(PortalConfig::demo()).unwrap();
-    let client = owner(&portal);
+    let client = Client::builder(portal.base_url())
+        .token(portal.owner_token())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
 
     portal.set_faults(Faults::none().with_too_many_requests(Trigger::Always, 3));
     let err = client.me().await.unwrap_err();
@@ -305,6 +311,7 @@ async fn faults_become_typed_retryable_errors() {
     let impatient = Client::builder(portal.base_url())
         .token(portal.owner_token())
         .timeout(Duration::from_millis(100))
+        .retry(RetryPolicy::none())
         .build()
         .unwrap();
     let err = impatient.me().await.unwrap_err();

@@ -1,0 +1,138 @@
+//! Reading users' current state: before a change (so that "already in target" and "changed"
+//! are facts) and after an answer that was lost or refused (so that the report says what the
+//! server did, not what the engine guessed).
+
+use std::collections::{HashMap, HashSet};
+
+use docspace_people_gen::paths;
+use futures::StreamExt;
+use uuid::Uuid;
+
+use crate::state::UserState;
+use crate::transport::{Attempts, Failure, Request, fill};
+use crate::{Client, Error, MAX_PAGE_SIZE};
+
+/// What reading one user found.
+#[derive(Debug, Clone)]
+pub(super) enum Seen {
+    /// The user as the server reports them now.
+    State(UserState),
+    /// The server has no such user (404).
+    Missing,
+    /// The user could not be read; the error, described.
+    Unreadable(String),
+}
+
+/// Reads the state of every id in `ids`. Few ids are read one by one; many are found by paging
+/// through the portal's user list when that takes fewer requests, and whoever the list does not
+/// show is then read one by one.
+pub(super) async fn read_all(
+    client: &Client,
+    ids: &[Uuid],
+    concurrency: usize,
+    attempts: &Attempts<'_>,
+) -> HashMap<Uuid, Seen> {
+    let mut seen = HashMap::with_capacity(ids.len());
+    if ids.len() > MAX_PAGE_SIZE as usize {
+        page_through(client, ids, concurrency, attempts, &mut seen).await;
+    }
+    let rest: Vec<Uuid> = ids
+        .iter()
+        .filter(|id| !seen.contains_key(*id))
+        .copied()
+        .collect();
+    seen.extend(read_each(client, &rest, concurrency, attempts).await);
+    seen
+}
+
+/// Reads each id with its own request, `concurrency` at a time.
+pub(super) async fn read_each(
+    client: &Client,
+    ids: &[Uuid],
+    concurrency: usize,
+    attempts: &Attempts<'_>,
+) -> Vec<(Uuid, Seen)> {
+    futures::stream::iter(ids)
+        .map(|&id| async move { (id, read_one(client, id, attempts).await) })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await
+}
+
+async fn read_one(client: &Client, id: Uuid, attempts: &Attempts<'_>) -> Seen {
+    let request = Request::get(fill(paths::GET_PROFILE_BY_USER_ID, "userid", id));
+    let result = match client.execute(&request, attempts).await {
+        Ok(answer) => crate::envelope::state(&answer),
+        Err(Failure::Error(error)) => Err(error),
+        Err(Failure::Cancelled) => return Seen::Unreadable("cancelled".to_owned()),
+    };
+    match result {
+        Ok(state) if state.id == id => Seen::State(state),
+        Ok(state) => Seen::Unreadable(format!(
+            "the server answered with another user ({})",
+            state.id
+        )),
+        Err(Error::NotFound { .. }) => Seen::Missing,
+        Err(error) => Seen::Unreadable(super::engine::describe(&error)),
+    }
+}
+
+/// Pages through the whole user list if that is cheaper than reading `ids` one by one, keeping
+/// the states of `ids`. Stops quietly on any error: the ids not found are read one by one.
+async fn page_through(
+    client: &Client,
+    ids: &[Uuid],
+    concurrency: usize,
+    attempts: &Attempts<'_>,
+    seen: &mut HashMap<Uuid, Seen>,
+) {
+    let wanted: HashSet<Uuid> = ids.iter().copied().collect();
+    let page_size = MAX_PAGE_SIZE as usize;
+    let first = match read_page(client, 0, attempts).await {
+        Ok(page) => page,
+        Err(error) => {
+            tracing::debug!(%error, "cannot page through the users; reading them one by one");
+            return;
+        }
+    };
+    let total = first.1.and_then(|t| usize::try_from(t).ok()).unwrap_or(0);
+    keep(first.0, &wanted, seen);
+    let pages = total.div_ceil(page_size);
+    let missing = ids.len().saturating_sub(seen.len());
+    if pages.saturating_sub(1) >= missing {
+        tracing::debug!(pages, missing, "reading the rest one by one is cheaper");
+        return;
+    }
+    let mut rest = futures::stream::iter(1..pages)
+        .map(|page| read_page(client, page * page_size, attempts))
+        .buffer_unordered(concurrency.max(1));
+    while let Some(result) = rest.next().await {
+        match result {
+            Ok((users, _)) => keep(users, &wanted, seen),
+            Err(error) => tracing::debug!(%error, "a page of users could not be read"),
+        }
+    }
+}
+
+async fn read_page(
+    client: &Client,
+    start: usize,
+    attempts: &Attempts<'_>,
+) -> Result<(Vec<UserState>, Option<i64>), Error> {
+    let request = Request::get(paths::GET_FILTERED_USERS)
+        .query("count", MAX_PAGE_SIZE)
+        .query("startIndex", start);
+    match client.execute(&request, attempts).await {
+        Ok(answer) => crate::envelope::states(&answer),
+        Err(Failure::Error(error)) => Err(error),
+        Err(Failure::Cancelled) => Err(Error::invalid_input("cancelled")),
+    }
+}
+
+fn keep(users: Vec<UserState>, wanted: &HashSet<Uuid>, seen: &mut HashMap<Uuid, Seen>) {
+    for user in users {
+        if wanted.contains(&user.id) {
+            seen.insert(user.id, Seen::State(user));
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! What a change operation does: the [`Change`] itself, its validation, its request, and how to
+//! tell whether a user already is as it would make them. The single calls
+//! ([`Client::set_status`] and friends) and the bulk engine share all of it.
+
+use std::collections::HashMap;
+
+use docspace_people_gen::paths;
+use docspace_people_gen::types::{UpdateMembersQuotaRequest, UpdateMembersRequest};
+use reqwest::Method;
+use uuid::Uuid;
+
+use crate::enums::{UserStatus, UserType};
+use crate::state::UserState;
+use crate::transport::{Request, Resend, fill};
+use crate::{Client, Error, Quota, User};
+
+/// A change to apply to users: the status, the type or the storage quota.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Set the status: [`UserStatus::Active`] or [`UserStatus::Terminated`].
+    Status(UserStatus),
+    /// Promote to this type.
+    Type(UserType),
+    /// Set the storage quota.
+    Quota(Quota),
+    /// Remove the custom quota, so the portal's default applies.
+    ResetQuota,
+}
+
+impl Change {
+    /// Whether `user` already is as this change would make them. `None` when the user object
+    /// does not say (e.g. no `quotaLimit` because per-user quotas are off).
+    pub fn is_satisfied_by(&self, user: &User) -> Option<bool> {
+        self.is_satisfied_by_state(&UserState::from(user))
+    }
+
+    pub(crate) fn is_satisfied_by_state(&self, user: &UserState) -> Option<bool> {
+        match self {
+            Change::Status(UserStatus::Active) => user
+                .status
+                .as_ref()
+                // Re-activating an unfinished invitation leaves the user Pending: that is the
+                // server's answer to "activate", not a refusal.
+                .map(|s| matches!(s, UserStatus::Active | UserStatus::Pending)),
+            Change::Status(status) => user.status.as_ref().map(|s| s == status),
+            Change::Type(user_type) => user.user_type().map(|t| &t == user_type),
+            Change::Quota(quota) => user
+                .quota_limit
+                .map(|q| Quota::from_wire(q) == Some(*quota)),
+            Change::ResetQuota => user.is_custom_quota.map(|custom| !custom),
+        }
+    }
+
+    /// Refuses a change that cannot be made, before anything is sent.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        match self {
+            Change::Status(UserStatus::Active | UserStatus::Terminated) => Ok(()),
+            Change::Status(status) => Err(Error::invalid_input(format!(
+                "status {status} cannot be set; only Active or Terminated"
+            ))),
+            Change::Type(user_type) if user_type.is_known() && *user_type != UserType::All => {
+                Ok(())
+            }
+            Change::Type(user_type) => Err(Error::invalid_input(format!(
+                "type {user_type} cannot be set; use RoomAdmin, Guest, DocSpaceAdmin or User"
+            ))),
+            Change::ResetQuota => Ok(()),
+            Change::Quota(quota) => quota.to_wire().map(|_| ()).ok_or_else(|| {
+                Error::invalid_input(format!("quota {quota} is larger than the server can store"))
+            }),
+        }
+    }
+
+    /// The PUT that applies this change to `ids` (already checked).
+    pub(crate) fn request(&self, ids: &[Uuid]) -> Result<Request, Error> {
+        let members = UpdateMembersRequest {
+            user_ids: ids.to_vec(),
+            resend_all: None,
+        };
+        let number = |n: Option<i64>| {
+            n.ok_or_else(|| Error::invalid_input(format!("{self} has no number to send")))
+        };
+        let put = Method::PUT;
+        let resend = Resend::Idempotent;
+        match self {
+            Change::Status(status) => {
+                let path = fill(
+                    paths::UPDATE_USER_STATUS,
+                    "status",
+                    number(status.number())?,
+                );
+                Request::with_json(put, path, &members, resend)
+            }
+            Change::Type(user_type) => {
+                let path = fill(paths::UPDATE_USER_TYPE, "type", number(user_type.number())?);
+                Request::with_json(put, path, &members, resend)
+            }
+            Change::Quota(quota) => {
+                let quota = quota.to_wire().ok_or_else(|| {
+                    Error::invalid_input(format!(
+                        "quota {quota} is larger than the server can store"
+                    ))
+                })?;
+                let body = UpdateMembersQuotaRequest {
+                    user_ids: members.user_ids,
+                    quota,
+                };
+                Request::with_json(put, paths::UPDATE_USER_QUOTA, &body, resend)
+            }
+            Change::ResetQuota => {
+                Request::with_json(put, paths::RESET_USERS_QUOTA, &members, resend)
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Change::Status(status) => write!(f, "status {status}"),
+            Change::Type(user_type) => write!(f, "type {user_type}"),
+            Change::Quota(quota) => write!(f, "quota {quota}"),
+            Change::ResetQuota => f.write_str("quota reset to the portal default"),
+        }
+    }
+}
+
+/// Refuses an empty list and duplicated ids. Duplicates are refused rather than dropped, so
+/// that the response lines up one to one with what the caller asked for.
+pub(crate) fn check_user_ids(user_ids: &[Uuid]) -> Result<(), Error> {
+    if user_ids.is_empty() {
+        return Err(Error::invalid_input("no user ids given"));
+    }
+    let mut seen = HashMap::with_capacity(user_ids.len());
+    for (index, id) in user_ids.iter().enumerate() {
+        if let Some(first) = seen.insert(id, index) {
+            return Err(Error::invalid_input(format!(
+                "user id {id} is listed twice (#{} and #{})",
+                first + 1,
+                index + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl Client {
+    /// Applies `change` to `user_ids` in one request and returns the users as the server
+    /// reports them. The one path of [`set_status`](Client::set_status),
+    /// [`set_type`](Client::set_type), [`set_quota`](Client::set_quota) and
+    /// [`reset_quota`](Client::reset_quota).
+    pub async fn apply(&self, change: &Change, user_ids: &[Uuid]) -> Result<Vec<User>, Error> {
+        change.check()?;
+        check_user_ids(user_ids)?;
+        tracing::debug!(%change, users = user_ids.len(), "bulk PUT");
+        let answer = self.send(&change.request(user_ids)?).await?;
+        crate::envelope::users(&answer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_lists_are_checked() {
+        let id = Uuid::from_u128(1);
+        assert!(check_user_ids(&[]).is_err());
+        assert!(check_user_ids(&[id]).is_ok());
+        let err = check_user_ids(&[id, Uuid::from_u128(2), id]).unwrap_err();
+        assert!(err.to_string().contains("#1 and #3"), "{err}");
+    }
+}

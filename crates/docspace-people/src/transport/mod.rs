@@ -1,0 +1,289 @@
+//! The one request path: every operation of the wrapper, single calls and bulk alike, is sent
+//! by [`Client::execute`], which retries by the client's [`RetryPolicy`], follows only
+//! same-origin redirects, caps what it reads, and decodes error answers in one place.
+
+mod body;
+pub(crate) mod origin;
+mod retry;
+
+use std::time::Instant;
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, LOCATION};
+use reqwest::{Method, StatusCode, Url};
+use serde::de::DeserializeOwned;
+use tokio_util::sync::CancellationToken;
+
+pub use retry::RetryPolicy;
+
+use crate::error::snippet;
+use crate::{Client, Error};
+
+/// The largest success body read when none is set: 32 MiB, about 150 times a full page of 100
+/// users as the server sends them.
+pub const DEFAULT_MAX_BODY_SIZE: usize = 32 * 1024 * 1024;
+/// At most this much of an error body is read; error envelopes are far smaller.
+pub(crate) const MAX_ERROR_BODY: usize = 64 * 1024;
+/// Redirects followed for one request.
+const MAX_REDIRECTS: usize = 5;
+
+/// When a failed request may be sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resend {
+    /// Reads and the PUTs that set a value: sending twice does no harm.
+    Idempotent,
+    /// Signing in: only after failures that show the server did not take the request.
+    IfNotTaken,
+}
+
+/// One request of the API, before it is sent.
+#[derive(Debug, Clone)]
+pub(crate) struct Request {
+    /// The method.
+    pub(crate) method: Method,
+    /// The path below the base URL, parameters filled in.
+    pub(crate) path: String,
+    /// Query parameters.
+    pub(crate) query: Vec<(&'static str, String)>,
+    /// The JSON body, serialized once.
+    pub(crate) body: Option<Vec<u8>>,
+    /// When it may be sent again.
+    pub(crate) resend: Resend,
+}
+
+impl Request {
+    /// A GET of `path`.
+    pub(crate) fn get(path: impl Into<String>) -> Self {
+        Request {
+            method: Method::GET,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            resend: Resend::Idempotent,
+        }
+    }
+
+    /// A PUT (or, with `resend`, another method) with a JSON body.
+    pub(crate) fn with_json(
+        method: Method,
+        path: impl Into<String>,
+        body: &impl serde::Serialize,
+        resend: Resend,
+    ) -> Result<Self, Error> {
+        let body = serde_json::to_vec(body)
+            .map_err(|e| Error::invalid_input(format!("cannot encode the request: {e}")))?;
+        Ok(Request {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: Some(body),
+            resend,
+        })
+    }
+
+    /// Adds a query parameter.
+    pub(crate) fn query(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.query.push((name, value.to_string()));
+        self
+    }
+}
+
+/// Fills `{name}` in a path template from the spec.
+pub(crate) fn fill(template: &str, name: &str, value: impl std::fmt::Display) -> String {
+    template.replace(&format!("{{{name}}}"), &value.to_string())
+}
+
+/// Why [`Client::execute`] returned no answer.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The last error: not retryable, or out of attempts or time.
+    Error(Error),
+    /// The caller's token was cancelled while waiting to retry.
+    Cancelled,
+}
+
+/// How one call is retried and counted.
+pub(crate) struct Attempts<'a> {
+    /// The policy.
+    pub(crate) policy: &'a RetryPolicy,
+    /// Stops waiting to retry when cancelled.
+    pub(crate) cancel: Option<&'a CancellationToken>,
+    /// Called once per request sent.
+    pub(crate) on_send: &'a (dyn Fn() + Send + Sync),
+}
+
+/// A successful answer: its status (any 2xx) and whole body.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Answer {
+    /// Decodes the body as `T`, naming the status and the start of the body if it is not.
+    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        serde_json::from_slice(&self.body).map_err(|e| Error::UndecodableResponse {
+            status: self.status.as_u16(),
+            reason: e.to_string(),
+            snippet: snippet(&self.body),
+        })
+    }
+}
+
+impl Client {
+    /// Sends `request` with the client's retry policy.
+    pub(crate) async fn send(&self, request: &Request) -> Result<Answer, Error> {
+        let attempts = Attempts {
+            policy: &self.inner.retry,
+            cancel: None,
+            on_send: &|| {},
+        };
+        match self.execute(request, &attempts).await {
+            Ok(answer) => Ok(answer),
+            Err(Failure::Error(error)) => Err(error),
+            // Without a token nothing cancels.
+            Err(Failure::Cancelled) => Err(Error::invalid_input("the call was cancelled")),
+        }
+    }
+
+    /// Sends `request`, retrying as `attempts` says, and returns the first 2xx answer or the
+    /// last error.
+    pub(crate) async fn execute(
+        &self,
+        request: &Request,
+        attempts: &Attempts<'_>,
+    ) -> Result<Answer, Failure> {
+        let started = Instant::now();
+        let mut retry = 1u32;
+        loop {
+            let error = match self.attempt(request, attempts).await {
+                Ok(answer) => return Ok(answer),
+                Err(error) => error,
+            };
+            let may_resend = match request.resend {
+                Resend::Idempotent => error.is_retryable(),
+                Resend::IfNotTaken => not_taken(&error),
+            };
+            let delay = if may_resend {
+                attempts.policy.delay(retry, &error, started.elapsed())
+            } else {
+                None
+            };
+            let Some(delay) = delay else {
+                return Err(Failure::Error(error));
+            };
+            tracing::debug!(
+                method = %request.method,
+                path = %request.path,
+                retry,
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                %error,
+                "retrying"
+            );
+            match attempts.cancel {
+                Some(cancel) => tokio::select! {
+                    () = cancel.cancelled() => return Err(Failure::Cancelled),
+                    () = tokio::time::sleep(delay) => {}
+                },
+                None => tokio::time::sleep(delay).await,
+            }
+            retry += 1;
+        }
+    }
+
+    /// One attempt, following same-origin redirects.
+    async fn attempt(&self, request: &Request, attempts: &Attempts<'_>) -> Result<Answer, Error> {
+        let base = self.base();
+        let mut url = self.url_for(request)?;
+        let mut method = request.method.clone();
+        let mut body = request.body.clone();
+        for _ in 0..=MAX_REDIRECTS {
+            (attempts.on_send)();
+            let mut builder = self
+                .inner
+                .http
+                .request(method.clone(), url.clone())
+                .header(ACCEPT, HeaderValue::from_static("application/json"));
+            if let Some(body) = &body {
+                builder = builder
+                    .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                    .body(body.clone());
+            }
+            let response = builder.send().await.map_err(Error::Transport)?;
+            let status = response.status();
+            if status.is_redirection() {
+                let next = redirect_target(&response, &url)?;
+                if !origin::same_origin(&next, base) {
+                    return Err(Error::Redirected {
+                        location: origin::shown(&next),
+                    });
+                }
+                // 307 and 308 repeat the request; the others turn it into a GET, which is
+                // only the same request when it was a GET.
+                if !matches!(status.as_u16(), 307 | 308) && method != Method::GET {
+                    return Err(Error::Redirected {
+                        location: origin::shown(&next),
+                    });
+                }
+                if !matches!(status.as_u16(), 307 | 308) {
+                    method = Method::GET;
+                    body = None;
+                }
+                tracing::debug!(to = %origin::shown(&next), "following a same-origin redirect");
+                url = next;
+                continue;
+            }
+            if status.is_success() {
+                let body = body::read_capped(response, self.inner.max_body_size).await?;
+                return Ok(Answer { status, body });
+            }
+            let headers = response.headers().clone();
+            let body = body::read_prefix(response, MAX_ERROR_BODY).await?;
+            return Err(Error::from_response(status, &headers, &body));
+        }
+        Err(Error::Redirected {
+            location: format!(
+                "more than {MAX_REDIRECTS} redirects from {}",
+                origin::shown(&url)
+            ),
+        })
+    }
+
+    fn url_for(&self, request: &Request) -> Result<Url, Error> {
+        let text = format!("{}{}", self.inner.base_url, request.path);
+        let mut url = Url::parse(&text).map_err(|e| {
+            Error::invalid_input(format!("cannot build a URL for {}: {e}", request.path))
+        })?;
+        if !request.query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(request.query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        Ok(url)
+    }
+}
+
+/// Whether the server certainly did not take the request: it could not be connected to, or it
+/// answered that it is busy or that the gateway could not reach it.
+fn not_taken(error: &Error) -> bool {
+    match error {
+        Error::Transport(e) => e.is_connect(),
+        Error::RateLimited { .. } => true,
+        Error::Server { status, .. } => matches!(status, 502..=504),
+        _ => false,
+    }
+}
+
+fn redirect_target(response: &reqwest::Response, from: &Url) -> Result<Url, Error> {
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(Error::UnexpectedStatus {
+            status,
+            message: Some("a redirect without a usable Location header".into()),
+        })?;
+    from.join(location).map_err(|_| Error::UnexpectedStatus {
+        status,
+        message: Some("a redirect to something that is not a URL".into()),
+    })
+}

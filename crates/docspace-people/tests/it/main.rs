@@ -1,0 +1,12 @@
+//! The integration tests of the wrapper, in one binary (one link instead of one per file).
+//!
+//! Everything runs over real HTTP on loopback: against the fake portal
+//! (`docspace-people-fake`) or a wiremock server that answers like the real one.
+
+mod bulk;
+mod enums;
+mod faults;
+mod limits;
+mod portal;
+mod properties;
+mod wire;

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use docspace_people_fake::{
-    Endpoint, FakePortal, OWNER_API_KEY, OWNER_EMAIL, OWNER_PASSWORD, PortalConfig,
-    TERMINATED_USER_EMAIL,
+    DropMode, Endpoint, FakePortal, Faults, OWNER_API_KEY, OWNER_EMAIL, OWNER_PASSWORD,
+    PortalConfig, TERMINATED_USER_EMAIL, Trigger,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_docspace-people");
@@ -32,17 +32,23 @@ fn run(args: &[&str], stdin: &str, config_dir: &Path) -> Run {
         .env_remove("DOCSPACE_PASSWORD")
         .env_remove("RUST_LOG")
         .env("DOCSPACE_CONFIG_DIR", config_dir)
-        .stdin(Stdio::piped())
+        .stdin(if stdin.is_empty() {
+            Stdio::null()
+        } else {
+            Stdio::piped()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(stdin.as_bytes())
-        .expect("stdin is written");
+    if let Some(mut pipe) = child.stdin.take() {
+        // The binary may end (a usage error, say) before reading its input: a closed pipe is
+        // its choice, not a failure of the test.
+        match pipe.write_all(stdin.as_bytes()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => panic!("stdin: {e}"),
+            _ => {}
+        }
+    }
     let output = child.wait_with_output().expect("the binary ends");
     Run {
         code: output.status.code().expect("an exit code, not a signal"),
@@ -767,4 +773,204 @@ fn ctrl_c_cancels_the_job_and_still_writes_the_accounting() {
         .filter(|u| u.status == 2 && ids.contains(&u.id.to_string()))
         .count();
     assert_eq!(terminated as u64, changed);
+}
+
+#[test]
+fn an_existing_report_survives_a_failing_run_and_the_input_is_never_the_report() {
+    let portal = Portal::start();
+    let url = portal.portal.base_url();
+    let dir = temp();
+    let report = dir.path().join("report.json");
+    std::fs::write(&report, "precious").expect("a file");
+    let target = dir.path().join("kept.json");
+    std::fs::write(&target, "kept").expect("a file");
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).expect("a symlink");
+    for path in [&report, &link] {
+        let out = run(
+            &[
+                "--portal",
+                &url,
+                "--api-key",
+                "sk-wrong",
+                "status",
+                "set",
+                "terminated",
+                "noah.fischer@example.com",
+                "--report",
+                path_str(path),
+            ],
+            "",
+            dir.path(),
+        );
+        assert_eq!(out.code, 3, "{out:?}");
+    }
+    assert_eq!(std::fs::read_to_string(&report).unwrap(), "precious");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "kept");
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+
+    let input = dir.path().join("leavers.txt");
+    std::fs::write(&input, "noah.fischer@example.com\n").expect("a file");
+    let token = portal.portal.owner_token();
+    portal.portal.reset_counters();
+    let out = run(
+        &portal.args(
+            &url,
+            &token,
+            &[
+                "status",
+                "set",
+                "terminated",
+                "--from",
+                path_str(&input),
+                "--report",
+                path_str(&input),
+            ],
+        ),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--from"), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&input).unwrap(),
+        "noah.fischer@example.com\n"
+    );
+    assert_eq!(portal.portal.request_count(), 0, "nothing sent");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(names.is_empty(), "no temporary files left: {names:?}");
+}
+
+#[test]
+fn a_users_list_that_fails_on_page_two_prints_nothing() {
+    let portal = Portal::start_with(
+        PortalConfig::demo()
+            .with_extra_users(150)
+            .with_faults(Faults::none().with_internal_server_error(Trigger::EveryNth(2))),
+    );
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    for format in ["json", "csv", "table"] {
+        portal.portal.reset_counters();
+        let out = run(
+            &portal.args(
+                &url,
+                &token,
+                &["--max-attempts", "1", "users", "list", "--format", format],
+            ),
+            "",
+            dir.path(),
+        );
+        assert_eq!(out.code, 3, "{format}: {out:?}");
+        assert!(
+            out.stdout.is_empty(),
+            "{format}: partial output {}",
+            out.stdout
+        );
+        assert!(out.stderr.contains("500"), "{format}: {}", out.stderr);
+    }
+    // With retries (the default), the same faults are ridden out.
+    let out = run(
+        &portal.args(&url, &token, &["users", "list", "--format", "json"]),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let users: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(
+        users.as_array().map(Vec::len),
+        Some(portal.portal.user_count())
+    );
+}
+
+#[test]
+fn plain_http_to_another_machine_is_refused_naming_the_flag() {
+    let dir = temp();
+    let out = run(
+        &[
+            "--portal",
+            "http://portal.example.com",
+            "--token",
+            "secret-token",
+            "users",
+            "list",
+        ],
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--allow-http"), "{}", out.stderr);
+    assert!(!out.stderr.contains("secret-token"));
+}
+
+/// The CLI under faults on reads and writes: every line of its report agrees with the portal.
+#[test]
+fn the_report_matches_the_portal_under_faults() {
+    let portal = Portal::start_with(PortalConfig::demo().with_extra_users(250));
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let before: std::collections::HashMap<_, _> = portal
+        .portal
+        .snapshot()
+        .into_iter()
+        .map(|u| (u.id, u.status))
+        .collect();
+    let dir = temp();
+    let input = dir.path().join("targets.txt");
+    let ids: Vec<String> = before.keys().map(ToString::to_string).collect();
+    std::fs::write(&input, ids.join("\n")).expect("a file");
+    let report = dir.path().join("report.json");
+    portal.portal.set_faults(
+        Faults::none()
+            .with_dropped_connection(Trigger::Rate(0.3), DropMode::AfterHandling)
+            .with_internal_server_error(Trigger::Rate(0.1))
+            .with_too_many_requests(Trigger::Rate(0.1), 0)
+            .with_rng_seed(3),
+    );
+    let out = run(
+        &portal.args(
+            &url,
+            &token,
+            &[
+                "--max-attempts",
+                "12",
+                "status",
+                "set",
+                "terminated",
+                "--from",
+                path_str(&input),
+                "--report",
+                path_str(&report),
+                "--chunk-size",
+                "25",
+            ],
+        ),
+        "",
+        dir.path(),
+    );
+    portal.portal.set_faults(Faults::none());
+    assert!(out.code == 0 || out.code == 1, "{out:?}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let rows = report["users"].as_array().expect("users");
+    assert_eq!(rows.len(), ids.len());
+    let mut changed = 0;
+    for row in rows {
+        let id: docspace_people::Uuid = row["id"].as_str().unwrap().parse().unwrap();
+        let was = before[&id];
+        let now = portal.portal.user(id).unwrap().status;
+        let ok = match row["outcome"].as_str().unwrap() {
+            "changed" => was != 2 && now == 2,
+            "already_in_target" => was == 2 && now == 2,
+            "refused" | "failed" => now != 2,
+            "unknown" => true,
+            other => panic!("outcome {other}"),
+        };
+        assert!(ok, "{row}: before {was}, after {now}");
+        changed += usize::from(row["outcome"] == "changed");
+    }
+    assert!(changed > 200, "{changed} changed");
 }

@@ -32,41 +32,73 @@ pub async fn list(global: &GlobalArgs, args: ListArgs) -> CliResult<ExitCode> {
                 to_stdout(|out| write_table(out, &rows)).map_err(CliError::failed)?;
             }
         }
-        Format::Json => {
-            let stdout = io::stdout();
-            let mut out = io::BufWriter::new(stdout.lock());
-            let written: io::Result<()> = async {
-                let mut array = JsonArray::start(&mut out)?;
-                while let Some(user) = next(&mut users, &mut error).await {
-                    array.push(&UserRow::from(&user))?;
-                }
-                array.finish()
+        Format::Json | Format::Csv => {
+            // All or nothing: the export is written to an unnamed temporary file and copied to
+            // stdout only once every page has been read, so a failure part-way leaves stdout
+            // empty instead of holding a well-formed but partial export.
+            let spool = tempfile::tempfile().map_err(|e| {
+                CliError::failed(
+                    anyhow::Error::new(e).context("cannot create a temporary file for the export"),
+                )
+            })?;
+            let mut out = io::BufWriter::new(spool);
+            let written = if args.format == Format::Json {
+                write_json(&mut out, &mut users, &mut error).await
+            } else {
+                write_csv(&mut out, &mut users, &mut error).await
+            };
+            let spool = written
+                .and_then(|()| out.into_inner().map_err(io::IntoInnerError::into_error))
+                .map_err(|e| {
+                    CliError::failed(anyhow::Error::new(e).context("cannot write the export"))
+                })?;
+            if error.is_none() {
+                finish_output(copy_to_stdout(spool))?;
             }
-            .await;
-            finish_output(written.and_then(|()| out.flush()))?;
-        }
-        Format::Csv => {
-            let stdout = io::stdout();
-            let mut csv = csv::Writer::from_writer(io::BufWriter::new(stdout.lock()));
-            let written: io::Result<()> = async {
-                let mut any = false;
-                while let Some(user) = next(&mut users, &mut error).await {
-                    csv.serialize(UserRow::from(&user))?;
-                    any = true;
-                }
-                if !any {
-                    csv.write_record(CSV_HEADER)?;
-                }
-                Ok(())
-            }
-            .await;
-            finish_output(written.and_then(|()| csv.flush()))?;
         }
     }
     match error {
         Some(e) => Err(CliError::portal(e, "cannot list the users")),
         None => Ok(ExitCode::SUCCESS),
     }
+}
+
+async fn write_json(
+    out: &mut dyn Write,
+    users: &mut (impl Stream<Item = Result<User, docspace_people::Error>> + Unpin),
+    error: &mut Option<docspace_people::Error>,
+) -> io::Result<()> {
+    let mut array = JsonArray::start(out)?;
+    while let Some(user) = next(users, error).await {
+        array.push(&UserRow::from(&user))?;
+    }
+    array.finish()
+}
+
+async fn write_csv(
+    out: &mut dyn Write,
+    users: &mut (impl Stream<Item = Result<User, docspace_people::Error>> + Unpin),
+    error: &mut Option<docspace_people::Error>,
+) -> io::Result<()> {
+    let mut csv = csv::Writer::from_writer(out);
+    let mut any = false;
+    while let Some(user) = next(users, error).await {
+        csv.serialize(UserRow::from(&user))?;
+        any = true;
+    }
+    if !any {
+        csv.write_record(CSV_HEADER)?;
+    }
+    csv.flush()
+}
+
+fn copy_to_stdout(mut spool: std::fs::File) -> io::Result<()> {
+    use std::io::Seek;
+    spool.rewind()?;
+    let stdout = io::stdout();
+    let mut stdout = stdout.lock();
+    io::copy(&mut spool, &mut stdout)?;
+    stdout.flush()
 }
 
 /// The CSV header when there are no rows to take it from.

@@ -51,6 +51,72 @@ impl Change {
         }
     }
 
+    /// Why the server will refuse this change for `user`, when its rules say so for certain;
+    /// `None` when the change may go through. `caller` is the signed-in user, if known.
+    ///
+    /// The rules (DocSpace 3.x): nobody changes the owner's status or type; nobody changes
+    /// their own status; LDAP users' status is managed by LDAP; only the owner changes another
+    /// administrator's status or makes DocSpace admins; `PUT people/type` only promotes
+    /// (Guest < User < RoomAdmin < DocSpaceAdmin). A 3.7 server answers these with 403, a 3.6
+    /// server skips them silently: either way the user is not changed, so the bulk engine does
+    /// not send them and the dry run shows them.
+    ///
+    /// ```
+    /// use docspace_people::{Change, User, UserType, UserStatus};
+    ///
+    /// let room_admin: User = serde_json::from_str(
+    ///     r#"{"id": "75a5f745-f697-4418-b38d-0fe0d277e258", "isRoomAdmin": true}"#,
+    /// )?;
+    /// let reason = Change::Type(UserType::Guest).refusal(&room_admin, None);
+    /// assert_eq!(reason.as_deref(), Some("a demotion: the type can only be raised this way"));
+    /// assert_eq!(Change::Status(UserStatus::Terminated).refusal(&room_admin, None), None);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn refusal(&self, user: &User, caller: Option<&User>) -> Option<String> {
+        let caller = caller.map(UserState::from);
+        self.refusal_of_state(&UserState::from(user), caller.as_ref())
+            .map(str::to_owned)
+    }
+
+    pub(crate) fn refusal_of_state(
+        &self,
+        user: &UserState,
+        caller: Option<&UserState>,
+    ) -> Option<&'static str> {
+        let caller_is_owner = caller.and_then(|c| c.is_owner) == Some(true);
+        let caller_known = caller.is_some();
+        match self {
+            Change::Status(_) => {
+                if user.is_owner == Some(true) {
+                    Some("the portal owner")
+                } else if caller.is_some_and(|c| c.id == user.id) {
+                    Some("yourself (the signed-in user)")
+                } else if user.is_ldap == Some(true) {
+                    Some("an LDAP user: LDAP manages their status")
+                } else if user.is_admin == Some(true) && caller_known && !caller_is_owner {
+                    Some("an administrator: only the owner may change them")
+                } else {
+                    None
+                }
+            }
+            Change::Type(target) => {
+                if user.is_owner == Some(true) {
+                    return Some("the portal owner");
+                }
+                if *target == UserType::DocSpaceAdmin && caller_known && !caller_is_owner {
+                    return Some("only the owner makes DocSpace admins");
+                }
+                match (user.user_type().as_ref().and_then(rank), rank(target)) {
+                    (Some(now), Some(wanted)) if now > wanted => {
+                        Some("a demotion: the type can only be raised this way")
+                    }
+                    _ => None,
+                }
+            }
+            Change::Quota(_) | Change::ResetQuota => None,
+        }
+    }
+
     /// Refuses a change that cannot be made, before anything is sent.
     pub(crate) fn check(&self) -> Result<(), Error> {
         match self {
@@ -122,6 +188,17 @@ impl std::fmt::Display for Change {
             Change::Quota(quota) => write!(f, "quota {quota}"),
             Change::ResetQuota => f.write_str("quota reset to the portal default"),
         }
+    }
+}
+
+/// The order of types for promotions.
+fn rank(user_type: &UserType) -> Option<u8> {
+    match user_type {
+        UserType::Guest => Some(0),
+        UserType::User => Some(1),
+        UserType::RoomAdmin => Some(2),
+        UserType::DocSpaceAdmin => Some(3),
+        _ => None,
     }
 }
 

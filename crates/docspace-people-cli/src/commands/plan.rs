@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use docspace_people::bulk::Change;
-use docspace_people::{Client, User, UserType, Uuid};
+use docspace_people::{Client, User, Uuid};
 
 use super::to_stdout;
 use crate::error::{CliError, CliResult};
@@ -71,7 +71,7 @@ fn plan(change: &Change, me: &User, targets: &[Target], resolved: &Resolved) -> 
             ),
             Some(user) => match change.is_satisfied_by(user) {
                 Some(true) => ("already_in_target", None),
-                satisfied => match predicted_refusal(change, me, user) {
+                satisfied => match change.refusal(user, Some(me)) {
                     Some(reason) => ("would_be_refused", Some(reason)),
                     None if satisfied.is_none() => (
                         "state_unknown",
@@ -107,53 +107,6 @@ fn plan(change: &Change, me: &User, targets: &[Target], resolved: &Resolved) -> 
         counts,
         users,
         duplicates,
-    }
-}
-
-/// Whether the server is known to refuse this change for this user, and why (the rules of
-/// server 3.7: the owner, the caller and LDAP users are protected from status changes, and
-/// administrators unless the caller is the owner; types are only ever raised).
-fn predicted_refusal(change: &Change, me: &User, user: &User) -> Option<String> {
-    let caller_is_owner = me.is_owner == Some(true);
-    match change {
-        Change::Status(_) => {
-            if user.is_owner == Some(true) {
-                Some("the portal owner".into())
-            } else if user.id == me.id {
-                Some("yourself (the signed-in user)".into())
-            } else if user.is_ldap == Some(true) {
-                Some("an LDAP user".into())
-            } else if user.is_admin == Some(true) && !caller_is_owner {
-                Some("an administrator: only the owner may change them".into())
-            } else {
-                None
-            }
-        }
-        Change::Type(target) => {
-            if user.is_owner == Some(true) {
-                return Some("the portal owner".into());
-            }
-            if *target == UserType::DocSpaceAdmin && !caller_is_owner {
-                return Some("only the owner makes DocSpace admins".into());
-            }
-            match (user.user_type().as_ref().and_then(rank), rank(target)) {
-                (Some(now), Some(wanted)) if now > wanted => {
-                    Some("a demotion: types can only be raised".into())
-                }
-                _ => None,
-            }
-        }
-        Change::Quota(_) | Change::ResetQuota => None,
-    }
-}
-
-fn rank(user_type: &UserType) -> Option<u8> {
-    match user_type {
-        UserType::Guest => Some(0),
-        UserType::User => Some(1),
-        UserType::RoomAdmin => Some(2),
-        UserType::DocSpaceAdmin => Some(3),
-        _ => None,
     }
 }
 

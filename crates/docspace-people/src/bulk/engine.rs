@@ -114,17 +114,33 @@ async fn before_sending(
         on_send: &|| run.count_read(),
     };
     let seen = observe::read_all(&job.client, &unread, job.options.concurrency, &attempts).await;
+    let state_of = |id: &Uuid| {
+        job.known
+            .get(id)
+            .map(|user| Seen::State(UserState::from(user)))
+            .or_else(|| seen.get(id).cloned())
+    };
+    // Some refusals depend on who is asking: read the caller once, if anyone may be sent.
+    let may_send = targets.iter().any(|(_, id)| match state_of(id) {
+        Some(Seen::State(user)) => job.change.is_satisfied_by_state(&user) != Some(true),
+        _ => false,
+    });
+    let caller = if may_send && matches!(job.change, Change::Status(_) | Change::Type(_)) {
+        observe::read_caller(&job.client, &attempts).await
+    } else {
+        None
+    };
     let mut to_send = targets;
     to_send.retain(|&(position, id)| {
-        let state = job
-            .known
-            .get(&id)
-            .map(|user| Seen::State(UserState::from(user)))
-            .or_else(|| seen.get(&id).cloned());
+        let state = state_of(&id);
         let settled = match state {
             Some(Seen::State(user)) => match job.change.is_satisfied_by_state(&user) {
                 Some(true) => Some((Outcome::AlreadyInTarget, None)),
-                _ => None,
+                // The server's rules refuse it for certain: not sent.
+                _ => job
+                    .change
+                    .refusal_of_state(&user, caller.as_ref())
+                    .map(|reason| (Outcome::Refused, Some(format!("{reason}; not sent")))),
             },
             Some(Seen::Missing) => Some((
                 Outcome::Refused,

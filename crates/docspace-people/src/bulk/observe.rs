@@ -45,6 +45,15 @@ pub(super) async fn read_all(
     seen
 }
 
+/// The signed-in user, whose rights some refusals depend on; `None` if it cannot be read.
+pub(super) async fn read_caller(client: &Client, attempts: &Attempts<'_>) -> Option<UserState> {
+    let request = Request::get(paths::GET_SELF_PROFILE);
+    match client.execute(&request, attempts).await {
+        Ok(answer) => crate::envelope::state(&answer).ok(),
+        Err(_) => None,
+    }
+}
+
 /// Reads each id with its own request, `concurrency` at a time.
 pub(super) async fn read_each(
     client: &Client,

@@ -71,12 +71,19 @@ async fn terminates_everyone_except_the_protected_on_37() {
     assert_eq!(refused, HashSet::from([owner_id, ldap, unknown]));
     for e in report.with_outcome(Outcome::Refused) {
         let detail = e.detail.as_deref().unwrap();
-        if e.id == unknown {
-            assert!(detail.starts_with("no user has this id"), "{detail}");
-        } else {
-            assert_eq!(detail, "Access denied");
-        }
+        let expected = match e.id {
+            id if id == unknown => "no user has this id",
+            id if id == owner_id => "the portal owner",
+            _ => "an LDAP user",
+        };
+        assert!(detail.starts_with(expected), "{detail}");
+        assert!(detail.ends_with("not sent"), "{detail}");
     }
+    assert_eq!(
+        report.requests,
+        (targets.len() - 3).div_ceil(50),
+        "predicted refusals are not sent, so no chunk is split"
+    );
     assert_eq!(report.counts.changed, targets.len() - 3);
     for entry in report.with_outcome(Outcome::Changed) {
         assert_eq!(
@@ -89,16 +96,68 @@ async fn terminates_everyone_except_the_protected_on_37() {
     assert_eq!(portal.user(owner_id).unwrap().status, 1);
 }
 
+/// The LDAP user as the caller believes them to be, but not as they are: without the flag.
+/// The engine trusts what it is given, so the server's own refusal has to be found: what the
+/// prediction misses.
+async fn stale_ldap(client: &Client, portal: &FakePortal) -> docspace_people::User {
+    let mut ldap = client
+        .user(portal.id_of(LDAP_USER_EMAIL).unwrap())
+        .await
+        .unwrap();
+    ldap.is_ldap = Some(false);
+    ldap
+}
+
+#[tokio::test]
+async fn isolates_refusals_the_prediction_missed_on_37() {
+    let portal = FakePortal::start(PortalConfig::demo().with_extra_users(300)).unwrap();
+    let client = owner(&portal);
+    let mut targets = changeable(&portal);
+    let owner_id = portal.id_of(OWNER_EMAIL).unwrap();
+    let ldap = portal.id_of(LDAP_USER_EMAIL).unwrap();
+    targets.insert(10, owner_id);
+    targets.insert(200, ldap);
+    let report = client
+        .bulk(Change::Status(UserStatus::Terminated))
+        .options(fast())
+        .known_users([stale_ldap(&client, &portal).await])
+        .run(&targets)
+        .await
+        .unwrap();
+    assert_accounted(&report, &targets);
+    let refused: HashSet<Uuid> = report
+        .with_outcome(Outcome::Refused)
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(refused, HashSet::from([owner_id, ldap]));
+    let detail_of = |id| {
+        let e = report.entries.iter().find(|e| e.id == id).unwrap();
+        e.detail.clone().unwrap_or_default()
+    };
+    assert_eq!(detail_of(ldap), "Access denied");
+    assert!(detail_of(owner_id).starts_with("the portal owner"));
+    assert_eq!(report.counts.changed, targets.len() - 2);
+    assert!(
+        report.requests > targets.len().div_ceil(50),
+        "chunks were split: {}",
+        report.requests
+    );
+    assert_eq!(portal.user(owner_id).unwrap().status, 1);
+    assert_eq!(portal.user(ldap).unwrap().status, 1);
+}
+
 #[tokio::test]
 async fn detects_skipped_and_dropped_ids_on_36() {
     let portal = FakePortal::start(PortalConfig::demo().with_version(ServerVersion::V3_6)).unwrap();
+    let client = owner(&portal);
     let mut targets = changeable(&portal);
     let owner_id = portal.id_of(OWNER_EMAIL).unwrap();
     let ldap = portal.id_of(LDAP_USER_EMAIL).unwrap();
     targets.extend([owner_id, ldap, Uuid::from_u128(5)]);
-    let report = owner(&portal)
+    let report = client
         .bulk(Change::Status(UserStatus::Terminated))
         .options(fast())
+        .known_users([stale_ldap(&client, &portal).await])
         .run(&targets)
         .await
         .unwrap();
@@ -109,12 +168,47 @@ async fn detects_skipped_and_dropped_ids_on_36() {
         .collect();
     assert_eq!(refused, [owner_id, ldap, Uuid::from_u128(5)]);
     let owner_entry = report.entries.iter().find(|e| e.id == owner_id).unwrap();
-    assert!(owner_entry.detail.as_deref().unwrap().contains("unchanged"));
+    assert!(owner_entry.detail.as_deref().unwrap().ends_with("not sent"));
+    let ldap_entry = report.entries.iter().find(|e| e.id == ldap).unwrap();
+    assert!(
+        ldap_entry
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("left this user out"),
+        "{ldap_entry:?}"
+    );
     assert!(
         report.requests <= 2,
         "no splitting needed on 3.6: {}",
         report.requests
     );
+}
+
+#[tokio::test]
+async fn a_36_server_returning_a_user_unchanged_is_a_refusal() {
+    let portal = FakePortal::start(PortalConfig::demo().with_version(ServerVersion::V3_6)).unwrap();
+    let client = owner(&portal);
+    let room_admin = portal.user_ids_where(|u| u.user_type == 1 && !u.is_admin)[0];
+    // Believed a guest, so a promotion to User looks possible; it is a demotion.
+    let mut stale = client.user(room_admin).await.unwrap();
+    stale.is_room_admin = Some(false);
+    stale.is_visitor = Some(true);
+    let report = client
+        .bulk(Change::Type(UserType::User))
+        .known_users([stale])
+        .run(&[room_admin])
+        .await
+        .unwrap();
+    assert_eq!(report.entries[0].outcome, Outcome::Refused);
+    assert!(
+        report.entries[0]
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("unchanged")
+    );
+    assert_eq!(portal.user(room_admin).unwrap().user_type, 1);
 }
 
 #[tokio::test]

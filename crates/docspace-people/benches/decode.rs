@@ -481,6 +481,42 @@ struct PlainUser {
 
 // ---------------------------------------------------------------------------------------------
 
+/// The bulk engine's own decode of users (the crate-private `state::UserState`, mirrored here):
+/// only the ten fields that decide whether a change is needed or was made.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code, reason = "decoded to be measured, not read")]
+struct SlimUser {
+    id: Uuid,
+    #[serde(default)]
+    status: Option<docspace_people::UserStatus>,
+    #[serde(default)]
+    is_owner: Option<bool>,
+    #[serde(default)]
+    is_admin: Option<bool>,
+    #[serde(default)]
+    is_room_admin: Option<bool>,
+    #[serde(default)]
+    is_visitor: Option<bool>,
+    #[serde(default)]
+    is_collaborator: Option<bool>,
+    #[serde(default, rename = "isLDAP")]
+    is_ldap: Option<bool>,
+    #[serde(default)]
+    quota_limit: Option<i64>,
+    #[serde(default)]
+    is_custom_quota: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct SlimEnvelope {
+    response: Vec<SlimUser>,
+}
+
+fn decode_slim(body: &[u8]) -> SlimEnvelope {
+    serde_json::from_slice(body).expect("slim decodes")
+}
+
 fn decode_plain(body: &[u8]) -> PlainEnvelope {
     serde_json::from_slice(body).expect("plain decodes")
 }
@@ -501,6 +537,7 @@ fn check_and_describe(body: &[u8]) {
     assert_eq!(wrapper.response.len(), USERS);
     assert_eq!(generated.response.len(), USERS);
     assert_eq!(plain.response.len(), USERS);
+    assert_eq!(decode_slim(body).response.len(), USERS);
     let sample = &wrapper.response[USERS / 2];
     assert_eq!(sample.id, plain.response[USERS / 2].id);
     assert!(sample.registration_date.is_some());
@@ -550,6 +587,9 @@ fn decode(c: &mut Criterion, body: &[u8]) {
     });
     group.bench_function("wrapper_user", |b| {
         b.iter(|| decode_wrapper(black_box(body)))
+    });
+    group.bench_function("engine_slim_state", |b| {
+        b.iter(|| decode_slim(black_box(body)))
     });
     group.finish();
 
@@ -602,15 +642,16 @@ fn decode(c: &mut Criterion, body: &[u8]) {
 /// Interleaved rounds: each round decodes with all three in a rotating order, so a change in
 /// machine load hits all three alike; the medians and the median of per-round ratios are printed.
 fn paired(body: &[u8], rounds: usize) {
-    let mut times = [Vec::new(), Vec::new(), Vec::new()];
+    let mut times = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
     for round in 0..rounds {
-        for k in 0..3 {
-            let which = (round + k) % 3;
+        for k in 0..4 {
+            let which = (round + k) % 4;
             let started = std::time::Instant::now();
             match which {
                 0 => drop(black_box(decode_plain(black_box(body)))),
                 1 => drop(black_box(decode_generated(black_box(body)))),
-                _ => drop(black_box(decode_wrapper(black_box(body)))),
+                2 => drop(black_box(decode_wrapper(black_box(body)))),
+                _ => drop(black_box(decode_slim(black_box(body)))),
             }
             times[which].push(started.elapsed().as_secs_f64() * 1e3);
         }
@@ -630,7 +671,12 @@ fn paired(body: &[u8], rounds: usize) {
     );
     eprintln!("| decoder | median ms | min ms | MB/s | vs plain |");
     eprintln!("|---|---|---|---|---|");
-    for (i, name) in ["plain struct", "generated types", "wrapper User"]
+    for (i, name) in [
+        "plain struct",
+        "generated types",
+        "wrapper User",
+        "engine slim state",
+    ]
         .iter()
         .enumerate()
     {

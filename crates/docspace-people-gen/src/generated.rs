@@ -598,6 +598,61 @@ ProblemDetails object in `response`. `status` is 1 and `statusCode` repeats the 
             Default::default()
         }
     }
+    /**The versions a server reports. `docSpace` is there on DocSpace only; `communityServer` on
+Workspace, and (as a meaningless constant) on DocSpace before 3.1.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct VersionBuild {
+        #[serde(
+            rename = "communityServer",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub community_server: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "docSpace",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub doc_space: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "documentServer",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub document_server: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "mailServer",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub mail_server: ::std::option::Option<::std::string::String>,
+    }
+    impl VersionBuild {
+        pub fn builder() -> builder::VersionBuild {
+            Default::default()
+        }
+    }
+    ///The server's versions in the success envelope.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct VersionBuildEnvelope {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<ApiErrorDetail>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub links: ::std::vec::Vec<Link>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub response: ::std::option::Option<VersionBuild>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i32>,
+        #[serde(
+            rename = "statusCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub status_code: ::std::option::Option<i32>,
+    }
+    impl VersionBuildEnvelope {
+        pub fn builder() -> builder::VersionBuildEnvelope {
+            Default::default()
+        }
+    }
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
@@ -3195,6 +3250,253 @@ ProblemDetails object in `response`. `status` is 1 and `statusCode` repeats the 
                 }
             }
         }
+        #[derive(Clone, Debug)]
+        pub struct VersionBuild {
+            community_server: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            doc_space: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            document_server: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            mail_server: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for VersionBuild {
+            fn default() -> Self {
+                Self {
+                    community_server: Ok(Default::default()),
+                    doc_space: Ok(Default::default()),
+                    document_server: Ok(Default::default()),
+                    mail_server: Ok(Default::default()),
+                }
+            }
+        }
+        impl VersionBuild {
+            pub fn community_server<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.community_server = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for community_server: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn doc_space<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.doc_space = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for doc_space: {e}")
+                    });
+                self
+            }
+            pub fn document_server<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.document_server = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for document_server: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn mail_server<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mail_server = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mail_server: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<VersionBuild> for super::VersionBuild {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: VersionBuild,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    community_server: value.community_server?,
+                    doc_space: value.doc_space?,
+                    document_server: value.document_server?,
+                    mail_server: value.mail_server?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::VersionBuild> for VersionBuild {
+            fn from(value: super::VersionBuild) -> Self {
+                Self {
+                    community_server: Ok(value.community_server),
+                    doc_space: Ok(value.doc_space),
+                    document_server: Ok(value.document_server),
+                    mail_server: Ok(value.mail_server),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct VersionBuildEnvelope {
+            count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            error: ::std::result::Result<
+                ::std::option::Option<super::ApiErrorDetail>,
+                ::std::string::String,
+            >,
+            links: ::std::result::Result<
+                ::std::vec::Vec<super::Link>,
+                ::std::string::String,
+            >,
+            response: ::std::result::Result<
+                ::std::option::Option<super::VersionBuild>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            status_code: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for VersionBuildEnvelope {
+            fn default() -> Self {
+                Self {
+                    count: Ok(Default::default()),
+                    error: Ok(Default::default()),
+                    links: Ok(Default::default()),
+                    response: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    status_code: Ok(Default::default()),
+                }
+            }
+        }
+        impl VersionBuildEnvelope {
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for count: {e}")
+                    });
+                self
+            }
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ApiErrorDetail>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
+            pub fn links<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Link>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.links = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for links: {e}")
+                    });
+                self
+            }
+            pub fn response<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::VersionBuild>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.response = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for response: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn status_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status_code: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<VersionBuildEnvelope>
+        for super::VersionBuildEnvelope {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: VersionBuildEnvelope,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    count: value.count?,
+                    error: value.error?,
+                    links: value.links?,
+                    response: value.response?,
+                    status: value.status?,
+                    status_code: value.status_code?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::VersionBuildEnvelope> for VersionBuildEnvelope {
+            fn from(value: super::VersionBuildEnvelope) -> Self {
+                Self {
+                    count: Ok(value.count),
+                    error: Ok(value.error),
+                    links: Ok(value.links),
+                    response: Ok(value.response),
+                    status: Ok(value.status),
+                    status_code: Ok(value.status_code),
+                }
+            }
+        }
     }
     /// Error types.
     pub mod error {
@@ -3234,7 +3536,13 @@ ProblemDetails object in `response`. `status` is 1 and `statusCode` repeats the 
 
 The part of the ONLYOFFICE DocSpace (and Workspace) People API that `docspace-people` wraps:
 the three bulk operations (change status, change type, change quota) and what a caller needs
-around them (sign in, who am I, one user, user search).
+around them (sign in, who am I, one user, user search, the server's version).
+
+Workspace (CommunityServer 12.x) serves the same `people` routes with its own wire: no
+`links` in envelopes, `null` for empty `userName`, `email` and `terminated`, integer enums,
+only two settable types (1 User, 2 Visitor), 500 for permission failures and failed
+sign-ins, 201 for every POST, per-user quota at `settings/userquota`, no `resetquota` and
+no API keys. Descriptions below mark what is DocSpace-only or Workspace-only.
 
 This spec follows what the real server sends and accepts, not ONLYOFFICE's published pages,
 where the two disagree. Each such place says so in its description. The main differences:
@@ -3301,10 +3609,59 @@ impl ClientInfo<()> for Client {
 }
 impl ClientHooks<()> for &Client {}
 impl Client {
+    /**Which product and version the server runs
+
+Needs no sign-in and no paid plan, on DocSpace and on Workspace (CommunityServer), which
+share the People routes but differ in type numbers, status codes and rules.
+
+* Workspace 12.x answers `{"communityServer": "12.7.1.1234", "documentServer": ...}`.
+* DocSpace 1.0 to 3.0 answers `{"docSpace": "3.0.4.4498", "communityServer": "12.0.0", ...}`:
+  there the `communityServer` value is a constant and means nothing.
+* DocSpace 3.1 and later answers `{"docSpace": "3.7.1.2300", "documentServer": ...}`.
+
+So `docSpace` present means DocSpace at that version; only without it does
+`communityServer` mean Workspace. A DocSpace success envelope always has `links`, a
+Workspace one never does.
+
+
+Sends a `GET` request to `/api/2.0/settings/version/build`
+
+```ignore
+let response = client.get_version_build()
+    .send()
+    .await;
+```*/
+    pub fn get_version_build(&self) -> builder::GetVersionBuild<'_> {
+        builder::GetVersionBuild::new(self)
+    }
+    /**(Workspace only) Set the storage quota of several users
+
+Workspace (CommunityServer 12.5.2 and later) sets per-user quotas here, not under
+`people/` as DocSpace does (`people/userquota` is a 404 there). `quota` is in bytes, `-1`
+for none. Workspace answers every failure here, permission failures included, with 500.
+The answer is the list of changed users (inferred from the server source; not seen live).
+
+
+Sends a `PUT` request to `/api/2.0/settings/userquota`
+
+```ignore
+let response = client.update_workspace_user_quota()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_workspace_user_quota(&self) -> builder::UpdateWorkspaceUserQuota<'_> {
+        builder::UpdateWorkspaceUserQuota::new(self)
+    }
     /**Sign in with a user name and password
 
 Returns a session token and also sets it as the `asc_auth_key` cookie. The token
 authenticates later requests, either as that cookie or in the `Authorization` header.
+
+Workspace (CommunityServer) answers this POST with **201**, as it does every POST, and a
+failed sign-in with **500** "User authentication failed". (Only the 200 is modelled
+here, since progenitor takes one success body per operation; the hand-written wrapper
+accepts any 2xx.)
 
 
 Sends a `POST` request to `/api/2.0/authentication`
@@ -3494,6 +3851,141 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /**Builder for [`Client::get_version_build`]
+
+[`Client::get_version_build`]: super::Client::get_version_build*/
+    #[derive(Debug, Clone)]
+    pub struct GetVersionBuild<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> GetVersionBuild<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/api/2.0/settings/version/build`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::VersionBuildEnvelope>, Error<()>> {
+            let Self { client } = self;
+            let url = format!("{}/api/2.0/settings/version/build", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_version_build",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_workspace_user_quota`]
+
+[`Client::update_workspace_user_quota`]: super::Client::update_workspace_user_quota*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateWorkspaceUserQuota<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::UpdateMembersQuotaRequest, String>,
+    }
+    impl<'a> UpdateWorkspaceUserQuota<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateMembersQuotaRequest>,
+            <V as std::convert::TryInto<
+                types::UpdateMembersQuotaRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateMembersQuotaRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateMembersQuotaRequest,
+            ) -> types::builder::UpdateMembersQuotaRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/api/2.0/settings/userquota`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::EmployeeFullListEnvelope>, Error<ByteStream>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateMembersQuotaRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/2.0/settings/userquota", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_workspace_user_quota",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::authenticate`]
 
 [`Client::authenticate`]: super::Client::authenticate*/
@@ -4334,6 +4826,8 @@ pub mod paths {
     pub const GET_PROFILE_BY_USER_ID: &str = "/api/2.0/people/{userid}";
     /// `GET /api/2.0/people/@self` (`getSelfProfile`).
     pub const GET_SELF_PROFILE: &str = "/api/2.0/people/@self";
+    /// `GET /api/2.0/settings/version/build` (`getVersionBuild`).
+    pub const GET_VERSION_BUILD: &str = "/api/2.0/settings/version/build";
     /// `PUT /api/2.0/people/resetquota` (`resetUsersQuota`).
     pub const RESET_USERS_QUOTA: &str = "/api/2.0/people/resetquota";
     /// `PUT /api/2.0/people/userquota` (`updateUserQuota`).
@@ -4342,4 +4836,6 @@ pub mod paths {
     pub const UPDATE_USER_STATUS: &str = "/api/2.0/people/status/{status}";
     /// `PUT /api/2.0/people/type/{type}` (`updateUserType`).
     pub const UPDATE_USER_TYPE: &str = "/api/2.0/people/type/{type}";
+    /// `PUT /api/2.0/settings/userquota` (`updateWorkspaceUserQuota`).
+    pub const UPDATE_WORKSPACE_USER_QUOTA: &str = "/api/2.0/settings/userquota";
 }

@@ -9,44 +9,94 @@ use crate::faults::Faults;
 /// One gibibyte, in bytes.
 pub const GIB: i64 = 1024 * 1024 * 1024;
 
-/// Which generation of the DocSpace server the portal imitates.
+/// Which server the portal imitates: a DocSpace generation, or Workspace.
 ///
-/// The two differ in how the bulk operations treat users they may not change (see the crate
-/// documentation): 3.7.1 refuses the whole request with 403, 3.6 skips such users silently.
+/// DocSpace 3.7.1 refuses a request with 403 when a target is off limits; 3.6 and 2.6 skip such
+/// users silently (2.6 also has the pre-3.0 type names and reports a `communityServer`
+/// version). Workspace (CommunityServer 12.7) has its own wire: see the crate documentation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ServerVersion {
-    /// Server 3.6 and earlier: no status validation, silent skips and drops.
+    /// DocSpace 2.6: the rules of 3.6, type 2 called User and 4 Collaborator.
+    V2_6,
+    /// DocSpace 3.6 and earlier 3.x: no status validation, silent skips and drops.
     V3_6,
-    /// Server 3.7.1 and later (the default): strict validation, all-or-nothing 403.
+    /// DocSpace 3.7.1 and later (the default): strict validation, all-or-nothing 403.
     #[default]
     V3_7,
+    /// Workspace (CommunityServer) 12.7.
+    Workspace12_7,
+}
+
+impl ServerVersion {
+    /// Whether this is Workspace rather than DocSpace.
+    pub fn is_workspace(self) -> bool {
+        self == Self::Workspace12_7
+    }
+
+    /// What `GET /api/2.0/settings/version/build` answers.
+    pub(crate) fn version_build(self) -> serde_json::Value {
+        match self {
+            Self::V2_6 => serde_json::json!({
+                "docSpace": "2.6.1.3010", "communityServer": "12.0.0", "documentServer": "8.1.0.169"
+            }),
+            Self::V3_6 => {
+                serde_json::json!({"docSpace": "3.6.0.2130", "documentServer": "8.3.0.92"})
+            }
+            Self::V3_7 => {
+                serde_json::json!({"docSpace": "3.7.1.2300", "documentServer": "9.0.0.162"})
+            }
+            Self::Workspace12_7 => serde_json::json!({
+                "communityServer": "12.7.1.1948", "documentServer": "8.2.2.22", "mailServer": "1.6.76"
+            }),
+        }
+    }
 }
 
 impl fmt::Display for ServerVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Self::V3_6 => "3.6",
-            Self::V3_7 => "3.7",
+            Self::V2_6 => "DocSpace 2.6",
+            Self::V3_6 => "DocSpace 3.6",
+            Self::V3_7 => "DocSpace 3.7",
+            Self::Workspace12_7 => "Workspace 12.7",
         })
     }
 }
 
-/// A server version that is neither 3.6 nor 3.7.
+/// A server version the fake does not imitate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown server version {0:?}: expected 3.6 or 3.7")]
+#[error("unknown server version {0:?}: expected 2.6, 3.6 or 3.7 (DocSpace), or 12.7 (Workspace)")]
 pub struct UnknownServerVersion(pub String);
 
 impl FromStr for ServerVersion {
     type Err = UnknownServerVersion;
 
+    /// `2.6`, `3.6`, `3.7` (DocSpace) or `12.7` (Workspace), with or without more digits, and
+    /// optionally after the product: `DocSpace 3.7.1`, `Workspace 12.7`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let trimmed = s.trim().trim_start_matches(['v', 'V']);
-        if trimmed == "3.6" || trimmed.starts_with("3.6.") {
-            Ok(Self::V3_6)
-        } else if trimmed == "3.7" || trimmed.starts_with("3.7.") {
-            Ok(Self::V3_7)
+        let lower = s.trim().to_ascii_lowercase();
+        let (product, number) = match lower.split_once(' ') {
+            Some((product, number)) => (Some(product.trim()), number.trim()),
+            None => (None, lower.as_str()),
+        };
+        let number = number.trim_start_matches('v');
+        let is = |prefix: &str| number == prefix || number.starts_with(&format!("{prefix}."));
+        let version = if is("2.6") {
+            Self::V2_6
+        } else if is("3.6") {
+            Self::V3_6
+        } else if is("3.7") {
+            Self::V3_7
+        } else if is("12.7") {
+            Self::Workspace12_7
         } else {
-            Err(UnknownServerVersion(s.to_owned()))
+            return Err(UnknownServerVersion(s.to_owned()));
+        };
+        match product {
+            None => Ok(version),
+            Some("docspace") if !version.is_workspace() => Ok(version),
+            Some("workspace" | "communityserver") if version.is_workspace() => Ok(version),
+            Some(_) => Err(UnknownServerVersion(s.to_owned())),
         }
     }
 }

@@ -73,6 +73,7 @@ mod rules;
 pub mod seed;
 mod server;
 mod wire;
+mod workspace;
 
 pub use auth::AUTH_COOKIE;
 pub use config::{GIB, PortalConfig, Seed, ServerVersion, UnknownServerVersion};

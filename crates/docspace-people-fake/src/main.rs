@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run -p docspace-people-fake -- --port 8092 [--users 1000] [--server-version 3.6]
+//!     [--product workspace [--server-version 12.7]]
 //!     [--fault 429@rate=0.1] [--fault drop-after@every=5] [--retry-after 2]
 //! ```
 
@@ -27,9 +28,13 @@ struct Args {
     /// Generated users to add to the demo organisation.
     #[arg(long, default_value_t = 0)]
     users: usize,
-    /// Server generation to imitate: 3.6 or 3.7.
-    #[arg(long, default_value = "3.7")]
-    server_version: ServerVersion,
+    /// The product to imitate: docspace, or workspace (CommunityServer).
+    #[arg(long, value_enum, default_value_t = Product::Docspace)]
+    product: Product,
+    /// Server version to imitate: 2.6, 3.6 or 3.7 for DocSpace (default 3.7); 12.7 for
+    /// Workspace (the default with --product workspace).
+    #[arg(long)]
+    server_version: Option<String>,
     /// Seed of the generated data.
     #[arg(long)]
     seed: Option<u64>,
@@ -65,6 +70,30 @@ fn faults(args: &Args) -> Result<Faults, docspace_people_fake::InvalidFault> {
     Ok(faults)
 }
 
+/// The products the fake imitates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Product {
+    /// ONLYOFFICE DocSpace.
+    Docspace,
+    /// ONLYOFFICE Workspace (CommunityServer).
+    Workspace,
+}
+
+/// The version the product and `--server-version` name together.
+fn server_version(args: &Args) -> Result<ServerVersion, String> {
+    let (product, default) = match args.product {
+        Product::Docspace => ("DocSpace", "3.7"),
+        Product::Workspace => ("Workspace", "12.7"),
+    };
+    let number = args.server_version.as_deref().unwrap_or(default);
+    format!("{product} {number}").parse().map_err(|_| {
+        format!(
+            "--server-version {number} is not a {product} version the fake imitates: \
+             DocSpace 2.6, 3.6 or 3.7; Workspace 12.7"
+        )
+    })
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
@@ -73,10 +102,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .init();
     let args = Args::parse();
+    let version = server_version(&args)?;
     let mut config = PortalConfig::demo()
         .with_bind(SocketAddr::new(args.host, args.port))
         .with_extra_users(args.users)
-        .with_version(args.server_version)
+        .with_version(version)
         .with_per_user_quota(!args.no_user_quota)
         .with_utc_offset_minutes(args.utc_offset_minutes)
         .with_faults(faults(&args)?);
@@ -85,10 +115,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let portal = FakePortal::start(config)?;
     let url = portal.base_url();
-    println!(
-        "Fake DocSpace portal (server {}) at {url}",
-        portal.version()
-    );
+    println!("Fake portal ({}) at {url}", portal.version());
     println!("{} users seeded.", portal.user_count());
     println!();
     println!("Sign in:");

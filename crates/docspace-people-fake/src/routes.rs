@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Router, middleware};
 use chrono::Utc;
@@ -24,6 +24,7 @@ use crate::params;
 use crate::rules::{self, Target};
 use crate::server::{Shared, fault_layer};
 use crate::wire::{AuthToken, Envelope, LOST_USER_ID, Link, Renderer};
+use crate::workspace::workspace_layer;
 
 type AppState = State<Arc<Shared>>;
 
@@ -31,6 +32,8 @@ type AppState = State<Arc<Shared>>;
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/api/2.0/authentication", post(authenticate))
+        .route("/api/2.0/settings/version/build", get(version_build))
+        .route("/api/2.0/settings/userquota", put(update_workspace_quota))
         .route("/api/2.0/people/@self", get(get_self))
         .route("/api/2.0/people/filter", get(get_filtered))
         .route("/api/2.0/people/{userid}", get(get_user))
@@ -49,6 +52,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .fallback(|| async { StatusCode::NOT_FOUND })
         .method_not_allowed_fallback(|| async { StatusCode::METHOD_NOT_ALLOWED })
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            workspace_layer,
+        ))
         .layer(middleware::from_fn_with_state(shared.clone(), fault_layer))
         .with_state(shared)
 }
@@ -148,6 +155,15 @@ async fn authenticate(
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     Ok(response)
+}
+
+/// `GET /api/2.0/settings/version/build`: anonymous.
+async fn version_build(State(shared): AppState, uri: Uri) -> Response {
+    let version = shared.state.read().version;
+    json_response(
+        StatusCode::OK,
+        &Envelope::ok(version.version_build(), 1, None, shared.link(&uri, "GET")),
+    )
 }
 
 async fn get_self(
@@ -272,7 +288,33 @@ async fn update_type(
     Ok(shared.bulk_response(&state, &targets, &uri))
 }
 
+/// `PUT /api/2.0/settings/userquota`: Workspace's per-user quota; DocSpace has no such route.
+async fn update_workspace_quota(
+    state: AppState,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    if !state.0.state.read().version.is_workspace() {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    }
+    set_quota(state, headers, uri, body).await
+}
+
+/// `PUT /api/2.0/people/userquota`: DocSpace's per-user quota; Workspace has no such route.
 async fn update_quota(
+    state: AppState,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    if state.0.state.read().version.is_workspace() {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    }
+    set_quota(state, headers, uri, body).await
+}
+
+async fn set_quota(
     State(shared): AppState,
     headers: HeaderMap,
     uri: Uri,
@@ -292,6 +334,9 @@ async fn reset_quota(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let mut state = shared.state.write();
+    if state.version.is_workspace() {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    }
     let caller = shared.caller(&state, &headers, true)?;
     let ids = params::members_request(&body.map_err(body_error)?)?;
     let targets = rules::reset_quota(&mut state, caller, &ids)?;

@@ -87,7 +87,8 @@ pub(crate) fn update_status(
             }
             Ok(targets.into_iter().map(Target::User).collect())
         }
-        ServerVersion::V3_6 => {
+        ServerVersion::V3_6 | ServerVersion::V2_6 | ServerVersion::Workspace12_7 => {
+            let workspace = state.version.is_workspace();
             require_admin(state, caller)?;
             let mut targets = Vec::with_capacity(ids.len());
             for id in ids {
@@ -97,7 +98,15 @@ pub(crate) fn update_status(
                 if state.users[index].is_ldap {
                     continue;
                 }
-                if !status_off_limits(state, caller, index) {
+                // Workspace skips only the owner and the caller; DocSpace also other admins
+                // for a caller who is not the owner.
+                let off_limits = if workspace {
+                    state.users[index].is_owner || index == caller.index
+                } else {
+                    status_off_limits(state, caller, index)
+                };
+                let settable = new_status == status::ACTIVE || new_status == status::TERMINATED;
+                if !off_limits && (settable || !workspace) {
                     apply_status(state, index, new_status, now);
                 }
                 targets.push(Target::User(index));
@@ -124,6 +133,35 @@ fn promotion_allowed(state: &PortalState, caller: Caller, target: usize, new_typ
     }
 }
 
+/// Workspace's `PUT /people/type/{type}`: 1 (User) or 2 (Visitor), in either direction; the
+/// owner, administrators and the caller are skipped but returned; any other number changes
+/// nobody. In the model a Visitor is a guest (2) and a Workspace User a regular user (4).
+fn update_type_workspace(
+    state: &mut PortalState,
+    caller: Caller,
+    new_type: i32,
+    ids: &[Uuid],
+) -> Vec<Target> {
+    let mut targets = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(index) = state.index_of(*id) else {
+            targets.push(Target::Lost);
+            continue;
+        };
+        let user = &mut state.users[index];
+        let protected = user.is_owner || user.is_admin() || index == caller.index;
+        if !protected {
+            match new_type {
+                1 if user.user_type == UserType::Guest => user.user_type = UserType::User,
+                2 => user.user_type = UserType::Guest,
+                _ => {}
+            }
+        }
+        targets.push(Target::User(index));
+    }
+    targets
+}
+
 /// `PUT /people/type/{type}`: promotions only, one user at a time.
 pub(crate) fn update_type(
     state: &mut PortalState,
@@ -132,6 +170,9 @@ pub(crate) fn update_type(
     ids: &[Uuid],
 ) -> Result<Vec<Target>, ApiError> {
     require_admin(state, caller)?;
+    if state.version.is_workspace() {
+        return Ok(update_type_workspace(state, caller, new_type, ids));
+    }
     let mut targets = Vec::with_capacity(ids.len());
     for id in ids {
         let Some(index) = state.index_of(*id) else {

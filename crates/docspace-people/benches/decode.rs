@@ -677,8 +677,8 @@ fn paired(body: &[u8], rounds: usize) {
         "wrapper User",
         "engine slim state",
     ]
-        .iter()
-        .enumerate()
+    .iter()
+    .enumerate()
     {
         let min = times[i].iter().copied().fold(f64::INFINITY, f64::min);
         eprintln!(

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::enums::{UserStatus, UserType};
 use crate::state::UserState;
 use crate::transport::{Request, Resend, fill};
-use crate::{Client, Error, Quota, User};
+use crate::{Client, Error, Quota, Server, User};
 
 /// A change to apply to users: the status, the type or the storage quota.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,13 +28,24 @@ pub enum Change {
 }
 
 impl Change {
-    /// Whether `user` already is as this change would make them. `None` when the user object
-    /// does not say (e.g. no `quotaLimit` because per-user quotas are off).
+    /// Whether `user` already is as this change would make them, reading the type as DocSpace
+    /// does. `None` when the user object does not say (e.g. no `quotaLimit` because per-user
+    /// quotas are off). See [`is_satisfied_on`](Self::is_satisfied_on) for another server.
     pub fn is_satisfied_by(&self, user: &User) -> Option<bool> {
-        self.is_satisfied_by_state(&UserState::from(user))
+        self.is_satisfied_by_state(&UserState::from(user), None)
     }
 
-    pub(crate) fn is_satisfied_by_state(&self, user: &UserState) -> Option<bool> {
+    /// Whether `user` already is as this change would make them on `server` (Workspace tells
+    /// types apart by `isVisitor` alone).
+    pub fn is_satisfied_on(&self, user: &User, server: &Server) -> Option<bool> {
+        self.is_satisfied_by_state(&UserState::from(user), Some(server))
+    }
+
+    pub(crate) fn is_satisfied_by_state(
+        &self,
+        user: &UserState,
+        server: Option<&Server>,
+    ) -> Option<bool> {
         match self {
             Change::Status(UserStatus::Active) => user
                 .status
@@ -43,7 +54,13 @@ impl Change {
                 // server's answer to "activate", not a refusal.
                 .map(|s| matches!(s, UserStatus::Active | UserStatus::Pending)),
             Change::Status(status) => user.status.as_ref().map(|s| s == status),
-            Change::Type(user_type) => user.user_type().map(|t| &t == user_type),
+            Change::Type(user_type) => {
+                let now = match server {
+                    Some(server) => server.type_from_flags(user),
+                    None => user.user_type(),
+                };
+                now.map(|t| &t == user_type)
+            }
             Change::Quota(quota) => user
                 .quota_limit
                 .map(|q| Quota::from_wire(q) == Some(*quota)),
@@ -74,7 +91,21 @@ impl Change {
     /// ```
     pub fn refusal(&self, user: &User, caller: Option<&User>) -> Option<String> {
         let caller = caller.map(UserState::from);
-        self.refusal_of_state(&UserState::from(user), caller.as_ref())
+        self.refusal_of_state(&UserState::from(user), caller.as_ref(), None)
+            .map(str::to_owned)
+    }
+
+    /// [`refusal`](Self::refusal) by the rules of `server`. Workspace skips the owner and the
+    /// caller for status changes, and the owner, administrators and the caller for type
+    /// changes; it has no promotion-only rule (demoting to Visitor is allowed).
+    pub fn refusal_on(
+        &self,
+        user: &User,
+        caller: Option<&User>,
+        server: &Server,
+    ) -> Option<String> {
+        let caller = caller.map(UserState::from);
+        self.refusal_of_state(&UserState::from(user), caller.as_ref(), Some(server))
             .map(str::to_owned)
     }
 
@@ -82,9 +113,26 @@ impl Change {
         &self,
         user: &UserState,
         caller: Option<&UserState>,
+        server: Option<&Server>,
     ) -> Option<&'static str> {
         let caller_is_owner = caller.and_then(|c| c.is_owner) == Some(true);
         let caller_known = caller.is_some();
+        let is_caller = caller.is_some_and(|c| c.id == user.id);
+        if server.is_some_and(Server::is_workspace) {
+            return match self {
+                Change::Status(_) if user.is_owner == Some(true) => Some("the portal owner"),
+                Change::Status(_) if is_caller => Some("yourself (the signed-in user)"),
+                Change::Status(_) if user.is_ldap == Some(true) => {
+                    Some("an LDAP user: LDAP manages their status")
+                }
+                Change::Type(_) if user.is_owner == Some(true) => Some("the portal owner"),
+                Change::Type(_) if user.is_admin == Some(true) => {
+                    Some("an administrator: Workspace does not change their type")
+                }
+                Change::Type(_) if is_caller => Some("yourself (the signed-in user)"),
+                _ => None,
+            };
+        }
         match self {
             Change::Status(_) => {
                 if user.is_owner == Some(true) {
@@ -137,8 +185,16 @@ impl Change {
         }
     }
 
-    /// The PUT that applies this change to `ids` (already checked).
-    pub(crate) fn request(&self, ids: &[Uuid]) -> Result<Request, Error> {
+    /// The PUT that applies this change to `ids` (already checked) on `server` (DocSpace's
+    /// routes when not known).
+    pub(crate) fn request(&self, ids: &[Uuid], server: Option<&Server>) -> Result<Request, Error> {
+        let workspace = server.is_some_and(Server::is_workspace);
+        let mut request = self.request_on(ids, workspace)?;
+        request.server_error_is_answer = workspace;
+        Ok(request)
+    }
+
+    fn request_on(&self, ids: &[Uuid], workspace: bool) -> Result<Request, Error> {
         let members = UpdateMembersRequest {
             user_ids: ids.to_vec(),
             resend_all: None,
@@ -171,7 +227,12 @@ impl Change {
                     user_ids: members.user_ids,
                     quota,
                 };
-                Request::with_json(put, paths::UPDATE_USER_QUOTA, &body, resend)
+                let path = if workspace {
+                    paths::UPDATE_WORKSPACE_USER_QUOTA
+                } else {
+                    paths::UPDATE_USER_QUOTA
+                };
+                Request::with_json(put, path, &body, resend)
             }
             Change::ResetQuota => {
                 Request::with_json(put, paths::RESET_USERS_QUOTA, &members, resend)
@@ -229,8 +290,15 @@ impl Client {
     pub async fn apply(&self, change: &Change, user_ids: &[Uuid]) -> Result<Vec<User>, Error> {
         change.check()?;
         check_user_ids(user_ids)?;
+        // A status change is the same everywhere; types and quotas depend on the server.
+        let server = self.server_if(!matches!(change, Change::Status(_))).await?;
+        if let Some(server) = &server {
+            server.check_change(change)?;
+        }
         tracing::debug!(%change, users = user_ids.len(), "bulk PUT");
-        let answer = self.send(&change.request(user_ids)?).await?;
+        let answer = self
+            .send(&change.request(user_ids, server.as_ref())?)
+            .await?;
         crate::envelope::users(&answer)
     }
 }

@@ -13,7 +13,7 @@ use crate::change::Change;
 use crate::enums::{UserStatus, UserType};
 use crate::envelope;
 use crate::transport::{DEFAULT_MAX_BODY_SIZE, Request, Resend, RetryPolicy, fill, origin};
-use crate::{Error, Quota, User};
+use crate::{Error, Quota, Server, User};
 
 /// The request timeout when none is set.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -42,6 +42,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     max_body_size: usize,
     allow_insecure_http: bool,
+    server: Option<Server>,
 }
 
 impl ClientBuilder {
@@ -85,6 +86,13 @@ impl ClientBuilder {
     /// Error bodies are read up to their first 64 KiB whatever this says.
     pub fn max_body_size(mut self, bytes: usize) -> Self {
         self.max_body_size = bytes;
+        self
+    }
+
+    /// Tells the client which server it talks to, so it does not ask
+    /// (`GET /api/2.0/settings/version/build`) when it first needs to know.
+    pub fn server(mut self, server: Server) -> Self {
+        self.server = Some(server);
         self
     }
 
@@ -144,6 +152,7 @@ impl ClientBuilder {
                 user_agent: self.user_agent,
                 retry: self.retry,
                 max_body_size: self.max_body_size,
+                server: tokio::sync::OnceCell::new_with(self.server),
             }),
         })
     }
@@ -171,7 +180,16 @@ impl ClientBuilder {
         };
         let request =
             Request::with_json(Method::POST, paths::AUTHENTICATE, &body, Resend::IfNotTaken)?;
-        let answer = anonymous.send(&request).await?;
+        let answer = anonymous.send(&request).await.map_err(|e| match e {
+            // Workspace answers a failed sign-in with 500 and this message.
+            Error::Server {
+                status: 500,
+                message: Some(message),
+            } if message.contains("authentication failed") => Error::Unauthorized {
+                message: Some(message),
+            },
+            e => e,
+        })?;
         let envelope: types::AuthenticationEnvelope = answer.json()?;
         envelope::check(None, envelope.status, envelope.status_code)?;
         let token = envelope
@@ -212,6 +230,7 @@ pub(crate) struct Inner {
     user_agent: String,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_body_size: usize,
+    pub(crate) server: tokio::sync::OnceCell<Server>,
 }
 
 impl std::fmt::Debug for Client {
@@ -240,6 +259,7 @@ impl Client {
             retry: RetryPolicy::default(),
             max_body_size: DEFAULT_MAX_BODY_SIZE,
             allow_insecure_http: false,
+            server: None,
         }
     }
 
@@ -271,6 +291,23 @@ impl Client {
         }
     }
 
+    /// The server when the caller needs it (`needed`), or when the credentials are an API key,
+    /// which Workspace does not have: refused there before anything else is sent.
+    pub(crate) async fn server_if(&self, needed: bool) -> Result<Option<Server>, Error> {
+        let api_key = matches!(self.inner.credentials, Credentials::ApiKey(_));
+        if !needed && !api_key {
+            return Ok(self.inner.server.get().copied());
+        }
+        let server = self.server().await?;
+        if api_key && server.is_workspace() {
+            return Err(Error::Unsupported(format!(
+                "{server} has no API keys; sign in with a user name and password \
+                 (Client::login) or use a session token"
+            )));
+        }
+        Ok(Some(server))
+    }
+
     /// The parsed base URL.
     pub(crate) fn base(&self) -> &Url {
         &self.inner.base
@@ -291,6 +328,7 @@ impl Client {
     /// The signed-in user (`GET /api/2.0/people/@self`), with their theme.
     pub async fn me(&self) -> Result<User, Error> {
         tracing::debug!("GET people/@self");
+        self.server_if(false).await?;
         let answer = self.send(&Request::get(paths::GET_SELF_PROFILE)).await?;
         envelope::user(&answer)
     }
@@ -298,6 +336,7 @@ impl Client {
     /// One user by id (`GET /api/2.0/people/{userid}`); [`Error::NotFound`] if there is none.
     pub async fn user(&self, id: Uuid) -> Result<User, Error> {
         tracing::debug!(%id, "GET people/{{userid}}");
+        self.server_if(false).await?;
         let path = fill(paths::GET_PROFILE_BY_USER_ID, "userid", id);
         let answer = self.send(&Request::get(path)).await?;
         envelope::user(&answer)

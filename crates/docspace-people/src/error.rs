@@ -82,6 +82,10 @@ pub enum Error {
     /// details, is the [`source`](std::error::Error::source), not repeated in the message.
     #[error("transport error ({})", transport_kind(.0))]
     Transport(#[source] reqwest::Error),
+    /// The connected server does not have this operation (for example a quota reset or an API
+    /// key on Workspace); refused before anything was sent.
+    #[error("not supported: {0}")]
+    Unsupported(String),
     /// The answer was larger than the client's limit
     /// ([`ClientBuilder::max_body_size`](crate::ClientBuilder::max_body_size)); it was not read
     /// whole.
@@ -157,7 +161,10 @@ impl Error {
             | Error::UndecodableResponse { status, .. } => Some(*status),
             Error::ResponseTooLarge { status, .. } => Some(*status),
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
-            Error::InvalidInput(_) | Error::Redirected { .. } | Error::InsecureHttp { .. } => None,
+            Error::InvalidInput(_)
+            | Error::Unsupported(_)
+            | Error::Redirected { .. }
+            | Error::InsecureHttp { .. } => None,
         }
     }
 

@@ -11,6 +11,7 @@ mod envelope;
 mod error;
 mod quota;
 mod search;
+mod server;
 mod state;
 mod transport;
 mod user;
@@ -21,6 +22,7 @@ pub use enums::{ActivationStatus, MobilePhoneActivationStatus, Theme, UserStatus
 pub use error::Error;
 pub use quota::{ParseQuotaError, Quota};
 pub use search::{MAX_PAGE_SIZE, SortBy, UserPage, UserQuery};
+pub use server::{Product, Server, Version};
 pub use transport::{DEFAULT_MAX_BODY_SIZE, RetryPolicy};
 pub use user::{Contact, Group, LOST_USER_ID, User, UserSummary};
 

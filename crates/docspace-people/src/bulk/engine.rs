@@ -14,7 +14,7 @@ use super::report::{BulkReport, Counts, Duplicate, Entry, Outcome, Progress};
 use super::{BulkJob, Change};
 use crate::state::UserState;
 use crate::transport::{Attempts, Failure, RetryPolicy};
-use crate::{Error, UserStatus};
+use crate::{Error, Server, UserStatus};
 
 /// One id to send and its input position.
 type Target = (usize, Uuid);
@@ -22,6 +22,7 @@ type Target = (usize, Uuid);
 /// The job and its request counters, shared by the chunks in flight.
 struct Run<'a> {
     job: &'a BulkJob,
+    server: Server,
     policy: RetryPolicy,
     writes: AtomicUsize,
     reads: AtomicUsize,
@@ -37,12 +38,13 @@ impl Run<'_> {
     }
 }
 
-pub(super) async fn run(job: BulkJob, user_ids: &[Uuid]) -> BulkReport {
+pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> BulkReport {
     let (targets, duplicates) = deduplicate(user_ids);
     let total = targets.len();
     let run = Run {
         policy: job.options.retry.unwrap_or(*job.client.retry_policy()),
         job: &job,
+        server,
         writes: AtomicUsize::new(0),
         reads: AtomicUsize::new(0),
     };
@@ -122,7 +124,9 @@ async fn before_sending(
     };
     // Some refusals depend on who is asking: read the caller once, if anyone may be sent.
     let may_send = targets.iter().any(|(_, id)| match state_of(id) {
-        Some(Seen::State(user)) => job.change.is_satisfied_by_state(&user) != Some(true),
+        Some(Seen::State(user)) => {
+            job.change.is_satisfied_by_state(&user, Some(&run.server)) != Some(true)
+        }
         _ => false,
     });
     let caller = if may_send && matches!(job.change, Change::Status(_) | Change::Type(_)) {
@@ -134,14 +138,16 @@ async fn before_sending(
     to_send.retain(|&(position, id)| {
         let state = state_of(&id);
         let settled = match state {
-            Some(Seen::State(user)) => match job.change.is_satisfied_by_state(&user) {
-                Some(true) => Some((Outcome::AlreadyInTarget, None)),
-                // The server's rules refuse it for certain: not sent.
-                _ => job
-                    .change
-                    .refusal_of_state(&user, caller.as_ref())
-                    .map(|reason| (Outcome::Refused, Some(format!("{reason}; not sent")))),
-            },
+            Some(Seen::State(user)) => {
+                match job.change.is_satisfied_by_state(&user, Some(&run.server)) {
+                    Some(true) => Some((Outcome::AlreadyInTarget, None)),
+                    // The server's rules refuse it for certain: not sent.
+                    _ => job
+                        .change
+                        .refusal_of_state(&user, caller.as_ref(), Some(&run.server))
+                        .map(|reason| (Outcome::Refused, Some(format!("{reason}; not sent")))),
+                }
+            }
             Some(Seen::Missing) => Some((
                 Outcome::Refused,
                 Some("no user has this id (the server answers 404); not sent".to_owned()),
@@ -228,7 +234,7 @@ async fn settle(run: &Run<'_>, chunk: Vec<Target>) -> Vec<Entry> {
             cancel: Some(&job.cancel),
             on_send: &|| run.count_write(),
         };
-        let result = match job.change.request(&ids) {
+        let result = match job.change.request(&ids, Some(&run.server)) {
             Ok(request) => job.client.execute(&request, &attempts).await,
             Err(error) => Err(Failure::Error(error)),
         };
@@ -239,7 +245,7 @@ async fn settle(run: &Run<'_>, chunk: Vec<Target>) -> Vec<Entry> {
         });
         match answer {
             Ok(users) => {
-                let unconfirmed = classify_answer(&job.change, &part, users, &mut out);
+                let unconfirmed = classify_answer(run, &part, users, &mut out);
                 let why = "the server's answer left this user out (an LDAP or protected user?)";
                 let unchanged = read_back(run, &unconfirmed, why, &mut out).await;
                 all(
@@ -262,6 +268,16 @@ async fn settle(run: &Run<'_>, chunk: Vec<Target>) -> Vec<Entry> {
             Err(Failure::Error(Error::Forbidden { message })) => {
                 let reason = message.unwrap_or_else(|| "forbidden (403)".to_owned());
                 isolate(run, part, &reason, &mut stack, &mut out).await;
+            }
+            Err(Failure::Error(Error::Server {
+                status: 500,
+                message: Some(message),
+            })) if run.server.is_workspace() => {
+                // Workspace's answer to a permission failure. Whoever was changed before it
+                // is found by reading back; the others were refused.
+                let why = format!("refused with 500: {message}");
+                let unchanged = read_back(run, &part, &why, &mut out).await;
+                all(&unchanged, Outcome::Refused, &message, &mut out);
             }
             Err(Failure::Error(error)) if is_refusal(&error) => {
                 // The server checked the request and changed nothing.
@@ -316,7 +332,11 @@ async fn isolate(
         for target in remaining {
             match seen.get(&target.1) {
                 Some(Seen::State(user))
-                    if run.job.change.is_satisfied_by_state(user) == Some(true) =>
+                    if run
+                        .job
+                        .change
+                        .is_satisfied_by_state(user, Some(&run.server))
+                        == Some(true) =>
                 {
                     let note = "changed by a request the server then refused for another user";
                     out.push(changed(
@@ -404,7 +424,11 @@ async fn read_back(
     for &target in targets {
         let (position, id) = target;
         out.push(match seen.get(&id) {
-            Some(Seen::State(user)) => match run.job.change.is_satisfied_by_state(user) {
+            Some(Seen::State(user)) => match run
+                .job
+                .change
+                .is_satisfied_by_state(user, Some(&run.server))
+            {
                 Some(true) => changed(
                     &run.job.change,
                     target,
@@ -457,17 +481,18 @@ fn answer_was_lost(error: &Error) -> bool {
 /// Checks the users of a 200 answer against the change. Returns the targets the answer does
 /// not settle (left out of it), to be read back.
 fn classify_answer(
-    change: &Change,
+    run: &Run<'_>,
     targets: &[Target],
     users: Vec<UserState>,
     out: &mut Vec<Entry>,
 ) -> Vec<Target> {
+    let change = &run.job.change;
     let by_id: HashMap<Uuid, UserState> = users.into_iter().map(|u| (u.id, u)).collect();
     let mut unconfirmed = Vec::new();
     for &target in targets {
         let (position, id) = target;
         match by_id.get(&id) {
-            Some(user) => out.push(match change.is_satisfied_by_state(user) {
+            Some(user) => out.push(match change.is_satisfied_by_state(user, Some(&run.server)) {
                 Some(true) => changed(change, target, user, None),
                 Some(false) => entry(
                     position,

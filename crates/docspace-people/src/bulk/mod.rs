@@ -181,15 +181,22 @@ impl BulkJob {
         self
     }
 
-    /// Runs the change for `user_ids`. Fails only on bad input (no ids, a change that cannot be
-    /// made, out-of-range options), before anything is sent; everything that happens after is
-    /// in the report.
+    /// Runs the change for `user_ids`. Fails only before any change is sent: on bad input (no
+    /// ids, a change that cannot be made or that the connected server does not have,
+    /// out-of-range options), or when the server's product and version cannot be learned
+    /// ([`Client::server`]); everything that happens after is in the report.
     pub async fn run(self, user_ids: &[uuid::Uuid]) -> Result<BulkReport, Error> {
         self.options.check()?;
         self.change.check()?;
         if user_ids.is_empty() {
             return Err(Error::invalid_input("no user ids given"));
         }
-        Ok(engine::run(self, user_ids).await)
+        let server = self
+            .client
+            .server_if(true)
+            .await?
+            .ok_or_else(|| Error::invalid_input("the server is not known"))?;
+        server.check_change(&self.change)?;
+        Ok(engine::run(self, server, user_ids).await)
     }
 }

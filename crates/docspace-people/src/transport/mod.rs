@@ -48,6 +48,9 @@ pub(crate) struct Request {
     pub(crate) body: Option<Vec<u8>>,
     /// When it may be sent again.
     pub(crate) resend: Resend,
+    /// A 500 with a message is the server's considered answer, not a failure to retry
+    /// (Workspace answers permission failures on the People PUTs so).
+    pub(crate) server_error_is_answer: bool,
 }
 
 impl Request {
@@ -59,6 +62,7 @@ impl Request {
             query: Vec::new(),
             body: None,
             resend: Resend::Idempotent,
+            server_error_is_answer: false,
         }
     }
 
@@ -77,6 +81,7 @@ impl Request {
             query: Vec::new(),
             body: Some(body),
             resend,
+            server_error_is_answer: false,
         })
     }
 
@@ -159,7 +164,16 @@ impl Client {
                 Ok(answer) => return Ok(answer),
                 Err(error) => error,
             };
+            let answered = request.server_error_is_answer
+                && matches!(
+                    error,
+                    Error::Server {
+                        status: 500,
+                        message: Some(_)
+                    }
+                );
             let may_resend = match request.resend {
+                _ if answered => false,
                 Resend::Idempotent => error.is_retryable(),
                 Resend::IfNotTaken => not_taken(&error),
             };

@@ -1,6 +1,7 @@
 //! The wrapper against a loopback HTTP server that answers like the real portal: what goes out
 //! on the wire, and how every recorded kind of answer comes back.
 
+use docspace_people::{Server, Version};
 use std::time::Duration;
 
 use docspace_people::{
@@ -17,9 +18,13 @@ const TOKEN: &str = "864FE52C-1C1C-469F-9308-51DAFEFE7436";
 const ID1: Uuid = Uuid::from_u128(0x75a5f745_f697_4418_b38d_0fe0d277e258);
 const ID2: Uuid = Uuid::from_u128(0x9924256a_739c_462b_af15_e652a3b1b6eb);
 
+/// The server these tests imitate, set so that the client does not ask.
+const DOCSPACE_37: Server = Server::docspace(Version::new(3, 7, 1));
+
 /// A client that does not retry: these tests look at one answer each.
 fn client(server: &MockServer) -> Client {
     Client::builder(server.uri())
+        .server(DOCSPACE_37)
         .token(TOKEN)
         .retry(RetryPolicy::none())
         .build()
@@ -126,6 +131,7 @@ async fn set_quota_sends_an_integer_and_api_keys_go_in_the_authorization_header(
         .mount(&server)
         .await;
     let client = Client::builder(server.uri())
+        .server(DOCSPACE_37)
         .api_key("sk-abc")
         .build()
         .unwrap();

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use docspace_people::{ActivationStatus, Quota, SortBy, UserStatus, UserType, Uuid};
+use docspace_people::{ActivationStatus, Quota, SortBy, UserStatus, Uuid};
 
 /// Find users of an ONLYOFFICE DocSpace portal and change the status, type or storage quota of
 /// many of them at once, with an exact per-user report.
@@ -56,6 +56,16 @@ pub struct GlobalArgs {
     /// owner); nothing leaves this machine and every change vanishes when the command ends.
     #[arg(long, global = true)]
     pub demo: bool,
+    /// The server the --demo portal imitates: 3.7 (default), 3.6 or 2.6 (DocSpace), or
+    /// workspace (Workspace 12.7).
+    #[arg(
+        long,
+        global = true,
+        value_name = "VERSION",
+        default_value = "3.7",
+        requires = "demo"
+    )]
+    pub demo_server: String,
     /// Where `login` keeps its config file (default: the per-user config directory).
     #[arg(long, env = "DOCSPACE_CONFIG_DIR", global = true, value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
@@ -124,9 +134,11 @@ pub struct ListArgs {
     /// Only users with this status.
     #[arg(long, value_enum)]
     pub status: Option<StatusFilter>,
-    /// Only users of this type.
-    #[arg(long = "type", value_enum)]
-    pub user_type: Option<TypeArg>,
+    /// Only users of this type, in the portal's words: guest, user, room-admin, docspace-admin
+    /// (DocSpace 3.x); user, visitor (Workspace); user, collaborator, room-admin,
+    /// docspace-admin (DocSpace 2.x).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub user_type: Option<String>,
     /// Only users with this activation (email confirmation) status.
     #[arg(long, value_enum)]
     pub activation: Option<ActivationArg>,
@@ -172,9 +184,11 @@ pub enum StatusCommand {
 pub enum TypeCommand {
     /// Set the type of the target users.
     Set {
-        /// The new type.
-        #[arg(value_enum, value_name = "TYPE")]
-        user_type: TypeArg,
+        /// The new type, in the portal's words: guest, user, room-admin, docspace-admin
+        /// (DocSpace 3.x); user, visitor (Workspace); user, collaborator, room-admin,
+        /// docspace-admin (DocSpace 2.x). The connected server decides what a name means.
+        #[arg(value_name = "TYPE")]
+        user_type: String,
         /// Who and how.
         #[command(flatten)]
         bulk: BulkArgs,
@@ -272,30 +286,6 @@ impl From<StatusFilter> for UserStatus {
             StatusFilter::Active => UserStatus::Active,
             StatusFilter::Terminated => UserStatus::Terminated,
             StatusFilter::Pending => UserStatus::Pending,
-        }
-    }
-}
-
-/// A user type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TypeArg {
-    /// Guest.
-    Guest,
-    /// User.
-    User,
-    /// Room administrator.
-    RoomAdmin,
-    /// DocSpace administrator.
-    DocspaceAdmin,
-}
-
-impl From<TypeArg> for UserType {
-    fn from(user_type: TypeArg) -> Self {
-        match user_type {
-            TypeArg::Guest => UserType::Guest,
-            TypeArg::User => UserType::User,
-            TypeArg::RoomAdmin => UserType::RoomAdmin,
-            TypeArg::DocspaceAdmin => UserType::DocSpaceAdmin,
         }
     }
 }
@@ -412,7 +402,6 @@ mod tests {
         for args in [
             &["docspace-people", "quota", "set", "10 parsecs", "x"][..],
             &["docspace-people", "status", "set", "pending", "x"],
-            &["docspace-people", "type", "set", "owner", "x"],
             &[
                 "docspace-people",
                 "status",

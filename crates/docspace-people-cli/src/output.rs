@@ -2,17 +2,15 @@
 
 use std::io::{self, Write};
 
-use docspace_people::{ActivationStatus, Quota, User, UserStatus, UserType, Uuid};
+use docspace_people::{ActivationStatus, Quota, Server, User, UserStatus, UserType, Uuid};
 use serde::Serialize;
 
-/// The command-line name of a user type.
-pub fn type_name(user_type: Option<&UserType>) -> String {
+/// A user type in the portal's own words (`visitor` on Workspace, `guest` on DocSpace 3.x).
+pub fn type_name(user_type: Option<&UserType>, server: &Server) -> String {
     match user_type {
-        Some(UserType::Guest) => "guest".into(),
-        Some(UserType::User) => "user".into(),
-        Some(UserType::RoomAdmin) => "room-admin".into(),
-        Some(UserType::DocSpaceAdmin) => "docspace-admin".into(),
-        Some(other) => other.to_string().to_lowercase(),
+        Some(t) => server
+            .type_label(t)
+            .unwrap_or_else(|| t.to_string().to_lowercase()),
         None => "-".into(),
     }
 }
@@ -52,7 +50,8 @@ pub struct UserRow {
     pub display_name: String,
     /// Email address.
     pub email: String,
-    /// guest, user, room-admin or docspace-admin.
+    /// The type in the portal's words: guest, user, room-admin or docspace-admin on DocSpace
+    /// 3.x; user or visitor on Workspace.
     #[serde(rename = "type")]
     pub user_type: String,
     /// active, terminated or pending.
@@ -75,13 +74,14 @@ pub struct UserRow {
     pub is_ldap: bool,
 }
 
-impl From<&User> for UserRow {
-    fn from(user: &User) -> Self {
+impl UserRow {
+    /// The row of `user`, with the type named as `server` names it.
+    pub fn new(user: &User, server: &Server) -> Self {
         UserRow {
             id: user.id,
             display_name: user.display_name.clone().unwrap_or_default(),
             email: user.email.clone().unwrap_or_default(),
-            user_type: type_name(user.user_type().as_ref()),
+            user_type: type_name(user.user_type_on(server).as_ref(), server),
             status: status_name(user.status.as_ref()),
             activation: activation_name(user.activation_status.as_ref()),
             quota: user.quota_limit.map(|q| q.to_string()),

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use docspace_people::{Client, ClientBuilder, RetryPolicy};
-use docspace_people_fake::{FakePortal, OWNER_EMAIL, PortalConfig};
+use docspace_people::{Client, ClientBuilder, RetryPolicy, Server};
+use docspace_people_fake::{FakePortal, OWNER_EMAIL, PortalConfig, ServerVersion};
 
 use crate::cli::GlobalArgs;
 use crate::config;
@@ -84,6 +84,20 @@ pub fn configure(builder: ClientBuilder, global: &GlobalArgs) -> ClientBuilder {
         .allow_insecure_http(global.allow_http)
 }
 
+/// The server the client talks to (asked once); shown on stderr with `-v`.
+pub async fn server(client: &Client, global: &GlobalArgs) -> CliResult<Server> {
+    let server = client.server().await.map_err(|e| {
+        CliError::portal(
+            e,
+            format_args!("cannot tell which server {} runs", client.base_url()),
+        )
+    })?;
+    if global.verbose > 0 {
+        eprintln!("Server: {server} at {}.", client.base_url());
+    }
+    Ok(server)
+}
+
 /// Builds the client.
 pub fn build(builder: ClientBuilder) -> CliResult<Client> {
     builder
@@ -105,14 +119,24 @@ pub fn client_error(error: docspace_people::Error, context: impl std::fmt::Displ
 }
 
 fn start_demo(global: &GlobalArgs) -> CliResult<Session> {
-    let portal = FakePortal::start(PortalConfig::demo()).map_err(|e| CliError {
+    let wanted = global.demo_server.trim();
+    let version: ServerVersion = if wanted.eq_ignore_ascii_case("workspace") {
+        ServerVersion::Workspace12_7
+    } else {
+        wanted
+            .parse()
+            .map_err(|e| CliError::usage(format_args!("--demo-server: {e}")))?
+    };
+    let config = PortalConfig::demo().with_version(version);
+    let portal = FakePortal::start(config).map_err(|e| CliError {
         kind: Kind::Portal,
         error: anyhow::Error::new(e).context("cannot start the demo portal"),
     })?;
     eprintln!(
-        "Note: this is the DEMO portal, a fake DocSpace running inside this process at {} \
+        "Note: this is the DEMO portal, a fake {} running inside this process at {} \
          ({} seeded users), signed in as its owner {OWNER_EMAIL}. Nothing leaves this machine \
          and every change vanishes when the command ends.",
+        portal.version(),
         portal.base_url(),
         portal.user_count()
     );

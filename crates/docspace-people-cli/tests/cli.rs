@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use docspace_people_fake::{
     DropMode, Endpoint, FakePortal, Faults, OWNER_API_KEY, OWNER_EMAIL, OWNER_PASSWORD,
-    PortalConfig, TERMINATED_USER_EMAIL, Trigger,
+    PortalConfig, ServerVersion, TERMINATED_USER_EMAIL, Trigger,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_docspace-people");
@@ -973,4 +973,82 @@ fn the_report_matches_the_portal_under_faults() {
         changed += usize::from(row["outcome"] == "changed");
     }
     assert!(changed > 200, "{changed} changed");
+}
+
+#[test]
+fn type_set_user_and_visitor_on_a_workspace_portal() {
+    let portal =
+        Portal::start_with(PortalConfig::demo().with_version(ServerVersion::Workspace12_7));
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let regular: Vec<String> = portal
+        .portal
+        .user_ids_where(|u| u.user_type == 4 && !u.is_admin && u.status == 1)
+        .iter()
+        .take(2)
+        .map(ToString::to_string)
+        .collect();
+    let visitor = portal
+        .portal
+        .user_ids_where(|u| u.user_type == 2 && u.status == 1)[0]
+        .to_string();
+
+    let mut args = vec!["type", "set", "visitor"];
+    args.extend(regular.iter().map(String::as_str));
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    for id in &regular {
+        let id = id.parse().unwrap();
+        assert_eq!(
+            portal.portal.user(id).unwrap().user_type,
+            2,
+            "a visitor now"
+        );
+    }
+
+    let out = run(
+        &portal.args(&url, &token, &["type", "set", "user", &visitor]),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_ne!(
+        portal
+            .portal
+            .user(visitor.parse().unwrap())
+            .unwrap()
+            .user_type,
+        2,
+        "a user now"
+    );
+
+    // DocSpace's names are not Workspace's, and nothing is sent for them.
+    portal.portal.reset_counters();
+    let out = run(
+        &portal.args(&url, &token, &["type", "set", "guest", &visitor]),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("user, visitor"), "{}", out.stderr);
+    assert_eq!(portal.portal.counters().endpoint(Endpoint::UpdateType), 0);
+
+    // users list names types in Workspace's words.
+    let out = run(
+        &portal.args(&url, &token, &["users", "list", "--format", "csv"]),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let mut reader = csv::Reader::from_reader(out.stdout.as_bytes());
+    let types: std::collections::BTreeSet<String> = reader
+        .records()
+        .map(|r| r.unwrap().get(3).unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        types.into_iter().collect::<Vec<_>>(),
+        ["user", "visitor"],
+        "{}",
+        out.stdout
+    );
 }

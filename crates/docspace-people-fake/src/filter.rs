@@ -98,7 +98,7 @@ impl FilterQuery {
     }
 }
 
-fn matches(query: &FilterQuery, group: Option<Option<u16>>, user: &User) -> bool {
+fn matches(query: &FilterQuery, group: Option<Option<u16>>, user: &User, workspace: bool) -> bool {
     if let Some(text) = &query.text {
         let k = &user.keys;
         if !(k.first.contains(text.as_str())
@@ -123,6 +123,8 @@ fn matches(query: &FilterQuery, group: Option<Option<u16>>, user: &User) -> bool
     if let Some(t) = query.user_type
         && t != 0
         && user.user_type.number() != t
+        // On Workspace, type 1 (User) is everyone who is not a Visitor (2).
+        && !(workspace && t == 1 && user.user_type.number() != 2)
     {
         return false;
     }
@@ -172,7 +174,7 @@ pub(crate) fn run(state: &PortalState, query: &FilterQuery) -> (Vec<usize>, usiz
         .users
         .iter()
         .enumerate()
-        .filter(|(_, user)| matches(query, group, user))
+        .filter(|(_, user)| matches(query, group, user, state.version.is_workspace()))
         .map(|(i, _)| i)
         .collect();
     let total = hits.len();

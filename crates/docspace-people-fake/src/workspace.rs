@@ -34,16 +34,19 @@ pub(crate) async fn workspace_layer(
     }
     let method = request.method().clone();
     let sign_in = request.uri().path().ends_with("/authentication");
-    let api_key = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim()
-                .trim_start_matches("Bearer ")
-                .trim()
-                .starts_with("sk-")
-        });
+    // Anonymous endpoints ignore credentials they cannot use.
+    let anonymous = sign_in || request.uri().path().ends_with("/settings/version/build");
+    let api_key = !anonymous
+        && request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.trim()
+                    .trim_start_matches("Bearer ")
+                    .trim()
+                    .starts_with("sk-")
+            });
     if api_key {
         return unauthorized();
     }

@@ -214,6 +214,11 @@ impl Server {
             .map(|(name, _)| *name)
     }
 
+    /// The portal's name for a type as a command-line word: `room-admin`, `visitor`.
+    pub fn type_label(&self, user_type: &UserType) -> Option<String> {
+        self.type_name(user_type).map(kebab)
+    }
+
     /// The settable type names, lower case with dashes, for messages: `user, visitor`.
     pub fn type_names_listed(&self) -> String {
         self.user_types()

@@ -157,6 +157,13 @@ impl User {
             self.is_collaborator,
         )
     }
+
+    /// The user's type as `server` reads the flags: on Workspace `isVisitor` alone tells
+    /// Visitor (2) from User (1); on DocSpace as [`user_type`](Self::user_type). Its name in
+    /// the portal's words is [`Server::type_name`](crate::Server::type_name).
+    pub fn user_type_on(&self, server: &crate::Server) -> Option<UserType> {
+        server.type_from_flags(&crate::state::UserState::from(self))
+    }
 }
 
 /// The type a user object's `is*` flags describe.

@@ -7,18 +7,18 @@ use std::process::ExitCode;
 use docspace_people::bulk::{BulkOptions, BulkReport, CancellationToken, Change, Outcome};
 use docspace_people::{Client, User, Uuid};
 
-use super::{plan, to_stdout};
+use super::{Wanted, plan, to_stdout};
 use crate::cli::{BulkArgs, GlobalArgs};
 use crate::error::{CliError, CliResult};
 use crate::output::write_aligned;
 use crate::progress::Bar;
 use crate::report::{Report, ReportFile, Row};
-use crate::session::connect;
+use crate::session::{self, connect};
 use crate::targets::{self, Target};
 
 /// Reads and checks the targets, connects, resolves emails, then runs the change (or, with
 /// `--dry-run`, shows what it would do).
-pub async fn run(global: &GlobalArgs, change: Change, args: BulkArgs) -> CliResult<ExitCode> {
+pub async fn run(global: &GlobalArgs, wanted: Wanted, args: BulkArgs) -> CliResult<ExitCode> {
     // Everything that can be checked without the portal is checked first.
     let targets = targets::read(&args.targets, args.from.as_deref(), args.column.as_deref())?;
     let report_file = args
@@ -30,6 +30,15 @@ pub async fn run(global: &GlobalArgs, change: Change, args: BulkArgs) -> CliResu
 
     let session = connect(global)?;
     let client = &session.client;
+    let server = session::server(client, global).await?;
+    let change = match wanted {
+        Wanted::Change(change) => change,
+        Wanted::TypeNamed(name) => Change::Type(
+            server
+                .user_type_named(&name)
+                .map_err(|e| CliError::portal(e, "type set"))?,
+        ),
+    };
     let me = client.me().await.map_err(|e| {
         CliError::portal(e, format_args!("cannot sign in to {}", client.base_url()))
     })?;
@@ -40,6 +49,7 @@ pub async fn run(global: &GlobalArgs, change: Change, args: BulkArgs) -> CliResu
     if args.dry_run {
         return plan::dry_run(
             client,
+            &server,
             &me,
             &change,
             &targets,

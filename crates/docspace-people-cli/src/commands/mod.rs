@@ -12,6 +12,15 @@ use docspace_people::bulk::Change;
 use crate::cli::{Cli, Command, QuotaCommand, StatusCommand, TypeCommand, UsersCommand};
 use crate::error::CliResult;
 
+/// The change a bulk command asks for: a type is named in the portal's words and means a
+/// number only once the server is known.
+pub enum Wanted {
+    /// A change that means the same everywhere.
+    Change(Change),
+    /// A type change, by name.
+    TypeNamed(String),
+}
+
 /// Runs the command the command line names.
 pub async fn run(cli: Cli) -> CliResult<ExitCode> {
     let Cli { global, command } = cli;
@@ -20,16 +29,16 @@ pub async fn run(cli: Cli) -> CliResult<ExitCode> {
         Command::Logout => login::logout(&global),
         Command::Users(UsersCommand::List(args)) => users::list(&global, args).await,
         Command::Status(StatusCommand::Set { status, bulk }) => {
-            bulk::run(&global, Change::Status(status.into()), bulk).await
+            bulk::run(&global, Wanted::Change(Change::Status(status.into())), bulk).await
         }
         Command::Type(TypeCommand::Set { user_type, bulk }) => {
-            bulk::run(&global, Change::Type(user_type.into()), bulk).await
+            bulk::run(&global, Wanted::TypeNamed(user_type), bulk).await
         }
         Command::Quota(QuotaCommand::Set { quota, bulk }) => {
-            bulk::run(&global, Change::Quota(quota), bulk).await
+            bulk::run(&global, Wanted::Change(Change::Quota(quota)), bulk).await
         }
         Command::Quota(QuotaCommand::Reset { bulk }) => {
-            bulk::run(&global, Change::ResetQuota, bulk).await
+            bulk::run(&global, Wanted::Change(Change::ResetQuota), bulk).await
         }
     }
 }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use docspace_people::bulk::Change;
-use docspace_people::{Client, User, Uuid};
+use docspace_people::{Client, Server, User, Uuid};
 
 use super::to_stdout;
 use crate::error::{CliError, CliResult};
@@ -27,6 +27,7 @@ const OUTCOMES: [&str; 5] = [
 /// it with the change, prints the plan and writes it as the report. Sends no change.
 pub async fn dry_run(
     client: &Client,
+    server: &Server,
     me: &User,
     change: &Change,
     targets: &[Target],
@@ -35,8 +36,9 @@ pub async fn dry_run(
     report_file: Option<ReportFile>,
 ) -> CliResult<ExitCode> {
     targets::fetch_missing(client, &resolved.ids, &mut resolved.known, concurrency).await?;
-    let report = plan(change, me, targets, &resolved);
-    to_stdout(|out| write_plan(out, change, &report, &resolved.known)).map_err(CliError::failed)?;
+    let report = plan(change, server, me, targets, &resolved);
+    to_stdout(|out| write_plan(out, change, server, &report, &resolved.known))
+        .map_err(CliError::failed)?;
     if let Some(file) = report_file {
         let path = file.path().to_path_buf();
         file.write(&report).map_err(CliError::failed)?;
@@ -45,7 +47,13 @@ pub async fn dry_run(
     Ok(ExitCode::SUCCESS)
 }
 
-fn plan(change: &Change, me: &User, targets: &[Target], resolved: &Resolved) -> Report {
+fn plan(
+    change: &Change,
+    server: &Server,
+    me: &User,
+    targets: &[Target],
+    resolved: &Resolved,
+) -> Report {
     let mut first_seen: HashMap<Uuid, usize> = HashMap::with_capacity(targets.len());
     let mut users = Vec::with_capacity(targets.len());
     let mut duplicates = Vec::new();
@@ -69,9 +77,9 @@ fn plan(change: &Change, me: &User, targets: &[Target], resolved: &Resolved) -> 
                 "not_found",
                 Some("no user has this id; the server would refuse it".to_owned()),
             ),
-            Some(user) => match change.is_satisfied_by(user) {
+            Some(user) => match change.is_satisfied_on(user, server) {
                 Some(true) => ("already_in_target", None),
-                satisfied => match change.refusal(user, Some(me)) {
+                satisfied => match change.refusal_on(user, Some(me), server) {
                     Some(reason) => ("would_be_refused", Some(reason)),
                     None if satisfied.is_none() => (
                         "state_unknown",
@@ -111,10 +119,10 @@ fn plan(change: &Change, me: &User, targets: &[Target], resolved: &Resolved) -> 
 }
 
 /// The part of a user's state the change is about.
-fn current_state(change: &Change, user: &User) -> String {
+fn current_state(change: &Change, server: &Server, user: &User) -> String {
     match change {
         Change::Status(_) => status_name(user.status.as_ref()),
-        Change::Type(_) => type_name(user.user_type().as_ref()),
+        Change::Type(_) => type_name(user.user_type_on(server).as_ref(), server),
         Change::Quota(_) | Change::ResetQuota => {
             let quota = quota_name(user.quota_limit);
             match user.is_custom_quota {
@@ -137,6 +145,7 @@ fn plan_text(row: &Row) -> String {
 fn write_plan(
     out: &mut dyn Write,
     change: &Change,
+    server: &Server,
     report: &Report,
     known: &HashMap<Uuid, User>,
 ) -> io::Result<()> {
@@ -150,7 +159,7 @@ fn write_plan(
                 row.input.clone(),
                 user.and_then(|u| u.display_name.clone())
                     .unwrap_or_else(|| "-".into()),
-                user.map_or_else(|| "-".into(), |u| current_state(change, u)),
+                user.map_or_else(|| "-".into(), |u| current_state(change, server, u)),
                 plan_text(row),
             ]
         })

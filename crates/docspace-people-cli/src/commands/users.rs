@@ -3,19 +3,20 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use docspace_people::{MAX_PAGE_SIZE, User, UserQuery};
+use docspace_people::{MAX_PAGE_SIZE, Server, User, UserQuery};
 use futures::{Stream, StreamExt};
 
 use super::to_stdout;
 use crate::cli::{Format, GlobalArgs, ListArgs};
 use crate::error::{CliError, CliResult, Kind};
 use crate::output::{JsonArray, UserRow, write_table};
-use crate::session::connect;
+use crate::session::{self, connect};
 
 /// Lists users as a table, JSON or CSV on stdout.
 pub async fn list(global: &GlobalArgs, args: ListArgs) -> CliResult<ExitCode> {
     let session = connect(global)?;
-    let query = query(&args);
+    let server = session::server(&session.client, global).await?;
+    let query = query(&args, &server)?;
     let limit = args
         .limit
         .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
@@ -26,7 +27,7 @@ pub async fn list(global: &GlobalArgs, args: ListArgs) -> CliResult<ExitCode> {
         Format::Table => {
             let mut rows = Vec::new();
             while let Some(user) = next(&mut users, &mut error).await {
-                rows.push(UserRow::from(&user));
+                rows.push(UserRow::new(&user, &server));
             }
             if error.is_none() {
                 to_stdout(|out| write_table(out, &rows)).map_err(CliError::failed)?;
@@ -43,9 +44,9 @@ pub async fn list(global: &GlobalArgs, args: ListArgs) -> CliResult<ExitCode> {
             })?;
             let mut out = io::BufWriter::new(spool);
             let written = if args.format == Format::Json {
-                write_json(&mut out, &mut users, &mut error).await
+                write_json(&mut out, &mut users, &mut error, &server).await
             } else {
-                write_csv(&mut out, &mut users, &mut error).await
+                write_csv(&mut out, &mut users, &mut error, &server).await
             };
             let spool = written
                 .and_then(|()| out.into_inner().map_err(io::IntoInnerError::into_error))
@@ -67,10 +68,11 @@ async fn write_json(
     out: &mut dyn Write,
     users: &mut (impl Stream<Item = Result<User, docspace_people::Error>> + Unpin),
     error: &mut Option<docspace_people::Error>,
+    server: &Server,
 ) -> io::Result<()> {
     let mut array = JsonArray::start(out)?;
     while let Some(user) = next(users, error).await {
-        array.push(&UserRow::from(&user))?;
+        array.push(&UserRow::new(&user, server))?;
     }
     array.finish()
 }
@@ -79,11 +81,12 @@ async fn write_csv(
     out: &mut dyn Write,
     users: &mut (impl Stream<Item = Result<User, docspace_people::Error>> + Unpin),
     error: &mut Option<docspace_people::Error>,
+    server: &Server,
 ) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(out);
     let mut any = false;
     while let Some(user) = next(users, error).await {
-        csv.serialize(UserRow::from(&user))?;
+        csv.serialize(UserRow::new(&user, server))?;
         any = true;
     }
     if !any {
@@ -118,7 +121,7 @@ const CSV_HEADER: [&str; 13] = [
     "is_ldap",
 ];
 
-fn query(args: &ListArgs) -> UserQuery {
+fn query(args: &ListArgs, server: &Server) -> CliResult<UserQuery> {
     let mut query = UserQuery::new().descending(args.descending);
     if let Some(text) = &args.text {
         query = query.text(text.clone());
@@ -126,8 +129,11 @@ fn query(args: &ListArgs) -> UserQuery {
     if let Some(status) = args.status {
         query = query.status(status.into());
     }
-    if let Some(user_type) = args.user_type {
-        query = query.user_type(user_type.into());
+    if let Some(name) = &args.user_type {
+        let user_type = server
+            .user_type_named(name)
+            .map_err(|e| CliError::usage(format_args!("--type: {e}")))?;
+        query = query.user_type(user_type);
     }
     if let Some(activation) = args.activation {
         query = query.activation_status(activation.into());
@@ -150,7 +156,7 @@ fn query(args: &ListArgs) -> UserQuery {
             .min(MAX_PAGE_SIZE);
         query = query.page_size(page);
     }
-    query
+    Ok(query)
 }
 
 /// The next user, or `None` at the end or at an error, which is kept in `error`.

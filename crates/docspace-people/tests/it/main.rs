@@ -9,4 +9,5 @@ mod faults;
 mod limits;
 mod portal;
 mod properties;
+mod servers;
 mod wire;

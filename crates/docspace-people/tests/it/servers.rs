@@ -1,0 +1,247 @@
+//! Every product and generation the client meets, against the fake portal playing it:
+//! Workspace 12.7, DocSpace 2.6, 3.6 and 3.7. Detection, type names, sign-in, status, type and
+//! quota changes, and what each server does not have.
+
+use docspace_people::bulk::{Change, Outcome};
+use docspace_people::{
+    Client, Error, Product, Quota, Server, UserQuery, UserStatus, UserType, Version,
+};
+use docspace_people_fake::seed::{
+    ADMIN_EMAIL, OWNER_EMAIL, OWNER_PASSWORD, USER_EMAIL, USER_PASSWORD,
+};
+use docspace_people_fake::{FakePortal, PortalConfig, ServerVersion};
+use futures::TryStreamExt;
+
+fn start(version: ServerVersion) -> FakePortal {
+    FakePortal::start(PortalConfig::demo().with_version(version)).unwrap()
+}
+
+fn owner(portal: &FakePortal) -> Client {
+    Client::builder(portal.base_url())
+        .token(portal.owner_token())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn each_server_is_detected_once() {
+    for (version, product, major, minor) in [
+        (ServerVersion::Workspace12_7, Product::Workspace, 12, 7),
+        (ServerVersion::V2_6, Product::DocSpace, 2, 6),
+        (ServerVersion::V3_6, Product::DocSpace, 3, 6),
+        (ServerVersion::V3_7, Product::DocSpace, 3, 7),
+    ] {
+        let portal = start(version);
+        let client = owner(&portal);
+        let server = client.server().await.unwrap();
+        assert_eq!(server.product, product, "{version}");
+        assert_eq!((server.version.major, server.version.minor), (major, minor));
+        client.server().await.unwrap();
+        assert_eq!(portal.request_count(), 1, "asked once, then remembered");
+        // Set on the builder: not asked at all.
+        let preset = Client::builder(portal.base_url())
+            .token(portal.owner_token())
+            .server(server)
+            .build()
+            .unwrap();
+        assert_eq!(preset.server().await.unwrap(), server);
+        assert_eq!(portal.request_count(), 1);
+    }
+}
+
+#[tokio::test]
+async fn workspace_sign_in_answers_201_and_bad_passwords_are_unauthorized() {
+    let portal = start(ServerVersion::Workspace12_7);
+    let client = Client::login(portal.base_url(), OWNER_EMAIL, OWNER_PASSWORD)
+        .await
+        .unwrap();
+    let me = client.me().await.unwrap();
+    assert_eq!(me.email.as_deref(), Some(OWNER_EMAIL));
+    assert_eq!(me.is_room_admin, None, "Workspace has no isRoomAdmin");
+    let err = Client::login(portal.base_url(), USER_EMAIL, "wrong")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
+    assert!(!err.is_retryable());
+    let user = Client::login(portal.base_url(), USER_EMAIL, USER_PASSWORD).await;
+    assert!(user.is_ok());
+}
+
+#[tokio::test]
+async fn api_keys_are_refused_on_workspace_before_anything_is_sent() {
+    let portal = start(ServerVersion::Workspace12_7);
+    let client = Client::builder(portal.base_url())
+        .api_key("sk-anything")
+        .build()
+        .unwrap();
+    let err = client.me().await.unwrap_err();
+    assert!(
+        matches!(err, Error::Unsupported(ref m) if m.contains("API keys")),
+        "{err:?}"
+    );
+    let counters = portal.counters();
+    assert_eq!(portal.request_count(), 1, "only the version: {counters:?}");
+}
+
+#[tokio::test]
+async fn workspace_types_go_by_its_own_numbers() {
+    let portal = start(ServerVersion::Workspace12_7);
+    let client = owner(&portal);
+    let server = client.server().await.unwrap();
+    let visitor = server.user_type_named("visitor").unwrap();
+    let user = server.user_type_named("user").unwrap();
+    assert_eq!((user.number(), visitor.number()), (Some(1), Some(2)));
+    let users: Vec<_> = portal.user_ids_where(|u| u.user_type == 4 && !u.is_admin && u.status == 1);
+    let guests: Vec<_> = portal.user_ids_where(|u| u.user_type == 2 && u.status == 1);
+    let admin = portal.id_of(ADMIN_EMAIL).unwrap();
+
+    // Users to visitors (allowed on Workspace), with an administrator, whom it skips.
+    let mut targets = users[..3].to_vec();
+    targets.push(admin);
+    let report = client
+        .bulk(Change::Type(visitor))
+        .run(&targets)
+        .await
+        .unwrap();
+    let outcomes: Vec<Outcome> = report.entries.iter().map(|e| e.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            Outcome::Changed,
+            Outcome::Changed,
+            Outcome::Changed,
+            Outcome::Refused
+        ],
+        "{report:?}"
+    );
+    for id in &users[..3] {
+        assert_eq!(portal.user(*id).unwrap().user_type, 2, "a visitor now");
+    }
+    // Visitors to users.
+    let report = client.bulk(Change::Type(user)).run(&guests).await.unwrap();
+    assert_eq!(report.counts.changed, guests.len(), "{report:?}");
+    assert!(
+        guests
+            .iter()
+            .all(|id| portal.user(*id).unwrap().user_type != 2)
+    );
+    // DocSpace's numbers are refused before sending.
+    portal.reset_counters();
+    let err = client
+        .bulk(Change::Type(UserType::User))
+        .run(&guests)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("user, visitor"), "{err}");
+    let err = client
+        .set_type(UserType::DocSpaceAdmin, &guests)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    assert_eq!(portal.request_count(), 0);
+}
+
+#[tokio::test]
+async fn workspace_status_quota_and_what_it_lacks() {
+    let portal = start(ServerVersion::Workspace12_7);
+    let client = owner(&portal);
+    let owner_id = portal.id_of(OWNER_EMAIL).unwrap();
+    let active = portal.user_ids_where(|u| u.status == 1 && !u.is_owner && !u.is_ldap);
+    let report = client
+        .bulk(Change::Status(UserStatus::Terminated))
+        .run(&active[..5])
+        .await
+        .unwrap();
+    assert_eq!(report.counts.changed, 5, "{report:?}");
+    assert!(
+        active[..5]
+            .iter()
+            .all(|id| portal.user(*id).unwrap().status == 2)
+    );
+    // Single calls too; the owner comes back unchanged.
+    let users = client
+        .set_status(UserStatus::Terminated, &[owner_id])
+        .await
+        .unwrap();
+    assert_eq!(users[0].status, Some(UserStatus::Active));
+
+    let quota: Quota = "2GiB".parse().unwrap();
+    let users = client.set_quota(quota, &active[5..7]).await.unwrap();
+    assert_eq!(users.len(), 2);
+    assert!(
+        active[5..7]
+            .iter()
+            .all(|id| portal.user(*id).unwrap().quota == 2 << 30)
+    );
+
+    portal.reset_counters();
+    let err = client.reset_quota(&active[5..7]).await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+    let err = client
+        .bulk(Change::ResetQuota)
+        .run(&active[5..7])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+    assert_eq!(portal.request_count(), 0, "refused before sending");
+}
+
+#[tokio::test]
+async fn workspace_permission_failures_are_refusals_with_the_servers_message() {
+    let portal = start(ServerVersion::Workspace12_7);
+    let client = Client::builder(portal.base_url())
+        .token(portal.user_token())
+        .build()
+        .unwrap();
+    let target = portal.user_ids_where(|u| u.status == 1 && !u.is_admin && !u.is_ldap)[3];
+    let report = client
+        .bulk(Change::Status(UserStatus::Terminated))
+        .run(&[target])
+        .await
+        .unwrap();
+    assert_eq!(report.entries[0].outcome, Outcome::Refused, "{report:?}");
+    assert_eq!(report.entries[0].detail.as_deref(), Some("Access denied"));
+    assert_eq!(
+        report.requests, 1,
+        "a 500 with a message is an answer, not retried"
+    );
+    assert_eq!(portal.user(target).unwrap().status, 1);
+}
+
+#[tokio::test]
+async fn docspace_26_names_and_rules() {
+    let portal = start(ServerVersion::V2_6);
+    let client = owner(&portal);
+    let server = client.server().await.unwrap();
+    assert_eq!(
+        server,
+        Server::docspace(Version {
+            build: server.version.build,
+            ..Version::new(2, 6, 1)
+        })
+    );
+    // "user" is 2 on DocSpace 2.x, "collaborator" 4.
+    assert_eq!(server.user_type_named("user").unwrap(), UserType::Guest);
+    let collaborator = server.user_type_named("collaborator").unwrap();
+    let guests = portal.user_ids_where(|u| u.user_type == 2 && u.status == 1);
+    let report = client
+        .bulk(Change::Type(collaborator))
+        .run(&guests)
+        .await
+        .unwrap();
+    assert_eq!(report.counts.changed, guests.len());
+    // A forbidden change is skipped silently there (200, unchanged): predicted and not sent.
+    let owner_id = portal.id_of(OWNER_EMAIL).unwrap();
+    let report = client
+        .bulk(Change::Status(UserStatus::Terminated))
+        .run(&[owner_id])
+        .await
+        .unwrap();
+    assert_eq!(report.entries[0].outcome, Outcome::Refused);
+    let users: Vec<_> = client
+        .find_all_users(UserQuery::new().user_type(UserType::User))
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(users.len() >= guests.len());
+}

@@ -47,10 +47,13 @@ pub async fn run(global: &GlobalArgs, wanted: Wanted, args: BulkArgs) -> CliResu
     }
     let resolved = targets::resolve(client, &targets, concurrency).await?;
     if args.dry_run {
-        return plan::dry_run(
+        let connection = plan::Connection {
             client,
-            &server,
-            &me,
+            server: &server,
+            me: &me,
+        };
+        return plan::dry_run(
+            connection,
             &change,
             &targets,
             resolved,

@@ -23,12 +23,20 @@ const OUTCOMES: [&str; 5] = [
     "state_unknown",
 ];
 
+/// Who asks, and of which server.
+pub struct Connection<'a> {
+    /// The client.
+    pub client: &'a Client,
+    /// The server it talks to.
+    pub server: &'a Server,
+    /// The signed-in user.
+    pub me: &'a User,
+}
+
 /// Reads the current state of every target (users found by email are already known), compares
 /// it with the change, prints the plan and writes it as the report. Sends no change.
 pub async fn dry_run(
-    client: &Client,
-    server: &Server,
-    me: &User,
+    Connection { client, server, me }: Connection<'_>,
     change: &Change,
     targets: &[Target],
     mut resolved: Resolved,

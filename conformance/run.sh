@@ -87,7 +87,7 @@ start_portal() {
     local pid="$!"
     url=""
     for _ in $(seq 1 300); do
-        url="$(sed -n 's/^Fake DocSpace portal .* at \(http:[^ ]*\)$/\1/p' "$log")"
+        url="$(sed -n 's/^Fake portal .* at \(http:[^ ]*\)$/\1/p' "$log")"
         [[ -n "$url" ]] && break
         if ! kill -0 "$pid" 2>/dev/null; then
             echo "the $name portal exited:" >&2

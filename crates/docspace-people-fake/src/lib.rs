@@ -1,14 +1,16 @@
 //! A faithful local fake of an ONLYOFFICE DocSpace portal, serving the People API.
 //!
-//! No real DocSpace server runs on a developer machine, so this crate imitates one as recorded in
-//! the project's reference: the same envelopes, error shapes, dates, enums, authentication and
-//! permission rules, for server 3.7.1 (default) or 3.6 ([`ServerVersion`]), with a seeded demo
-//! organisation ([`seed`]) and optional fault injection ([`Faults`]).
+//! No real DocSpace server runs on a developer machine, so this crate imitates one: the same
+//! envelopes, error shapes, dates, enums, authentication and permission rules, for DocSpace
+//! 3.7.1 (default), 3.6 or 2.6, or for Workspace (CommunityServer) 12.7 ([`ServerVersion`]),
+//! with a seeded demo organisation ([`seed`]) and optional fault injection ([`Faults`]).
 //!
-//! Served operations: `POST /api/2.0/authentication`, `GET /api/2.0/people/@self`,
+//! Served operations: `GET /api/2.0/settings/version/build` (anonymous),
+//! `POST /api/2.0/authentication`, `GET /api/2.0/people/@self`,
 //! `GET /api/2.0/people/filter`, `GET /api/2.0/people/{userid}`,
 //! `PUT /api/2.0/people/status/{status}`, `PUT /api/2.0/people/type/{type}`,
-//! `PUT /api/2.0/people/userquota` and `PUT /api/2.0/people/resetquota`.
+//! `PUT /api/2.0/people/userquota` and `PUT /api/2.0/people/resetquota` (DocSpace), and
+//! `PUT /api/2.0/settings/userquota` (Workspace).
 //!
 //! # Example
 //!
@@ -51,9 +53,18 @@
 //! limit, above the portal's storage 400. Unknown ids in type and quota requests come back as
 //! the placeholder user [`LOST_USER_ID`].
 //!
-//! Server 3.6: no status validation; the owner, the caller and (for a non-owner caller) admins
-//! are skipped but returned unchanged; unknown and LDAP ids are dropped from the response;
-//! forbidden type changes answer 200 with the user unchanged.
+//! Server 3.6 (and 2.6): no status validation; the owner, the caller and (for a non-owner
+//! caller) admins are skipped but returned unchanged; unknown and LDAP ids are dropped from the
+//! response; forbidden type changes answer 200 with the user unchanged. 2.6 reports itself with
+//! the meaningless `communityServer` beside `docSpace`, as DocSpace before 3.1 does.
+//!
+//! Workspace 12.7: its wire (no `links`, `null` for empty `userName`/`email`/`terminated`, no
+//! `isRoomAdmin`/`isCollaborator`, 201 for POSTs, a text 401, 500 for failed sign-ins and for
+//! permission failures on the PUTs, no API keys) and its rules: status changes skip the owner
+//! and the caller; type changes take 1 (User) and 2 (Visitor) in either direction, skip the
+//! owner, administrators and the caller (returned unchanged), and change nobody for any other
+//! number; per-user quotas at `settings/userquota`; no quota reset. In the model a Visitor is
+//! type 2 and a Workspace User any other type.
 
 #![warn(missing_docs)]
 

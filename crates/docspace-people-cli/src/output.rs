@@ -15,6 +15,14 @@ pub fn type_name(user_type: Option<&UserType>, server: &Server) -> String {
     }
 }
 
+/// A change in the portal's words: `type visitor` on Workspace, not DocSpace's `type Guest`.
+pub fn change_name(change: &docspace_people::Change, server: &Server) -> String {
+    match change {
+        docspace_people::Change::Type(t) => format!("type {}", type_name(Some(t), server)),
+        other => other.to_string(),
+    }
+}
+
 /// The command-line name of a status.
 pub fn status_name(status: Option<&UserStatus>) -> String {
     match status {

@@ -10,7 +10,7 @@ use docspace_people::{Client, User, Uuid};
 use super::{Wanted, plan, to_stdout};
 use crate::cli::{BulkArgs, GlobalArgs};
 use crate::error::{CliError, CliResult};
-use crate::output::write_aligned;
+use crate::output::{change_name, write_aligned};
 use crate::progress::Bar;
 use crate::report::{Report, ReportFile, Row};
 use crate::session::{self, connect};
@@ -66,8 +66,17 @@ pub async fn run(global: &GlobalArgs, wanted: Wanted, args: BulkArgs) -> CliResu
     let options = BulkOptions::default()
         .chunk_size(usize::try_from(args.chunk_size).unwrap_or(1))
         .concurrency(concurrency);
-    let report = execute(client, &change, options, &resolved.ids, resolved.known).await?;
-    let report = to_report(&change, &targets, &report);
+    let name = change_name(&change, &server);
+    let report = execute(
+        client,
+        &change,
+        &name,
+        options,
+        &resolved.ids,
+        resolved.known,
+    )
+    .await?;
+    let report = to_report(&name, &targets, &report);
     finish(&report, report_file)
 }
 
@@ -84,6 +93,7 @@ fn describe(user: &User) -> String {
 async fn execute(
     client: &Client,
     change: &Change,
+    name: &str,
     options: BulkOptions,
     ids: &[Uuid],
     known: std::collections::HashMap<Uuid, User>,
@@ -91,7 +101,7 @@ async fn execute(
     let mut distinct = ids.to_vec();
     distinct.sort_unstable();
     distinct.dedup();
-    let bar = Bar::new(distinct.len(), &change.to_string());
+    let bar = Bar::new(distinct.len(), name);
     let cancel = CancellationToken::new();
     let progress_bar = bar.clone();
     let job = client
@@ -140,7 +150,7 @@ fn outcome_name(outcome: Outcome) -> &'static str {
 }
 
 /// One report row per entry of the engine's report; positions index `targets`.
-fn to_report(change: &Change, targets: &[Target], bulk: &BulkReport) -> Report {
+fn to_report(change: &str, targets: &[Target], bulk: &BulkReport) -> Report {
     let source = |position: usize| -> (String, String) {
         targets.get(position).map_or_else(
             || (format!("#{}", position + 1), String::new()),
@@ -179,7 +189,7 @@ fn to_report(change: &Change, targets: &[Target], bulk: &BulkReport) -> Report {
         })
         .collect();
     Report {
-        change: change.to_string(),
+        change: change.to_owned(),
         dry_run: false,
         cancelled: bulk.cancelled,
         requests: bulk.requests,

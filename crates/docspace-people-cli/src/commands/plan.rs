@@ -10,7 +10,7 @@ use docspace_people::{Client, Server, User, Uuid};
 
 use super::to_stdout;
 use crate::error::{CliError, CliResult};
-use crate::output::{quota_name, status_name, type_name, write_aligned};
+use crate::output::{change_name, quota_name, status_name, type_name, write_aligned};
 use crate::report::{Report, ReportFile, Row};
 use crate::targets::{self, Resolved, Target};
 
@@ -115,7 +115,7 @@ fn plan(
         .collect();
     counts.push(("duplicates", duplicates.len()));
     Report {
-        change: change.to_string(),
+        change: change_name(change, server),
         dry_run: true,
         cancelled: false,
         requests: 0,

@@ -245,3 +245,92 @@ async fn docspace_26_names_and_rules() {
         .unwrap();
     assert!(users.len() >= guests.len());
 }
+
+/// Every operation of the client, on every server the fake plays.
+#[tokio::test]
+async fn every_operation_on_every_server() {
+    for version in [
+        ServerVersion::Workspace12_7,
+        ServerVersion::V2_6,
+        ServerVersion::V3_6,
+        ServerVersion::V3_7,
+    ] {
+        let portal = start(version);
+        let client = Client::login(portal.base_url(), OWNER_EMAIL, OWNER_PASSWORD)
+            .await
+            .unwrap_or_else(|e| panic!("{version}: sign-in: {e}"));
+        let server = client.server().await.unwrap();
+        let me = client.me().await.unwrap();
+        assert_eq!(client.user(me.id).await.unwrap().id, me.id, "{version}");
+        let page = client
+            .find_users(&UserQuery::new().page_size(10), 0)
+            .await
+            .unwrap();
+        assert_eq!(page.users.len(), 10, "{version}");
+        let everyone: Vec<_> = client
+            .find_all_users(UserQuery::new())
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(everyone.len(), portal.user_count(), "{version}");
+
+        let targets = portal
+            .user_ids_where(|u| u.status == 1 && !u.is_admin && !u.is_ldap && u.user_type == 2);
+        let two = &targets[..2];
+        let users = client
+            .set_status(UserStatus::Terminated, two)
+            .await
+            .unwrap();
+        assert!(
+            users
+                .iter()
+                .all(|u| u.status == Some(UserStatus::Terminated)),
+            "{version}"
+        );
+        let users = client.set_status(UserStatus::Active, two).await.unwrap();
+        assert_eq!(users.len(), 2, "{version}");
+
+        // Promote the two guests (visitors) with the server's own name for the next type up.
+        let name = if server.is_workspace() {
+            "user"
+        } else if server.version.major < 3 {
+            "collaborator"
+        } else {
+            "user"
+        };
+        let user_type = server.user_type_named(name).unwrap();
+        let users = client.set_type(user_type.clone(), two).await.unwrap();
+        assert!(
+            users
+                .iter()
+                .all(|u| u.user_type_on(&server) == Some(user_type.clone())),
+            "{version}: {users:?}"
+        );
+        assert!(
+            two.iter()
+                .all(|id| portal.user(*id).unwrap().user_type != 2),
+            "{version}"
+        );
+
+        let quota: Quota = "3GiB".parse().unwrap();
+        client.set_quota(quota, two).await.unwrap();
+        assert!(
+            two.iter()
+                .all(|id| portal.user(*id).unwrap().quota == 3 << 30),
+            "{version}"
+        );
+        let reset = client.reset_quota(two).await;
+        if server.is_workspace() {
+            assert!(
+                matches!(reset, Err(Error::Unsupported(_))),
+                "{version}: {reset:?}"
+            );
+        } else {
+            reset.unwrap();
+            assert!(
+                two.iter()
+                    .all(|id| portal.user(*id).unwrap().custom_quota.is_none())
+            );
+        }
+    }
+}

@@ -598,3 +598,73 @@ async fn transport_errors_say_what_happened_once() {
     let source = std::error::Error::source(&err).expect("the reqwest error is the source");
     assert!(!source.to_string().contains("transport error"));
 }
+
+/// Workspace's wire, exactly: a version answer with only `communityServer`, a 201 sign-in,
+/// envelopes without `links`, `null` fields, `isVisitor`, a `quotaLimit` of 0, and per-user
+/// quota at `settings/userquota`.
+#[tokio::test]
+async fn workspace_wire_is_read_and_spoken() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/settings/version/build"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "count": 3, "status": 0, "statusCode": 200,
+            "response": {"communityServer": "12.7.1.1948", "documentServer": "8.2.2.22"}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/2.0/authentication"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "count": 1, "status": 0, "statusCode": 201,
+            "response": {"token": TOKEN, "expires": "2026-12-01T10:00:00.0000000+03:00"}
+        })))
+        .mount(&server)
+        .await;
+    let workspace_user = json!({
+        "id": ID1, "displayName": "Ada Visitor", "userName": null, "email": null,
+        "terminated": null, "status": 1, "activationStatus": 1, "isAdmin": false,
+        "isOwner": false, "isVisitor": true, "isLDAP": false, "quotaLimit": 0
+    });
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/people/@self"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "count": 1, "status": 0, "statusCode": 200, "response": workspace_user
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/api/2.0/settings/userquota"))
+        .and(body_json(json!({"userIds": [ID1], "quota": 1_000_000})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "count": 1, "status": 0, "statusCode": 200, "response": [workspace_user]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::login(server.uri(), "ada@example.com", "secret")
+        .await
+        .unwrap();
+    let detected = client.server().await.unwrap();
+    assert_eq!(detected.to_string(), "Workspace 12.7.1.1948");
+    let me = client.me().await.unwrap();
+    assert_eq!((me.user_name.as_deref(), me.email.as_deref()), (None, None));
+    assert_eq!(me.terminated, None);
+    assert_eq!(
+        me.quota_limit,
+        Some(Quota::Bytes(0)),
+        "0 is a quota of 0, not 'none'"
+    );
+    assert_eq!(
+        detected.type_name(&me.user_type_on(&detected).unwrap()),
+        Some("Visitor")
+    );
+    let users = client
+        .set_quota("1MB".parse().unwrap(), &[ID1])
+        .await
+        .unwrap();
+    assert_eq!(users[0].id, ID1);
+    let err = client.reset_quota(&[ID1]).await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+}

@@ -1,7 +1,5 @@
 //! Spec to Rust source, through progenitor.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
 use anyhow::{Context, Result, anyhow};
 use openapiv3::OpenAPI;
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
@@ -52,15 +50,25 @@ pub fn settings() -> GenerationSettings {
 ///
 /// The spec should have gone through [`crate::spec::prepare_for_generation`].
 pub fn generate(spec: &OpenAPI) -> Result<String> {
-    let mut generator = Generator::new(&settings());
     // Progenitor asserts on shapes it cannot express (several typed bodies in one operation,
-    // several request media types, ...). Turn such a panic into an error that says what it was.
-    let previous_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let outcome = catch_unwind(AssertUnwindSafe(|| generator.generate_tokens(spec)));
-    std::panic::set_hook(previous_hook);
+    // several request media types, ...). It runs on a thread of its own, so such a panic ends
+    // that thread and becomes an error saying what it was, without touching the process-wide
+    // panic hook (which would hide other threads' panics, in tests for instance).
+    let owned = spec.clone();
+    let outcome = std::thread::Builder::new()
+        .name("progenitor".into())
+        .spawn(move || {
+            let mut generator = Generator::new(&settings());
+            // Token streams cannot leave the thread; their text can.
+            generator
+                .generate_tokens(&owned)
+                .map(|tokens| tokens.to_string())
+                .map_err(|e| anyhow!("progenitor refused the spec: {e}"))
+        })
+        .context("cannot start the generator thread")?
+        .join();
     let tokens = match outcome {
-        Ok(result) => result.map_err(|e| anyhow!("progenitor refused the spec: {e}"))?,
+        Ok(result) => result?,
         Err(panic) => {
             let message = panic
                 .downcast_ref::<String>()
@@ -75,7 +83,7 @@ pub fn generate(spec: &OpenAPI) -> Result<String> {
         }
     };
     let mut file: syn::File =
-        syn::parse2(tokens).context("progenitor produced code that does not parse")?;
+        syn::parse_str(&tokens).context("progenitor produced code that does not parse")?;
     let paths: syn::File =
         syn::parse_str(&paths_module(spec)).context("the path constants do not parse")?;
     file.items.extend(paths.items);

@@ -4,12 +4,29 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-/// The workspace root, found from this crate's location so the task works from any directory.
+/// The workspace root: the parent of the `xtask` package directory that `cargo run` names in
+/// `CARGO_MANIFEST_DIR` at run time, so that a binary built in one checkout and run from
+/// another (sharing a target directory) works on the checkout it is run in. Without cargo, the
+/// current directory's workspace is found with `cargo locate-project`.
 pub fn workspace_root() -> PathBuf {
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir
-        .parent()
-        .map_or_else(|| manifest_dir.to_path_buf(), Path::to_path_buf)
+    if let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") {
+        let dir = PathBuf::from(dir);
+        if let Some(parent) = dir.parent() {
+            return parent.to_path_buf();
+        }
+    }
+    let located =
+        std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args(["locate-project", "--workspace", "--message-format", "plain"])
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .and_then(|out| String::from_utf8(out.stdout).ok())
+            .map(|text| PathBuf::from(text.trim()));
+    match located.as_deref().and_then(Path::parent) {
+        Some(root) => root.to_path_buf(),
+        None => PathBuf::from("."),
+    }
 }
 
 /// Where the spec lives, relative to the workspace root.

@@ -8,6 +8,11 @@
 //! written); 2 bad input or usage, found before anything was sent; 3 authentication or
 //! connection error before any change was sent.
 
+#![allow(
+    rustdoc::bare_urls,
+    reason = "doc comments are the --help text, shown as written"
+)]
+
 mod cli;
 mod commands;
 mod config;

@@ -421,16 +421,21 @@ where
 }
 
 fn normalize_base_url(text: &str) -> Result<String, Error> {
+    // Messages show the URL without its query and fragment: they may carry a token.
+    let shown = text.split(['?', '#']).next().unwrap_or_default().trim();
     let url = Url::parse(text.trim())
-        .map_err(|e| Error::invalid_input(format!("base URL `{text}` is not a URL: {e}")))?;
+        .map_err(|e| Error::invalid_input(format!("base URL `{shown}` is not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::invalid_input(format!(
-            "base URL `{text}` must start with http:// or https://"
+            "base URL `{}` must start with http:// or https://",
+            origin::shown(&url)
         )));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::invalid_input(format!(
-            "base URL `{text}` must not have a query or fragment"
+            "base URL `{}` must not have a query or fragment (not shown: it may hold a secret); \
+             pass credentials with token() or api_key()",
+            origin::shown(&url)
         )));
     }
     if !url.username().is_empty() || url.password().is_some() {
@@ -459,6 +464,10 @@ mod tests {
         assert!(normalize_base_url("a.example").is_err());
         assert!(normalize_base_url("https://u:p@a.example").is_err());
         assert!(normalize_base_url("https://a.example/?x=1").is_err());
+        let err = normalize_base_url("https://a.example/x?token=s3cret#frag").unwrap_err();
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+        let err = normalize_base_url("not a url?token=s3cret").unwrap_err();
+        assert!(!err.to_string().contains("s3cret"), "{err}");
     }
 
     #[test]

@@ -31,7 +31,7 @@
 //!   [`Outcome::Failed`] (not changed). Only when it cannot tell is a user
 //!   [`Outcome::Unknown`], with the reason;
 //! * retryable failures (429 honouring `Retry-After`, 5xx, dropped connections, timeouts) are
-//!   retried by the client's [`RetryPolicy`](crate::RetryPolicy) (or
+//!   retried by the client's [`crate::RetryPolicy`] (or
 //!   [`BulkOptions::retry`]); the PUTs set a value, so sending one twice is safe;
 //! * a 3.7 server refuses a whole status or quota request (403) when one target is protected,
 //!   and applies a type change user by user up to the first refused one: the engine reads the

@@ -15,7 +15,10 @@ use crate::transport::{Request, Resend, fill};
 use crate::{Client, Error, Quota, Server, User};
 
 /// A change to apply to users: the status, the type or the storage quota.
+///
+/// Non-exhaustive: later versions may add changes, so a `match` needs a `_` arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Change {
     /// Set the status: [`UserStatus::Active`] or [`UserStatus::Terminated`].
     Status(UserStatus),

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use docspace_people::bulk::{BulkOptions, BulkReport, CancellationToken, Change, Outcome};
+use docspace_people::bulk::{BulkOptions, BulkReport, CancellationToken, Change};
 use docspace_people::{Client, User, Uuid};
 
 use super::{Wanted, plan, to_stdout};
@@ -139,16 +139,6 @@ async fn cancel_on_ctrl_c(cancel: CancellationToken, bar: Bar) {
     }
 }
 
-fn outcome_name(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Changed => "changed",
-        Outcome::AlreadyInTarget => "already_in_target",
-        Outcome::Refused => "refused",
-        Outcome::Failed => "failed",
-        Outcome::Unknown => "unknown",
-    }
-}
-
 /// One report row per entry of the engine's report; positions index `targets`.
 fn to_report(change: &str, targets: &[Target], bulk: &BulkReport) -> Report {
     let source = |position: usize| -> (String, String) {
@@ -166,7 +156,7 @@ fn to_report(change: &str, targets: &[Target], bulk: &BulkReport) -> Report {
                 source,
                 input,
                 id: entry.id,
-                outcome: outcome_name(entry.outcome),
+                outcome: entry.outcome.as_str(),
                 detail: entry.detail.clone(),
             }
         })

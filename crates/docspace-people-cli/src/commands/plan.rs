@@ -139,6 +139,7 @@ fn current_state(change: &Change, server: &Server, user: &User) -> String {
                 None => quota,
             }
         }
+        _ => "-".into(),
     }
 }
 

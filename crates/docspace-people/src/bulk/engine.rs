@@ -58,7 +58,7 @@ pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> Bulk
         .chunks(job.options.chunk_size)
         .map(<[Target]>::to_vec);
     let mut results = futures::stream::iter(chunks)
-        .map(|chunk| settle(&run, chunk))
+        .map(|chunk| boxed(settle(&run, chunk)))
         .buffer_unordered(job.options.concurrency);
     while let Some(chunk_entries) = results.next().await {
         for e in &chunk_entries {
@@ -79,6 +79,18 @@ pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> Bulk
     };
     tracing::info!(?report.counts, requests = report.requests, reads = report.reads, "bulk change ends");
     report
+}
+
+/// A boxed future, so that the job's future is `Send` for every caller: without the box, the
+/// compiler cannot show it for closures that return futures borrowing the job (a known
+/// limitation of the compiler with higher-ranked lifetimes). `tests/it/api.rs` checks it.
+pub(super) type Boxed<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + Sync + 'a>>;
+
+pub(super) fn boxed<'a, T>(
+    future: impl std::future::Future<Output = T> + Send + Sync + 'a,
+) -> Boxed<'a, T> {
+    Box::pin(future)
 }
 
 fn report_progress(run: &Run<'_>, counts: &Counts, total: usize) {

@@ -8,6 +8,7 @@ use docspace_people_gen::paths;
 use futures::StreamExt;
 use uuid::Uuid;
 
+use super::engine::boxed;
 use crate::state::UserState;
 use crate::transport::{Attempts, Failure, Request, fill};
 use crate::{Client, Error, MAX_PAGE_SIZE};
@@ -61,8 +62,8 @@ pub(super) async fn read_each(
     concurrency: usize,
     attempts: &Attempts<'_>,
 ) -> Vec<(Uuid, Seen)> {
-    futures::stream::iter(ids)
-        .map(|&id| async move { (id, read_one(client, id, attempts).await) })
+    futures::stream::iter(ids.iter().copied())
+        .map(|id| boxed(async move { (id, read_one(client, id, attempts).await) }))
         .buffer_unordered(concurrency.max(1))
         .collect()
         .await
@@ -113,7 +114,7 @@ async fn page_through(
         return;
     }
     let mut rest = futures::stream::iter(1..pages)
-        .map(|page| read_page(client, page * page_size, attempts))
+        .map(|page| boxed(read_page(client, page * page_size, attempts)))
         .buffer_unordered(concurrency.max(1));
     while let Some(result) = rest.next().await {
         match result {

@@ -5,6 +5,7 @@ use uuid::Uuid;
 /// How a change ended for one user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Outcome {
     /// The server applied the change.
     Changed,
@@ -22,8 +23,23 @@ pub enum Outcome {
     Unknown,
 }
 
+impl Outcome {
+    /// The outcome's name as reports write it: `changed`, `already_in_target`, `refused`,
+    /// `failed`, `unknown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Changed => "changed",
+            Outcome::AlreadyInTarget => "already_in_target",
+            Outcome::Refused => "refused",
+            Outcome::Failed => "failed",
+            Outcome::Unknown => "unknown",
+        }
+    }
+}
+
 /// The outcome for one input id.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Entry {
     /// The user id.
     pub id: Uuid,
@@ -37,6 +53,7 @@ pub struct Entry {
 
 /// An id that appeared more than once in the input. It was sent once.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Duplicate {
     /// The user id.
     pub id: Uuid,
@@ -48,6 +65,7 @@ pub struct Duplicate {
 
 /// Totals by outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Counts {
     /// Changed by the server.
     pub changed: usize,

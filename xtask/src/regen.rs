@@ -45,11 +45,17 @@ pub fn generate_from(spec_path: &Path) -> Result<String> {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// The file was written (or already matched, when `changed` is false).
-    Written { changed: bool },
+    Written {
+        /// Whether the file differed from what was there.
+        changed: bool,
+    },
     /// `--check`: the file matches the spec.
     UpToDate,
     /// `--check`: the file differs; the unified diff from the checked-in file to the expected one.
-    Stale { diff: String },
+    Stale {
+        /// The unified diff.
+        diff: String,
+    },
 }
 
 /// Regenerates (or with `check`, compares) the generated file under `root`.

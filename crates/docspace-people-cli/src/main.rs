@@ -46,7 +46,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Errors quote input files and server messages: escape what a terminal would obey.
+            eprintln!("error: {}", output::escape(&e.to_string(), true));
             e.exit_code()
         }
     }

@@ -15,6 +15,28 @@ pub fn type_name(user_type: Option<&UserType>, server: &Server) -> String {
     }
 }
 
+/// Text made safe for a terminal: control characters (escape sequences start with one) and
+/// the Unicode controls that reorder text are written as `\u{..}`; with `keep_newlines`,
+/// line breaks stay, for multi-line messages.
+pub fn escape(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && !(keep_newlines && c == '\n'))
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A change in the portal's words: `type visitor` on Workspace, not DocSpace's `type Guest`.
 pub fn change_name(change: &docspace_people::Change, server: &Server) -> String {
     match change {
@@ -140,6 +162,12 @@ pub fn write_aligned<const N: usize>(
     header: &[&str; N],
     rows: &[[String; N]],
 ) -> io::Result<()> {
+    // Cells come from input files and from the server: escape what a terminal would obey.
+    let rows: Vec<[String; N]> = rows
+        .iter()
+        .map(|row| row.clone().map(|cell| escape(&cell, false).into_owned()))
+        .collect();
+    let rows = rows.as_slice();
     let mut widths = header.map(|h| h.chars().count());
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -197,6 +225,22 @@ impl<'a> JsonArray<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_controls_are_escaped() {
+        assert_eq!(escape("plain", false), "plain");
+        assert_eq!(escape("a\u{1b}[2Jb", false), "a\\u{1b}[2Jb");
+        assert_eq!(escape("x\ny", false), "x\\u{a}y");
+        assert_eq!(escape("x\ny", true), "x\ny");
+        assert_eq!(escape("\u{202e}evil", true), "\\u{202e}evil");
+        let mut out = Vec::new();
+        write_aligned(&mut out, &["A"], &[["\u{1b}]0;pwned\u{7}".to_owned()]]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+    }
 
     #[test]
     fn aligns_columns_by_characters() {

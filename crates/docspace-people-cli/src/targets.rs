@@ -193,7 +193,7 @@ fn read_csv(
             })?;
                 eprintln!(
                     "Reading the `{}` column of {source}.",
-                    names.get(index).copied().unwrap_or_default()
+                    crate::output::escape(names.get(index).copied().unwrap_or_default(), false)
                 );
                 index
             }

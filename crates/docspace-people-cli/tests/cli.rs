@@ -1052,3 +1052,44 @@ fn type_set_user_and_visitor_on_a_workspace_portal() {
         out.stdout
     );
 }
+
+#[test]
+fn long_tables_are_cut_and_terminal_controls_escaped() {
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let unknown: Vec<String> = (1..=60u128)
+        .map(|n| docspace_people::Uuid::from_u128(n).to_string())
+        .collect();
+    let mut args = vec!["status", "set", "terminated"];
+    args.extend(unknown.iter().map(String::as_str));
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("... and 10 more not changed; run with --report FILE"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        out.stdout.matches("no user has this id").count(),
+        50,
+        "{}",
+        out.stdout
+    );
+
+    let hostile = dir.path().join("hostile.txt");
+    std::fs::write(&hostile, "\u{1b}]0;pwned\u{7}\u{1b}[2J\n").expect("a file");
+    let out = run(
+        &portal.args(
+            &url,
+            &token,
+            &["status", "set", "terminated", "--from", path_str(&hostile)],
+        ),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
+    assert!(out.stderr.contains("\\u{1b}"), "{:?}", out.stderr);
+}

@@ -205,7 +205,9 @@ fn source_of(targets: &[Target], position: usize) -> String {
 
 /// Prints the summary, writes the report file, and picks the exit code.
 fn finish(report: &Report, report_file: Option<ReportFile>) -> CliResult<ExitCode> {
-    to_stdout(|out| write_summary(out, report)).map_err(CliError::failed)?;
+    let report_path = report_file.as_ref().map(|f| f.path().to_path_buf());
+    to_stdout(|out| write_summary(out, report, report_path.as_deref()))
+        .map_err(CliError::failed)?;
     if let Some(file) = report_file {
         let path = file.path().to_path_buf();
         file.write(report).map_err(CliError::failed)?;
@@ -222,7 +224,14 @@ fn finish(report: &Report, report_file: Option<ReportFile>) -> CliResult<ExitCod
     })
 }
 
-fn write_summary(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+/// Rows of the "Not changed" table shown on the terminal; the report has every one.
+const MAX_ROWS_SHOWN: usize = 50;
+
+fn write_summary(
+    out: &mut dyn Write,
+    report: &Report,
+    report_path: Option<&std::path::Path>,
+) -> io::Result<()> {
     let users = report.users.len();
     writeln!(
         out,
@@ -237,10 +246,13 @@ fn write_summary(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     for (name, count) in &report.counts {
         writeln!(out, "  {:<20} {count}", name.replace('_', " "))?;
     }
-    let trouble: Vec<[String; 5]> = report
+    let not_changed = report
         .users
         .iter()
-        .filter(|r| matches!(r.outcome, "refused" | "failed" | "unknown"))
+        .filter(|r| matches!(r.outcome, "refused" | "failed" | "unknown"));
+    let total = not_changed.clone().count();
+    let trouble: Vec<[String; 5]> = not_changed
+        .take(MAX_ROWS_SHOWN)
         .map(|r| {
             [
                 r.source.clone(),
@@ -258,6 +270,17 @@ fn write_summary(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             &["SOURCE", "INPUT", "ID", "OUTCOME", "DETAIL"],
             &trouble,
         )?;
+        if total > trouble.len() {
+            writeln!(
+                out,
+                "... and {} more not changed; {}",
+                total - trouble.len(),
+                match report_path {
+                    Some(path) => format!("the report {} lists them all.", path.display()),
+                    None => "run with --report FILE to get them all.".to_owned(),
+                }
+            )?;
+        }
     }
     if report.cancelled {
         writeln!(

@@ -10,7 +10,7 @@ use docspace_people::{Client, Server, User, Uuid};
 
 use super::to_stdout;
 use crate::error::{CliError, CliResult};
-use crate::output::{change_name, quota_name, status_name, type_name, write_aligned};
+use crate::output::{change_name, escape, quota_name, status_name, type_name, write_aligned};
 use crate::report::{Report, ReportFile, Row};
 use crate::targets::{self, Resolved, Target};
 
@@ -179,8 +179,8 @@ fn write_plan(
         writeln!(
             out,
             "{}: {} is repeated ({})",
-            duplicate.source,
-            duplicate.input,
+            escape(&duplicate.source, false),
+            escape(&duplicate.input, false),
             duplicate.detail.as_deref().unwrap_or_default()
         )?;
     }

@@ -166,10 +166,12 @@ fn read_csv(
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(reader);
-    let headers = csv
-        .headers()
+    let headers: Vec<String> = csv
+        .byte_headers()
         .map_err(|e| CliError::usage(format_args!("{source}: cannot read the CSV header: {e}")))?
-        .clone();
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .collect();
     let names: Vec<&str> = headers
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').trim())
@@ -199,7 +201,9 @@ fn read_csv(
             }
         };
     let column_name = names.get(index).copied().unwrap_or_default().to_owned();
-    for record in csv.records() {
+    // Byte records: only the column in use has to be UTF-8 text; a stray byte elsewhere (an
+    // export from an old spreadsheet) is none of the tool's business.
+    for record in csv.byte_records() {
         let record = match record {
             Ok(record) => record,
             Err(e) => {
@@ -214,15 +218,20 @@ fn read_csv(
         // Comment rows (`#` first) and blank rows are skipped. (Not with the csv crate's own
         // comment support, which miscounts the line of the record after a comment.)
         let first = record.get(0).unwrap_or_default();
-        if first.starts_with('#') || record.iter().all(str::is_empty) {
+        if first.starts_with(b"#") || record.iter().all(<[u8]>::is_empty) {
             continue;
         }
         let origin = Origin::Line {
             source: source.clone(),
             line: record.position().map_or(0, csv::Position::line),
         };
-        match record.get(index).map(str::trim) {
-            Some(text) if !text.is_empty() => push(origin, text, targets, problems),
+        match record.get(index).map(std::str::from_utf8) {
+            Some(Ok(text)) if !text.trim().is_empty() => {
+                push(origin, text.trim(), targets, problems)
+            }
+            Some(Err(_)) => problems.push(format!(
+                "{origin}: the `{column_name}` column is not UTF-8 text"
+            )),
             _ => problems.push(format!("{origin}: the `{column_name}` column is empty")),
         }
     }
@@ -505,6 +514,26 @@ mod tests {
         assert!(
             problems[0].starts_with("in.txt line 5: `nope`"),
             "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn only_the_column_in_use_must_be_utf8() {
+        let text = b"name,email\nJ\xf6rg,joerg@example.com\nAnn,ann\xff@example.com\n";
+        let (mut targets, mut problems) = (Vec::new(), Vec::new());
+        read_csv(
+            Arc::from("hr.csv"),
+            Box::new(&text[..]),
+            None,
+            &mut targets,
+            &mut problems,
+        )
+        .unwrap();
+        assert_eq!(targets.len(), 1, "the Latin-1 name is not read");
+        assert_eq!(targets[0].input, "joerg@example.com");
+        assert_eq!(
+            problems,
+            ["hr.csv line 3: the `email` column is not UTF-8 text"]
         );
     }
 

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use docspace_people::{Client, ClientBuilder, RetryPolicy, Server};
+#[cfg(feature = "demo")]
 use docspace_people_fake::{FakePortal, OWNER_EMAIL, PortalConfig, ServerVersion};
 
 use crate::cli::GlobalArgs;
@@ -17,6 +18,8 @@ pub struct Session {
     /// The client.
     pub client: Client,
     /// The in-process demo portal, if this is a demo session.
+    #[cfg(feature = "demo")]
+    #[allow(dead_code, reason = "held so that the demo portal lives as long as the session")]
     pub demo: Option<FakePortal>,
 }
 
@@ -73,7 +76,11 @@ pub fn connect(global: &GlobalArgs) -> CliResult<Session> {
         }
     }
     let client = build(builder)?;
-    Ok(Session { client, demo: None })
+    Ok(Session {
+        client,
+        #[cfg(feature = "demo")]
+        demo: None,
+    })
 }
 
 /// The settings every client of the CLI shares: timeout, retries, and plain http if allowed.
@@ -118,6 +125,14 @@ pub fn client_error(error: docspace_people::Error, context: impl std::fmt::Displ
     }
 }
 
+#[cfg(not(feature = "demo"))]
+fn start_demo(_: &GlobalArgs) -> CliResult<Session> {
+    Err(CliError::usage(
+        "this docspace-people was built without the `demo` feature, so --demo is not available",
+    ))
+}
+
+#[cfg(feature = "demo")]
 fn start_demo(global: &GlobalArgs) -> CliResult<Session> {
     let wanted = global.demo_server.trim();
     let version: ServerVersion = if wanted.eq_ignore_ascii_case("workspace") {

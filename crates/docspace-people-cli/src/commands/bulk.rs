@@ -42,7 +42,7 @@ pub async fn run(global: &GlobalArgs, wanted: Wanted, args: BulkArgs) -> CliResu
     let me = client.me().await.map_err(|e| {
         CliError::portal(e, format_args!("cannot sign in to {}", client.base_url()))
     })?;
-    if session.demo.is_none() {
+    if !global.demo {
         eprintln!("Signed in to {} as {}.", client.base_url(), describe(&me));
     }
     let resolved = targets::resolve(client, &targets, concurrency).await?;

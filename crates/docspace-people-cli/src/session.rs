@@ -19,7 +19,10 @@ pub struct Session {
     pub client: Client,
     /// The in-process demo portal, if this is a demo session.
     #[cfg(feature = "demo")]
-    #[allow(dead_code, reason = "held so that the demo portal lives as long as the session")]
+    #[allow(
+        dead_code,
+        reason = "held so that the demo portal lives as long as the session"
+    )]
     pub demo: Option<FakePortal>,
 }
 

@@ -8,11 +8,15 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime};
 /// `0001-01-01T00:00:00.0000000Z`, .NET's minimum date, is what the server writes for "never"
 /// and reads as `None`, like a string that is no date at all (logged at debug level).
 pub(crate) fn parse(text: &str) -> Option<DateTime<FixedOffset>> {
-    let parsed = DateTime::parse_from_rfc3339(text).ok().or_else(|| {
-        NaiveDateTime::parse_from_str(text.trim_end_matches('Z'), "%Y-%m-%dT%H-%M-%S%.f")
-            .ok()
-            .map(|naive| naive.and_utc().fixed_offset())
-    });
+    let parsed = DateTime::parse_from_rfc3339(text)
+        .ok()
+        // RFC 3339 stops at year 9999; what `User` writes for later years has a sign.
+        .or_else(|| DateTime::parse_from_str(text, FORMAT).ok())
+        .or_else(|| {
+            NaiveDateTime::parse_from_str(text.trim_end_matches('Z'), "%Y-%m-%dT%H-%M-%S%.f")
+                .ok()
+                .map(|naive| naive.and_utc().fixed_offset())
+        });
     match parsed {
         Some(date) if date.naive_utc() < first_real_day() => None,
         Some(date) => Some(date),
@@ -22,6 +26,9 @@ pub(crate) fn parse(text: &str) -> Option<DateTime<FixedOffset>> {
         }
     }
 }
+
+/// How the wrapper writes dates: RFC 3339 with nine fraction digits, years past 9999 signed.
+pub(crate) const FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.9f%:z";
 
 /// 0001-01-02: anything before it is .NET's `DateTime.MinValue` in some offset.
 fn first_real_day() -> NaiveDateTime {

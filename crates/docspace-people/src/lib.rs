@@ -15,6 +15,7 @@ mod server;
 mod state;
 mod transport;
 mod user;
+mod wire_form;
 
 pub use change::Change;
 pub use client::{Client, ClientBuilder, DEFAULT_TIMEOUT, parse_user_ids};

@@ -7,7 +7,51 @@ use uuid::Uuid;
 use crate::Quota;
 use crate::enums::{ActivationStatus, MobilePhoneActivationStatus, Theme, UserStatus, UserType};
 
-pub use docspace_people_gen::types::{Contact, GroupSummary as Group};
+/// A contact of a user: a phone number, a Skype name, a second address...
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Contact {
+    /// The kind of contact, e.g. `mail`, `phone`, `skype`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The contact itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// A group a user belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Group {
+    /// The group's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
+    /// The group's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The user name of the group's manager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+}
+
+impl From<types::Contact> for Contact {
+    fn from(contact: types::Contact) -> Self {
+        Contact {
+            kind: contact.type_,
+            value: contact.value,
+        }
+    }
+}
+
+impl From<types::GroupSummary> for Group {
+    fn from(group: types::GroupSummary) -> Self {
+        Group {
+            id: group.id,
+            name: group.name,
+            manager: group.manager,
+        }
+    }
+}
 
 /// The id of the server's placeholder "lost user" ("Unknown Unknown"), which the bulk
 /// operations return for ids that belong to no user.
@@ -20,15 +64,19 @@ pub const LOST_USER_ID: Uuid = Uuid::from_u128(0x4a515a15_d4d6_4b8e_828e_e0586f1
 /// `title` are gone in 3.7). Unknown enum values arrive as `Unknown(..)`; fields this crate does
 /// not know are ignored.
 ///
-/// It serializes to camelCase JSON close to the server's (enums in their wire form, the quota
-/// as bytes or `-1`, dates in RFC 3339), for exporting users; it reads back with `Deserialize`.
+/// It serializes to the server's own form (camelCase, enums in their wire form, the quota as
+/// bytes or `-1`, display names HTML-encoded, `isLDAP`/`isSSO`, dates as RFC 3339 with nine
+/// fraction digits and the offset), and `Deserialize` reads that form, so an exported user
+/// reads back equal.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct User {
     /// The user's id.
     pub id: Uuid,
-    /// The display name, HTML-decoded (the server sends `&amp;` for `&`).
+    /// The display name, HTML-decoded (the server sends `&amp;` for `&`; serializing encodes
+    /// it again, so that the JSON reads back to the same user).
+    #[serde(serialize_with = "crate::wire_form::html_encoded")]
     pub display_name: Option<String>,
     /// First name.
     pub first_name: Option<String>,
@@ -43,12 +91,16 @@ pub struct User {
     /// Whether the email address is confirmed.
     pub activation_status: Option<ActivationStatus>,
     /// When the user was terminated, if they are.
+    #[serde(serialize_with = "crate::wire_form::date")]
     pub terminated: Option<DateTime<FixedOffset>>,
     /// When the user was added to the portal.
+    #[serde(serialize_with = "crate::wire_form::date")]
     pub registration_date: Option<DateTime<FixedOffset>>,
     /// Birthday (servers before 3.7).
+    #[serde(serialize_with = "crate::wire_form::date")]
     pub birthday: Option<DateTime<FixedOffset>>,
     /// Start of employment (servers before 3.7).
+    #[serde(serialize_with = "crate::wire_form::date")]
     pub work_from: Option<DateTime<FixedOffset>>,
     /// Department name(s).
     pub department: Option<String>,
@@ -75,8 +127,10 @@ pub struct User {
     /// Type 4 (User since DocSpace 3.0, Collaborator before).
     pub is_collaborator: Option<bool>,
     /// Managed by LDAP: the bulk operations refuse to change such users.
+    #[serde(rename = "isLDAP")]
     pub is_ldap: Option<bool>,
     /// Signs in through SSO.
+    #[serde(rename = "isSSO")]
     pub is_sso: Option<bool>,
     /// The anonymous user.
     pub is_anonim: Option<bool>,
@@ -131,7 +185,8 @@ pub struct User {
 pub struct UserSummary {
     /// The user's id.
     pub id: Uuid,
-    /// The display name, HTML-decoded.
+    /// The display name, HTML-decoded (serialized encoded, as the server writes it).
+    #[serde(serialize_with = "crate::wire_form::html_encoded")]
     pub display_name: Option<String>,
     /// Profile page URL.
     pub profile_url: Option<String>,
@@ -223,8 +278,8 @@ impl From<types::EmployeeFullDto> for User {
             sex: dto.sex,
             location: dto.location,
             notes: dto.notes,
-            contacts: dto.contacts,
-            groups: dto.groups,
+            contacts: dto.contacts.into_iter().map(Contact::from).collect(),
+            groups: dto.groups.into_iter().map(Group::from).collect(),
             is_admin: dto.is_admin,
             is_room_admin: dto.is_room_admin,
             is_owner: dto.is_owner,
@@ -291,7 +346,7 @@ mod tests {
         assert_eq!(json["status"], 2);
         assert_eq!(json["quotaLimit"], -1);
         assert_eq!(json["theme"], "Dark");
-        assert_eq!(json["terminated"], "2021-03-09T17:52:55+08:00");
+        assert_eq!(json["terminated"], "2021-03-09T17:52:55.000000000+08:00");
         let back: User = serde_json::from_value(json).unwrap();
         assert_eq!(back, user);
     }

@@ -6,6 +6,7 @@ use docspace_people::{
 use proptest::prelude::*;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+use uuid::Uuid;
 
 /// JSON-ish text: arbitrary, or built from fragments of real user objects so that decoding gets
 /// past the first byte.
@@ -90,5 +91,82 @@ proptest! {
         let quota = Quota::Bytes(bytes);
         prop_assert_eq!(quota.to_string().parse::<Quota>().unwrap(), quota);
         prop_assert_eq!(Quota::from_wire(quota.to_wire().unwrap()), Some(quota));
+    }
+}
+
+/// A user object as the server could send it: any text in the names (entities, quotes, any
+/// Unicode), any flags, statuses and types by number, quotas, dates of any year chrono holds
+/// from 0001-01-02 on and any offset, contacts and groups.
+fn wire_user() -> impl Strategy<Value = serde_json::Value> {
+    let text = || proptest::option::of(".{0,24}");
+    let flag = || proptest::option::of(any::<bool>());
+    let date = || {
+        proptest::option::of((
+            // From 0001-01-02 to the year 262,000, with nanoseconds.
+            86_400i64 - 62_135_596_800..8_205_843_753_600i64,
+            0u32..1_000_000_000,
+            -14 * 3600..=14 * 3600i32,
+        ))
+        .prop_map(|parts| {
+            parts.and_then(|(seconds, nanos, offset)| {
+                let utc = chrono::DateTime::from_timestamp(seconds, nanos)?;
+                let offset = chrono::FixedOffset::east_opt(offset)?;
+                Some(
+                    utc.with_timezone(&offset)
+                        .format("%Y-%m-%dT%H:%M:%S%.9f%:z")
+                        .to_string(),
+                )
+            })
+        })
+    };
+    (
+        (text(), text(), text(), text(), flag(), flag(), flag(), flag()),
+        (flag(), flag(), flag(), proptest::option::of(0i64..8), proptest::option::of(-1i64..1 << 50)),
+        (date(), date(), date(), date()),
+        proptest::collection::vec((text(), text()), 0..3),
+        proptest::collection::vec((proptest::option::of(any::<u128>()), text(), text()), 0..3),
+    )
+        .prop_map(|(names, flags, dates, contacts, groups)| {
+            let (display, first, email, notes, admin, owner, visitor, room_admin) = names;
+            let (ldap, sso, collaborator, status, quota) = flags;
+            let (terminated, registered, birthday, work_from) = dates;
+            serde_json::json!({
+                "id": Uuid::from_u128(7),
+                "displayName": display,
+                "firstName": first,
+                "email": email,
+                "notes": notes,
+                "isAdmin": admin,
+                "isOwner": owner,
+                "isVisitor": visitor,
+                "isRoomAdmin": room_admin,
+                "isLDAP": ldap,
+                "isSSO": sso,
+                "isCollaborator": collaborator,
+                "status": status,
+                "quotaLimit": quota,
+                "terminated": terminated,
+                "registrationDate": registered,
+                "birthday": birthday,
+                "workFrom": work_from,
+                "contacts": contacts.into_iter().map(|(t, v)| serde_json::json!({"type": t, "value": v})).collect::<Vec<_>>(),
+                "groups": groups.into_iter().map(|(id, name, manager)| serde_json::json!({
+                    "id": id.map(Uuid::from_u128), "name": name, "manager": manager
+                })).collect::<Vec<_>>(),
+                "createdBy": {"id": Uuid::from_u128(8), "displayName": display},
+            })
+        })
+}
+
+proptest! {
+    /// Export and import round-trip: what a `User` serializes reads back equal, whatever the
+    /// server sent.
+    #[test]
+    fn users_round_trip_through_their_json(wire in wire_user()) {
+        let user: User = serde_json::from_value(wire).unwrap();
+        let exported = serde_json::to_string(&user).unwrap();
+        let back: User = serde_json::from_str(&exported).unwrap();
+        prop_assert_eq!(&back, &user);
+        prop_assert_eq!(serde_json::to_string(&back).unwrap(), exported);
     }
 }

@@ -16,19 +16,61 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
 /// A wire value that no variant of the enum knows, kept as the server sent it.
+///
+/// Opaque on purpose: it is made only by reading a value this version of the crate does not
+/// know, so `UserStatus::Unknown(..)` never stands for a value that has a variant (there is no
+/// `Unknown` that means Active). Read it with [`number`](Self::number) or
+/// [`name`](Self::name).
+///
+/// To match forward-compatibly, do not match on what an `Unknown` holds: a later version of
+/// the crate may learn that value, and it then arrives as its own variant. Match the variants
+/// you handle and treat the rest (`_`) by [`number()`](UserStatus::number), which every value
+/// has the same way in every version:
+///
+/// ```
+/// use docspace_people_gen::enums::UserStatus;
+///
+/// fn describe(status: &UserStatus) -> String {
+///     match status {
+///         UserStatus::Active => "active".into(),
+///         UserStatus::Terminated => "terminated".into(),
+///         other => format!("status number {:?}", other.number()),
+///     }
+/// }
+/// assert_eq!(describe(&UserStatus::from_number(16)), "status number Some(16)");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RawValue {
-    /// A number, e.g. a status added by a later server version.
+pub struct RawValue(Raw);
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Raw {
     Number(i64),
-    /// A name, e.g. a type renamed by a later server version.
     Name(String),
+}
+
+impl RawValue {
+    /// The number the server sent, if it sent a number.
+    pub fn number(&self) -> Option<i64> {
+        match &self.0 {
+            Raw::Number(n) => Some(*n),
+            Raw::Name(_) => None,
+        }
+    }
+
+    /// The name the server sent, if it sent a name.
+    pub fn name(&self) -> Option<&str> {
+        match &self.0 {
+            Raw::Number(_) => None,
+            Raw::Name(s) => Some(s),
+        }
+    }
 }
 
 impl fmt::Display for RawValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RawValue::Number(n) => write!(f, "{n}"),
-            RawValue::Name(s) => f.write_str(s),
+        match &self.0 {
+            Raw::Number(n) => write!(f, "{n}"),
+            Raw::Name(s) => f.write_str(s),
         }
     }
 }
@@ -94,7 +136,7 @@ macro_rules! wire_enum {
             pub fn from_number(number: i64) -> Self {
                 match number {
                     $($number => $name::$variant,)+
-                    other => $name::Unknown(RawValue::Number(other)),
+                    other => $name::Unknown(RawValue(Raw::Number(other))),
                 }
             }
 
@@ -113,8 +155,7 @@ macro_rules! wire_enum {
             pub fn number(&self) -> Option<i64> {
                 match self {
                     $($name::$variant => Some($number),)+
-                    $name::Unknown(RawValue::Number(n)) => Some(*n),
-                    $name::Unknown(RawValue::Name(_)) => None,
+                    $name::Unknown(raw) => raw.number(),
                 }
             }
 
@@ -136,7 +177,8 @@ macro_rules! wire_enum {
                 if let Ok(number) = text.trim().parse::<i64>() {
                     return Self::from_number(number);
                 }
-                Self::from_name(text).unwrap_or_else(|| $name::Unknown(RawValue::Name(text.to_owned())))
+                Self::from_name(text)
+                    .unwrap_or_else(|| $name::Unknown(RawValue(Raw::Name(text.to_owned()))))
             }
         }
 
@@ -168,8 +210,8 @@ macro_rules! wire_enum {
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 match (self, WireForm::$wire) {
-                    ($name::Unknown(RawValue::Number(n)), _) => serializer.serialize_i64(*n),
-                    ($name::Unknown(RawValue::Name(s)), _) => serializer.serialize_str(s),
+                    ($name::Unknown(RawValue(Raw::Number(n))), _) => serializer.serialize_i64(*n),
+                    ($name::Unknown(RawValue(Raw::Name(s))), _) => serializer.serialize_str(s),
                     $(($name::$variant, WireForm::Number) => serializer.serialize_i64($number),)+
                     $(($name::$variant, WireForm::Name) => serializer.serialize_str($canonical),)+
                 }
@@ -322,7 +364,11 @@ mod tests {
     #[test]
     fn unknown_wire_values_are_kept() {
         let status: UserStatus = serde_json::from_str("8").unwrap();
-        assert_eq!(status, UserStatus::Unknown(RawValue::Number(8)));
+        assert_eq!(status, UserStatus::from_number(8));
+        let UserStatus::Unknown(raw) = &status else {
+            panic!("8 is not known: {status:?}")
+        };
+        assert_eq!((raw.number(), raw.name()), (Some(8), None));
         assert_eq!(serde_json::to_string(&status).unwrap(), "8");
         let kind: UserType = serde_json::from_str("\"Contractor\"").unwrap();
         assert_eq!(kind.to_string(), "Contractor");

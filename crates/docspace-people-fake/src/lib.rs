@@ -1,6 +1,7 @@
 //! A faithful local fake of an ONLYOFFICE DocSpace portal, serving the People API.
 //!
-//! No real DocSpace server runs on a developer machine, so this crate imitates one: the same
+//! No real DocSpace server runs on a developer machine, so this crate imitates one, as the
+//! repository's `docs/wire.md` describes it: the same
 //! envelopes, error shapes, dates, enums, authentication and permission rules, for DocSpace
 //! 3.7.1 (default), 3.6 or 2.6, or for Workspace (CommunityServer) 12.7 ([`ServerVersion`]),
 //! with a seeded demo organisation ([`seed`]) and optional fault injection ([`Faults`]).

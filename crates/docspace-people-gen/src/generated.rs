@@ -3556,7 +3556,9 @@ where the two disagree. Each such place says so in its description. The main dif
 * Errors come in four shapes: a thrown-error envelope, a ProblemDetails envelope for binding and
   validation failures, an empty body (401, 402 and scope-based 403), and 429 from the rate limiter.
 
-Maintained by hand. After editing, run `cargo xtask regen` and review the snapshot diff.
+`docs/wire.md` in the repository describes the same wire in prose, with the rules of each
+server version. Maintained by hand. After editing, run `cargo xtask regen` and review the
+snapshot diff.
 
 
 Version: 2.0*/

@@ -74,7 +74,7 @@ impl Change {
     /// Why the server will refuse this change for `user`, when its rules say so for certain;
     /// `None` when the change may go through. `caller` is the signed-in user, if known.
     ///
-    /// The rules (DocSpace 3.x): nobody changes the owner's status or type; nobody changes
+    /// The rules (DocSpace 3.x; `docs/wire.md` in the repository has them by server): nobody changes the owner's status or type; nobody changes
     /// their own status; LDAP users' status is managed by LDAP; only the owner changes another
     /// administrator's status or makes DocSpace admins; `PUT people/type` only promotes
     /// (Guest < User < RoomAdmin < DocSpaceAdmin). A 3.7 server answers these with 403, a 3.6

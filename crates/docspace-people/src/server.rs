@@ -1,7 +1,7 @@
 //! Which server a client talks to: DocSpace or Workspace, and which version. The two products
 //! serve the same People routes with different type numbers, status codes and rules, and
 //! DocSpace's rules changed between versions; everything the client predicts or classifies
-//! depends on this.
+//! depends on this. The repository's `docs/wire.md` tabulates the differences.
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,4 +1,5 @@
-//! Turning the server's error answers, in all four shapes, into [`Error`].
+//! Turning the server's error answers, in all four shapes, into [`Error`] (the shapes are
+//! described in the repository's `docs/wire.md`).
 //!
 //! 1. Thrown errors: `{"error": {"message", ...}, "status": 1, "statusCode": 403}`.
 //! 2. Binding and validation failures: `{"response": {ProblemDetails}, "status": 1, "statusCode": 400}`.

@@ -72,8 +72,9 @@ pub fn connect(global: &GlobalArgs) -> CliResult<Session> {
             return Err(CliError {
                 kind: Kind::Portal,
                 error: anyhow::anyhow!(
-                    "no credentials for {portal}: pass --token or --api-key (or DOCSPACE_TOKEN / \
-                     DOCSPACE_API_KEY), or run `docspace-people login --portal {portal}`"
+                    "no credentials for {shown}: pass --token or --api-key (or DOCSPACE_TOKEN / \
+                     DOCSPACE_API_KEY), or run `docspace-people login --portal {shown}`",
+                    shown = shown_url(&portal)
                 ),
             });
         }
@@ -106,6 +107,11 @@ pub async fn server(client: &Client, global: &GlobalArgs) -> CliResult<Server> {
         eprintln!("Server: {server} at {}.", client.base_url());
     }
     Ok(server)
+}
+
+/// A URL as given, without its query or fragment, which may carry a secret.
+pub fn shown_url(text: &str) -> &str {
+    text.split(['?', '#']).next().unwrap_or_default()
 }
 
 /// Builds the client.

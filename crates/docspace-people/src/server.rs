@@ -112,6 +112,7 @@ impl fmt::Display for Version {
 /// # Ok::<(), docspace_people::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Server {
     /// DocSpace or Workspace.
     pub product: Product,

@@ -10,7 +10,7 @@ use docspace_people::{Client, User, Uuid};
 use super::{Wanted, plan, to_stdout};
 use crate::cli::{BulkArgs, GlobalArgs};
 use crate::error::{CliError, CliResult};
-use crate::output::{change_name, write_aligned};
+use crate::output::{change_name, escape, write_aligned};
 use crate::progress::Bar;
 use crate::report::{Report, ReportFile, Row};
 use crate::session::{self, connect};
@@ -43,7 +43,13 @@ pub async fn run(global: &GlobalArgs, wanted: Wanted, args: BulkArgs) -> CliResu
         CliError::portal(e, format_args!("cannot sign in to {}", client.base_url()))
     })?;
     if !global.demo {
-        eprintln!("Signed in to {} as {}.", client.base_url(), describe(&me));
+        // The name comes from the server: escape what a terminal would obey.
+        let who = describe(&me);
+        eprintln!(
+            "Signed in to {} as {}.",
+            client.base_url(),
+            escape(&who, false)
+        );
     }
     let resolved = targets::resolve(client, &targets, concurrency).await?;
     if args.dry_run {

@@ -43,7 +43,8 @@ pub async fn login(global: &GlobalArgs, args: LoginArgs) -> CliResult<ExitCode> 
         .login(&user, &password)
         .await
         .map_err(|e| {
-            session::client_error(e, format_args!("cannot sign in to {portal} as {user}"))
+            let shown = session::shown_url(&portal);
+            session::client_error(e, format_args!("cannot sign in to {shown} as {user}"))
         })?;
     drop(password);
     let token = client
@@ -66,8 +67,9 @@ pub async fn login(global: &GlobalArgs, args: LoginArgs) -> CliResult<ExitCode> 
     };
     config::save(&path, &config).map_err(CliError::failed)?;
     println!(
-        "Signed in to {} as {name}. The session token is stored in {} (readable only by you).",
+        "Signed in to {} as {}. The session token is stored in {} (readable only by you).",
         config.portal,
+        crate::output::escape(&name, false),
         path.display()
     );
     Ok(ExitCode::SUCCESS)

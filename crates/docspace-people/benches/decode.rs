@@ -164,7 +164,8 @@ struct WireUser {
     contacts: Vec<WireContact>,
     status: i32,
     activation_status: i32,
-    terminated: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    terminated: Option<String>,
     department: String,
     groups: Vec<WireGroup>,
     location: &'static str,
@@ -221,8 +222,17 @@ struct WireEnvelope {
     status_code: i32,
 }
 
+/// Which body to build.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Body {
+    /// Every user terminated (the answer to a bulk terminate), some names with entities.
+    Full,
+    /// Every display name with an HTML entity, a third of the users terminated.
+    Entities,
+}
+
 /// The JSON body of a 10,000-user response.
-fn response_body(users: usize) -> Vec<u8> {
+fn response_body(users: usize, style: Body) -> Vec<u8> {
     let mut rng = Rng(0x5EED_D0C5_BACE_0001);
     let group_ids: Vec<Uuid> = GROUPS.iter().map(|_| rng.uuid()).collect();
     let owner_id = rng.uuid();
@@ -268,7 +278,10 @@ fn response_body(users: usize) -> Vec<u8> {
                 // The answer to terminating them all: the bulk change this crate is for.
                 status: 2,
                 activation_status: 1,
-                terminated: api_date(&mut rng, offset),
+                terminated: {
+                    let date = api_date(&mut rng, offset);
+                    (style == Body::Full || i % 3 == 0).then_some(date)
+                },
                 department: html_encode(&format!("{}, {}", GROUPS[group], GROUPS[second_group])),
                 groups: [group, second_group]
                     .into_iter()
@@ -321,7 +334,11 @@ fn response_body(users: usize) -> Vec<u8> {
                 has_personal_folder: true,
                 tfa_app_enabled: rng.below(4) == 0,
                 id,
-                display_name: html_encode(&format!("{first} {last}")),
+                display_name: if style == Body::Entities {
+                    html_encode(&format!("{first} {last} & Co."))
+                } else {
+                    html_encode(&format!("{first} {last}"))
+                },
                 avatar: avatar("200-200", "200-200"),
                 avatar_original: avatar("orig", "200-200"),
                 avatar_max: avatar("96-96", "96-96"),
@@ -641,7 +658,7 @@ fn decode(c: &mut Criterion, body: &[u8]) {
 
 /// Interleaved rounds: each round decodes with all three in a rotating order, so a change in
 /// machine load hits all three alike; the medians and the median of per-round ratios are printed.
-fn paired(body: &[u8], rounds: usize) {
+fn paired(body: &[u8], rounds: usize, label: &str) {
     let mut times = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
     for round in 0..rounds {
         for k in 0..4 {
@@ -667,7 +684,7 @@ fn paired(body: &[u8], rounds: usize) {
     };
     let mb = body.len() as f64 / 1e6;
     eprintln!(
-        "\npaired, {rounds} interleaved rounds (median ms; ratio = median of per-round ratios to plain):"
+        "\n{label} body, {rounds} interleaved rounds (median ms; ratio = median of per-round ratios to plain):"
     );
     eprintln!("| decoder | median ms | min ms | MB/s | vs plain |");
     eprintln!("|---|---|---|---|---|");
@@ -692,8 +709,9 @@ fn paired(body: &[u8], rounds: usize) {
 }
 
 fn main() {
-    let body = response_body(USERS);
+    let body = response_body(USERS, Body::Full);
     check_and_describe(&body);
+    let entities = response_body(USERS, Body::Entities);
     let mut criterion = Criterion::default().configure_from_args();
     decode(&mut criterion, &body);
     criterion.final_summary();
@@ -704,6 +722,7 @@ fn main() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(31);
     if benchmarking && rounds > 0 {
-        paired(&body, rounds);
+        paired(&body, rounds, "every-field (all terminated)");
+        paired(&entities, rounds, "entity-heavy (every name with an entity, a third terminated)");
     }
 }

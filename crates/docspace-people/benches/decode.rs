@@ -723,6 +723,10 @@ fn main() {
         .unwrap_or(31);
     if benchmarking && rounds > 0 {
         paired(&body, rounds, "every-field (all terminated)");
-        paired(&entities, rounds, "entity-heavy (every name with an entity, a third terminated)");
+        paired(
+            &entities,
+            rounds,
+            "entity-heavy (every name with an entity, a third terminated)",
+        );
     }
 }

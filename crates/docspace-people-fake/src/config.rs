@@ -166,6 +166,8 @@ pub struct PortalConfig {
     /// Faults to inject; none by default. Can be changed at run time with
     /// [`crate::FakePortal::set_faults`].
     pub faults: Faults,
+    /// The rate limiter of a hosted portal; off (`None`) by default.
+    pub rate_limit: Option<crate::RateLimit>,
 }
 
 impl PortalConfig {
@@ -210,6 +212,12 @@ impl PortalConfig {
         self
     }
 
+    /// Runs the rate limiter with these numbers ([`crate::RateLimit::real`] for a hosted portal's).
+    pub fn with_rate_limit(mut self, limit: crate::RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
     /// Sets the portal's time zone, in minutes east of UTC.
     pub fn with_utc_offset_minutes(mut self, minutes: i32) -> Self {
         self.utc_offset_minutes = minutes;
@@ -228,6 +236,7 @@ impl Default for PortalConfig {
             storage_limit: 100 * GIB,
             utc_offset_minutes: 180,
             faults: Faults::none(),
+            rate_limit: None,
         }
     }
 }

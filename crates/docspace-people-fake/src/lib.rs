@@ -76,6 +76,7 @@ mod dates;
 mod error;
 pub mod faults;
 mod filter;
+mod limiter;
 mod model;
 mod params;
 mod portal;
@@ -91,6 +92,7 @@ pub use auth::AUTH_COOKIE;
 pub use config::{GIB, PortalConfig, Seed, ServerVersion, UnknownServerVersion};
 pub use counters::{Counters, Endpoint, Outcome};
 pub use faults::{DropMode, FaultKind, Faults, InvalidFault, Latency, Trigger};
+pub use limiter::{InvalidRateLimit, RateLimit};
 pub use portal::{FakeGroup, FakePortal, FakeUser};
 pub use seed::{
     ADMIN_EMAIL, ADMIN_PASSWORD, DEFAULT_PASSWORD, GUEST_EMAIL, LDAP_USER_EMAIL, OWNER_API_KEY,

@@ -52,6 +52,11 @@ struct Args {
     /// Retry-After seconds of an injected 429.
     #[arg(long, default_value_t = 1)]
     retry_after: u64,
+    /// Run the rate limiter of a hosted portal: `real` (1500 requests a minute, 15 writes and 50
+    /// reads in flight, 10,000 writes a day, 5 sign-ins in 15 minutes), optionally with
+    /// overrides: `real,window=100/60s,writes-in-flight=4,reads-in-flight=8,writes-per-day=50,sign-ins=5/900s`.
+    #[arg(long, value_name = "SPEC")]
+    rate_limit: Option<docspace_people_fake::RateLimit>,
     /// Inject faults into PUT requests only.
     #[arg(long)]
     faults_writes_only: bool,
@@ -110,6 +115,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_per_user_quota(!args.no_user_quota)
         .with_utc_offset_minutes(args.utc_offset_minutes)
         .with_faults(faults(&args)?);
+    if let Some(limit) = args.rate_limit {
+        config = config.with_rate_limit(limit);
+    }
     if let Some(seed) = args.seed {
         config.seed = config.seed.with_rng_seed(seed);
     }
@@ -129,6 +137,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "  curl -s '{url}/api/2.0/people/filter?count=5' -H 'Authorization: Bearer {OWNER_API_KEY}'"
     );
+    if let Some(limit) = portal.config().rate_limit {
+        println!();
+        println!("Rate limiter on: {limit}.");
+    }
     if !portal.faults().is_none() {
         println!();
         println!("Injecting faults: {:?}", portal.faults());

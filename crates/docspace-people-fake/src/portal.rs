@@ -114,6 +114,7 @@ impl FakePortal {
         let shared = Arc::new(Shared {
             state: RwLock::new(state),
             faults: Mutex::new(FaultState::new(config.faults.clone())),
+            limiter: Mutex::new(crate::limiter::Limiter::new(config.rate_limit)),
             counters: Mutex::new(Counters::default()),
             base_url: format!("http://{addr}"),
             offset,
@@ -138,6 +139,16 @@ impl FakePortal {
             stop: Some(stop),
             task: Some(task),
         })
+    }
+
+    /// Ends the rate limiter's day: every caller's daily write budget is full again.
+    pub fn next_day(&self) {
+        self.shared.limiter.lock().next_day();
+    }
+
+    /// How many requests the rate limiter refused with 429 so far.
+    pub fn rate_limited(&self) -> u64 {
+        self.shared.limiter.lock().refused
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.

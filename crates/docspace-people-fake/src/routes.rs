@@ -19,6 +19,7 @@ use crate::auth::{self, AUTH_COOKIE, Caller};
 use crate::dates::api_date;
 use crate::error::{ApiError, json_response};
 use crate::filter::{self, FilterQuery};
+use crate::limiter::limit_layer;
 use crate::model::PortalState;
 use crate::params;
 use crate::rules::{self, Target};
@@ -57,6 +58,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             workspace_layer,
         ))
         .layer(middleware::from_fn_with_state(shared.clone(), fault_layer))
+        // Outermost: injected latency counts as time in flight, as a slow server's does; the
+        // limiter's own 429s are not in the request counters (see `FakePortal::rate_limited`).
+        .layer(middleware::from_fn_with_state(shared.clone(), limit_layer))
         .with_state(shared)
 }
 

@@ -23,6 +23,8 @@ pub(crate) struct Shared {
     pub(crate) state: RwLock<PortalState>,
     /// The live fault configuration.
     pub(crate) faults: Mutex<FaultState>,
+    /// The rate limiter (off unless configured).
+    pub(crate) limiter: Mutex<crate::limiter::Limiter>,
     /// Requests served.
     pub(crate) counters: Mutex<Counters>,
     /// `http://host:port`, for links and profile URLs.

@@ -5,5 +5,6 @@ mod common;
 mod errors;
 mod faults;
 mod filter;
+mod limiter;
 mod rules_v36;
 mod rules_v37;

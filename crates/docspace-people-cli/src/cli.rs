@@ -10,8 +10,9 @@ use docspace_people::{ActivationStatus, Quota, SortBy, UserStatus, Uuid};
 #[derive(Debug, Parser)]
 #[command(name = "docspace-people", version)]
 #[command(after_help = "\
-Exit codes: 0 all good; 1 some user was refused or failed; 2 bad input or usage (nothing sent);
-3 authentication or connection error before any change.
+Exit codes: 0 all good; 1 some user was refused, failed or unknown; 2 bad input or usage
+(nothing sent); 3 authentication or connection error before any change; 4 the portal's rate
+limit stopped the run (run it again at the time it prints).
 
 Examples:
   docspace-people --demo users list --type guest

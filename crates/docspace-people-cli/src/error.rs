@@ -3,6 +3,10 @@
 use std::fmt;
 use std::process::ExitCode;
 
+/// The exit code of a bulk run the portal's rate limit stopped (after its daily write limit):
+/// nothing is wrong, the rest has to wait.
+pub const STOPPED_BY_LIMIT: u8 = 4;
+
 /// Why a command stopped, which decides its exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

@@ -4,9 +4,10 @@
 //! bulk engine of the `docspace-people` crate, with a per-user report. `--demo` runs every
 //! command against a fake portal started in-process. See `docspace-people --help`.
 //!
-//! Exit codes: 0 all good; 1 some user was refused or failed (or the output could not be
+//! Exit codes: 0 all good; 1 some user was refused, failed or unknown (or the output could not be
 //! written); 2 bad input or usage, found before anything was sent; 3 authentication or
-//! connection error before any change was sent.
+//! connection error before any change was sent; 4 the portal's rate limit stopped the run (run
+//! it again at the time it prints).
 
 #![allow(
     rustdoc::bare_urls,

@@ -36,6 +36,9 @@ pub struct Report {
     pub dry_run: bool,
     /// Whether the job was cancelled (Ctrl-C) before it finished.
     pub cancelled: bool,
+    /// When the portal's rate limit stopped the job: the seconds it asked to wait, and when
+    /// (UTC) the job can go on.
+    pub stopped_by_limit: Option<(u64, String)>,
     /// Change requests sent, retries and splits included.
     pub requests: usize,
     /// Reads of users' state sent by the bulk engine (email look-ups not counted).
@@ -49,10 +52,18 @@ pub struct Report {
 }
 
 #[derive(Serialize)]
+struct StoppedByLimit<'a> {
+    wait_seconds: u64,
+    until: &'a str,
+}
+
+#[derive(Serialize)]
 struct JsonReport<'a> {
     change: &'a str,
     dry_run: bool,
     cancelled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped_by_limit: Option<StoppedByLimit<'a>>,
     requests: usize,
     reads: usize,
     counts: serde_json::Map<String, serde_json::Value>,
@@ -201,6 +212,13 @@ fn write_json(out: &mut dyn Write, report: &Report) -> anyhow::Result<()> {
         change: &report.change,
         dry_run: report.dry_run,
         cancelled: report.cancelled,
+        stopped_by_limit: report
+            .stopped_by_limit
+            .as_ref()
+            .map(|(wait, until)| StoppedByLimit {
+                wait_seconds: *wait,
+                until,
+            }),
         requests: report.requests,
         reads: report.reads,
         counts,
@@ -232,6 +250,7 @@ mod tests {
             change: "status Terminated".into(),
             dry_run: false,
             cancelled: false,
+            stopped_by_limit: None,
             requests: 3,
             reads: 2,
             counts: vec![("changed", 1), ("refused", 1)],

@@ -1133,3 +1133,61 @@ fn long_tables_are_cut_and_terminal_controls_escaped() {
     assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
     assert!(out.stderr.contains("\\u{1b}"), "{:?}", out.stderr);
 }
+
+#[test]
+fn the_daily_limit_stops_a_run_with_its_own_exit_code_and_a_rerun_finishes_it() {
+    let portal = Portal::start_with(PortalConfig::demo().with_extra_users(120).with_rate_limit(
+        docspace_people_fake::RateLimit {
+            writes_per_day: 5,
+            ..docspace_people_fake::RateLimit::real()
+        },
+    ));
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let ids: Vec<String> = portal
+        .portal
+        .user_ids_where(|u| u.status == 1 && !u.is_owner && !u.is_admin && !u.is_ldap)
+        .iter()
+        .take(90)
+        .map(ToString::to_string)
+        .collect();
+    let input = dir.path().join("targets.txt");
+    std::fs::write(&input, ids.join("\n")).expect("a file");
+    let report = dir.path().join("report.json");
+    let args = [
+        "status",
+        "set",
+        "terminated",
+        "--from",
+        path_str(&input),
+        "--chunk-size",
+        "10",
+        "--concurrency",
+        "1",
+        "--report",
+        path_str(&report),
+    ];
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(
+        out.stdout.contains("Stopped by the portal's rate limit"),
+        "{}",
+        out.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(json["stopped_by_limit"]["wait_seconds"], 86_400);
+    assert_eq!(json["counts"]["changed"], 50);
+
+    portal.portal.next_day();
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(json["counts"]["already_in_target"], 50);
+    assert_eq!(json["counts"]["changed"], 40);
+    assert!(
+        ids.iter()
+            .all(|id| portal.portal.user(id.parse().unwrap()).unwrap().status == 2)
+    );
+}

@@ -153,6 +153,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 max_body_size: self.max_body_size,
                 server: tokio::sync::OnceCell::new_with(self.server),
+                pacer: crate::transport::Pacer::default(),
             }),
         })
     }
@@ -231,6 +232,7 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) max_body_size: usize,
     pub(crate) server: tokio::sync::OnceCell<Server>,
+    pub(crate) pacer: crate::transport::Pacer,
 }
 
 impl std::fmt::Debug for Client {

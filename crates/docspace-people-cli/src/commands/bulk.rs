@@ -188,6 +188,13 @@ fn to_report(change: &str, targets: &[Target], bulk: &BulkReport) -> Report {
         change: change.to_owned(),
         dry_run: false,
         cancelled: bulk.cancelled,
+        stopped_by_limit: bulk.stopped_by_limit.map(|stop| {
+            let until: chrono::DateTime<chrono::Utc> = stop.until.into();
+            (
+                stop.wait.as_secs(),
+                until.format("%Y-%m-%d %H:%M UTC").to_string(),
+            )
+        }),
         requests: bulk.requests,
         reads: bulk.reads,
         counts: vec![
@@ -218,6 +225,9 @@ fn finish(report: &Report, report_file: Option<ReportFile>) -> CliResult<ExitCod
         let path = file.path().to_path_buf();
         file.write(report).map_err(CliError::failed)?;
         eprintln!("Per-user report written to {}.", path.display());
+    }
+    if report.stopped_by_limit.is_some() {
+        return Ok(ExitCode::from(crate::error::STOPPED_BY_LIMIT));
     }
     let trouble = report
         .users
@@ -287,6 +297,14 @@ fn write_summary(
                 }
             )?;
         }
+    }
+    if let Some((wait, until)) = &report.stopped_by_limit {
+        writeln!(
+            out,
+            "Stopped by the portal's rate limit: it asks to wait {wait} s, until about {until}. \
+             Nothing more was sent. Run the same command again then: the users already changed \
+             are found in the target state and skipped."
+        )?;
     }
     if report.cancelled {
         writeln!(

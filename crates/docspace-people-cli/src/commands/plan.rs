@@ -118,6 +118,7 @@ fn plan(
         change: change_name(change, server),
         dry_run: true,
         cancelled: false,
+        stopped_by_limit: None,
         requests: 0,
         reads: 0,
         counts,

@@ -10,7 +10,7 @@ use futures::StreamExt;
 use uuid::Uuid;
 
 use super::observe::{self, Seen};
-use super::report::{BulkReport, Counts, Duplicate, Entry, Outcome, Progress};
+use super::report::{BulkReport, Counts, Duplicate, Entry, LimitStop, Outcome, Progress};
 use super::{BulkJob, Change};
 use crate::state::UserState;
 use crate::transport::{Attempts, Failure, RetryPolicy};
@@ -24,8 +24,12 @@ struct Run<'a> {
     job: &'a BulkJob,
     server: Server,
     policy: RetryPolicy,
+    /// Requests in flight, within what the server takes.
+    concurrency: usize,
     writes: AtomicUsize,
     reads: AtomicUsize,
+    /// Set when the server asked for a wait longer than the policy takes: nothing more is sent.
+    stopped: std::sync::Mutex<Option<LimitStop>>,
 }
 
 impl Run<'_> {
@@ -36,17 +40,62 @@ impl Run<'_> {
     fn count_read(&self) {
         self.reads.fetch_add(1, Ordering::Relaxed);
     }
+
+    fn stopped(&self) -> Option<LimitStop> {
+        *self
+            .stopped
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Stops sending when the server asks for a wait longer than the policy takes.
+    fn note_limit(&self, error: &Error) {
+        if let Error::RateLimited {
+            retry_after: Some(wait),
+            ..
+        } = error
+            && *wait > self.policy.max_retry_after
+        {
+            let until = std::time::SystemTime::now()
+                .checked_add(*wait)
+                .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
+            let mut stopped = self
+                .stopped
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if stopped.is_none() {
+                tracing::warn!(
+                    wait_s = wait.as_secs(),
+                    "the portal's rate limit stops the job"
+                );
+                *stopped = Some(LimitStop { wait: *wait, until });
+            }
+        }
+    }
 }
 
 pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> BulkReport {
     let (targets, duplicates) = deduplicate(user_ids);
     let total = targets.len();
+    let concurrency = job
+        .options
+        .concurrency
+        .min(super::BulkOptions::MAX_IN_FLIGHT);
+    if concurrency < job.options.concurrency {
+        tracing::warn!(
+            asked = job.options.concurrency,
+            used = concurrency,
+            "the server takes at most 15 requests in flight from one user; lowering the concurrency"
+        );
+    }
     let run = Run {
         policy: job.options.retry.unwrap_or(*job.client.retry_policy()),
         job: &job,
         server,
+        concurrency,
         writes: AtomicUsize::new(0),
         reads: AtomicUsize::new(0),
+        stopped: std::sync::Mutex::new(None),
     };
     let mut counts = Counts::default();
     let mut entries = Vec::with_capacity(total);
@@ -59,7 +108,7 @@ pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> Bulk
         .map(<[Target]>::to_vec);
     let mut results = futures::stream::iter(chunks)
         .map(|chunk| boxed(settle(&run, chunk)))
-        .buffer_unordered(job.options.concurrency);
+        .buffer_unordered(run.concurrency);
     while let Some(chunk_entries) = results.next().await {
         for e in &chunk_entries {
             counts.add(e.outcome);
@@ -76,6 +125,7 @@ pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> Bulk
         requests: run.writes.load(Ordering::Relaxed),
         reads: run.reads.load(Ordering::Relaxed),
         cancelled: job.cancel.is_cancelled(),
+        stopped_by_limit: run.stopped(),
     };
     tracing::info!(?report.counts, requests = report.requests, reads = report.reads, "bulk change ends");
     report
@@ -127,7 +177,7 @@ async fn before_sending(
         cancel: Some(&job.cancel),
         on_send: &|| run.count_read(),
     };
-    let seen = observe::read_all(&job.client, &unread, job.options.concurrency, &attempts).await;
+    let seen = observe::read_all(&job.client, &unread, run.concurrency, &attempts).await;
     let state_of = |id: &Uuid| {
         job.known
             .get(id)
@@ -240,6 +290,14 @@ async fn settle(run: &Run<'_>, chunk: Vec<Target>) -> Vec<Entry> {
             );
             continue;
         }
+        if let Some(stop) = run.stopped() {
+            let detail = format!(
+                "not sent: the portal's rate limit stopped the job; it can go on in {} s",
+                stop.wait.as_secs()
+            );
+            all(&part, Outcome::Failed, &detail, &mut out);
+            continue;
+        }
         let ids: Vec<Uuid> = part.iter().map(|t| t.1).collect();
         let attempts = Attempts {
             policy: &run.policy,
@@ -300,6 +358,7 @@ async fn settle(run: &Run<'_>, chunk: Vec<Target>) -> Vec<Entry> {
             }
             Err(Failure::Error(error)) => {
                 // The answer was lost or broken: the change may or may not have been applied.
+                run.note_limit(&error);
                 let why = describe(&error);
                 let mut unchanged = read_back(run, &part, &why, &mut out).await;
                 let partial = matches!(job.change, Change::Type(_));

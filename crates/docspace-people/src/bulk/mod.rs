@@ -49,7 +49,7 @@ mod report;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub use report::{BulkReport, Counts, Duplicate, Entry, Outcome, Progress};
+pub use report::{BulkReport, Counts, Duplicate, Entry, LimitStop, Outcome, Progress};
 pub use tokio_util::sync::CancellationToken;
 
 pub use crate::change::Change;
@@ -61,7 +61,8 @@ use crate::{Client, Error, RetryPolicy, User};
 pub struct BulkOptions {
     /// Ids per request (default 100).
     pub chunk_size: usize,
-    /// Requests in flight at once (default 4); also bounds the reads of users' state.
+    /// Requests in flight at once (default 4); also bounds the reads of users' state. Values
+    /// above [`BulkOptions::MAX_IN_FLIGHT`] (15) are lowered to it, with a warning.
     pub concurrency: usize,
     /// How failed requests are retried; the client's policy when `None` (the default).
     pub retry: Option<RetryPolicy>,
@@ -95,6 +96,10 @@ impl BulkOptions {
         self.retry = Some(policy);
         self
     }
+
+    /// Requests the server takes in flight from one user: a hosted DocSpace refuses the 16th
+    /// write at once. The engine never goes above it, whatever `concurrency` says.
+    pub const MAX_IN_FLIGHT: usize = 15;
 
     fn check(&self) -> Result<(), Error> {
         if !(1..=1000).contains(&self.chunk_size) {

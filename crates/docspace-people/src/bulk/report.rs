@@ -132,6 +132,21 @@ pub struct BulkReport {
     pub reads: usize,
     /// Whether the job was cancelled before it finished.
     pub cancelled: bool,
+    /// Set when the portal's rate limit stopped the job: the server asked to wait longer than
+    /// the retry policy's `max_retry_after` (after its daily write limit, hours). The ids not
+    /// sent are failed "not sent"; running the same change again after this wait finishes the
+    /// job, since users already changed are found in the target state and skipped.
+    pub stopped_by_limit: Option<LimitStop>,
+}
+
+/// Why and until when the portal's rate limit stopped a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct LimitStop {
+    /// How long the server asked to wait, counted from when it said so.
+    pub wait: std::time::Duration,
+    /// When the job can go on, by this machine's clock.
+    pub until: std::time::SystemTime,
 }
 
 impl BulkReport {

@@ -4,6 +4,7 @@
 
 mod body;
 pub(crate) mod origin;
+mod pacing;
 mod retry;
 
 use std::time::Instant;
@@ -13,6 +14,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
+pub(crate) use pacing::Pacer;
 pub use retry::RetryPolicy;
 
 use crate::error::snippet;
@@ -160,6 +162,29 @@ impl Client {
         let started = Instant::now();
         let mut retry = 1u32;
         loop {
+            if let Some(wait) = self.inner.pacer.wait() {
+                if wait > attempts.policy.max_retry_after {
+                    // Hours, after a daily limit: say so instead of sleeping in silence.
+                    return Err(Failure::Error(Error::RateLimited {
+                        retry_after: Some(wait),
+                        message: Some(
+                            "the portal's rate limit is spent (X-RateLimit-Remaining: 0)".into(),
+                        ),
+                    }));
+                }
+                tracing::debug!(
+                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    "pacing: the rate-limit window is spent"
+                );
+                match attempts.cancel {
+                    Some(cancel) => tokio::select! {
+                        () = cancel.cancelled() => return Err(Failure::Cancelled),
+                        () = tokio::time::sleep(wait) => {}
+                    },
+                    None => tokio::time::sleep(wait).await,
+                }
+                self.inner.pacer.waited();
+            }
             let error = match self.attempt(request, attempts).await {
                 Ok(answer) => return Ok(answer),
                 Err(error) => error,
@@ -224,6 +249,11 @@ impl Client {
             }
             let response = builder.send().await.map_err(Error::Transport)?;
             let status = response.status();
+            if status.is_success() {
+                // Only a success speaks of the window: a 429's headers may be those of another
+                // policy (the daily write budget, say) that reads do not share.
+                self.inner.pacer.observe(response.headers());
+            }
             if status.is_redirection() {
                 let next = redirect_target(&response, &url)?;
                 if !origin::same_origin(&next, base) {

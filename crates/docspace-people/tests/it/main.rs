@@ -10,5 +10,6 @@ mod faults;
 mod limits;
 mod portal;
 mod properties;
+mod ratelimit;
 mod servers;
 mod wire;

@@ -141,6 +141,19 @@ impl FakePortal {
         })
     }
 
+    /// Marks a user as managed by LDAP (or not): such users' status cannot be changed. A test
+    /// knob for mixing protected users into large runs. Returns whether the user exists.
+    pub fn set_ldap(&self, id: Uuid, ldap: bool) -> bool {
+        let mut state = self.shared.state.write();
+        match state.index_of(id) {
+            Some(index) => {
+                state.users[index].is_ldap = ldap;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Ends the rate limiter's day: every caller's daily write budget is full again.
     pub fn next_day(&self) {
         self.shared.limiter.lock().next_day();

@@ -105,6 +105,12 @@ pub enum Command {
     /// Set or reset the storage quota of users.
     #[command(subcommand)]
     Quota(QuotaCommand),
+    /// Print a shell completion script: `docspace-people completions bash > ~/.local/share/bash-completion/completions/docspace-people`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// `login` options.
@@ -354,6 +360,8 @@ pub enum Format {
     Json,
     /// CSV with a header row.
     Csv,
+    /// JSON lines: one object per user, for scripts.
+    Jsonl,
 }
 
 /// The format of a report file.
@@ -363,6 +371,8 @@ pub enum ReportFormat {
     Json,
     /// CSV: one row per input user.
     Csv,
+    /// JSON lines: one object per input user (then per duplicate), for scripts.
+    Jsonl,
 }
 
 #[cfg(test)]

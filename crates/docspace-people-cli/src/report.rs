@@ -92,16 +92,12 @@ impl ReportFile {
         format: Option<ReportFormat>,
         from: Option<&Path>,
     ) -> CliResult<Self> {
-        let format = format.unwrap_or_else(|| {
-            if path
-                .extension()
-                .is_some_and(|ext| ext.eq_ignore_ascii_case("csv"))
-            {
-                ReportFormat::Csv
-            } else {
-                ReportFormat::Json
-            }
-        });
+        let format =
+            format.unwrap_or_else(|| match path.extension().and_then(|ext| ext.to_str()) {
+                Some(ext) if ext.eq_ignore_ascii_case("csv") => ReportFormat::Csv,
+                Some(ext) if ext.eq_ignore_ascii_case("jsonl") => ReportFormat::Jsonl,
+                _ => ReportFormat::Json,
+            });
         let shown = path.to_path_buf();
         let destination = match std::fs::metadata(path) {
             Ok(meta) if !meta.is_file() => {
@@ -180,6 +176,7 @@ impl ReportFile {
             match format {
                 ReportFormat::Json => write_json(&mut out, report)?,
                 ReportFormat::Csv => write_csv(&mut out, report)?,
+                ReportFormat::Jsonl => write_jsonl(&mut out, report)?,
             }
             out.flush().context("cannot write the report")?;
         }
@@ -227,6 +224,14 @@ fn write_json(out: &mut dyn Write, report: &Report) -> anyhow::Result<()> {
     };
     serde_json::to_writer_pretty(&mut *out, &json).context("cannot write the report")?;
     out.write_all(b"\n").context("cannot write the report")
+}
+
+fn write_jsonl(out: &mut dyn Write, report: &Report) -> anyhow::Result<()> {
+    for row in report.users.iter().chain(&report.duplicates) {
+        serde_json::to_writer(&mut *out, row).context("cannot write the report")?;
+        out.write_all(b"\n").context("cannot write the report")?;
+    }
+    Ok(())
 }
 
 fn write_csv(out: &mut dyn Write, report: &Report) -> anyhow::Result<()> {

@@ -1191,3 +1191,61 @@ fn the_daily_limit_stops_a_run_with_its_own_exit_code_and_a_rerun_finishes_it() 
             .all(|id| portal.portal.user(id.parse().unwrap()).unwrap().status == 2)
     );
 }
+
+#[test]
+fn completions_and_json_lines() {
+    let dir = temp();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(&["completions", shell], "", dir.path());
+        assert_eq!(out.code, 0, "{out:?}");
+        assert!(out.stdout.contains("docspace-people"), "{shell}");
+        assert!(
+            out.stdout.contains("status"),
+            "{shell}: subcommands are completed"
+        );
+    }
+    let out = run(
+        &["--demo", "users", "list", "--format", "jsonl"],
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let lines: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object a line"))
+        .collect();
+    assert_eq!(lines.len(), 50);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["id"].is_string() && l["type"].is_string())
+    );
+
+    let report = dir.path().join("outcomes.jsonl");
+    let out = run(
+        &[
+            "--demo",
+            "status",
+            "set",
+            "terminated",
+            "--from",
+            &leavers(),
+            "--report",
+            path_str(&report),
+        ],
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    let text = std::fs::read_to_string(&report).unwrap();
+    let outcomes: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["outcome"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(outcomes.len(), 7, "{text}");
+    assert!(outcomes.contains(&"refused".to_owned()));
+}

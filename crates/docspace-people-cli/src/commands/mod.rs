@@ -40,6 +40,15 @@ pub async fn run(cli: Cli) -> CliResult<ExitCode> {
         Command::Quota(QuotaCommand::Reset { bulk }) => {
             bulk::run(&global, Wanted::Change(Change::ResetQuota), bulk).await
         }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            to_stdout(|out| {
+                clap_complete::generate(shell, &mut command, "docspace-people", out);
+                Ok(())
+            })
+            .map_err(crate::error::CliError::failed)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -33,7 +33,7 @@ pub async fn list(global: &GlobalArgs, args: ListArgs) -> CliResult<ExitCode> {
                 to_stdout(|out| write_table(out, &rows)).map_err(CliError::failed)?;
             }
         }
-        Format::Json | Format::Csv => {
+        Format::Json | Format::Csv | Format::Jsonl => {
             // All or nothing: the export is written to an unnamed temporary file and copied to
             // stdout only once every page has been read, so a failure part-way leaves stdout
             // empty instead of holding a well-formed but partial export.
@@ -43,10 +43,10 @@ pub async fn list(global: &GlobalArgs, args: ListArgs) -> CliResult<ExitCode> {
                 )
             })?;
             let mut out = io::BufWriter::new(spool);
-            let written = if args.format == Format::Json {
-                write_json(&mut out, &mut users, &mut error, &server).await
-            } else {
-                write_csv(&mut out, &mut users, &mut error, &server).await
+            let written = match args.format {
+                Format::Json => write_json(&mut out, &mut users, &mut error, &server).await,
+                Format::Jsonl => write_jsonl(&mut out, &mut users, &mut error, &server).await,
+                _ => write_csv(&mut out, &mut users, &mut error, &server).await,
             };
             let spool = written
                 .and_then(|()| out.into_inner().map_err(io::IntoInnerError::into_error))
@@ -75,6 +75,19 @@ async fn write_json(
         array.push(&UserRow::new(&user, server))?;
     }
     array.finish()
+}
+
+async fn write_jsonl(
+    out: &mut dyn Write,
+    users: &mut (impl Stream<Item = Result<User, docspace_people::Error>> + Unpin),
+    error: &mut Option<docspace_people::Error>,
+    server: &Server,
+) -> io::Result<()> {
+    while let Some(user) = next(users, error).await {
+        serde_json::to_writer(&mut *out, &UserRow::new(&user, server)).map_err(io::Error::other)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
 }
 
 async fn write_csv(

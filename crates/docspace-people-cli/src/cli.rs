@@ -249,6 +249,13 @@ pub struct BulkArgs {
     /// Users per request.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub chunk_size: u64,
+    /// Do not ask for confirmation (asked on a terminal when more than 20 users would change).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Refuse the run, sending nothing, if more than N users would change. Holds with or
+    /// without a terminal.
+    #[arg(long, value_name = "N")]
+    pub max_changes: Option<usize>,
     /// Requests in flight at once (also bounds the look-ups of emails and current states).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub concurrency: u64,

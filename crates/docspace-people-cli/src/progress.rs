@@ -53,6 +53,14 @@ impl Bar {
         }
     }
 
+    /// Runs `f` with the bar hidden (for a prompt), then draws it again.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.0 {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        }
+    }
+
     /// Prints a line on stderr without breaking the bar.
     pub fn note(&self, line: &str) {
         match &self.0 {

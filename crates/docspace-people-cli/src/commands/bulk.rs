@@ -4,7 +4,10 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use docspace_people::bulk::{BulkOptions, BulkReport, CancellationToken, Change};
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+
+use docspace_people::bulk::{BulkOptions, BulkReport, CancellationToken, Change, Plan};
 use docspace_people::{Client, User, Uuid};
 
 use super::{Wanted, plan, to_stdout};
@@ -73,6 +76,13 @@ pub async fn run(global: &GlobalArgs, wanted: Wanted, args: BulkArgs) -> CliResu
         .chunk_size(usize::try_from(args.chunk_size).unwrap_or(1))
         .concurrency(concurrency);
     let name = change_name(&change, &server);
+    let guard = Guard {
+        max_changes: args.max_changes,
+        ask: !args.yes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+        what: format!("{name} on {}", client.base_url()),
+        verdict: Arc::new(Mutex::new(None)),
+    };
+    let verdict = Arc::clone(&guard.verdict);
     let report = execute(
         client,
         &change,
@@ -80,8 +90,22 @@ pub async fn run(global: &GlobalArgs, wanted: Wanted, args: BulkArgs) -> CliResu
         options,
         &resolved.ids,
         resolved.known,
+        guard,
     )
     .await?;
+    let declined = verdict.lock().ok().and_then(|v| v.clone());
+    match declined {
+        Some(Declined::TooMany { would, max }) => {
+            return Err(CliError::usage(format_args!(
+                "this run would change {would} users, more than --max-changes {max}; nothing \
+                 was sent"
+            )));
+        }
+        Some(Declined::NotConfirmed) => {
+            return Err(CliError::usage("not confirmed; nothing was sent"));
+        }
+        None => {}
+    }
     let report = to_report(&name, &targets, &report);
     finish(&report, report_file)
 }
@@ -96,6 +120,62 @@ fn describe(user: &User) -> String {
 }
 
 /// Runs the bulk job with a progress bar, cancelling it on Ctrl-C.
+/// Users above which a run on a terminal asks for confirmation.
+const CONFIRM_ABOVE: usize = 20;
+
+/// Why a run sent nothing.
+#[derive(Debug, Clone)]
+enum Declined {
+    TooMany { would: usize, max: usize },
+    NotConfirmed,
+}
+
+/// The guard rails of a run made by hand: `--max-changes`, and a question on a terminal.
+struct Guard {
+    max_changes: Option<usize>,
+    ask: bool,
+    what: String,
+    verdict: Arc<Mutex<Option<Declined>>>,
+}
+
+impl Guard {
+    /// Whether the plan may go ahead; asks on the terminal when it is big.
+    fn allows(&self, plan: &Plan, bar: &Bar) -> bool {
+        let declined = match self.max_changes {
+            Some(max) if plan.to_send > max => Some(Declined::TooMany {
+                would: plan.to_send,
+                max,
+            }),
+            _ if self.ask && plan.to_send > CONFIRM_ABOVE => {
+                let question = format!(
+                    "About to send {}: {} users would change ({} already so, {} refused or \
+                     unknown, {} unreadable). Continue? [y/N] ",
+                    self.what, plan.to_send, plan.already_in_target, plan.refused, plan.failed
+                );
+                let yes = tokio::task::block_in_place(|| bar.suspend(|| ask(&question)));
+                (!yes).then_some(Declined::NotConfirmed)
+            }
+            _ => None,
+        };
+        let allowed = declined.is_none();
+        if let Ok(mut verdict) = self.verdict.lock() {
+            *verdict = declined;
+        }
+        allowed
+    }
+}
+
+/// Asks on stderr and reads the answer from stdin: `y` or `yes` is a yes.
+fn ask(question: &str) -> bool {
+    eprint!("{question}");
+    let _ = io::stderr().flush();
+    let mut answer = String::new();
+    if io::stdin().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
 async fn execute(
     client: &Client,
     change: &Change,
@@ -103,6 +183,7 @@ async fn execute(
     options: BulkOptions,
     ids: &[Uuid],
     known: std::collections::HashMap<Uuid, User>,
+    guard: Guard,
 ) -> CliResult<BulkReport> {
     let mut distinct = ids.to_vec();
     distinct.sort_unstable();
@@ -122,6 +203,8 @@ async fn execute(
                 p.refused, p.failed, p.unknown
             ));
         });
+    let guard_bar = bar.clone();
+    let job = job.confirm(move |plan| guard.allows(plan, &guard_bar));
     let watcher = tokio::spawn(cancel_on_ctrl_c(cancel, bar.clone()));
     let result = job.run(ids).await;
     watcher.abort();

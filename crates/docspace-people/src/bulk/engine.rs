@@ -10,7 +10,7 @@ use futures::StreamExt;
 use uuid::Uuid;
 
 use super::observe::{self, Seen};
-use super::report::{BulkReport, Counts, Duplicate, Entry, LimitStop, Outcome, Progress};
+use super::report::{BulkReport, Counts, Duplicate, Entry, LimitStop, Outcome, Plan, Progress};
 use super::{BulkJob, Change};
 use crate::state::UserState;
 use crate::transport::{Attempts, Failure, RetryPolicy};
@@ -99,7 +99,28 @@ pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> Bulk
     };
     let mut counts = Counts::default();
     let mut entries = Vec::with_capacity(total);
-    let to_send = before_sending(&run, targets, &mut counts, &mut entries).await;
+    let mut to_send = before_sending(&run, targets, &mut counts, &mut entries).await;
+    if let Some(confirm) = &job.confirm {
+        let plan = Plan {
+            to_send: to_send.len(),
+            already_in_target: counts.already_in_target,
+            refused: counts.refused,
+            failed: counts.failed,
+        };
+        if !confirm(&plan) {
+            tracing::info!(?plan, "the plan was not confirmed: nothing is sent");
+            job.cancel.cancel();
+            for (position, id) in to_send.drain(..) {
+                counts.add(Outcome::Failed);
+                entries.push(entry(
+                    position,
+                    id,
+                    Outcome::Failed,
+                    Some("not sent: not confirmed".to_owned()),
+                ));
+            }
+        }
+    }
     tracing::info!(change = %job.change, users = total, to_send = to_send.len(), "bulk change starts");
     report_progress(&run, &counts, total);
     // Chunks are copied out one at a time, as the stream reaches them.

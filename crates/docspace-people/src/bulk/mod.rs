@@ -49,7 +49,7 @@ mod report;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub use report::{BulkReport, Counts, Duplicate, Entry, LimitStop, Outcome, Progress};
+pub use report::{BulkReport, Counts, Duplicate, Entry, LimitStop, Outcome, Plan, Progress};
 pub use tokio_util::sync::CancellationToken;
 
 pub use crate::change::Change;
@@ -119,6 +119,7 @@ impl BulkOptions {
 }
 
 type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+type ConfirmFn = Arc<dyn Fn(&Plan) -> bool + Send + Sync>;
 
 /// A bulk change, configured and ready to [`run`](BulkJob::run). Made by [`Client::bulk`].
 pub struct BulkJob {
@@ -127,6 +128,7 @@ pub struct BulkJob {
     options: BulkOptions,
     known: HashMap<uuid::Uuid, User>,
     progress: Option<ProgressFn>,
+    confirm: Option<ConfirmFn>,
     cancel: CancellationToken,
 }
 
@@ -150,6 +152,7 @@ impl Client {
             options: BulkOptions::default(),
             known: HashMap::new(),
             progress: None,
+            confirm: None,
             cancel: CancellationToken::new(),
         }
     }
@@ -172,6 +175,16 @@ impl BulkJob {
     /// Called after each chunk with the running totals.
     pub fn on_progress(mut self, progress: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
         self.progress = Some(Arc::new(progress));
+        self
+    }
+
+    /// Asks `confirm` before the first change is sent, with the [`Plan`]: how many users will
+    /// be sent, and how many are already in the target state or will be refused. When it
+    /// returns `false`, nothing is sent: the users that would have been are reported failed
+    /// "not sent: not confirmed", and the report says `cancelled`. It runs on the job's task;
+    /// a hook that waits for a person should use `tokio::task::block_in_place`.
+    pub fn confirm(mut self, confirm: impl Fn(&Plan) -> bool + Send + Sync + 'static) -> Self {
+        self.confirm = Some(Arc::new(confirm));
         self
     }
 

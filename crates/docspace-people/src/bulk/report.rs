@@ -139,6 +139,22 @@ pub struct BulkReport {
     pub stopped_by_limit: Option<LimitStop>,
 }
 
+/// What a job is about to do, once every target's state is read and the server's refusals are
+/// predicted, before the first change is sent: passed to the hook of
+/// [`BulkJob::confirm`](super::BulkJob::confirm).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Plan {
+    /// Users whose change will be sent.
+    pub to_send: usize,
+    /// Users already in the target state (not sent).
+    pub already_in_target: usize,
+    /// Users the server will refuse, or who do not exist (not sent).
+    pub refused: usize,
+    /// Users whose state could not be read (not sent).
+    pub failed: usize,
+}
+
 /// Why and until when the portal's rate limit stopped a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]

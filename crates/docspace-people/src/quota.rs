@@ -147,6 +147,15 @@ impl serde::Serialize for Quota {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Quota {
+    /// Reads the wire form: bytes, or `-1` for no limit.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = i64::deserialize(deserializer)?;
+        Quota::from_wire(value)
+            .ok_or_else(|| serde::de::Error::custom(format!("{value} is not a quota")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

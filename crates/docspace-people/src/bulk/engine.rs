@@ -10,7 +10,9 @@ use futures::StreamExt;
 use uuid::Uuid;
 
 use super::observe::{self, Seen};
-use super::report::{BulkReport, Counts, Duplicate, Entry, LimitStop, Outcome, Plan, Progress};
+use super::report::{
+    BulkReport, Counts, Duplicate, Entry, LimitStop, Outcome, Plan, Prior, Progress,
+};
 use super::{BulkJob, Change};
 use crate::state::UserState;
 use crate::transport::{Attempts, Failure, RetryPolicy};
@@ -99,7 +101,8 @@ pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> Bulk
     };
     let mut counts = Counts::default();
     let mut entries = Vec::with_capacity(total);
-    let mut to_send = before_sending(&run, targets, &mut counts, &mut entries).await;
+    let mut priors = HashMap::new();
+    let mut to_send = before_sending(&run, targets, &mut counts, &mut entries, &mut priors).await;
     if let Some(confirm) = &job.confirm {
         let plan = Plan {
             to_send: to_send.len(),
@@ -112,16 +115,23 @@ pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> Bulk
             job.cancel.cancel();
             for (position, id) in to_send.drain(..) {
                 counts.add(Outcome::Failed);
-                entries.push(entry(
+                let mut unsent = entry(
                     position,
                     id,
                     Outcome::Failed,
                     Some("not sent: not confirmed".to_owned()),
-                ));
+                );
+                unsent.prior = priors.remove(&id);
+                entries.push(unsent);
             }
         }
     }
     tracing::info!(change = %job.change, users = total, to_send = to_send.len(), "bulk change starts");
+    if let Some(on_entries) = &job.on_entries
+        && !entries.is_empty()
+    {
+        on_entries(&entries);
+    }
     report_progress(&run, &counts, total);
     // Chunks are copied out one at a time, as the stream reaches them.
     let chunks = to_send
@@ -130,9 +140,13 @@ pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> Bulk
     let mut results = futures::stream::iter(chunks)
         .map(|chunk| boxed(settle(&run, chunk)))
         .buffer_unordered(run.concurrency);
-    while let Some(chunk_entries) = results.next().await {
-        for e in &chunk_entries {
+    while let Some(mut chunk_entries) = results.next().await {
+        for e in &mut chunk_entries {
             counts.add(e.outcome);
+            e.prior = priors.remove(&e.id);
+        }
+        if let Some(on_entries) = &job.on_entries {
+            on_entries(&chunk_entries);
         }
         entries.extend(chunk_entries);
         report_progress(&run, &counts, total);
@@ -186,6 +200,7 @@ async fn before_sending(
     targets: Vec<Target>,
     counts: &mut Counts,
     entries: &mut Vec<Entry>,
+    priors: &mut HashMap<Uuid, Prior>,
 ) -> Vec<Target> {
     let job = run.job;
     let unread: Vec<Uuid> = targets
@@ -220,6 +235,10 @@ async fn before_sending(
     let mut to_send = targets;
     to_send.retain(|&(position, id)| {
         let state = state_of(&id);
+        let prior = match &state {
+            Some(Seen::State(user)) => Some(prior_of(user, &run.server)),
+            _ => None,
+        };
         let settled = match state {
             Some(Seen::State(user)) => {
                 match job.change.is_satisfied_by_state(&user, Some(&run.server)) {
@@ -249,10 +268,17 @@ async fn before_sending(
         match settled {
             Some((outcome, detail)) => {
                 counts.add(outcome);
-                entries.push(entry(position, id, outcome, detail));
+                let mut settled = entry(position, id, outcome, detail);
+                settled.prior = prior;
+                entries.push(settled);
                 false
             }
-            None => true,
+            None => {
+                if let Some(prior) = prior {
+                    priors.insert(id, prior);
+                }
+                true
+            }
         }
     });
     to_send
@@ -285,6 +311,17 @@ fn entry(position: usize, id: Uuid, outcome: Outcome, detail: Option<String>) ->
         position,
         outcome,
         detail,
+        prior: None,
+    }
+}
+
+/// A user's state as the journal keeps it.
+fn prior_of(state: &UserState, server: &Server) -> Prior {
+    Prior {
+        status: state.status.clone(),
+        user_type: server.type_from_flags(state),
+        quota: state.quota_limit.and_then(crate::Quota::from_wire),
+        custom_quota: state.is_custom_quota,
     }
 }
 

@@ -49,7 +49,7 @@ mod report;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub use report::{BulkReport, Counts, Duplicate, Entry, LimitStop, Outcome, Plan, Progress};
+pub use report::{BulkReport, Counts, Duplicate, Entry, LimitStop, Outcome, Plan, Prior, Progress};
 pub use tokio_util::sync::CancellationToken;
 
 pub use crate::change::Change;
@@ -120,6 +120,7 @@ impl BulkOptions {
 
 type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 type ConfirmFn = Arc<dyn Fn(&Plan) -> bool + Send + Sync>;
+type EntriesFn = Arc<dyn Fn(&[Entry]) + Send + Sync>;
 
 /// A bulk change, configured and ready to [`run`](BulkJob::run). Made by [`Client::bulk`].
 pub struct BulkJob {
@@ -129,6 +130,7 @@ pub struct BulkJob {
     known: HashMap<uuid::Uuid, User>,
     progress: Option<ProgressFn>,
     confirm: Option<ConfirmFn>,
+    on_entries: Option<EntriesFn>,
     cancel: CancellationToken,
 }
 
@@ -153,6 +155,7 @@ impl Client {
             known: HashMap::new(),
             progress: None,
             confirm: None,
+            on_entries: None,
             cancel: CancellationToken::new(),
         }
     }
@@ -175,6 +178,14 @@ impl BulkJob {
     /// Called after each chunk with the running totals.
     pub fn on_progress(mut self, progress: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
         self.progress = Some(Arc::new(progress));
+        self
+    }
+
+    /// Called with each batch of settled entries as the job goes (those settled before sending,
+    /// then each chunk's), each with the user's prior state: what a journal records, so that a
+    /// run that dies can be resumed and a finished one undone.
+    pub fn on_entries(mut self, on_entries: impl Fn(&[Entry]) + Send + Sync + 'static) -> Self {
+        self.on_entries = Some(Arc::new(on_entries));
         self
     }
 

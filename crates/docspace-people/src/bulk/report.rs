@@ -37,6 +37,25 @@ impl Outcome {
     }
 }
 
+/// What a user was before the job, as read from the portal before anything was sent: what
+/// undoing the change restores.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Prior {
+    /// The status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::UserStatus>,
+    /// The type, as the connected server reads the flags.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<crate::UserType>,
+    /// The storage quota, when the portal shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<crate::Quota>,
+    /// Whether the quota was the user's own rather than the portal default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_quota: Option<bool>,
+}
+
 /// The outcome for one input id.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
@@ -49,6 +68,9 @@ pub struct Entry {
     pub outcome: Outcome,
     /// The server's reason or the error, for refusals and failures; a note otherwise.
     pub detail: Option<String>,
+    /// The user's state before the job, when it was read (not for unknown ids).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prior: Option<Prior>,
 }
 
 /// An id that appeared more than once in the input. It was sent once.

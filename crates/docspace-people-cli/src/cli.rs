@@ -30,7 +30,7 @@ pub struct Cli {
 }
 
 /// Options valid for every command.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// The portal's URL, e.g. https://portal.example.com (default: the one `login` stored).
     #[arg(long, env = "DOCSPACE_URL", global = true, value_name = "URL")]
@@ -105,6 +105,12 @@ pub enum Command {
     /// Set or reset the storage quota of users.
     #[command(subcommand)]
     Quota(QuotaCommand),
+    /// Continue a run from its journal: sends only the users whose outcome is not known yet
+    /// (not sent, failed or unknown), and appends to the same journal.
+    Resume(ReplayArgs),
+    /// Take a run back from its journal: restore the status, type or quota every user it
+    /// changed had before. Demotions are refused by DocSpace's type change and reported so.
+    Undo(UndoArgs),
     /// Print a shell completion script: `docspace-people completions bash > ~/.local/share/bash-completion/completions/docspace-people`.
     Completions {
         /// The shell.
@@ -123,6 +129,46 @@ pub struct LoginArgs {
     /// prompt on the terminal).
     #[arg(long)]
     pub password_stdin: bool,
+}
+
+/// `resume`: a journal and how to run.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The journal of the run.
+    #[arg(value_name = "JOURNAL")]
+    pub journal: PathBuf,
+    /// Write the per-user outcome to FILE, as JSON, CSV or JSON lines (by extension).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// The format of --report (default: from its extension, JSON otherwise).
+    #[arg(long, value_enum, requires = "report")]
+    pub report_format: Option<ReportFormat>,
+    /// Users per request.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub chunk_size: u64,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub concurrency: u64,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Refuse the run, sending nothing, if more than N users would change.
+    #[arg(long, value_name = "N")]
+    pub max_changes: Option<usize>,
+}
+
+/// `undo`: a journal, how to run, and where the undo's own journal goes.
+#[derive(Debug, Args)]
+pub struct UndoArgs {
+    /// The journal and how to run.
+    #[command(flatten)]
+    pub replay: ReplayArgs,
+    /// Show what would be restored; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The undo's own journal (default: a new file, as for any run).
+    #[arg(long = "journal", value_name = "FILE")]
+    pub own_journal: Option<PathBuf>,
 }
 
 /// `users` subcommands.
@@ -249,6 +295,10 @@ pub struct BulkArgs {
     /// Users per request.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub chunk_size: u64,
+    /// Keep the run's journal in FILE (appended to), for `resume` and `undo` (default: a new
+    /// file under the user's data directory, or DOCSPACE_DATA_DIR; none for --demo).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
     /// Do not ask for confirmation (asked on a terminal when more than 20 users would change).
     #[arg(long, short = 'y')]
     pub yes: bool,

@@ -18,6 +18,7 @@ mod cli;
 mod commands;
 mod config;
 mod error;
+mod journal;
 mod output;
 mod progress;
 mod report;

@@ -19,6 +19,7 @@ fn demo(args: &[&str]) -> String {
         .env_remove("DOCSPACE_API_KEY")
         .env_remove("RUST_LOG")
         .env("DOCSPACE_CONFIG_DIR", dir.path())
+        .env("DOCSPACE_DATA_DIR", dir.path())
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
         .output()
         .expect("the binary runs");

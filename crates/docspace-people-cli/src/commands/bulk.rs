@@ -8,11 +8,12 @@ use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
 use docspace_people::bulk::{BulkOptions, BulkReport, CancellationToken, Change, Plan};
-use docspace_people::{Client, User, Uuid};
+use docspace_people::{Client, Server, User, Uuid};
 
 use super::{Wanted, plan, to_stdout};
 use crate::cli::{BulkArgs, GlobalArgs};
 use crate::error::{CliError, CliResult};
+use crate::journal::{self, ChangeRecord, JournalWriter, Record};
 use crate::output::{change_name, escape, write_aligned};
 use crate::progress::Bar;
 use crate::report::{Report, ReportFile, Row};
@@ -72,27 +73,129 @@ pub async fn run(global: &GlobalArgs, wanted: Wanted, args: BulkArgs) -> CliResu
         .await;
     }
 
-    let options = BulkOptions::default()
-        .chunk_size(usize::try_from(args.chunk_size).unwrap_or(1))
-        .concurrency(concurrency);
-    let name = change_name(&change, &server);
-    let guard = Guard {
+    let settings = Settings {
+        chunk_size: usize::try_from(args.chunk_size).unwrap_or(1),
+        concurrency,
+        yes: args.yes,
         max_changes: args.max_changes,
-        ask: !args.yes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+        journal: match (&args.journal, global.demo) {
+            (Some(path), _) => Some(path.clone()),
+            // The demo portal vanishes with the command: nothing to resume or undo.
+            (None, true) => None,
+            (None, false) => Some(journal::default_path(&change).map_err(CliError::failed)?),
+        },
+    };
+    let resolved_ids = resolved.ids;
+    send(
+        Context {
+            client,
+            server: &server,
+        },
+        &change,
+        &resolved_ids,
+        resolved.known,
+        &targets,
+        &settings,
+        report_file,
+    )
+    .await
+}
+
+/// How a run is made: chunking, guard rails, and where the journal goes.
+pub struct Settings {
+    /// Ids per request.
+    pub chunk_size: usize,
+    /// Requests in flight.
+    pub concurrency: usize,
+    /// Do not ask.
+    pub yes: bool,
+    /// Refuse bigger runs.
+    pub max_changes: Option<usize>,
+    /// Where the journal goes, if one is kept.
+    pub journal: Option<std::path::PathBuf>,
+}
+
+/// The connected portal.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// The client.
+    pub client: &'a Client,
+    /// Its server.
+    pub server: &'a Server,
+}
+
+/// Sends `change` for `ids` (`targets` says where each came from, for the report), with the
+/// guard rails, a progress bar, Ctrl-C, a journal, a summary and a report.
+pub async fn send(
+    Context { client, server }: Context<'_>,
+    change: &Change,
+    ids: &[Uuid],
+    known: std::collections::HashMap<Uuid, User>,
+    targets: &[Target],
+    settings: &Settings,
+    report_file: Option<ReportFile>,
+) -> CliResult<ExitCode> {
+    let options = BulkOptions::default()
+        .chunk_size(settings.chunk_size)
+        .concurrency(settings.concurrency);
+    let name = change_name(change, server);
+    let guard = Guard {
+        max_changes: settings.max_changes,
+        ask: !settings.yes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
         what: format!("{name} on {}", client.base_url()),
         verdict: Arc::new(Mutex::new(None)),
     };
     let verdict = Arc::clone(&guard.verdict);
+    let journal = match &settings.journal {
+        Some(path) => {
+            let writer = JournalWriter::open(path).map_err(|e| CliError {
+                kind: crate::error::Kind::Usage,
+                error: e,
+            })?;
+            let mut distinct = Vec::with_capacity(ids.len());
+            let mut seen = std::collections::HashSet::with_capacity(ids.len());
+            distinct.extend(ids.iter().filter(|id| seen.insert(**id)).copied());
+            writer.append(&[Record::Start {
+                version: journal::VERSION,
+                portal: client.base_url().to_owned(),
+                server: server.to_string(),
+                change: ChangeRecord::of(change).map_err(CliError::failed)?,
+                ids: distinct,
+                at: journal::now(),
+            }]);
+            eprintln!(
+                "Journal: {} (`docspace-people resume` or `undo` it).",
+                writer.path().display()
+            );
+            Some(Arc::new(writer))
+        }
+        None => None,
+    };
     let report = execute(
         client,
-        &change,
+        change,
         &name,
         options,
-        &resolved.ids,
-        resolved.known,
+        ids,
+        known,
         guard,
+        journal.clone(),
     )
     .await?;
+    if let Some(journal) = &journal {
+        journal.append(&[Record::End {
+            at: journal::now(),
+            stopped_until: report
+                .stopped_by_limit
+                .map(|stop| chrono::DateTime::<chrono::Utc>::from(stop.until).to_rfc3339()),
+        }]);
+        if let Some(error) = journal.error() {
+            eprintln!(
+                "warning: the journal {} is incomplete: {error}",
+                journal.path().display()
+            );
+        }
+    }
     let declined = verdict.lock().ok().and_then(|v| v.clone());
     match declined {
         Some(Declined::TooMany { would, max }) => {
@@ -106,7 +209,7 @@ pub async fn run(global: &GlobalArgs, wanted: Wanted, args: BulkArgs) -> CliResu
         }
         None => {}
     }
-    let report = to_report(&name, &targets, &report);
+    let report = to_report(&name, targets, &report);
     finish(&report, report_file)
 }
 
@@ -176,6 +279,10 @@ fn ask(question: &str) -> bool {
     matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site; a struct would only rename them"
+)]
 async fn execute(
     client: &Client,
     change: &Change,
@@ -184,6 +291,7 @@ async fn execute(
     ids: &[Uuid],
     known: std::collections::HashMap<Uuid, User>,
     guard: Guard,
+    journal: Option<Arc<JournalWriter>>,
 ) -> CliResult<BulkReport> {
     let mut distinct = ids.to_vec();
     distinct.sort_unstable();
@@ -204,7 +312,10 @@ async fn execute(
             ));
         });
     let guard_bar = bar.clone();
-    let job = job.confirm(move |plan| guard.allows(plan, &guard_bar));
+    let mut job = job.confirm(move |plan| guard.allows(plan, &guard_bar));
+    if let Some(journal) = journal {
+        job = job.on_entries(move |entries| journal.entries(entries));
+    }
     let watcher = tokio::spawn(cancel_on_ctrl_c(cancel, bar.clone()));
     let result = job.run(ids).await;
     watcher.abort();

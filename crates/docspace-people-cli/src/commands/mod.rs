@@ -3,6 +3,7 @@
 mod bulk;
 mod login;
 mod plan;
+mod replay;
 mod users;
 
 use std::process::ExitCode;
@@ -40,6 +41,8 @@ pub async fn run(cli: Cli) -> CliResult<ExitCode> {
         Command::Quota(QuotaCommand::Reset { bulk }) => {
             bulk::run(&global, Wanted::Change(Change::ResetQuota), bulk).await
         }
+        Command::Resume(args) => replay::resume(&global, args).await,
+        Command::Undo(args) => replay::undo(&global, args).await,
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             to_stdout(|out| {

@@ -1,0 +1,264 @@
+//! `resume` and `undo`: runs made from a journal.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use docspace_people::bulk::{Change, Prior};
+use docspace_people::{UserStatus, Uuid};
+
+use super::bulk::{self, Context, Settings};
+use crate::cli::{GlobalArgs, ReplayArgs, UndoArgs};
+use crate::error::{CliError, CliResult, Kind};
+use crate::journal::{self, Journal};
+use crate::output::change_name;
+use crate::report::ReportFile;
+use crate::session::{self, connect};
+use crate::targets::{Origin, Target, Value};
+
+/// Reads a journal, naming the file in any error.
+fn read(path: &Path) -> CliResult<Journal> {
+    Journal::read(path).map_err(|error| CliError {
+        kind: Kind::Usage,
+        error,
+    })
+}
+
+/// The global options, pointed at the journal's portal when none was given.
+fn global_for(global: &GlobalArgs, journal: &Journal) -> CliResult<GlobalArgs> {
+    let mut global = global.clone();
+    match &global.portal {
+        None => global.portal = Some(journal.portal.clone()),
+        Some(portal)
+            if portal.trim().trim_end_matches('/') != journal.portal.trim_end_matches('/') =>
+        {
+            return Err(CliError::usage(format_args!(
+                "the journal is of {}, not {}",
+                journal.portal,
+                session::shown_url(portal)
+            )));
+        }
+        Some(_) => {}
+    }
+    Ok(global)
+}
+
+/// Targets named by the journal, for the report: `JOURNAL id N`.
+fn targets(path: &Path, ids: &[Uuid]) -> Vec<Target> {
+    let source: Arc<str> = Arc::from(path.display().to_string());
+    ids.iter()
+        .enumerate()
+        .map(|(index, id)| Target {
+            origin: Origin::Line {
+                source: source.clone(),
+                line: index as u64 + 1,
+            },
+            input: id.to_string(),
+            value: Value::Id(*id),
+        })
+        .collect()
+}
+
+fn settings(args: &ReplayArgs, journal: Option<PathBuf>) -> Settings {
+    Settings {
+        chunk_size: usize::try_from(args.chunk_size).unwrap_or(100),
+        concurrency: usize::try_from(args.concurrency).unwrap_or(4),
+        yes: args.yes,
+        max_changes: args.max_changes,
+        journal,
+    }
+}
+
+/// `resume JOURNAL`.
+pub async fn resume(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode> {
+    let journal = read(&args.journal)?;
+    let change = journal.change.change().map_err(|error| CliError {
+        kind: Kind::Usage,
+        error,
+    })?;
+    let ids = journal.unsettled();
+    if ids.is_empty() {
+        println!(
+            "Nothing to resume: every one of the {} users of {} has a known outcome.",
+            journal.ids.len(),
+            args.journal.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let report_file = args
+        .report
+        .as_deref()
+        .map(|path| ReportFile::create(path, args.report_format, Some(&args.journal)))
+        .transpose()?;
+    let global = global_for(global, &journal)?;
+    let session = connect(&global)?;
+    let client = &session.client;
+    let server = session::server(client, &global).await?;
+    eprintln!(
+        "Resuming {} for {} of {} users ({} have a known outcome and are not sent again).",
+        change_name(&change, &server),
+        ids.len(),
+        journal.ids.len(),
+        journal.ids.len() - ids.len()
+    );
+    let targets = targets(&args.journal, &ids);
+    let settings = settings(&args, Some(args.journal.clone()));
+    bulk::send(
+        Context {
+            client,
+            server: &server,
+        },
+        &change,
+        &ids,
+        HashMap::new(),
+        &targets,
+        &settings,
+        report_file,
+    )
+    .await
+}
+
+/// The change that gives a user back what they had, for the kind of change `done`.
+fn reverse(done: &Change, prior: Option<&Prior>, workspace: bool) -> Result<Change, String> {
+    let prior = prior.ok_or("its state before the run was not recorded")?;
+    match done {
+        Change::Status(_) => match prior.status {
+            Some(UserStatus::Terminated) => Ok(Change::Status(UserStatus::Terminated)),
+            Some(UserStatus::Active | UserStatus::Pending) => {
+                Ok(Change::Status(UserStatus::Active))
+            }
+            _ => Err("its status before the run is not one that can be set".to_owned()),
+        },
+        Change::Type(_) => prior
+            .user_type
+            .clone()
+            .map(Change::Type)
+            .ok_or_else(|| "its type before the run was not recorded".to_owned()),
+        Change::Quota(_) | Change::ResetQuota => match (prior.custom_quota, prior.quota) {
+            (Some(false), _) if !workspace => Ok(Change::ResetQuota),
+            (_, Some(quota)) => Ok(Change::Quota(quota)),
+            _ => Err("its quota before the run was not shown by the portal".to_owned()),
+        },
+        _ => Err("this kind of change cannot be undone".to_owned()),
+    }
+}
+
+/// `undo JOURNAL`.
+pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
+    let journal = read(&args.replay.journal)?;
+    let done = journal.change.change().map_err(|error| CliError {
+        kind: Kind::Usage,
+        error,
+    })?;
+    let changed = journal.changed();
+    if changed.is_empty() {
+        println!(
+            "Nothing to undo: the run of {} changed no user.",
+            args.replay.journal.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let global_args = global_for(global, &journal)?;
+    let session = connect(&global_args)?;
+    let client = &session.client;
+    let server = session::server(client, &global_args).await?;
+    // Users by the change that restores them, in a stable order.
+    let mut groups: BTreeMap<String, (Change, Vec<Uuid>)> = BTreeMap::new();
+    let mut not_undoable = Vec::new();
+    for (id, prior) in &changed {
+        match reverse(&done, prior.as_ref(), server.is_workspace()) {
+            Ok(change) => {
+                groups
+                    .entry(change_name(&change, &server))
+                    .or_insert_with(|| (change, Vec::new()))
+                    .1
+                    .push(*id);
+            }
+            Err(reason) => not_undoable.push((*id, reason)),
+        }
+    }
+    println!(
+        "Undo of {} ({} users changed):",
+        args.replay.journal.display(),
+        changed.len()
+    );
+    for (name, (_, ids)) in &groups {
+        println!("  {name}: {} users", ids.len());
+    }
+    for (id, reason) in &not_undoable {
+        println!("  {id}: not undoable: {reason}");
+    }
+    if matches!(done, Change::Type(_)) && !server.is_workspace() {
+        println!(
+            "  Note: DocSpace changes types down only through its reassignment job, which this \\
+             tool does not run yet: demotions are reported refused."
+        );
+    }
+    if args.dry_run {
+        println!("Dry run: nothing is sent.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let own_journal = match args.own_journal {
+        Some(path) => Some(path),
+        None if global.demo => None,
+        None => Some(journal::default_path(&done).map_err(CliError::failed)?),
+    };
+    let settings = settings(&args.replay, own_journal);
+    let mut worst = 0u8;
+    for (index, (_, (change, ids))) in groups.into_iter().enumerate() {
+        let report_file = args
+            .replay
+            .report
+            .as_deref()
+            .map(|path| {
+                let path = numbered(path, index);
+                ReportFile::create(&path, args.replay.report_format, Some(&args.replay.journal))
+            })
+            .transpose()?;
+        let targets = targets(&args.replay.journal, &ids);
+        let code = bulk::send(
+            Context {
+                client,
+                server: &server,
+            },
+            &change,
+            &ids,
+            HashMap::new(),
+            &targets,
+            &settings,
+            report_file,
+        )
+        .await?;
+        worst = worst.max(exit_number(code));
+    }
+    if !not_undoable.is_empty() {
+        worst = worst.max(1);
+    }
+    Ok(ExitCode::from(worst))
+}
+
+/// The report of the n-th undo group (from 0): `r.json`, `r-2.json`, ...
+fn numbered(path: &Path, index: usize) -> PathBuf {
+    if index == 0 {
+        return path.to_path_buf();
+    }
+    let stem = path
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}-{}.{}", index + 1, ext.to_string_lossy()),
+        None => format!("{stem}-{}", index + 1),
+    };
+    path.with_file_name(name)
+}
+
+fn exit_number(code: ExitCode) -> u8 {
+    if code == ExitCode::SUCCESS {
+        0
+    } else if code == ExitCode::from(1) {
+        1
+    } else {
+        4
+    }
+}

@@ -1,0 +1,382 @@
+//! The journal of a bulk run: JSON lines, appended as the run goes and flushed after every
+//! chunk, so that a run that is cancelled, killed or stopped by the portal's daily limit can be
+//! resumed (`resume`), and a finished one undone (`undo`).
+//!
+//! ```text
+//! {"kind":"start","version":1,"portal":"https://…","server":"DocSpace 3.7.1","change":{"status":2},"ids":[…],"at":"…"}
+//! {"kind":"user","id":"…","outcome":"changed","prior":{"status":1,"type":"User"}}
+//! {"kind":"user","id":"…","outcome":"refused","detail":"the portal owner; not sent","prior":{…}}
+//! {"kind":"end","at":"…","stopped_until":null}
+//! ```
+//!
+//! A resumed run appends a new `start` (with the ids it sends) and its own users to the same
+//! file; the last record of an id is its outcome.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use anyhow::{Context, bail};
+use docspace_people::bulk::{Change, Entry, Outcome, Prior};
+use docspace_people::{Quota, UserStatus, UserType, Uuid};
+use serde::{Deserialize, Serialize};
+
+/// The journal format's version.
+pub const VERSION: u32 = 1;
+
+/// A change as the journal writes it: the kind and the number (or bytes) sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeRecord {
+    /// `status` with its number.
+    Status(i64),
+    /// `type` with its number.
+    Type(i64),
+    /// `quota` in bytes, `-1` for none.
+    Quota(i64),
+    /// A quota reset.
+    ResetQuota(bool),
+}
+
+impl ChangeRecord {
+    /// The record of `change`.
+    pub fn of(change: &Change) -> anyhow::Result<Self> {
+        Ok(match change {
+            Change::Status(status) => {
+                ChangeRecord::Status(status.number().context("a status without a number")?)
+            }
+            Change::Type(user_type) => {
+                ChangeRecord::Type(user_type.number().context("a type without a number")?)
+            }
+            Change::Quota(quota) => {
+                ChangeRecord::Quota(quota.to_wire().context("a quota too large")?)
+            }
+            Change::ResetQuota => ChangeRecord::ResetQuota(true),
+            other => bail!("the journal cannot record {other}"),
+        })
+    }
+
+    /// The change again.
+    pub fn change(self) -> anyhow::Result<Change> {
+        Ok(match self {
+            ChangeRecord::Status(n) => Change::Status(UserStatus::from_number(n)),
+            ChangeRecord::Type(n) => Change::Type(UserType::from_number(n)),
+            ChangeRecord::Quota(q) => {
+                Change::Quota(Quota::from_wire(q).context("a quota the journal cannot read")?)
+            }
+            ChangeRecord::ResetQuota(_) => Change::ResetQuota,
+        })
+    }
+}
+
+/// One line of a journal.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Record {
+    /// A run starts.
+    Start {
+        /// The format's version.
+        version: u32,
+        /// The portal's URL.
+        portal: String,
+        /// The server, as detected.
+        server: String,
+        /// The change.
+        change: ChangeRecord,
+        /// The ids the run targets (distinct, in input order).
+        ids: Vec<Uuid>,
+        /// When (UTC, RFC 3339).
+        at: String,
+    },
+    /// A user's outcome, with their state before the run.
+    User {
+        /// The user id.
+        id: Uuid,
+        /// `changed`, `already_in_target`, `refused`, `failed` or `unknown`.
+        outcome: String,
+        /// The reason or note.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+        /// The state before the run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prior: Option<Prior>,
+    },
+    /// A run ends.
+    End {
+        /// When (UTC, RFC 3339).
+        at: String,
+        /// When the portal's rate limit lets the run go on, if it stopped it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stopped_until: Option<String>,
+    },
+}
+
+/// A journal being written: appended to, flushed after every batch.
+#[derive(Debug)]
+pub struct JournalWriter {
+    path: PathBuf,
+    out: Mutex<BufWriter<File>>,
+    error: Mutex<Option<String>>,
+}
+
+impl JournalWriter {
+    /// Opens `path` for appending (created if new).
+    pub fn open(path: &Path) -> anyhow::Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot open the journal {}", path.display()))?;
+        Ok(JournalWriter {
+            path: path.to_path_buf(),
+            out: Mutex::new(BufWriter::new(file)),
+            error: Mutex::new(None),
+        })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends records and flushes them to the file. A failure is kept, not fatal: the run goes
+    /// on, and [`JournalWriter::error`] tells at the end.
+    pub fn append(&self, records: &[Record]) {
+        let result = (|| -> anyhow::Result<()> {
+            let mut out = self
+                .out
+                .lock()
+                .map_err(|_| anyhow::anyhow!("the journal's lock is poisoned"))?;
+            for record in records {
+                serde_json::to_writer(&mut *out, record)?;
+                out.write_all(b"\n")?;
+            }
+            out.flush()?;
+            Ok(())
+        })();
+        if let Err(e) = result
+            && let Ok(mut error) = self.error.lock()
+        {
+            error.get_or_insert_with(|| e.to_string());
+        }
+    }
+
+    /// Appends the outcomes of `entries`.
+    pub fn entries(&self, entries: &[Entry]) {
+        let records: Vec<Record> = entries
+            .iter()
+            .map(|e| Record::User {
+                id: e.id,
+                outcome: e.outcome.as_str().to_owned(),
+                detail: e.detail.clone(),
+                prior: e.prior.clone(),
+            })
+            .collect();
+        self.append(&records);
+    }
+
+    /// The first write error, if any.
+    pub fn error(&self) -> Option<String> {
+        self.error.lock().ok().and_then(|e| e.clone())
+    }
+}
+
+/// A journal as read back.
+#[derive(Debug, Clone)]
+pub struct Journal {
+    /// The portal of the first run.
+    pub portal: String,
+    /// The change.
+    pub change: ChangeRecord,
+    /// Every id the runs targeted, in first-seen order.
+    pub ids: Vec<Uuid>,
+    /// The last outcome of each id, with its detail and the earliest prior state seen.
+    pub outcomes: HashMap<Uuid, (String, Option<String>, Option<Prior>)>,
+}
+
+impl Journal {
+    /// Reads a journal. A last line cut off by a crash is ignored; any other bad line is an
+    /// error naming it.
+    pub fn read(path: &Path) -> anyhow::Result<Self> {
+        let file = File::open(path)
+            .with_context(|| format!("cannot read the journal {}", path.display()))?;
+        let lines: Vec<String> = BufReader::new(file)
+            .lines()
+            .collect::<Result<_, _>>()
+            .with_context(|| format!("cannot read the journal {}", path.display()))?;
+        let mut start: Option<(String, ChangeRecord)> = None;
+        let mut ids = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut outcomes: HashMap<Uuid, (String, Option<String>, Option<Prior>)> = HashMap::new();
+        let last = lines.len();
+        for (index, line) in lines.iter().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let record: Record = match serde_json::from_str(line) {
+                Ok(record) => record,
+                Err(_) if index + 1 == last => break,
+                Err(e) => bail!(
+                    "{} line {}: not a journal record: {e}",
+                    path.display(),
+                    index + 1
+                ),
+            };
+            match record {
+                Record::Start {
+                    version,
+                    portal,
+                    change,
+                    ids: run_ids,
+                    ..
+                } => {
+                    if version != VERSION {
+                        bail!(
+                            "{}: journal version {version}, expected {VERSION}",
+                            path.display()
+                        );
+                    }
+                    match &start {
+                        None => start = Some((portal, change)),
+                        Some((first, first_change))
+                            if *first != portal || *first_change != change =>
+                        {
+                            bail!(
+                                "{} line {}: a run of another change or portal in the same journal",
+                                path.display(),
+                                index + 1
+                            );
+                        }
+                        Some(_) => {}
+                    }
+                    for id in run_ids {
+                        if seen.insert(id) {
+                            ids.push(id);
+                        }
+                    }
+                }
+                Record::User {
+                    id,
+                    outcome,
+                    detail,
+                    prior,
+                } => {
+                    let earliest = outcomes.get(&id).and_then(|o| o.2.clone()).or(prior);
+                    outcomes.insert(id, (outcome, detail, earliest));
+                }
+                Record::End { .. } => {}
+            }
+        }
+        let (portal, change) =
+            start.with_context(|| format!("{} has no run in it", path.display()))?;
+        Ok(Journal {
+            portal,
+            change,
+            ids,
+            outcomes,
+        })
+    }
+
+    /// The ids whose outcome is not known yet: never settled, failed or unknown. A resumed run
+    /// sends only these.
+    pub fn unsettled(&self) -> Vec<Uuid> {
+        self.ids
+            .iter()
+            .filter(|id| {
+                !matches!(
+                    self.outcomes.get(id).map(|o| o.0.as_str()),
+                    Some("changed" | "already_in_target" | "refused")
+                )
+            })
+            .copied()
+            .collect()
+    }
+
+    /// The users the runs changed, with their state before the first run.
+    pub fn changed(&self) -> Vec<(Uuid, Option<Prior>)> {
+        self.ids
+            .iter()
+            .filter_map(|id| {
+                let (outcome, _, prior) = self.outcomes.get(id)?;
+                (outcome == Outcome::Changed.as_str()).then(|| (*id, prior.clone()))
+            })
+            .collect()
+    }
+}
+
+/// Where a journal goes when `--journal` is not given: the user's data directory (or
+/// `DOCSPACE_DATA_DIR`), `journals/<time>-<change>.jsonl`.
+pub fn default_path(change: &Change) -> anyhow::Result<PathBuf> {
+    let dir = match std::env::var_os("DOCSPACE_DATA_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => directories::ProjectDirs::from("", "", "docspace-people")
+            .context("no home directory to keep journals in; pass --journal FILE")?
+            .data_dir()
+            .to_path_buf(),
+    };
+    let kind = match change {
+        Change::Status(_) => "status",
+        Change::Type(_) => "type",
+        Change::Quota(_) => "quota",
+        _ => "reset-quota",
+    };
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+    Ok(dir.join("journals").join(format!("{stamp}-{kind}.jsonl")))
+}
+
+/// Now, as the journal writes times.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_round_trip_and_a_cut_last_line_is_ignored() {
+        for change in [
+            Change::Status(UserStatus::Terminated),
+            Change::Type(UserType::RoomAdmin),
+            Change::Quota(Quota::Bytes(5 << 30)),
+            Change::Quota(Quota::Unlimited),
+            Change::ResetQuota,
+        ] {
+            let record = ChangeRecord::of(&change).unwrap();
+            let text = serde_json::to_string(&record).unwrap();
+            let back: ChangeRecord = serde_json::from_str(&text).unwrap();
+            assert_eq!(back.change().unwrap(), change);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let writer = JournalWriter::open(&path).unwrap();
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        writer.append(&[Record::Start {
+            version: VERSION,
+            portal: "https://p.example".into(),
+            server: "DocSpace 3.7.1".into(),
+            change: ChangeRecord::Status(2),
+            ids: vec![a, b],
+            at: now(),
+        }]);
+        writer.append(&[Record::User {
+            id: a,
+            outcome: "changed".into(),
+            detail: None,
+            prior: Some(Prior::default()),
+        }]);
+        drop(writer);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str("{\"kind\":\"user\",\"id\":\"00000");
+        std::fs::write(&path, text).unwrap();
+        let journal = Journal::read(&path).unwrap();
+        assert_eq!(journal.unsettled(), [b]);
+        assert_eq!(journal.changed().len(), 1);
+    }
+}

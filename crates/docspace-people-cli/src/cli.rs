@@ -67,6 +67,9 @@ pub struct GlobalArgs {
         requires = "demo"
     )]
     pub demo_server: String,
+    /// Use the named profile: its portal and stored token (`login --profile NAME` stores one).
+    #[arg(long, env = "DOCSPACE_PROFILE", global = true, value_name = "NAME")]
+    pub profile: Option<String>,
     /// Where `login` keeps its config file (default: the per-user config directory).
     #[arg(long, env = "DOCSPACE_CONFIG_DIR", global = true, value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
@@ -91,8 +94,11 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Sign in with a user name and password and store the session token for later commands.
     Login(LoginArgs),
-    /// Forget the stored session token.
+    /// Forget the stored session token (of --profile NAME, if given).
     Logout,
+    /// The stored profiles.
+    #[command(subcommand)]
+    Profiles(ProfilesCommand),
     /// Find users.
     #[command(subcommand)]
     Users(UsersCommand),
@@ -169,6 +175,13 @@ pub struct UndoArgs {
     /// The undo's own journal (default: a new file, as for any run).
     #[arg(long = "journal", value_name = "FILE")]
     pub own_journal: Option<PathBuf>,
+}
+
+/// `profiles` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ProfilesCommand {
+    /// List the stored profiles and their portals (never their tokens).
+    List,
 }
 
 /// `users` subcommands.

@@ -48,16 +48,82 @@ pub fn same_portal(a: &str, b: &str) -> bool {
         .eq_ignore_ascii_case(b.trim().trim_end_matches('/'))
 }
 
-/// The config file's path: in `dir` if given, else in the per-user config directory.
-pub fn path(dir: Option<&Path>) -> anyhow::Result<PathBuf> {
-    let dir = match dir {
+/// The config directory: `dir` if given, else the per-user config directory.
+pub fn dir(dir: Option<&Path>) -> anyhow::Result<PathBuf> {
+    Ok(match dir {
         Some(dir) => dir.to_path_buf(),
         None => directories::ProjectDirs::from("", "", "docspace-people")
             .ok_or_else(|| anyhow!("no home directory to keep the config in; use --config-dir"))?
             .config_dir()
             .to_path_buf(),
+    })
+}
+
+/// The config file's path: `config.json` in the config directory for the default profile,
+/// `profiles/NAME.json` for a named one (`--profile NAME`, `DOCSPACE_PROFILE`).
+pub fn path(dir: Option<&Path>, profile: Option<&str>) -> anyhow::Result<PathBuf> {
+    let dir = self::dir(dir)?;
+    match profile {
+        None => Ok(dir.join(FILE_NAME)),
+        Some(name) => {
+            check_profile_name(name)?;
+            Ok(dir.join(PROFILES).join(format!("{name}.json")))
+        }
+    }
+}
+
+/// The folder of the named profiles, inside the config directory.
+pub const PROFILES: &str = "profiles";
+
+/// A profile name is a file name: letters, digits, `-` and `_`, at most 64.
+fn check_profile_name(name: &str) -> anyhow::Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(anyhow!(
+            "profile name `{}` must be 1 to 64 letters, digits, `-` or `_`",
+            name.chars().take(70).collect::<String>()
+        ))
+    }
+}
+
+/// Every stored profile: `None` for the default one, and its portal.
+pub fn profiles(dir: Option<&Path>) -> anyhow::Result<Vec<(Option<String>, String)>> {
+    let dir = self::dir(dir)?;
+    let mut found = Vec::new();
+    if let Some(config) = load(&dir.join(FILE_NAME))? {
+        found.push((None, config.portal));
+    }
+    let folder = dir.join(PROFILES);
+    let entries = match std::fs::read_dir(&folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(found),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", folder.display())),
     };
-    Ok(dir.join(FILE_NAME))
+    let mut named = Vec::new();
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("cannot read {}", folder.display()))?
+            .path();
+        let Some(name) = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .filter(|_| path.extension().is_some_and(|e| e == "json"))
+        else {
+            continue;
+        };
+        if let Some(config) = load(&path)? {
+            named.push((Some(name.to_owned()), config.portal));
+        }
+    }
+    named.sort();
+    found.extend(named);
+    Ok(found)
 }
 
 /// Reads the config file; `None` if there is none.

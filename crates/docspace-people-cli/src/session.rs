@@ -32,10 +32,11 @@ pub fn connect(global: &GlobalArgs) -> CliResult<Session> {
     if global.demo {
         return start_demo(global);
     }
-    let config_path = config::path(global.config_dir.as_deref()).map_err(|error| CliError {
-        kind: Kind::Usage,
-        error,
-    })?;
+    let config_path = config::path(global.config_dir.as_deref(), global.profile.as_deref())
+        .map_err(|error| CliError {
+            kind: Kind::Usage,
+            error,
+        })?;
     let stored = if global.token.is_some() || global.api_key.is_some() {
         None
     } else {

@@ -30,6 +30,7 @@ fn run(args: &[&str], stdin: &str, config_dir: &Path) -> Run {
         .env_remove("DOCSPACE_TOKEN")
         .env_remove("DOCSPACE_API_KEY")
         .env_remove("DOCSPACE_PASSWORD")
+        .env_remove("DOCSPACE_PROFILE")
         .env_remove("RUST_LOG")
         .env("DOCSPACE_CONFIG_DIR", config_dir)
         .env("DOCSPACE_DATA_DIR", config_dir)
@@ -1529,4 +1530,78 @@ fn a_run_killed_mid_way_resumes_to_the_right_state() {
             .all(|o| o == "changed" || o == "already_in_target"),
         "{last:?}"
     );
+}
+
+#[test]
+fn named_profiles_keep_several_portals() {
+    let first = Portal::start();
+    let second =
+        Portal::start_with(PortalConfig::demo().with_version(ServerVersion::Workspace12_7));
+    let dir = temp();
+    let config_dir = dir.path().join("config");
+    for (profile, portal) in [("work", &first), ("old-office", &second)] {
+        let url = portal.portal.base_url();
+        let out = run(
+            &[
+                "login",
+                "--profile",
+                profile,
+                "--portal",
+                &url,
+                "--user",
+                OWNER_EMAIL,
+                "--password-stdin",
+            ],
+            &format!("{OWNER_PASSWORD}\n"),
+            &config_dir,
+        );
+        assert_eq!(out.code, 0, "{profile}: {out:?}");
+    }
+    let profile_file = config_dir.join("profiles").join("work.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&profile_file)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+    }
+    let out = run(&["profiles", "list"], "", &config_dir);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("work") && out.stdout.contains(&first.portal.base_url()));
+    assert!(out.stdout.contains("old-office") && out.stdout.contains(&second.portal.base_url()));
+    let token = std::fs::read_to_string(&profile_file).unwrap();
+    let token: serde_json::Value = serde_json::from_str(&token).unwrap();
+    assert!(!out.stdout.contains(token["token"].as_str().unwrap()));
+
+    // Each profile talks to its own portal: Workspace names types its way.
+    let out = run(
+        &[
+            "--profile",
+            "old-office",
+            "users",
+            "list",
+            "--type",
+            "visitor",
+        ],
+        "",
+        &config_dir,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("visitor"), "{}", out.stdout);
+    let out = run(
+        &["--profile", "work", "users", "list", "--type", "guest"],
+        "",
+        &config_dir,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = run(&["--profile", "bad/name", "users", "list"], "", &config_dir);
+    assert_eq!(out.code, 2, "{out:?}");
+
+    let out = run(&["logout", "--profile", "work"], "", &config_dir);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!profile_file.exists());
+    let out = run(&["--profile", "work", "users", "list"], "", &config_dir);
+    assert_ne!(out.code, 0, "no portal or token left for it: {out:?}");
 }

@@ -22,7 +22,8 @@ pub async fn login(global: &GlobalArgs, args: LoginArgs) -> CliResult<ExitCode> 
              with any other command instead",
         ));
     }
-    let path = config::path(global.config_dir.as_deref()).map_err(usage)?;
+    let path =
+        config::path(global.config_dir.as_deref(), global.profile.as_deref()).map_err(usage)?;
     let portal = match &global.portal {
         Some(portal) => portal.clone(),
         None => match config::load(&path).map_err(usage)? {
@@ -77,12 +78,31 @@ pub async fn login(global: &GlobalArgs, args: LoginArgs) -> CliResult<ExitCode> 
 
 /// Forgets the stored session token.
 pub fn logout(global: &GlobalArgs) -> CliResult<ExitCode> {
-    let path = config::path(global.config_dir.as_deref()).map_err(usage)?;
+    let path =
+        config::path(global.config_dir.as_deref(), global.profile.as_deref()).map_err(usage)?;
     if config::remove(&path).map_err(CliError::failed)? {
         println!("Removed the stored session token ({}).", path.display());
     } else {
         println!("No stored session token ({}).", path.display());
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Lists the stored profiles and their portals.
+pub fn profiles(global: &GlobalArgs) -> CliResult<ExitCode> {
+    let found = config::profiles(global.config_dir.as_deref()).map_err(usage)?;
+    if found.is_empty() {
+        println!("No stored profile: `docspace-people login [--profile NAME]` stores one.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows: Vec<[String; 2]> = found
+        .into_iter()
+        .map(|(name, portal)| [name.unwrap_or_else(|| "(default)".to_owned()), portal])
+        .collect();
+    crate::commands::to_stdout(|out| {
+        crate::output::write_aligned(out, &["PROFILE", "PORTAL"], &rows)
+    })
+    .map_err(CliError::failed)?;
     Ok(ExitCode::SUCCESS)
 }
 

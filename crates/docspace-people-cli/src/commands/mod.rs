@@ -10,7 +10,9 @@ use std::process::ExitCode;
 
 use docspace_people::bulk::Change;
 
-use crate::cli::{Cli, Command, QuotaCommand, StatusCommand, TypeCommand, UsersCommand};
+use crate::cli::{
+    Cli, Command, ProfilesCommand, QuotaCommand, StatusCommand, TypeCommand, UsersCommand,
+};
 use crate::error::CliResult;
 
 /// The change a bulk command asks for: a type is named in the portal's words and means a
@@ -28,6 +30,7 @@ pub async fn run(cli: Cli) -> CliResult<ExitCode> {
     match command {
         Command::Login(args) => login::login(&global, args).await,
         Command::Logout => login::logout(&global),
+        Command::Profiles(ProfilesCommand::List) => login::profiles(&global),
         Command::Users(UsersCommand::List(args)) => users::list(&global, args).await,
         Command::Status(StatusCommand::Set { status, bulk }) => {
             bulk::run(&global, Wanted::Change(Change::Status(status.into())), bulk).await

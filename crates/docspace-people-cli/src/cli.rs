@@ -143,24 +143,9 @@ pub struct ReplayArgs {
     /// The journal of the run.
     #[arg(value_name = "JOURNAL")]
     pub journal: PathBuf,
-    /// Write the per-user outcome to FILE, as JSON, CSV or JSON lines (by extension).
-    #[arg(long, value_name = "FILE")]
-    pub report: Option<PathBuf>,
-    /// The format of --report (default: from its extension, JSON otherwise).
-    #[arg(long, value_enum, requires = "report")]
-    pub report_format: Option<ReportFormat>,
-    /// Users per request.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1000))]
-    pub chunk_size: u64,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
-    pub concurrency: u64,
-    /// Do not ask for confirmation.
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-    /// Refuse the run, sending nothing, if more than N users would change.
-    #[arg(long, value_name = "N")]
-    pub max_changes: Option<usize>,
+    /// The report, the chunking and the guard rails.
+    #[command(flatten)]
+    pub run: RunOptions,
 }
 
 /// `undo`: a journal, how to run, and where the undo's own journal goes.
@@ -299,7 +284,20 @@ pub struct BulkArgs {
     /// Show who would change and who already is in the target state; send no change.
     #[arg(long)]
     pub dry_run: bool,
-    /// Write the per-user outcome to FILE, as JSON or CSV (by extension, or --report-format).
+    /// Keep the run's journal in FILE (appended to), for `resume` and `undo` (default: a new
+    /// file under the user's data directory, or DOCSPACE_DATA_DIR; none for --demo).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// The report, the chunking and the guard rails.
+    #[command(flatten)]
+    pub run: RunOptions,
+}
+
+/// How a change is run and reported; shared by the bulk commands, `resume` and `undo`.
+#[derive(Debug, Args)]
+pub struct RunOptions {
+    /// Write the per-user outcome to FILE, as JSON, CSV or JSON lines (by extension, or
+    /// --report-format).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// The format of --report (default: from its extension, JSON otherwise).
@@ -308,10 +306,10 @@ pub struct BulkArgs {
     /// Users per request.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub chunk_size: u64,
-    /// Keep the run's journal in FILE (appended to), for `resume` and `undo` (default: a new
-    /// file under the user's data directory, or DOCSPACE_DATA_DIR; none for --demo).
-    #[arg(long, value_name = "FILE")]
-    pub journal: Option<PathBuf>,
+    /// Requests in flight at once (also bounds the look-ups of emails and current states; at
+    /// most 15 are used, as a hosted portal takes no more from one user).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub concurrency: u64,
     /// Do not ask for confirmation (asked on a terminal when more than 20 users would change).
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -319,9 +317,6 @@ pub struct BulkArgs {
     /// without a terminal.
     #[arg(long, value_name = "N")]
     pub max_changes: Option<usize>,
-    /// Requests in flight at once (also bounds the look-ups of emails and current states).
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
-    pub concurrency: u64,
 }
 
 fn parse_quota(text: &str) -> Result<Quota, String> {
@@ -474,7 +469,7 @@ mod tests {
         };
         assert_eq!(quota, Quota::Bytes(10 << 30));
         assert_eq!(bulk.targets, ["a@example.com"]);
-        assert_eq!(bulk.chunk_size, 10);
+        assert_eq!(bulk.run.chunk_size, 10);
         assert!(cli.global.demo);
     }
 

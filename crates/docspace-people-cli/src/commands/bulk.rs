@@ -11,7 +11,7 @@ use docspace_people::bulk::{BulkOptions, BulkReport, CancellationToken, Change, 
 use docspace_people::{Client, Server, User, Uuid};
 
 use super::{Wanted, plan, to_stdout};
-use crate::cli::{BulkArgs, GlobalArgs};
+use crate::cli::{BulkArgs, GlobalArgs, RunOptions};
 use crate::error::{CliError, CliResult};
 use crate::journal::{self, ChangeRecord, JournalWriter, Record};
 use crate::output::{change_name, escape, write_aligned};
@@ -26,11 +26,12 @@ pub async fn run(global: &GlobalArgs, wanted: Wanted, args: BulkArgs) -> CliResu
     // Everything that can be checked without the portal is checked first.
     let targets = targets::read(&args.targets, args.from.as_deref(), args.column.as_deref())?;
     let report_file = args
+        .run
         .report
         .as_deref()
-        .map(|path| ReportFile::create(path, args.report_format, args.from.as_deref()))
+        .map(|path| ReportFile::create(path, args.run.report_format, args.from.as_deref()))
         .transpose()?;
-    let concurrency = usize::try_from(args.concurrency).unwrap_or(1);
+    let concurrency = usize::try_from(args.run.concurrency).unwrap_or(1);
 
     let session = connect(global)?;
     let client = &session.client;
@@ -73,18 +74,13 @@ pub async fn run(global: &GlobalArgs, wanted: Wanted, args: BulkArgs) -> CliResu
         .await;
     }
 
-    let settings = Settings {
-        chunk_size: usize::try_from(args.chunk_size).unwrap_or(1),
-        concurrency,
-        yes: args.yes,
-        max_changes: args.max_changes,
-        journal: match (&args.journal, global.demo) {
-            (Some(path), _) => Some(path.clone()),
-            // The demo portal vanishes with the command: nothing to resume or undo.
-            (None, true) => None,
-            (None, false) => Some(journal::default_path(&change).map_err(CliError::failed)?),
-        },
+    let journal = match (&args.journal, global.demo) {
+        (Some(path), _) => Some(path.clone()),
+        // The demo portal vanishes with the command: nothing to resume or undo.
+        (None, true) => None,
+        (None, false) => Some(journal::default_path(&change).map_err(CliError::failed)?),
     };
+    let settings = Settings::new(&args.run, journal);
     let resolved_ids = resolved.ids;
     send(
         Context {
@@ -113,6 +109,19 @@ pub struct Settings {
     pub max_changes: Option<usize>,
     /// Where the journal goes, if one is kept.
     pub journal: Option<std::path::PathBuf>,
+}
+
+impl Settings {
+    /// The settings the command line asks for, with this journal.
+    pub fn new(run: &RunOptions, journal: Option<std::path::PathBuf>) -> Self {
+        Settings {
+            chunk_size: usize::try_from(run.chunk_size).unwrap_or(100),
+            concurrency: usize::try_from(run.concurrency).unwrap_or(4),
+            yes: run.yes,
+            max_changes: run.max_changes,
+            journal,
+        }
+    }
 }
 
 /// The connected portal.

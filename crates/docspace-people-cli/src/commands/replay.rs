@@ -9,7 +9,7 @@ use docspace_people::bulk::{Change, Prior};
 use docspace_people::{UserStatus, Uuid};
 
 use super::bulk::{self, Context, Settings};
-use crate::cli::{GlobalArgs, ReplayArgs, UndoArgs};
+use crate::cli::{GlobalArgs, ReplayArgs, RunOptions, UndoArgs};
 use crate::error::{CliError, CliResult, Kind};
 use crate::journal::{self, Journal};
 use crate::output::change_name;
@@ -60,14 +60,8 @@ fn targets(path: &Path, ids: &[Uuid]) -> Vec<Target> {
         .collect()
 }
 
-fn settings(args: &ReplayArgs, journal: Option<PathBuf>) -> Settings {
-    Settings {
-        chunk_size: usize::try_from(args.chunk_size).unwrap_or(100),
-        concurrency: usize::try_from(args.concurrency).unwrap_or(4),
-        yes: args.yes,
-        max_changes: args.max_changes,
-        journal,
-    }
+fn settings(run: &RunOptions, journal: Option<PathBuf>) -> Settings {
+    Settings::new(run, journal)
 }
 
 /// `resume JOURNAL`.
@@ -87,9 +81,10 @@ pub async fn resume(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode
         return Ok(ExitCode::SUCCESS);
     }
     let report_file = args
+        .run
         .report
         .as_deref()
-        .map(|path| ReportFile::create(path, args.report_format, Some(&args.journal)))
+        .map(|path| ReportFile::create(path, args.run.report_format, Some(&args.journal)))
         .transpose()?;
     let global = global_for(global, &journal)?;
     let session = connect(&global)?;
@@ -103,7 +98,7 @@ pub async fn resume(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode
         journal.ids.len() - ids.len()
     );
     let targets = targets(&args.journal, &ids);
-    let settings = settings(&args, Some(args.journal.clone()));
+    let settings = settings(&args.run, Some(args.journal.clone()));
     bulk::send(
         Context {
             client,
@@ -204,16 +199,21 @@ pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
         None if global.demo => None,
         None => Some(journal::default_path(&done).map_err(CliError::failed)?),
     };
-    let settings = settings(&args.replay, own_journal);
+    let settings = settings(&args.replay.run, own_journal);
     let mut worst = 0u8;
     for (index, (_, (change, ids))) in groups.into_iter().enumerate() {
         let report_file = args
             .replay
+            .run
             .report
             .as_deref()
             .map(|path| {
                 let path = numbered(path, index);
-                ReportFile::create(&path, args.replay.report_format, Some(&args.replay.journal))
+                ReportFile::create(
+                    &path,
+                    args.replay.run.report_format,
+                    Some(&args.replay.journal),
+                )
             })
             .transpose()?;
         let targets = targets(&args.replay.journal, &ids);

@@ -18,17 +18,21 @@ use futures::TryStreamExt;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let portal = FakePortal::start(PortalConfig::demo())?;
     println!(
-        "Fake DocSpace portal (server 3.7 rules) at {}\n",
+        "Fake DocSpace portal (3.7.1 rules) at {}\n",
         portal.base_url()
     );
 
     println!("1. Sign in as {OWNER_EMAIL}");
     let client = Client::login(portal.base_url(), OWNER_EMAIL, OWNER_PASSWORD).await?;
     let me = client.me().await?;
+    let server = client.server().await?;
     println!(
-        "   signed in as {} ({})\n",
+        "   signed in as {} ({}) on {server}; its user types: {}\n",
         name(&me),
-        me.user_type().map_or("?".into(), |t| t.to_string())
+        me.user_type_on(&server)
+            .and_then(|t| server.type_name(&t))
+            .unwrap_or("?"),
+        server.type_names_listed()
     );
 
     println!("2. List users (every page of people/filter, as a stream)");

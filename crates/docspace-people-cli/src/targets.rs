@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::sync::Arc;
 
-use docspace_people::{Client, Error, User, Uuid};
+use docspace_people::{Client, User, Uuid};
 use futures::StreamExt;
 
 use crate::error::{CliError, CliResult};
@@ -420,29 +420,27 @@ pub async fn fetch_missing(
         .collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let bar = if wanted.is_empty() {
-        Bar::hidden()
-    } else {
-        Bar::new(wanted.len(), "Reading users")
-    };
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Pages of the user list when they are cheaper than reading users one by one: a dry run of
+    // 100,000 users must not cost 100,000 requests.
+    let bar = Bar::new(wanted.len(), "Reading users");
+    let mut found = client
+        .users_by_id(&wanted, concurrency)
+        .await
+        .map_err(|e| CliError::portal(e, "cannot read the users"))?;
+    bar.set(wanted.len());
+    bar.finish();
     let mut missing = Vec::new();
-    let mut fetches = futures::stream::iter(wanted)
-        .map(|id| async move { (id, client.user(id).await) })
-        .buffer_unordered(concurrency.max(1));
-    while let Some((id, result)) = fetches.next().await {
-        bar.inc(1);
-        match result {
-            Ok(user) if !user.is_lost_user() => {
+    for id in wanted {
+        match found.remove(&id) {
+            Some(user) => {
                 known.insert(id, user);
             }
-            Ok(_) | Err(Error::NotFound { .. }) => missing.push(id),
-            Err(e) => {
-                bar.finish();
-                return Err(CliError::portal(e, format_args!("cannot read user {id}")));
-            }
+            None => missing.push(id),
         }
     }
-    bar.finish();
     Ok(missing)
 }
 

@@ -269,6 +269,86 @@ impl Client {
         .try_flatten()
     }
 
+    /// The users with these ids, read the cheapest way: one `GET people/{id}` each when they
+    /// are few, pages of the user list when that takes fewer requests (anyone the pages do not
+    /// show is then read alone). Ids that name no user are left out of the answer; any other
+    /// failure to read one is an error. `concurrency` requests go at once (at most 15).
+    ///
+    /// ```no_run
+    /// # async fn run(client: docspace_people::Client, ids: Vec<uuid::Uuid>) -> Result<(), docspace_people::Error> {
+    /// let users = client.users_by_id(&ids, 4).await?;
+    /// for id in ids.iter().filter(|id| !users.contains_key(id)) {
+    ///     println!("no user has the id {id}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn users_by_id(
+        &self,
+        ids: &[Uuid],
+        concurrency: usize,
+    ) -> Result<std::collections::HashMap<Uuid, User>, Error> {
+        use std::collections::{HashMap, HashSet};
+        let concurrency = concurrency.clamp(1, crate::bulk::BulkOptions::MAX_IN_FLIGHT);
+        let wanted: HashSet<Uuid> = ids.iter().copied().collect();
+        let mut found: HashMap<Uuid, User> = HashMap::with_capacity(wanted.len());
+        let page_size = MAX_PAGE_SIZE as usize;
+        if wanted.len() > page_size {
+            let query = UserQuery::new();
+            if let Ok(first) = self.find_users(&query, 0).await {
+                let total = first
+                    .total
+                    .and_then(|t| usize::try_from(t).ok())
+                    .unwrap_or(0);
+                let pages = total.div_ceil(page_size);
+                let keep = |users: Vec<User>, found: &mut HashMap<Uuid, User>| {
+                    for user in users {
+                        if wanted.contains(&user.id) {
+                            found.insert(user.id, user);
+                        }
+                    }
+                };
+                keep(first.users, &mut found);
+                if pages.saturating_sub(1) < wanted.len().saturating_sub(found.len()) {
+                    let starts = (1..pages).filter_map(|p| u32::try_from(p * page_size).ok());
+                    let mut rest = stream::iter(starts)
+                        .map(|start| {
+                            let client = self.clone();
+                            let query = query.clone();
+                            async move { client.find_users(&query, start).await }
+                        })
+                        .buffer_unordered(concurrency);
+                    while let Some(page) = rest.next().await {
+                        // A page that cannot be read leaves its users to be read alone.
+                        if let Ok(page) = page {
+                            keep(page.users, &mut found);
+                        }
+                    }
+                }
+            }
+        }
+        let missing: Vec<Uuid> = wanted
+            .iter()
+            .filter(|id| !found.contains_key(id))
+            .copied()
+            .collect();
+        let mut singles = stream::iter(missing)
+            .map(|id| {
+                let client = self.clone();
+                async move { (id, client.user(id).await) }
+            })
+            .buffer_unordered(concurrency);
+        while let Some((id, result)) = singles.next().await {
+            match result {
+                Ok(user) if !user.is_lost_user() => {
+                    found.insert(id, user);
+                }
+                Ok(_) | Err(Error::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(found)
+    }
+
     /// The users whose email address is exactly `email` (ignoring case and surrounding spaces):
     /// normally none or one. The People API has no lookup by email, so this searches with the
     /// address as text and keeps the exact matches.

@@ -52,6 +52,7 @@ async fn futures_are_send_and_sync_and_spawnable() {
     drop(thread_safe_future(client.set_quota(Quota::Unlimited, &ids)));
     drop(thread_safe_future(client.reset_quota(&ids)));
     drop(thread_safe_future(client.users_with_email("a@example.com")));
+    drop(thread_safe_future(client.users_by_id(&ids, 4)));
     drop(thread_safe_future(Client::login(
         "http://127.0.0.1:9",
         "a",

@@ -348,3 +348,23 @@ async fn users_by_email() {
         Err(Error::InvalidInput(_))
     ));
 }
+
+#[tokio::test]
+async fn users_by_id_pages_when_that_is_cheaper() {
+    let portal = FakePortal::start(PortalConfig::demo().with_extra_users(450)).unwrap();
+    let client = owner(&portal);
+    let mut ids = portal.user_ids_where(|u| !u.is_owner);
+    ids.push(Uuid::from_u128(77));
+    portal.reset_counters();
+    let users = client.users_by_id(&ids, 4).await.unwrap();
+    assert_eq!(users.len(), ids.len() - 1, "all but the unknown id");
+    assert!(users.values().all(|u| ids.contains(&u.id)));
+    // Five pages, then the unknown id alone: not 500 single reads.
+    assert!(
+        portal.request_count() <= 8,
+        "{} requests",
+        portal.request_count()
+    );
+    let few = client.users_by_id(&ids[..3], 4).await.unwrap();
+    assert_eq!(few.len(), 3);
+}

@@ -117,6 +117,9 @@ pub enum Command {
     /// Take a run back from its journal: restore the status, type or quota every user it
     /// changed had before. Demotions are refused by DocSpace's type change and reported so.
     Undo(UndoArgs),
+    /// The per-user report of a run, from its journal (every run and resume of it): a summary,
+    /// and with --report a file.
+    Report(JournalReportArgs),
     /// Print a shell completion script: `docspace-people completions bash > ~/.local/share/bash-completion/completions/docspace-people`.
     Completions {
         /// The shell.
@@ -146,6 +149,20 @@ pub struct ReplayArgs {
     /// The report, the chunking and the guard rails.
     #[command(flatten)]
     pub run: RunOptions,
+}
+
+/// `report`: a journal and where the report goes.
+#[derive(Debug, Args)]
+pub struct JournalReportArgs {
+    /// The journal.
+    #[arg(value_name = "JOURNAL")]
+    pub journal: PathBuf,
+    /// Write the per-user outcome to FILE, as JSON, CSV or JSON lines (by extension).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// The format of --report (default: from its extension, JSON otherwise).
+    #[arg(long, value_enum, requires = "report")]
+    pub report_format: Option<ReportFormat>,
 }
 
 /// `undo`: a journal, how to run, and where the undo's own journal goes.

@@ -39,6 +39,8 @@ pub struct Report {
     /// When the portal's rate limit stopped the job: the seconds it asked to wait, and when
     /// (UTC) the job can go on.
     pub stopped_by_limit: Option<(u64, String)>,
+    /// Whether the report was made from a journal, which records no request counts.
+    pub from_journal: bool,
     /// Change requests sent, retries and splits included.
     pub requests: usize,
     /// Reads of users' state sent by the bulk engine (email look-ups not counted).
@@ -256,6 +258,7 @@ mod tests {
             dry_run: false,
             cancelled: false,
             stopped_by_limit: None,
+            from_journal: false,
             requests: 3,
             reads: 2,
             counts: vec![("changed", 1), ("refused", 1)],

@@ -1400,6 +1400,25 @@ fn a_stopped_run_resumes_from_its_journal_and_undo_takes_it_back() {
     };
     assert_eq!(terminated(&ids), 40);
 
+    // The report can be made from the journal, without the portal.
+    let from_journal = dir.path().join("from-journal.json");
+    let out = run(
+        &[
+            "report",
+            path_str(&journal),
+            "--report",
+            path_str(&from_journal),
+        ],
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains("from the journal"), "{}", out.stdout);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&from_journal).unwrap()).unwrap();
+    assert_eq!(json["counts"]["changed"], 40);
+    assert_eq!(json["counts"]["failed"], 30);
+
     // The next day, resume sends only the 30 users whose outcome is not known.
     portal.portal.next_day();
     portal.portal.reset_counters();

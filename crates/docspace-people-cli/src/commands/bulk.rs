@@ -391,6 +391,7 @@ fn to_report(change: &str, targets: &[Target], bulk: &BulkReport) -> Report {
         change: change.to_owned(),
         dry_run: false,
         cancelled: bulk.cancelled,
+        from_journal: false,
         stopped_by_limit: bulk.stopped_by_limit.map(|stop| {
             let until: chrono::DateTime<chrono::Utc> = stop.until.into();
             (
@@ -420,7 +421,7 @@ fn source_of(targets: &[Target], position: usize) -> String {
 }
 
 /// Prints the summary, writes the report file, and picks the exit code.
-fn finish(report: &Report, report_file: Option<ReportFile>) -> CliResult<ExitCode> {
+pub fn finish(report: &Report, report_file: Option<ReportFile>) -> CliResult<ExitCode> {
     let report_path = report_file.as_ref().map(|f| f.path().to_path_buf());
     to_stdout(|out| write_summary(out, report, report_path.as_deref()))
         .map_err(CliError::failed)?;
@@ -452,16 +453,27 @@ fn write_summary(
     report_path: Option<&std::path::Path>,
 ) -> io::Result<()> {
     let users = report.users.len();
-    writeln!(
-        out,
-        "{}: {users} user{}, {} change request{}, {} read{}.",
-        report.change,
-        if users == 1 { "" } else { "s" },
-        report.requests,
-        if report.requests == 1 { "" } else { "s" },
-        report.reads,
-        if report.reads == 1 { "" } else { "s" },
-    )?;
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    if report.from_journal {
+        // A journal does not record requests: say so rather than count zero.
+        writeln!(
+            out,
+            "{}: {users} user{}, from the journal (requests are not recorded there).",
+            report.change,
+            plural(users),
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{}: {users} user{}, {} change request{}, {} read{}.",
+            report.change,
+            plural(users),
+            report.requests,
+            plural(report.requests),
+            report.reads,
+            plural(report.reads),
+        )?;
+    }
     for (name, count) in &report.counts {
         writeln!(out, "  {:<20} {count}", name.replace('_', " "))?;
     }

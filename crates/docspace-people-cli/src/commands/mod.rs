@@ -46,6 +46,7 @@ pub async fn run(cli: Cli) -> CliResult<ExitCode> {
         }
         Command::Resume(args) => replay::resume(&global, args).await,
         Command::Undo(args) => replay::undo(&global, args).await,
+        Command::Report(args) => replay::report(args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             to_stdout(|out| {

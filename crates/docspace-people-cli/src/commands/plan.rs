@@ -119,6 +119,7 @@ fn plan(
         dry_run: true,
         cancelled: false,
         stopped_by_limit: None,
+        from_journal: false,
         requests: 0,
         reads: 0,
         counts,

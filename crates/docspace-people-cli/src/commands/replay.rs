@@ -9,11 +9,11 @@ use docspace_people::bulk::{Change, Prior};
 use docspace_people::{UserStatus, Uuid};
 
 use super::bulk::{self, Context, Settings};
-use crate::cli::{GlobalArgs, ReplayArgs, RunOptions, UndoArgs};
+use crate::cli::{GlobalArgs, JournalReportArgs, ReplayArgs, RunOptions, UndoArgs};
 use crate::error::{CliError, CliResult, Kind};
 use crate::journal::{self, Journal};
 use crate::output::change_name;
-use crate::report::ReportFile;
+use crate::report::{Report, ReportFile, Row};
 use crate::session::{self, connect};
 use crate::targets::{Origin, Target, Value};
 
@@ -236,6 +236,77 @@ pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
         worst = worst.max(1);
     }
     Ok(ExitCode::from(worst))
+}
+
+/// An outcome as the report names it; a name the journal should not hold reads as unknown.
+fn outcome_name(text: &str) -> &'static str {
+    match text {
+        "changed" => "changed",
+        "already_in_target" => "already_in_target",
+        "refused" => "refused",
+        "failed" => "failed",
+        _ => "unknown",
+    }
+}
+
+/// `report JOURNAL`: the per-user report of every run the journal holds, by each user's last
+/// outcome; users never settled (the run died first) are failed "not sent".
+pub fn report(args: JournalReportArgs) -> CliResult<ExitCode> {
+    let journal = read(&args.journal)?;
+    let change = journal.change.change().map_err(|error| CliError {
+        kind: Kind::Usage,
+        error,
+    })?;
+    let report_file = args
+        .report
+        .as_deref()
+        .map(|path| ReportFile::create(path, args.report_format, Some(&args.journal)))
+        .transpose()?;
+    let targets = targets(&args.journal, &journal.ids);
+    let users: Vec<Row> = targets
+        .iter()
+        .zip(&journal.ids)
+        .map(|(target, id)| {
+            let (outcome, detail) = match journal.outcomes.get(id) {
+                Some((outcome, detail, _)) => (outcome_name(outcome), detail.clone()),
+                None => (
+                    "failed",
+                    Some("not sent: the run stopped before it (resume it)".to_owned()),
+                ),
+            };
+            Row {
+                source: target.origin.to_string(),
+                input: target.input.clone(),
+                id: *id,
+                outcome,
+                detail,
+            }
+        })
+        .collect();
+    let counts = [
+        "changed",
+        "already_in_target",
+        "refused",
+        "failed",
+        "unknown",
+    ]
+    .into_iter()
+    .map(|name| (name, users.iter().filter(|r| r.outcome == name).count()))
+    .chain([("duplicates", 0)])
+    .collect();
+    let report = Report {
+        change: change.to_string(),
+        dry_run: false,
+        cancelled: false,
+        stopped_by_limit: None,
+        from_journal: true,
+        requests: 0,
+        reads: 0,
+        counts,
+        users,
+        duplicates: Vec::new(),
+    };
+    bulk::finish(&report, report_file)
 }
 
 /// The report of the n-th undo group (from 0): `r.json`, `r-2.json`, ...

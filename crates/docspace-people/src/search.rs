@@ -16,6 +16,13 @@ use crate::{Error, User};
 /// The largest page the server returns.
 pub const MAX_PAGE_SIZE: u32 = 100;
 
+/// Whether paging through the rest of a user list of `total` users (its first page read)
+/// takes fewer requests than reading `missing` users one by one. Used wherever users are read
+/// by id ([`Client::users_by_id`], the bulk engine).
+pub(crate) fn paging_is_cheaper(total: usize, missing: usize) -> bool {
+    total.div_ceil(MAX_PAGE_SIZE as usize).saturating_sub(1) < missing
+}
+
 /// What to sort users by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -308,7 +315,7 @@ impl Client {
                     }
                 };
                 keep(first.users, &mut found);
-                if pages.saturating_sub(1) < wanted.len().saturating_sub(found.len()) {
+                if paging_is_cheaper(total, wanted.len().saturating_sub(found.len())) {
                     let starts = (1..pages).filter_map(|p| u32::try_from(p * page_size).ok());
                     let mut rest = stream::iter(starts)
                         .map(|start| {

@@ -9,7 +9,7 @@ use docspace_people::bulk::{Change, Prior};
 use docspace_people::{UserStatus, Uuid};
 
 use super::bulk::{self, Context, Settings};
-use crate::cli::{GlobalArgs, JournalReportArgs, ReplayArgs, RunOptions, UndoArgs};
+use crate::cli::{GlobalArgs, JournalReportArgs, ReplayArgs, UndoArgs};
 use crate::error::{CliError, CliResult, Kind};
 use crate::journal::{self, Journal};
 use crate::output::change_name;
@@ -60,17 +60,40 @@ fn targets(path: &Path, ids: &[Uuid]) -> Vec<Target> {
         .collect()
 }
 
-fn settings(run: &RunOptions, journal: Option<PathBuf>) -> Settings {
-    Settings::new(run, journal)
+/// The change a journal records.
+fn change_of(journal: &Journal) -> CliResult<Change> {
+    journal.change.change().map_err(|error| CliError {
+        kind: Kind::Usage,
+        error,
+    })
+}
+
+/// Sends `change` for `ids` named by the journal at `path`, with no state known beforehand.
+async fn send_ids(
+    context: Context<'_>,
+    change: &Change,
+    ids: &[Uuid],
+    path: &Path,
+    settings: &Settings,
+    report_file: Option<ReportFile>,
+) -> CliResult<ExitCode> {
+    let targets = targets(path, ids);
+    bulk::send(
+        context,
+        change,
+        ids,
+        HashMap::new(),
+        &targets,
+        settings,
+        report_file,
+    )
+    .await
 }
 
 /// `resume JOURNAL`.
 pub async fn resume(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode> {
     let journal = read(&args.journal)?;
-    let change = journal.change.change().map_err(|error| CliError {
-        kind: Kind::Usage,
-        error,
-    })?;
+    let change = change_of(&journal)?;
     let ids = journal.unsettled();
     if ids.is_empty() {
         println!(
@@ -97,17 +120,16 @@ pub async fn resume(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode
         journal.ids.len(),
         journal.ids.len() - ids.len()
     );
-    let targets = targets(&args.journal, &ids);
-    let settings = settings(&args.run, Some(args.journal.clone()));
-    bulk::send(
-        Context {
-            client,
-            server: &server,
-        },
+    let settings = Settings::new(&args.run, Some(args.journal.clone()));
+    let context = Context {
+        client,
+        server: &server,
+    };
+    send_ids(
+        context,
         &change,
         &ids,
-        HashMap::new(),
-        &targets,
+        &args.journal,
         &settings,
         report_file,
     )
@@ -142,10 +164,7 @@ fn reverse(done: &Change, prior: Option<&Prior>, workspace: bool) -> Result<Chan
 /// `undo JOURNAL`.
 pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
     let journal = read(&args.replay.journal)?;
-    let done = journal.change.change().map_err(|error| CliError {
-        kind: Kind::Usage,
-        error,
-    })?;
+    let done = change_of(&journal)?;
     let changed = journal.changed();
     if changed.is_empty() {
         println!(
@@ -199,7 +218,7 @@ pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
         None if global.demo => None,
         None => Some(journal::default_path(&done).map_err(CliError::failed)?),
     };
-    let settings = settings(&args.replay.run, own_journal);
+    let settings = Settings::new(&args.replay.run, own_journal);
     let mut worst = 0u8;
     for (index, (_, (change, ids))) in groups.into_iter().enumerate() {
         let report_file = args
@@ -216,16 +235,15 @@ pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
                 )
             })
             .transpose()?;
-        let targets = targets(&args.replay.journal, &ids);
-        let code = bulk::send(
-            Context {
-                client,
-                server: &server,
-            },
+        let context = Context {
+            client,
+            server: &server,
+        };
+        let code = send_ids(
+            context,
             &change,
             &ids,
-            HashMap::new(),
-            &targets,
+            &args.replay.journal,
             &settings,
             report_file,
         )
@@ -253,10 +271,7 @@ fn outcome_name(text: &str) -> &'static str {
 /// outcome; users never settled (the run died first) are failed "not sent".
 pub fn report(args: JournalReportArgs) -> CliResult<ExitCode> {
     let journal = read(&args.journal)?;
-    let change = journal.change.change().map_err(|error| CliError {
-        kind: Kind::Usage,
-        error,
-    })?;
+    let change = change_of(&journal)?;
     let report_file = args
         .report
         .as_deref()

@@ -109,7 +109,7 @@ async fn page_through(
     keep(first.0, &wanted, seen);
     let pages = total.div_ceil(page_size);
     let missing = ids.len().saturating_sub(seen.len());
-    if pages.saturating_sub(1) >= missing {
+    if !crate::search::paging_is_cheaper(total, missing) {
         tracing::debug!(pages, missing, "reading the rest one by one is cheaper");
         return;
     }

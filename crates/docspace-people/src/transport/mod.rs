@@ -162,7 +162,7 @@ impl Client {
         let started = Instant::now();
         let mut retry = 1u32;
         loop {
-            if let Some(wait) = self.inner.pacer.wait() {
+            while let Some(wait) = self.inner.pacer.acquire() {
                 if wait > attempts.policy.max_retry_after {
                     // Hours, after a daily limit: say so instead of sleeping in silence.
                     return Err(Failure::Error(Error::RateLimited {
@@ -183,7 +183,6 @@ impl Client {
                     },
                     None => tokio::time::sleep(wait).await,
                 }
-                self.inner.pacer.waited();
             }
             let error = match self.attempt(request, attempts).await {
                 Ok(answer) => return Ok(answer),

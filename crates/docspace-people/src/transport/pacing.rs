@@ -7,10 +7,19 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::HeaderMap;
 
-/// What the server last said about the caller's window.
+/// What the server last said about the caller's window, counted down by the requests sent
+/// since.
 #[derive(Debug, Default)]
 pub(crate) struct Pacer {
-    budget: Mutex<Option<Budget>>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    budget: Option<Budget>,
+    /// When a request was let through to probe a window whose reset has passed; the others wait
+    /// for its answer rather than all leaving at once and meeting a 429.
+    probe: Option<Instant>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -19,8 +28,19 @@ struct Budget {
     reset: Instant,
 }
 
+/// How long waiters trust a probe to bring an answer before another is let through.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How often waiters look again while a probe is out.
+const PROBE_POLL: Duration = Duration::from_millis(25);
+
 impl Pacer {
-    /// Notes the headers of an answer, if it has both.
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Notes the headers of a successful answer, if it has both.
     pub(crate) fn observe(&self, headers: &HeaderMap) {
         let number = |name: &str| {
             headers
@@ -41,35 +61,32 @@ impl Pacer {
         let Some(reset) = Instant::now().checked_add(wait) else {
             return;
         };
-        let mut budget = self
-            .budget
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *budget = Some(Budget { remaining, reset });
+        let mut state = self.state();
+        state.budget = Some(Budget { remaining, reset });
+        state.probe = None;
     }
 
-    /// How long to wait before the next request: until the reset, when the window is spent.
-    pub(crate) fn wait(&self) -> Option<Duration> {
-        let mut budget = self
-            .budget
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let current = (*budget)?;
+    /// Takes one request from the budget: `None` to send now, or how long to wait before
+    /// asking again. Without headers from the server there is no budget and no wait.
+    pub(crate) fn acquire(&self) -> Option<Duration> {
         let now = Instant::now();
-        if current.reset <= now {
-            *budget = None;
+        let mut state = self.state();
+        let budget = state.budget.as_mut()?;
+        if budget.remaining > 0 {
+            budget.remaining -= 1;
             return None;
         }
-        (current.remaining == 0).then(|| current.reset - now)
-    }
-
-    /// Forgets the budget once its wait was served, so that the next answer sets it anew.
-    pub(crate) fn waited(&self) {
-        let mut budget = self
-            .budget
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *budget = None;
+        if now < budget.reset {
+            return Some(budget.reset - now);
+        }
+        // The window has reset, but how much room it has is unknown: one request finds out.
+        match state.probe {
+            Some(sent) if now.duration_since(sent) < PROBE_TIMEOUT => Some(PROBE_POLL),
+            _ => {
+                state.probe = Some(now);
+                None
+            }
+        }
     }
 }
 
@@ -89,19 +106,23 @@ mod tests {
     }
 
     #[test]
-    fn waits_only_when_the_window_is_spent() {
+    fn counts_down_waits_for_the_reset_then_sends_one_probe() {
         let pacer = Pacer::default();
-        assert_eq!(pacer.wait(), None);
-        pacer.observe(&headers(10, 30));
-        assert_eq!(pacer.wait(), None);
-        pacer.observe(&headers(0, 30));
-        let wait = pacer.wait().unwrap();
+        assert_eq!(pacer.acquire(), None, "no headers, no budget");
+        pacer.observe(&headers(2, 30));
+        assert_eq!(pacer.acquire(), None);
+        assert_eq!(pacer.acquire(), None);
+        let wait = pacer.acquire().expect("the budget is spent");
         assert!(wait > Duration::from_secs(28) && wait <= Duration::from_secs(30));
-        pacer.waited();
-        assert_eq!(pacer.wait(), None);
+        // A reset that has passed: one probe goes, the others wait for its answer.
+        pacer.observe(&headers(0, 0));
+        assert_eq!(pacer.acquire(), None);
+        assert_eq!(pacer.acquire(), Some(PROBE_POLL));
+        pacer.observe(&headers(5, 30));
+        assert_eq!(pacer.acquire(), None);
         let mut garbage = HeaderMap::new();
         garbage.insert("x-ratelimit-remaining", "soon".parse().unwrap());
         pacer.observe(&garbage);
-        assert_eq!(pacer.wait(), None);
+        assert_eq!(pacer.acquire(), None, "the last good budget still counts");
     }
 }

@@ -145,6 +145,30 @@ accepted a dashed form (`2008-04-10T06-30-00.000Z`) as input.
             Default::default()
         }
     }
+    ///A yes-or-no answer in the success envelope.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct BooleanEnvelope {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<ApiErrorDetail>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub links: ::std::vec::Vec<Link>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub response: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i32>,
+        #[serde(
+            rename = "statusCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub status_code: ::std::option::Option<i32>,
+    }
+    impl BooleanEnvelope {
+        pub fn builder() -> builder::BooleanEnvelope {
+            Default::default()
+        }
+    }
     ///`Contact`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Contact {
@@ -563,6 +587,110 @@ ProblemDetails object in `response`. `status` is 1 and `statusCode` repeats the 
     }
     impl ProblemDetails {
         pub fn builder() -> builder::ProblemDetails {
+            Default::default()
+        }
+    }
+    ///`StartReassignRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct StartReassignRequest {
+        ///Delete the source user for good once the data has moved (default false).
+        #[serde(
+            rename = "deleteProfile",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub delete_profile: ::std::option::Option<bool>,
+        ///The terminated user whose data moves.
+        #[serde(rename = "fromUserId")]
+        pub from_user_id: ::uuid::Uuid,
+        ///The DocSpace admin or room admin who receives it.
+        #[serde(rename = "toUserId")]
+        pub to_user_id: ::uuid::Uuid,
+    }
+    impl StartReassignRequest {
+        pub fn builder() -> builder::StartReassignRequest {
+            Default::default()
+        }
+    }
+    ///`StartUpdateUserTypeRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct StartUpdateUserTypeRequest {
+        ///Who receives the user's rooms (a DocSpace admin or room admin); the caller when omitted.
+        #[serde(
+            rename = "reassignUserId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub reassign_user_id: ::std::option::Option<::uuid::Uuid>,
+        ///The new type, by number; only 2 (Guest) and 4 (User) are accepted.
+        #[serde(rename = "type")]
+        pub type_: i32,
+        ///The user whose type changes.
+        #[serde(rename = "userId")]
+        pub user_id: ::uuid::Uuid,
+    }
+    impl StartUpdateUserTypeRequest {
+        pub fn builder() -> builder::StartUpdateUserTypeRequest {
+            Default::default()
+        }
+    }
+    /**A background job as the server reports it. `status` is an integer: 0 Created, 1 Running,
+2 Completed, 3 Canceled, 4 Failed; clients must accept others. `error` is `""` when
+there is none. `isCompleted` is true once the job ended, however it ended. Success is
+status 2 with an empty `error`.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct TaskProgress {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<::std::string::String>,
+        ///`{tenant}_{userId}_{kind}`, e.g. `1_..._UpdateUserTypeProgressItem`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "isCompleted",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_completed: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub percentage: ::std::option::Option<i32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i32>,
+    }
+    impl TaskProgress {
+        pub fn builder() -> builder::TaskProgress {
+            Default::default()
+        }
+    }
+    ///A job in the success envelope; `response` is absent (and `count` 0) when there is no job.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct TaskProgressEnvelope {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<ApiErrorDetail>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub links: ::std::vec::Vec<Link>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub response: ::std::option::Option<TaskProgress>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i32>,
+        #[serde(
+            rename = "statusCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub status_code: ::std::option::Option<i32>,
+    }
+    impl TaskProgressEnvelope {
+        pub fn builder() -> builder::TaskProgressEnvelope {
+            Default::default()
+        }
+    }
+    ///`TerminateRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TerminateRequest {
+        #[serde(rename = "userId")]
+        pub user_id: ::uuid::Uuid,
+    }
+    impl TerminateRequest {
+        pub fn builder() -> builder::TerminateRequest {
             Default::default()
         }
     }
@@ -1122,6 +1250,146 @@ Workspace, and (as a meaningless constant) on DocSpace before 3.1.
                     tfa: Ok(value.tfa),
                     tfa_key: Ok(value.tfa_key),
                     token: Ok(value.token),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct BooleanEnvelope {
+            count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            error: ::std::result::Result<
+                ::std::option::Option<super::ApiErrorDetail>,
+                ::std::string::String,
+            >,
+            links: ::std::result::Result<
+                ::std::vec::Vec<super::Link>,
+                ::std::string::String,
+            >,
+            response: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            status_code: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for BooleanEnvelope {
+            fn default() -> Self {
+                Self {
+                    count: Ok(Default::default()),
+                    error: Ok(Default::default()),
+                    links: Ok(Default::default()),
+                    response: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    status_code: Ok(Default::default()),
+                }
+            }
+        }
+        impl BooleanEnvelope {
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for count: {e}")
+                    });
+                self
+            }
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ApiErrorDetail>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
+            pub fn links<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Link>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.links = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for links: {e}")
+                    });
+                self
+            }
+            pub fn response<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.response = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for response: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn status_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status_code: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BooleanEnvelope> for super::BooleanEnvelope {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BooleanEnvelope,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    count: value.count?,
+                    error: value.error?,
+                    links: value.links?,
+                    response: value.response?,
+                    status: value.status?,
+                    status_code: value.status_code?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::BooleanEnvelope> for BooleanEnvelope {
+            fn from(value: super::BooleanEnvelope) -> Self {
+                Self {
+                    count: Ok(value.count),
+                    error: Ok(value.error),
+                    links: Ok(value.links),
+                    response: Ok(value.response),
+                    status: Ok(value.status),
+                    status_code: Ok(value.status_code),
                 }
             }
         }
@@ -3123,6 +3391,465 @@ Workspace, and (as a meaningless constant) on DocSpace before 3.1.
             }
         }
         #[derive(Clone, Debug)]
+        pub struct StartReassignRequest {
+            delete_profile: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            from_user_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            to_user_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+        }
+        impl ::std::default::Default for StartReassignRequest {
+            fn default() -> Self {
+                Self {
+                    delete_profile: Ok(Default::default()),
+                    from_user_id: Err("no value supplied for from_user_id".to_string()),
+                    to_user_id: Err("no value supplied for to_user_id".to_string()),
+                }
+            }
+        }
+        impl StartReassignRequest {
+            pub fn delete_profile<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.delete_profile = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for delete_profile: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn from_user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.from_user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for from_user_id: {e}")
+                    });
+                self
+            }
+            pub fn to_user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.to_user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for to_user_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<StartReassignRequest>
+        for super::StartReassignRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: StartReassignRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    delete_profile: value.delete_profile?,
+                    from_user_id: value.from_user_id?,
+                    to_user_id: value.to_user_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::StartReassignRequest> for StartReassignRequest {
+            fn from(value: super::StartReassignRequest) -> Self {
+                Self {
+                    delete_profile: Ok(value.delete_profile),
+                    from_user_id: Ok(value.from_user_id),
+                    to_user_id: Ok(value.to_user_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct StartUpdateUserTypeRequest {
+            reassign_user_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<i32, ::std::string::String>,
+            user_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+        }
+        impl ::std::default::Default for StartUpdateUserTypeRequest {
+            fn default() -> Self {
+                Self {
+                    reassign_user_id: Ok(Default::default()),
+                    type_: Err("no value supplied for type_".to_string()),
+                    user_id: Err("no value supplied for user_id".to_string()),
+                }
+            }
+        }
+        impl StartUpdateUserTypeRequest {
+            pub fn reassign_user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reassign_user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for reassign_user_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<StartUpdateUserTypeRequest>
+        for super::StartUpdateUserTypeRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: StartUpdateUserTypeRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    reassign_user_id: value.reassign_user_id?,
+                    type_: value.type_?,
+                    user_id: value.user_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::StartUpdateUserTypeRequest>
+        for StartUpdateUserTypeRequest {
+            fn from(value: super::StartUpdateUserTypeRequest) -> Self {
+                Self {
+                    reassign_user_id: Ok(value.reassign_user_id),
+                    type_: Ok(value.type_),
+                    user_id: Ok(value.user_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaskProgress {
+            error: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            is_completed: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            percentage: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaskProgress {
+            fn default() -> Self {
+                Self {
+                    error: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    is_completed: Ok(Default::default()),
+                    percentage: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaskProgress {
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn is_completed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_completed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_completed: {e}")
+                    });
+                self
+            }
+            pub fn percentage<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.percentage = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for percentage: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaskProgress> for super::TaskProgress {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaskProgress,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    error: value.error?,
+                    id: value.id?,
+                    is_completed: value.is_completed?,
+                    percentage: value.percentage?,
+                    status: value.status?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaskProgress> for TaskProgress {
+            fn from(value: super::TaskProgress) -> Self {
+                Self {
+                    error: Ok(value.error),
+                    id: Ok(value.id),
+                    is_completed: Ok(value.is_completed),
+                    percentage: Ok(value.percentage),
+                    status: Ok(value.status),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaskProgressEnvelope {
+            count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            error: ::std::result::Result<
+                ::std::option::Option<super::ApiErrorDetail>,
+                ::std::string::String,
+            >,
+            links: ::std::result::Result<
+                ::std::vec::Vec<super::Link>,
+                ::std::string::String,
+            >,
+            response: ::std::result::Result<
+                ::std::option::Option<super::TaskProgress>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            status_code: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaskProgressEnvelope {
+            fn default() -> Self {
+                Self {
+                    count: Ok(Default::default()),
+                    error: Ok(Default::default()),
+                    links: Ok(Default::default()),
+                    response: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    status_code: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaskProgressEnvelope {
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for count: {e}")
+                    });
+                self
+            }
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ApiErrorDetail>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
+            pub fn links<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Link>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.links = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for links: {e}")
+                    });
+                self
+            }
+            pub fn response<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::TaskProgress>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.response = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for response: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn status_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status_code: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaskProgressEnvelope>
+        for super::TaskProgressEnvelope {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaskProgressEnvelope,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    count: value.count?,
+                    error: value.error?,
+                    links: value.links?,
+                    response: value.response?,
+                    status: value.status?,
+                    status_code: value.status_code?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaskProgressEnvelope> for TaskProgressEnvelope {
+            fn from(value: super::TaskProgressEnvelope) -> Self {
+                Self {
+                    count: Ok(value.count),
+                    error: Ok(value.error),
+                    links: Ok(value.links),
+                    response: Ok(value.response),
+                    status: Ok(value.status),
+                    status_code: Ok(value.status_code),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TerminateRequest {
+            user_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+        }
+        impl ::std::default::Default for TerminateRequest {
+            fn default() -> Self {
+                Self {
+                    user_id: Err("no value supplied for user_id".to_string()),
+                }
+            }
+        }
+        impl TerminateRequest {
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TerminateRequest> for super::TerminateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TerminateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { user_id: value.user_id? })
+            }
+        }
+        impl ::std::convert::From<super::TerminateRequest> for TerminateRequest {
+            fn from(value: super::TerminateRequest) -> Self {
+                Self { user_id: Ok(value.user_id) }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct UpdateMembersQuotaRequest {
             quota: ::std::result::Result<i64, ::std::string::String>,
             user_ids: ::std::result::Result<
@@ -3535,8 +4262,10 @@ Workspace, and (as a meaningless constant) on DocSpace before 3.1.
 /**Client for ONLYOFFICE DocSpace People API (docspace-people subset)
 
 The part of the ONLYOFFICE DocSpace (and Workspace) People API that `docspace-people` wraps:
-the three bulk operations (change status, change type, change quota) and what a caller needs
-around them (sign in, who am I, one user, user search, the server's version).
+the three bulk operations (change status, change type, change quota), what a caller needs
+around them (sign in, who am I, one user, user search, the server's version), and the user
+lifecycle behind demotions and offboarding (the type-change job, data reassignment,
+deletion).
 
 Workspace (CommunityServer 12.x) serves the same `people` routes with its own wire: no
 `links` in envelopes, `null` for empty `userName`, `email` and `terminated`, integer enums,
@@ -3745,6 +4474,34 @@ let response = client.get_profile_by_user_id()
     pub fn get_profile_by_user_id(&self) -> builder::GetProfileByUserId<'_> {
         builder::GetProfileByUserId::new(self)
     }
+    /**Delete one user for good
+
+Deletes a user who is already Terminated (disabled), and returns them as they were before
+deletion. It cannot be undone; afterwards `GET /api/2.0/people/{userid}` is a 404. The
+server also starts a background clean-up that gives the user's shared files and rooms to
+the caller.
+
+Only the owner and DocSpace admins may delete, and only the owner deletes another
+DocSpace admin (403 "Access denied"). A user who is not Terminated is refused: 403 "The
+user is not suspended" on 3.7.1 and later, a 500 with the same message before (and on
+Workspace). A user whose data reassignment is still running is a 500 "Data reassign
+process for ... is not complete.". `DELETE` does not count against the daily write
+limit of a rate-limited portal (POST and PUT do).
+
+
+Sends a `DELETE` request to `/api/2.0/people/{userid}`
+
+Arguments:
+- `userid`: The user's id (the server also takes a user name).
+```ignore
+let response = client.delete_profile()
+    .userid(userid)
+    .send()
+    .await;
+```*/
+    pub fn delete_profile(&self) -> builder::DeleteProfile<'_> {
+        builder::DeleteProfile::new(self)
+    }
     /**Change the status of several users
 
 Sets the status of every listed user and returns them, in request order.
@@ -3786,7 +4543,8 @@ Only promotions are possible here: to DocSpaceAdmin (by the owner), to RoomAdmin
 from Guest to User. Server 3.7.1 and later answer 403 to a no-op or forbidden change;
 users are processed one by one, so users before the refused one may already be changed.
 Server 3.6 and earlier answer 200 and return such users unchanged. Demotions go through
-`POST /api/2.0/people/type`, which this spec does not cover.
+the background job of `startUserTypeUpdate` (`POST /api/2.0/people/type`), one user at
+a time.
 
 
 Sends a `PUT` request to `/api/2.0/people/type/{type}`
@@ -3842,6 +4600,158 @@ let response = client.reset_users_quota()
 ```*/
     pub fn reset_users_quota(&self) -> builder::ResetUsersQuota<'_> {
         builder::ResetUsersQuota::new(self)
+    }
+    /**Start the background job that changes one user's type
+
+The only way to lower a user's type on DocSpace 3.1 and later (DocSpace admin or room
+admin to User or Guest, User to Guest), and another way from Guest to User. One user per
+call. The job gives the rooms the user owns to `reassignUserId` (the caller when
+omitted), lowers their room roles, and changes the type last; follow it with
+`getUserTypeUpdateProgress`.
+
+Refusals before the job starts, all 400 with a message: a `type` other than Guest (2) or
+User (4) ("Can not update to ..."); an unknown, terminated or own target, or a receiver
+who is terminated or the target ("Can not update type"); a DocSpace admin target when
+the caller is not the owner ("Can not update type for admin"); a receiver who is not a
+DocSpace admin or room admin ("Can not reassign to user - ..."). Users and guests get
+403. A room admin may start the job, but it then fails unless the target is a guest.
+
+Starting a job for a user whose job is still running returns that job unchanged (its
+type and receiver win). Jobs of one kind run one after another on a server process, so
+a started job may wait at 0 %. Absent before DocSpace 3.1 and on Workspace (404).
+
+
+Sends a `POST` request to `/api/2.0/people/type`
+
+```ignore
+let response = client.start_user_type_update()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn start_user_type_update(&self) -> builder::StartUserTypeUpdate<'_> {
+        builder::StartUserTypeUpdate::new(self)
+    }
+    /**The type-change job of one user
+
+Owner and DocSpace admins only (403 for others, so a room admin cannot follow a job they
+started: read the user instead). The record disappears about a minute after the job's
+last update; read the user to learn what happened then.
+
+
+Sends a `GET` request to `/api/2.0/people/type/progress/{userid}`
+
+Arguments:
+- `userid`: The user whose type is changing.
+```ignore
+let response = client.get_user_type_update_progress()
+    .userid(userid)
+    .send()
+    .await;
+```*/
+    pub fn get_user_type_update_progress(
+        &self,
+    ) -> builder::GetUserTypeUpdateProgress<'_> {
+        builder::GetUserTypeUpdateProgress::new(self)
+    }
+    /**Cancel the type-change job of one user
+
+Removes the job's record and asks the job to stop at its next step. The answer is the
+last snapshot marked Canceled (3) and completed, even when the job had already finished:
+what the job did is not rolled back, so read the user to learn their type. No job: no
+`response`, `count` 0. Owner and DocSpace admins only.
+
+
+Sends a `PUT` request to `/api/2.0/people/type/terminate`
+
+```ignore
+let response = client.terminate_user_type_update()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn terminate_user_type_update(&self) -> builder::TerminateUserTypeUpdate<'_> {
+        builder::TerminateUserTypeUpdate::new(self)
+    }
+    /**Start moving a terminated user's data to another user
+
+A background job that gives the rooms, folders and files of `fromUserId` to
+`toUserId`, and with `deleteProfile` then deletes the source user for good. Follow it
+with `getReassignProgress`.
+
+Refusals, 400 with a message: a receiver who is unknown, terminated, or not a DocSpace
+admin or room admin ("Can not reassign data to user with id = ..."); a source who is
+unknown, the owner, the caller, not Terminated, or a DocSpace admin when the caller is
+not the owner ("Can not reassign data from user with id = ..."). Owner and DocSpace
+admins only (403).
+
+
+Sends a `POST` request to `/api/2.0/people/reassign/start`
+
+```ignore
+let response = client.start_reassign()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn start_reassign(&self) -> builder::StartReassign<'_> {
+        builder::StartReassign::new(self)
+    }
+    /**The data-reassignment job of one (source) user
+
+Like `getUserTypeUpdateProgress`, for reassignment; `userid` is the source user. On
+3.7.1 and later only the owner may follow a DocSpace admin's job.
+
+
+Sends a `GET` request to `/api/2.0/people/reassign/progress/{userid}`
+
+Arguments:
+- `userid`: The user whose data is moving.
+```ignore
+let response = client.get_reassign_progress()
+    .userid(userid)
+    .send()
+    .await;
+```*/
+    pub fn get_reassign_progress(&self) -> builder::GetReassignProgress<'_> {
+        builder::GetReassignProgress::new(self)
+    }
+    /**Cancel the data-reassignment job of one (source) user
+
+Like `terminateUserTypeUpdate`, for reassignment. What was already moved stays moved.
+
+
+Sends a `PUT` request to `/api/2.0/people/reassign/terminate`
+
+```ignore
+let response = client.terminate_reassign()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn terminate_reassign(&self) -> builder::TerminateReassign<'_> {
+        builder::TerminateReassign::new(self)
+    }
+    /**Whether a user has data to hand over before a type change
+
+True when the user owns rooms (or, for `type` Guest, has shared personal files). It only
+checks; it starts nothing. Absent before DocSpace 3.1.
+
+
+Sends a `GET` request to `/api/2.0/people/reassign/necessary`
+
+Arguments:
+- `type_`: The type the user would get, by number (2 Guest, 4 User).
+- `user_id`
+```ignore
+let response = client.get_reassign_necessary()
+    .type_(type_)
+    .user_id(user_id)
+    .send()
+    .await;
+```*/
+    pub fn get_reassign_necessary(&self) -> builder::GetReassignNecessary<'_> {
+        builder::GetReassignNecessary::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -4433,6 +5343,77 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::delete_profile`]
+
+[`Client::delete_profile`]: super::Client::delete_profile*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteProfile<'a> {
+        client: &'a super::Client,
+        userid: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteProfile<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                userid: Err("userid was not initialized".to_string()),
+            }
+        }
+        pub fn userid<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.userid = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for userid failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/api/2.0/people/{userid}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::EmployeeFullEnvelope>, Error<ByteStream>> {
+            let Self { client, userid } = self;
+            let userid = userid.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/2.0/people/{}", client.baseurl, encode_path(& userid
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_profile",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::update_user_status`]
 
 [`Client::update_user_status`]: super::Client::update_user_status*/
@@ -4815,6 +5796,574 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::start_user_type_update`]
+
+[`Client::start_user_type_update`]: super::Client::start_user_type_update*/
+    #[derive(Debug, Clone)]
+    pub struct StartUserTypeUpdate<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::StartUpdateUserTypeRequest, String>,
+    }
+    impl<'a> StartUserTypeUpdate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::StartUpdateUserTypeRequest>,
+            <V as std::convert::TryInto<
+                types::StartUpdateUserTypeRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `StartUpdateUserTypeRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::StartUpdateUserTypeRequest,
+            ) -> types::builder::StartUpdateUserTypeRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/2.0/people/type`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskProgressEnvelope>, Error<ByteStream>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::StartUpdateUserTypeRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/2.0/people/type", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "start_user_type_update",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_user_type_update_progress`]
+
+[`Client::get_user_type_update_progress`]: super::Client::get_user_type_update_progress*/
+    #[derive(Debug, Clone)]
+    pub struct GetUserTypeUpdateProgress<'a> {
+        client: &'a super::Client,
+        userid: Result<::uuid::Uuid, String>,
+    }
+    impl<'a> GetUserTypeUpdateProgress<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                userid: Err("userid was not initialized".to_string()),
+            }
+        }
+        pub fn userid<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.userid = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for userid failed".to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/2.0/people/type/progress/{userid}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskProgressEnvelope>, Error<ByteStream>> {
+            let Self { client, userid } = self;
+            let userid = userid.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/2.0/people/type/progress/{}", client.baseurl, encode_path(&
+                userid.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_user_type_update_progress",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::terminate_user_type_update`]
+
+[`Client::terminate_user_type_update`]: super::Client::terminate_user_type_update*/
+    #[derive(Debug, Clone)]
+    pub struct TerminateUserTypeUpdate<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::TerminateRequest, String>,
+    }
+    impl<'a> TerminateUserTypeUpdate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TerminateRequest>,
+            <V as std::convert::TryInto<
+                types::TerminateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `TerminateRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TerminateRequest,
+            ) -> types::builder::TerminateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/api/2.0/people/type/terminate`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskProgressEnvelope>, Error<ByteStream>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::TerminateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/2.0/people/type/terminate", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "terminate_user_type_update",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::start_reassign`]
+
+[`Client::start_reassign`]: super::Client::start_reassign*/
+    #[derive(Debug, Clone)]
+    pub struct StartReassign<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::StartReassignRequest, String>,
+    }
+    impl<'a> StartReassign<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::StartReassignRequest>,
+            <V as std::convert::TryInto<
+                types::StartReassignRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `StartReassignRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::StartReassignRequest,
+            ) -> types::builder::StartReassignRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/2.0/people/reassign/start`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskProgressEnvelope>, Error<ByteStream>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::StartReassignRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/2.0/people/reassign/start", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "start_reassign",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_reassign_progress`]
+
+[`Client::get_reassign_progress`]: super::Client::get_reassign_progress*/
+    #[derive(Debug, Clone)]
+    pub struct GetReassignProgress<'a> {
+        client: &'a super::Client,
+        userid: Result<::uuid::Uuid, String>,
+    }
+    impl<'a> GetReassignProgress<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                userid: Err("userid was not initialized".to_string()),
+            }
+        }
+        pub fn userid<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.userid = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for userid failed".to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/2.0/people/reassign/progress/{userid}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskProgressEnvelope>, Error<ByteStream>> {
+            let Self { client, userid } = self;
+            let userid = userid.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/2.0/people/reassign/progress/{}", client.baseurl, encode_path(&
+                userid.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_reassign_progress",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::terminate_reassign`]
+
+[`Client::terminate_reassign`]: super::Client::terminate_reassign*/
+    #[derive(Debug, Clone)]
+    pub struct TerminateReassign<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::TerminateRequest, String>,
+    }
+    impl<'a> TerminateReassign<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TerminateRequest>,
+            <V as std::convert::TryInto<
+                types::TerminateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `TerminateRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TerminateRequest,
+            ) -> types::builder::TerminateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/api/2.0/people/reassign/terminate`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskProgressEnvelope>, Error<ByteStream>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::TerminateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/2.0/people/reassign/terminate", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "terminate_reassign",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_reassign_necessary`]
+
+[`Client::get_reassign_necessary`]: super::Client::get_reassign_necessary*/
+    #[derive(Debug, Clone)]
+    pub struct GetReassignNecessary<'a> {
+        client: &'a super::Client,
+        type_: Result<Option<i32>, String>,
+        user_id: Result<::uuid::Uuid, String>,
+    }
+    impl<'a> GetReassignNecessary<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                type_: Ok(None),
+                user_id: Err("user_id was not initialized".to_string()),
+            }
+        }
+        pub fn type_<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.type_ = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for type_ failed".to_string());
+            self
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for user_id failed".to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/2.0/people/reassign/necessary`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::BooleanEnvelope>, Error<ByteStream>> {
+            let Self { client, type_, user_id } = self;
+            let type_ = type_.map_err(Error::InvalidRequest)?;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/2.0/people/reassign/necessary", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("type", &type_))
+                .query(&progenitor_client::QueryParam::new("userId", &user_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_reassign_necessary",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
@@ -4824,16 +6373,32 @@ pub mod prelude {
 pub mod paths {
     /// `POST /api/2.0/authentication` (`authenticate`).
     pub const AUTHENTICATE: &str = "/api/2.0/authentication";
+    /// `DELETE /api/2.0/people/{userid}` (`deleteProfile`).
+    pub const DELETE_PROFILE: &str = "/api/2.0/people/{userid}";
     /// `GET /api/2.0/people/filter` (`getFilteredUsers`).
     pub const GET_FILTERED_USERS: &str = "/api/2.0/people/filter";
     /// `GET /api/2.0/people/{userid}` (`getProfileByUserId`).
     pub const GET_PROFILE_BY_USER_ID: &str = "/api/2.0/people/{userid}";
+    /// `GET /api/2.0/people/reassign/necessary` (`getReassignNecessary`).
+    pub const GET_REASSIGN_NECESSARY: &str = "/api/2.0/people/reassign/necessary";
+    /// `GET /api/2.0/people/reassign/progress/{userid}` (`getReassignProgress`).
+    pub const GET_REASSIGN_PROGRESS: &str = "/api/2.0/people/reassign/progress/{userid}";
     /// `GET /api/2.0/people/@self` (`getSelfProfile`).
     pub const GET_SELF_PROFILE: &str = "/api/2.0/people/@self";
+    /// `GET /api/2.0/people/type/progress/{userid}` (`getUserTypeUpdateProgress`).
+    pub const GET_USER_TYPE_UPDATE_PROGRESS: &str = "/api/2.0/people/type/progress/{userid}";
     /// `GET /api/2.0/settings/version/build` (`getVersionBuild`).
     pub const GET_VERSION_BUILD: &str = "/api/2.0/settings/version/build";
     /// `PUT /api/2.0/people/resetquota` (`resetUsersQuota`).
     pub const RESET_USERS_QUOTA: &str = "/api/2.0/people/resetquota";
+    /// `POST /api/2.0/people/reassign/start` (`startReassign`).
+    pub const START_REASSIGN: &str = "/api/2.0/people/reassign/start";
+    /// `POST /api/2.0/people/type` (`startUserTypeUpdate`).
+    pub const START_USER_TYPE_UPDATE: &str = "/api/2.0/people/type";
+    /// `PUT /api/2.0/people/reassign/terminate` (`terminateReassign`).
+    pub const TERMINATE_REASSIGN: &str = "/api/2.0/people/reassign/terminate";
+    /// `PUT /api/2.0/people/type/terminate` (`terminateUserTypeUpdate`).
+    pub const TERMINATE_USER_TYPE_UPDATE: &str = "/api/2.0/people/type/terminate";
     /// `PUT /api/2.0/people/userquota` (`updateUserQuota`).
     pub const UPDATE_USER_QUOTA: &str = "/api/2.0/people/userquota";
     /// `PUT /api/2.0/people/status/{status}` (`updateUserStatus`).

@@ -105,17 +105,23 @@ pub enum Command {
     /// Change the status of users (activate or terminate).
     #[command(subcommand)]
     Status(StatusCommand),
-    /// Change the type of users (promotions only, as the portal allows).
+    /// Change the type of users: promotions directly, demotions (DocSpace 3.1+) through the
+    /// portal's type-change job, one user at a time, which hands their rooms to a receiver.
     #[command(name = "type", subcommand)]
     Type(TypeCommand),
     /// Set or reset the storage quota of users.
     #[command(subcommand)]
     Quota(QuotaCommand),
+    /// Offboard users: disable them, then optionally move their rooms and files to a receiver
+    /// (--reassign-to), then optionally delete them for good (--delete, asks for the count).
+    /// A user's steps stop at the first that does not succeed.
+    Offboard(OffboardArgs),
     /// Continue a run from its journal: sends only the users whose outcome is not known yet
     /// (not sent, failed or unknown), and appends to the same journal.
     Resume(ReplayArgs),
     /// Take a run back from its journal: restore the status, type or quota every user it
-    /// changed had before. Demotions are refused by DocSpace's type change and reported so.
+    /// changed had before (lowering a type again through the type-change job). An offboarding
+    /// is undone by re-enabling the users not deleted; a deletion cannot be undone.
     Undo(UndoArgs),
     /// The per-user report of a run, from its journal (every run and resume of it): a summary,
     /// and with --report a file.
@@ -257,10 +263,45 @@ pub enum TypeCommand {
         /// docspace-admin (DocSpace 2.x). The connected server decides what a name means.
         #[arg(value_name = "TYPE")]
         user_type: String,
+        /// Demotions and jobs.
+        #[command(flatten)]
+        jobs: JobArgs,
         /// Who and how.
         #[command(flatten)]
         bulk: BulkArgs,
     },
+}
+
+/// How the portal's background jobs (demotions, data moves) are run.
+#[derive(Debug, Clone, Args)]
+pub struct JobArgs {
+    /// Who receives the rooms of users whose type is lowered (or whose data moves): an id or
+    /// email of a DocSpace admin or room admin (default for demotions: you).
+    #[arg(long, value_name = "USER")]
+    pub reassign_to: Option<String>,
+    /// Background jobs followed at once (the portal runs them one after another; a few keep
+    /// it busy without letting queued jobs expire).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=15))]
+    pub jobs: u64,
+}
+
+/// `offboard` options.
+#[derive(Debug, Args)]
+pub struct OffboardArgs {
+    /// Move each user's rooms, folders and files to this user (id or email; a DocSpace admin
+    /// or room admin) after disabling them.
+    #[arg(long, value_name = "USER")]
+    pub reassign_to: Option<String>,
+    /// Delete each user for good after the other steps. Cannot be undone: asks for the number
+    /// of users on a terminal, and needs --yes without one.
+    #[arg(long)]
+    pub delete: bool,
+    /// Data moves followed at once.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=15))]
+    pub jobs: u64,
+    /// Who and how.
+    #[command(flatten)]
+    pub bulk: BulkArgs,
 }
 
 /// `quota` subcommands.

@@ -30,6 +30,15 @@ pub const VERSION: u32 = 1;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeRecord {
+    /// An offboarding: disable, then optionally move data to `receiver`, then optionally
+    /// delete. Its `user` records are the disable step; `step` records the others.
+    Offboard {
+        /// Who received the data.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        receiver: Option<Uuid>,
+        /// Whether users were deleted.
+        delete: bool,
+    },
     /// `status` with its number.
     Status(i64),
     /// `type` with its number.
@@ -67,6 +76,8 @@ impl ChangeRecord {
                 Change::Quota(Quota::from_wire(q).context("a quota the journal cannot read")?)
             }
             ChangeRecord::ResetQuota(_) => Change::ResetQuota,
+            // Its user records are the disable step.
+            ChangeRecord::Offboard { .. } => Change::Status(UserStatus::Terminated),
         })
     }
 }
@@ -102,6 +113,18 @@ pub enum Record {
         /// The state before the run.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         prior: Option<Prior>,
+    },
+    /// A later step of an offboarding for one user (the disable step is a `user` record).
+    Step {
+        /// The user id.
+        id: Uuid,
+        /// `reassign` or `delete`.
+        step: String,
+        /// `changed`, `refused`, `failed` or `unknown`.
+        outcome: String,
+        /// The reason or note.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
     },
     /// A run ends.
     End {
@@ -198,6 +221,8 @@ pub struct Journal {
     pub ids: Vec<Uuid>,
     /// The last outcome of each id, with its detail and the earliest prior state seen.
     pub outcomes: HashMap<Uuid, (String, Option<String>, Option<Prior>)>,
+    /// Users an offboarding deleted, or may have deleted (outcome unknown).
+    pub deleted: std::collections::HashSet<Uuid>,
 }
 
 impl Journal {
@@ -214,6 +239,7 @@ impl Journal {
         let mut ids = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut outcomes: HashMap<Uuid, (String, Option<String>, Option<Prior>)> = HashMap::new();
+        let mut deleted = std::collections::HashSet::new();
         let last = lines.len();
         for (index, line) in lines.iter().enumerate() {
             if line.trim().is_empty() {
@@ -270,6 +296,13 @@ impl Journal {
                     let earliest = outcomes.get(&id).and_then(|o| o.2.clone()).or(prior);
                     outcomes.insert(id, (outcome, detail, earliest));
                 }
+                Record::Step {
+                    id, step, outcome, ..
+                } => {
+                    if step == "delete" && matches!(outcome.as_str(), "changed" | "unknown") {
+                        deleted.insert(id);
+                    }
+                }
                 Record::End { .. } => {}
             }
         }
@@ -280,6 +313,7 @@ impl Journal {
             change,
             ids,
             outcomes,
+            deleted,
         })
     }
 

@@ -157,15 +157,34 @@ impl Change {
                 if *target == UserType::DocSpaceAdmin && caller_known && !caller_is_owner {
                     return Some("only the owner makes DocSpace admins");
                 }
-                match (user.user_type().as_ref().and_then(rank), rank(target)) {
+                let now = server
+                    .map_or_else(|| user.user_type(), |s| s.type_from_flags(user))
+                    .as_ref()
+                    .and_then(rank);
+                match (now, rank(target)) {
                     (Some(now), Some(wanted)) if now > wanted => {
-                        Some("a demotion: the type can only be raised this way")
+                        demotion_refusal(user, target, caller, server)
                     }
                     _ => None,
                 }
             }
             Change::Quota(_) | Change::ResetQuota => None,
         }
+    }
+
+    /// Whether this change lowers `user`'s type on a server that does that through the
+    /// type-change job (DocSpace 3.1 and later), rather than the PUT.
+    pub(crate) fn needs_job(&self, user: &UserState, server: &Server) -> bool {
+        let Change::Type(target) = self else {
+            return false;
+        };
+        if !server.has_type_change_job() || !matches!(target, UserType::Guest | UserType::User) {
+            return false;
+        }
+        matches!(
+            (server.type_from_flags(user).as_ref().and_then(rank), rank(target)),
+            (Some(now), Some(wanted)) if now > wanted
+        )
     }
 
     /// Refuses a change that cannot be made, before anything is sent.
@@ -256,6 +275,37 @@ impl std::fmt::Display for Change {
 }
 
 /// The order of types for promotions.
+/// Why lowering `user` to `target` will be refused, if it will. DocSpace 3.1 and later lower
+/// a type to Guest or User through the type-change job, which refuses the caller themself, a
+/// terminated user, and (for a caller who is not the owner) a DocSpace admin. Nothing else
+/// lowers a type there, and nothing at all before 3.1.
+fn demotion_refusal(
+    user: &UserState,
+    target: &UserType,
+    caller: Option<&UserState>,
+    server: Option<&Server>,
+) -> Option<&'static str> {
+    let by_job = matches!(target, UserType::Guest | UserType::User);
+    match server {
+        Some(server) if server.has_type_change_job() && by_job => {
+            let caller_is_owner = caller.and_then(|c| c.is_owner) == Some(true);
+            if caller.is_some_and(|c| c.id == user.id) {
+                Some("yourself (the signed-in user)")
+            } else if user.status == Some(UserStatus::Terminated) {
+                Some("a terminated user: the type-change job refuses them")
+            } else if user.is_admin == Some(true) && caller.is_some() && !caller_is_owner {
+                Some("a DocSpace admin: only the owner may lower their type")
+            } else {
+                None
+            }
+        }
+        Some(server) if !server.is_workspace() && by_job => {
+            Some("a demotion: unsupported before DocSpace 3.1, which has no type-change job")
+        }
+        _ => Some("a demotion: the type can only be raised this way"),
+    }
+}
+
 fn rank(user_type: &UserType) -> Option<u8> {
     match user_type {
         UserType::Guest => Some(0),

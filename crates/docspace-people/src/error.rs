@@ -82,6 +82,15 @@ pub enum Error {
     /// details, is the [`source`](std::error::Error::source), not repeated in the message.
     #[error("transport error ({})", transport_kind(.0))]
     Transport(#[source] reqwest::Error),
+    /// A user is not in a state the operation needs (deleting a user who is not terminated,
+    /// moving the data of an active user, ...); refused before anything was sent.
+    #[error("user {user} {reason}")]
+    Precondition {
+        /// The user.
+        user: uuid::Uuid,
+        /// What is wrong, and what to do first.
+        reason: String,
+    },
     /// The connected server does not have this operation (for example a quota reset or an API
     /// key on Workspace); refused before anything was sent.
     #[error("not supported: {0}")]
@@ -162,6 +171,7 @@ impl Error {
             Error::ResponseTooLarge { status, .. } => Some(*status),
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
             Error::InvalidInput(_)
+            | Error::Precondition { .. }
             | Error::Unsupported(_)
             | Error::Redirected { .. }
             | Error::InsecureHttp { .. } => None,
@@ -249,4 +259,16 @@ impl From<crate::enums::ParseEnumError> for Error {
     fn from(e: crate::enums::ParseEnumError) -> Self {
         Error::InvalidInput(e.to_string())
     }
+}
+
+/// The error with its causes, for a report line.
+pub(crate) fn describe(error: &Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

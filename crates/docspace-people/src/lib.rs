@@ -9,6 +9,7 @@ mod dates;
 pub mod enums;
 mod envelope;
 mod error;
+pub mod lifecycle;
 mod quota;
 mod search;
 mod server;

@@ -182,6 +182,13 @@ impl Server {
         self.product == Product::DocSpace && self.version >= Version::new(3, 7, 1)
     }
 
+    /// Whether the server lowers types through the type-change job (`POST people/type`) and
+    /// answers `reassign/necessary`: DocSpace 3.1 and later. Before, a type could only be
+    /// raised; Workspace lowers a type with the plain `PUT people/type/{type}`.
+    pub fn has_type_change_job(&self) -> bool {
+        self.product == Product::DocSpace && self.version >= Version::new(3, 1, 0)
+    }
+
     /// The user types that can be set, in the portal's own words, with the type each means.
     pub fn user_types(&self) -> &'static [(&'static str, UserType)] {
         match self.product {

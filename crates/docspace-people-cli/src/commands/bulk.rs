@@ -11,7 +11,7 @@ use docspace_people::bulk::{BulkOptions, BulkReport, CancellationToken, Change, 
 use docspace_people::{Client, Server, User, Uuid};
 
 use super::{Wanted, plan, to_stdout};
-use crate::cli::{BulkArgs, GlobalArgs, RunOptions};
+use crate::cli::{BulkArgs, GlobalArgs, JobArgs, RunOptions};
 use crate::error::{CliError, CliResult};
 use crate::journal::{self, ChangeRecord, JournalWriter, Record};
 use crate::output::{change_name, escape, write_aligned};
@@ -20,9 +20,24 @@ use crate::report::{Report, ReportFile, Row};
 use crate::session::{self, connect};
 use crate::targets::{self, Target};
 
-/// Reads and checks the targets, connects, resolves emails, then runs the change (or, with
-/// `--dry-run`, shows what it would do).
+/// [`run`] with the default job settings.
 pub async fn run(global: &GlobalArgs, wanted: Wanted, args: BulkArgs) -> CliResult<ExitCode> {
+    let jobs = JobArgs {
+        reassign_to: None,
+        jobs: 2,
+    };
+    run_with_jobs(global, wanted, args, jobs).await
+}
+
+/// Reads and checks the targets, connects, resolves emails, then runs the change (or, with
+/// `--dry-run`, shows what it would do). Demotions go through the portal's type-change job,
+/// `jobs.jobs` at a time, handing rooms to `jobs.reassign_to`.
+pub async fn run_with_jobs(
+    global: &GlobalArgs,
+    wanted: Wanted,
+    args: BulkArgs,
+    jobs: JobArgs,
+) -> CliResult<ExitCode> {
     // Everything that can be checked without the portal is checked first.
     let targets = targets::read(&args.targets, args.from.as_deref(), args.column.as_deref())?;
     let report_file = args
@@ -57,6 +72,10 @@ pub async fn run(global: &GlobalArgs, wanted: Wanted, args: BulkArgs) -> CliResu
         );
     }
     let resolved = targets::resolve(client, &targets, concurrency).await?;
+    let receiver = match &jobs.reassign_to {
+        Some(user) => Some(resolve_one(client, user, "--reassign-to").await?),
+        None => None,
+    };
     if args.dry_run {
         let connection = plan::Connection {
             client,
@@ -80,7 +99,9 @@ pub async fn run(global: &GlobalArgs, wanted: Wanted, args: BulkArgs) -> CliResu
         (None, true) => None,
         (None, false) => Some(journal::default_path(&change).map_err(CliError::failed)?),
     };
-    let settings = Settings::new(&args.run, journal);
+    let mut settings = Settings::new(&args.run, journal);
+    settings.reassign_to = receiver;
+    settings.job_concurrency = usize::try_from(jobs.jobs).unwrap_or(2);
     let resolved_ids = resolved.ids;
     send(
         Context {
@@ -109,6 +130,10 @@ pub struct Settings {
     pub max_changes: Option<usize>,
     /// Where the journal goes, if one is kept.
     pub journal: Option<std::path::PathBuf>,
+    /// Who receives the rooms of demoted users.
+    pub reassign_to: Option<Uuid>,
+    /// Type-change jobs followed at once.
+    pub job_concurrency: usize,
 }
 
 impl Settings {
@@ -120,6 +145,8 @@ impl Settings {
             yes: run.yes,
             max_changes: run.max_changes,
             journal,
+            reassign_to: None,
+            job_concurrency: 2,
         }
     }
 }
@@ -146,7 +173,8 @@ pub async fn send(
 ) -> CliResult<ExitCode> {
     let options = BulkOptions::default()
         .chunk_size(settings.chunk_size)
-        .concurrency(settings.concurrency);
+        .concurrency(settings.concurrency)
+        .job_concurrency(settings.job_concurrency);
     let name = change_name(change, server);
     let guard = Guard {
         max_changes: settings.max_changes,
@@ -189,6 +217,7 @@ pub async fn send(
         known,
         guard,
         journal.clone(),
+        settings.reassign_to,
     )
     .await?;
     if let Some(journal) = &journal {
@@ -222,7 +251,19 @@ pub async fn send(
     finish(&report, report_file)
 }
 
-fn describe(user: &User) -> String {
+/// One user named on the command line (id or email), resolved on the portal.
+pub async fn resolve_one(client: &Client, user: &str, flag: &str) -> CliResult<Uuid> {
+    let named = targets::read(&[user.to_owned()], None, None)?;
+    let resolved = targets::resolve(client, &named, 1).await?;
+    resolved
+        .ids
+        .first()
+        .copied()
+        .ok_or_else(|| CliError::usage(format_args!("{flag} {user}: no such user on the portal")))
+}
+
+/// The signed-in user, for messages.
+pub fn describe(user: &User) -> String {
     match (&user.display_name, &user.email) {
         (Some(name), Some(email)) => format!("{name} <{email}>"),
         (Some(name), None) => name.clone(),
@@ -301,6 +342,7 @@ async fn execute(
     known: std::collections::HashMap<Uuid, User>,
     guard: Guard,
     journal: Option<Arc<JournalWriter>>,
+    receiver: Option<Uuid>,
 ) -> CliResult<BulkReport> {
     let mut distinct = ids.to_vec();
     distinct.sort_unstable();
@@ -315,13 +357,21 @@ async fn execute(
         .with_cancel_token(cancel.clone())
         .on_progress(move |p| {
             progress_bar.set(p.done);
+            let jobs = if p.by_job > 0 {
+                format!("type-change jobs {}/{}, ", p.jobs_done, p.by_job)
+            } else {
+                String::new()
+            };
             progress_bar.message(format!(
-                "{} refused, {} failed, {} unknown",
+                "{jobs}{} refused, {} failed, {} unknown",
                 p.refused, p.failed, p.unknown
             ));
         });
     let guard_bar = bar.clone();
     let mut job = job.confirm(move |plan| guard.allows(plan, &guard_bar));
+    if let Some(receiver) = receiver {
+        job = job.reassign_to(receiver);
+    }
     if let Some(journal) = journal {
         job = job.on_entries(move |entries| journal.entries(entries));
     }

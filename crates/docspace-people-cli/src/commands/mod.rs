@@ -2,6 +2,7 @@
 
 mod bulk;
 mod login;
+mod offboard;
 mod plan;
 mod replay;
 mod users;
@@ -35,9 +36,12 @@ pub async fn run(cli: Cli) -> CliResult<ExitCode> {
         Command::Status(StatusCommand::Set { status, bulk }) => {
             bulk::run(&global, Wanted::Change(Change::Status(status.into())), bulk).await
         }
-        Command::Type(TypeCommand::Set { user_type, bulk }) => {
-            bulk::run(&global, Wanted::TypeNamed(user_type), bulk).await
-        }
+        Command::Type(TypeCommand::Set {
+            user_type,
+            jobs,
+            bulk,
+        }) => bulk::run_with_jobs(&global, Wanted::TypeNamed(user_type), bulk, jobs).await,
+        Command::Offboard(args) => offboard::run(&global, args).await,
         Command::Quota(QuotaCommand::Set { quota, bulk }) => {
             bulk::run(&global, Wanted::Change(Change::Quota(quota)), bulk).await
         }

@@ -93,6 +93,14 @@ async fn send_ids(
 /// `resume JOURNAL`.
 pub async fn resume(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode> {
     let journal = read(&args.journal)?;
+    if matches!(journal.change, journal::ChangeRecord::Offboard { .. }) {
+        return Err(CliError::usage(format_args!(
+            "{} is the journal of an offboarding, which `resume` does not continue; run the \
+             same `offboard` command again: users already disabled go on to the next steps, \
+             and users already deleted are reported as not found",
+            args.journal.display()
+        )));
+    }
     let change = change_of(&journal)?;
     let ids = journal.unsettled();
     if ids.is_empty() {
@@ -181,6 +189,13 @@ pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
     let mut groups: BTreeMap<String, (Change, Vec<Uuid>)> = BTreeMap::new();
     let mut not_undoable = Vec::new();
     for (id, prior) in &changed {
+        if journal.deleted.contains(id) {
+            not_undoable.push((
+                *id,
+                "deleted for good by the offboarding: a deletion cannot be undone".to_owned(),
+            ));
+            continue;
+        }
         match reverse(&done, prior.as_ref(), server.is_workspace()) {
             Ok(change) => {
                 groups
@@ -203,11 +218,12 @@ pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
     for (id, reason) in &not_undoable {
         println!("  {id}: not undoable: {reason}");
     }
-    if matches!(done, Change::Type(_)) && !server.is_workspace() {
-        println!(
-            "  Note: DocSpace changes types down only through its reassignment job, which this \\
-             tool does not run yet: demotions are reported refused."
-        );
+    if let journal::ChangeRecord::Offboard {
+        receiver: Some(receiver),
+        ..
+    } = journal.change
+    {
+        println!("  Note: data moved to {receiver} stays there; undo only re-enables the users.");
     }
     if args.dry_run {
         println!("Dry run: nothing is sent.");

@@ -14,36 +14,40 @@ use super::report::{
     BulkReport, Counts, Duplicate, Entry, LimitStop, Outcome, Plan, Prior, Progress,
 };
 use super::{BulkJob, Change};
+use crate::error::describe;
 use crate::state::UserState;
 use crate::transport::{Attempts, Failure, RetryPolicy};
 use crate::{Error, Server, UserStatus};
 
 /// One id to send and its input position.
-type Target = (usize, Uuid);
+pub(super) type Target = (usize, Uuid);
 
 /// The job and its request counters, shared by the chunks in flight.
-struct Run<'a> {
-    job: &'a BulkJob,
-    server: Server,
-    policy: RetryPolicy,
+pub(super) struct Run<'a> {
+    pub(super) job: &'a BulkJob,
+    pub(super) server: Server,
+    pub(super) policy: RetryPolicy,
     /// Requests in flight, within what the server takes.
     concurrency: usize,
     writes: AtomicUsize,
     reads: AtomicUsize,
+    /// Users to change through the type-change job, and those settled so far.
+    by_job: usize,
+    jobs_done: AtomicUsize,
     /// Set when the server asked for a wait longer than the policy takes: nothing more is sent.
     stopped: std::sync::Mutex<Option<LimitStop>>,
 }
 
 impl Run<'_> {
-    fn count_write(&self) {
+    pub(super) fn count_write(&self) {
         self.writes.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn count_read(&self) {
+    pub(super) fn count_read(&self) {
         self.reads.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn stopped(&self) -> Option<LimitStop> {
+    pub(super) fn stopped(&self) -> Option<LimitStop> {
         *self
             .stopped
             .lock()
@@ -51,7 +55,7 @@ impl Run<'_> {
     }
 
     /// Stops sending when the server asks for a wait longer than the policy takes.
-    fn note_limit(&self, error: &Error) {
+    pub(super) fn note_limit(&self, error: &Error) {
         if let Error::RateLimited {
             retry_after: Some(wait),
             ..
@@ -90,22 +94,35 @@ pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> Bulk
             "the server takes at most 15 requests in flight from one user; lowering the concurrency"
         );
     }
-    let run = Run {
+    let mut run = Run {
         policy: job.options.retry.unwrap_or(*job.client.retry_policy()),
         job: &job,
         server,
         concurrency,
         writes: AtomicUsize::new(0),
         reads: AtomicUsize::new(0),
+        by_job: 0,
+        jobs_done: AtomicUsize::new(0),
         stopped: std::sync::Mutex::new(None),
     };
     let mut counts = Counts::default();
     let mut entries = Vec::with_capacity(total);
     let mut priors = HashMap::new();
-    let mut to_send = before_sending(&run, targets, &mut counts, &mut entries, &mut priors).await;
+    let mut by_job = Vec::new();
+    let mut to_send = before_sending(
+        &run,
+        targets,
+        &mut counts,
+        &mut entries,
+        &mut priors,
+        &mut by_job,
+    )
+    .await;
+    run.by_job = by_job.len();
     if let Some(confirm) = &job.confirm {
         let plan = Plan {
-            to_send: to_send.len(),
+            to_send: to_send.len() + by_job.len(),
+            by_job: by_job.len(),
             already_in_target: counts.already_in_target,
             refused: counts.refused,
             failed: counts.failed,
@@ -113,7 +130,8 @@ pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> Bulk
         if !confirm(&plan) {
             tracing::info!(?plan, "the plan was not confirmed: nothing is sent");
             job.cancel.cancel();
-            for (position, id) in to_send.drain(..) {
+            let unconfirmed: Vec<Target> = to_send.drain(..).chain(by_job.drain(..)).collect();
+            for (position, id) in unconfirmed {
                 counts.add(Outcome::Failed);
                 let mut unsent = entry(
                     position,
@@ -126,7 +144,7 @@ pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> Bulk
             }
         }
     }
-    tracing::info!(change = %job.change, users = total, to_send = to_send.len(), "bulk change starts");
+    tracing::info!(change = %job.change, users = total, to_send = to_send.len(), by_job = by_job.len(), "bulk change starts");
     if let Some(on_entries) = &job.on_entries
         && !entries.is_empty()
     {
@@ -152,6 +170,27 @@ pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> Bulk
         report_progress(&run, &counts, total);
     }
     drop(results);
+    if let Change::Type(to) = &job.change
+        && !by_job.is_empty()
+    {
+        let mut settled = futures::stream::iter(by_job)
+            .map(|target| boxed(super::demote::settle(&run, target, to)))
+            .buffer_unordered(
+                job.options
+                    .job_concurrency
+                    .min(super::BulkOptions::MAX_IN_FLIGHT),
+            );
+        while let Some(mut settled_entry) = settled.next().await {
+            run.jobs_done.fetch_add(1, Ordering::Relaxed);
+            counts.add(settled_entry.outcome);
+            settled_entry.prior = priors.remove(&settled_entry.id);
+            if let Some(on_entries) = &job.on_entries {
+                on_entries(std::slice::from_ref(&settled_entry));
+            }
+            entries.push(settled_entry);
+            report_progress(&run, &counts, total);
+        }
+    }
     entries.sort_unstable_by_key(|e| e.position);
     let report = BulkReport {
         entries,
@@ -188,6 +227,8 @@ fn report_progress(run: &Run<'_>, counts: &Counts, total: usize) {
             unknown: counts.unknown,
             requests: run.writes.load(Ordering::Relaxed),
             reads: run.reads.load(Ordering::Relaxed),
+            by_job: run.by_job,
+            jobs_done: run.jobs_done.load(Ordering::Relaxed),
         });
     }
 }
@@ -201,6 +242,7 @@ async fn before_sending(
     counts: &mut Counts,
     entries: &mut Vec<Entry>,
     priors: &mut HashMap<Uuid, Prior>,
+    by_job: &mut Vec<Target>,
 ) -> Vec<Target> {
     let job = run.job;
     let unread: Vec<Uuid> = targets
@@ -239,8 +281,10 @@ async fn before_sending(
             Some(Seen::State(user)) => Some(prior_of(user, &run.server)),
             _ => None,
         };
+        let mut needs_job = false;
         let settled = match state {
             Some(Seen::State(user)) => {
+                needs_job = job.change.needs_job(&user, &run.server);
                 match job.change.is_satisfied_by_state(&user, Some(&run.server)) {
                     Some(true) => Some((Outcome::AlreadyInTarget, None)),
                     // The server's rules refuse it for certain: not sent.
@@ -277,6 +321,10 @@ async fn before_sending(
                 if let Some(prior) = prior {
                     priors.insert(id, prior);
                 }
+                if needs_job {
+                    by_job.push((position, id));
+                    return false;
+                }
                 true
             }
         }
@@ -305,7 +353,7 @@ fn deduplicate(user_ids: &[Uuid]) -> (Vec<Target>, Vec<Duplicate>) {
     (distinct, duplicates)
 }
 
-fn entry(position: usize, id: Uuid, outcome: Outcome, detail: Option<String>) -> Entry {
+pub(super) fn entry(position: usize, id: Uuid, outcome: Outcome, detail: Option<String>) -> Entry {
     Entry {
         id,
         position,
@@ -516,7 +564,7 @@ async fn isolate(
 
 /// Reads `targets` back, one request each, without stopping for a cancellation: their
 /// outcome must be known whatever happens.
-async fn read_states(run: &Run<'_>, targets: &[Target]) -> HashMap<Uuid, Seen> {
+pub(super) async fn read_states(run: &Run<'_>, targets: &[Target]) -> HashMap<Uuid, Seen> {
     let ids: Vec<Uuid> = targets.iter().map(|t| t.1).collect();
     let attempts = Attempts {
         policy: &run.policy,
@@ -651,7 +699,7 @@ fn classify_answer(
 }
 
 /// A user the run changed: they were not in the target state before, and now are.
-fn changed(
+pub(super) fn changed(
     change: &Change,
     (position, id): Target,
     user: &UserState,
@@ -667,21 +715,9 @@ fn changed(
     entry(position, id, Outcome::Changed, detail)
 }
 
-/// The error with its causes, for a report line.
-pub(super) fn describe(error: &Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 /// Errors that are the server's considered answer about the whole request (it checked the
 /// request and changed nothing), not a failure to ask.
-fn is_refusal(error: &Error) -> bool {
+pub(super) fn is_refusal(error: &Error) -> bool {
     matches!(
         error,
         Error::BadRequest { .. } | Error::PaymentRequired { .. } | Error::NotFound { .. }

@@ -42,6 +42,7 @@
 //!   are reported as failed with "not sent: cancelled";
 //! * reads are counted apart from changes ([`BulkReport::reads`], [`BulkReport::requests`]).
 
+mod demote;
 mod engine;
 mod observe;
 mod report;
@@ -66,6 +67,12 @@ pub struct BulkOptions {
     pub concurrency: usize,
     /// How failed requests are retried; the client's policy when `None` (the default).
     pub retry: Option<RetryPolicy>,
+    /// Type-change jobs (demotions) followed at once (default 2, at most 15). The server runs
+    /// jobs of one kind one after another, so more than a few only queue there; and a job that
+    /// waits about a minute without an update is expired by the server.
+    pub job_concurrency: usize,
+    /// How jobs are polled and how long one may take.
+    pub jobs: crate::lifecycle::JobOptions,
 }
 
 impl Default for BulkOptions {
@@ -74,6 +81,8 @@ impl Default for BulkOptions {
             chunk_size: 100,
             concurrency: 4,
             retry: None,
+            job_concurrency: 2,
+            jobs: crate::lifecycle::JobOptions::default(),
         }
     }
 }
@@ -91,6 +100,18 @@ impl BulkOptions {
         self
     }
 
+    /// Sets [`job_concurrency`](Self::job_concurrency).
+    pub fn job_concurrency(mut self, jobs: usize) -> Self {
+        self.job_concurrency = jobs;
+        self
+    }
+
+    /// Sets how jobs are polled and timed out.
+    pub fn jobs(mut self, options: crate::lifecycle::JobOptions) -> Self {
+        self.jobs = options;
+        self
+    }
+
     /// Retries this job's requests by `policy` instead of the client's.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
@@ -101,7 +122,7 @@ impl BulkOptions {
     /// write at once. The engine never goes above it, whatever `concurrency` says.
     pub const MAX_IN_FLIGHT: usize = 15;
 
-    fn check(&self) -> Result<(), Error> {
+    pub(crate) fn check(&self) -> Result<(), Error> {
         if !(1..=1000).contains(&self.chunk_size) {
             return Err(Error::invalid_input(format!(
                 "chunk size {} is out of range 1..=1000",
@@ -114,7 +135,14 @@ impl BulkOptions {
                 self.concurrency
             )));
         }
-        Ok(())
+        if !(1..=Self::MAX_IN_FLIGHT).contains(&self.job_concurrency) {
+            return Err(Error::invalid_input(format!(
+                "job concurrency {} is out of range 1..={}",
+                self.job_concurrency,
+                Self::MAX_IN_FLIGHT
+            )));
+        }
+        self.jobs.check()
     }
 }
 
@@ -128,6 +156,7 @@ pub struct BulkJob {
     change: Change,
     options: BulkOptions,
     known: HashMap<uuid::Uuid, User>,
+    receiver: Option<uuid::Uuid>,
     progress: Option<ProgressFn>,
     confirm: Option<ConfirmFn>,
     on_entries: Option<EntriesFn>,
@@ -153,6 +182,7 @@ impl Client {
             change,
             options: BulkOptions::default(),
             known: HashMap::new(),
+            receiver: None,
             progress: None,
             confirm: None,
             on_entries: None,
@@ -172,6 +202,14 @@ impl BulkJob {
     /// change would make them are reported [`Outcome::AlreadyInTarget`] and not sent.
     pub fn known_users(mut self, users: impl IntoIterator<Item = User>) -> Self {
         self.known.extend(users.into_iter().map(|u| (u.id, u)));
+        self
+    }
+
+    /// Who receives the rooms of users whose type is lowered through the type-change job: an
+    /// active DocSpace admin or room admin (checked before anything is sent). The signed-in
+    /// user when not set, as on the server.
+    pub fn reassign_to(mut self, receiver: uuid::Uuid) -> Self {
+        self.receiver = Some(receiver);
         self
     }
 
@@ -226,6 +264,34 @@ impl BulkJob {
             .await?
             .ok_or_else(|| Error::invalid_input("the server is not known"))?;
         server.check_change(&self.change)?;
+        if let Some(receiver) = self.receiver {
+            self.check_receiver(&server, receiver).await?;
+        }
         Ok(engine::run(self, server, user_ids).await)
+    }
+
+    async fn check_receiver(
+        &self,
+        server: &crate::Server,
+        receiver: uuid::Uuid,
+    ) -> Result<(), Error> {
+        if !matches!(self.change, Change::Type(_)) {
+            return Err(Error::invalid_input(
+                "a receiver of rooms only applies to type changes",
+            ));
+        }
+        if !server.has_type_change_job() {
+            return Err(Error::Unsupported(format!(
+                "{server} has no type-change job, so no receiver of rooms"
+            )));
+        }
+        let user = self.client.user(receiver).await.map_err(|e| match e {
+            Error::NotFound { .. } => Error::Precondition {
+                user: receiver,
+                reason: "does not exist (404), so cannot receive rooms".into(),
+            },
+            other => other,
+        })?;
+        crate::lifecycle::check_receiver(&user, uuid::Uuid::nil())
     }
 }

@@ -83,7 +83,7 @@ async fn read_one(client: &Client, id: Uuid, attempts: &Attempts<'_>) -> Seen {
             state.id
         )),
         Err(Error::NotFound { .. }) => Seen::Missing,
-        Err(error) => Seen::Unreadable(super::engine::describe(&error)),
+        Err(error) => Seen::Unreadable(crate::error::describe(&error)),
     }
 }
 

@@ -136,6 +136,10 @@ pub struct Progress {
     pub requests: usize,
     /// Reads of users' state sent so far.
     pub reads: usize,
+    /// Users whose type is lowered through the type-change job, one job each.
+    pub by_job: usize,
+    /// Of those, the users settled so far.
+    pub jobs_done: usize,
 }
 
 /// The result of a bulk job.
@@ -169,6 +173,8 @@ pub struct BulkReport {
 pub struct Plan {
     /// Users whose change will be sent.
     pub to_send: usize,
+    /// Of those, the users whose type is lowered through the type-change job, one job each.
+    pub by_job: usize,
     /// Users already in the target state (not sent).
     pub already_in_target: usize,
     /// Users the server will refuse, or who do not exist (not sent).

@@ -1,0 +1,373 @@
+//! `offboard`: for each user, disable, then optionally move their data to a receiver, then
+//! optionally delete them, through the library's offboarding; with a plan, a confirmation that
+//! names the number of deletions, a journal and a per-user report of every step.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use docspace_people::bulk::{BulkOptions, CancellationToken, Change, Outcome};
+use docspace_people::lifecycle::{OffboardOptions, OffboardPlan, OffboardReport, Step};
+use docspace_people::{UserStatus, Uuid};
+
+use super::bulk::{describe, finish, resolve_one};
+use super::plan;
+use crate::cli::{GlobalArgs, OffboardArgs};
+use crate::error::{CliError, CliResult};
+use crate::journal::{self, ChangeRecord, JournalWriter, Record};
+use crate::output::escape;
+use crate::progress::Bar;
+use crate::report::{Report, ReportFile, Row};
+use crate::session::{self, connect};
+use crate::targets::{self, Target};
+
+/// Runs `offboard`.
+pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode> {
+    let bulk = &args.bulk;
+    let targets = targets::read(&bulk.targets, bulk.from.as_deref(), bulk.column.as_deref())?;
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if args.delete && !bulk.run.yes && !interactive && !bulk.dry_run {
+        return Err(CliError::usage(
+            "--delete deletes users for good; without a terminal to confirm on, pass --yes too",
+        ));
+    }
+    let report_file = bulk
+        .run
+        .report
+        .as_deref()
+        .map(|path| ReportFile::create(path, bulk.run.report_format, bulk.from.as_deref()))
+        .transpose()?;
+    let concurrency = usize::try_from(bulk.run.concurrency).unwrap_or(4);
+    let session = connect(global)?;
+    let client = &session.client;
+    let server = session::server(client, global).await?;
+    let me = client.me().await.map_err(|e| {
+        CliError::portal(e, format_args!("cannot sign in to {}", client.base_url()))
+    })?;
+    if !global.demo {
+        eprintln!(
+            "Signed in to {} as {}.",
+            client.base_url(),
+            escape(&describe(&me), false)
+        );
+    }
+    let resolved = targets::resolve(client, &targets, concurrency).await?;
+    let receiver = match &args.reassign_to {
+        Some(user) => Some(resolve_one(client, user, "--reassign-to").await?),
+        None => None,
+    };
+    let steps = steps_text(receiver, args.delete);
+    if bulk.dry_run {
+        println!("Offboarding: {steps}. The first step:");
+        let connection = plan::Connection {
+            client,
+            server: &server,
+            me: &me,
+        };
+        return plan::dry_run(
+            connection,
+            &Change::Status(UserStatus::Terminated),
+            &targets,
+            resolved,
+            concurrency,
+            report_file,
+        )
+        .await;
+    }
+    let mut options = OffboardOptions::default().delete(args.delete).bulk(
+        BulkOptions::default()
+            .chunk_size(usize::try_from(bulk.run.chunk_size).unwrap_or(100))
+            .concurrency(concurrency)
+            .job_concurrency(usize::try_from(args.jobs).unwrap_or(2)),
+    );
+    if let Some(receiver) = receiver {
+        options = options.receiver(receiver);
+    }
+    let journal = match (&bulk.journal, global.demo) {
+        (Some(path), _) => Some(path.clone()),
+        (None, true) => None,
+        (None, false) => Some(
+            journal::default_path(&Change::Status(UserStatus::Terminated))
+                .map_err(CliError::failed)?,
+        ),
+    };
+    let journal = match journal {
+        Some(path) => {
+            let writer = JournalWriter::open(&path).map_err(|e| CliError {
+                kind: crate::error::Kind::Usage,
+                error: e,
+            })?;
+            let mut seen = std::collections::HashSet::new();
+            let distinct: Vec<Uuid> = resolved
+                .ids
+                .iter()
+                .filter(|id| seen.insert(**id))
+                .copied()
+                .collect();
+            writer.append(&[Record::Start {
+                version: journal::VERSION,
+                portal: client.base_url().to_owned(),
+                server: server.to_string(),
+                change: ChangeRecord::Offboard {
+                    receiver,
+                    delete: args.delete,
+                },
+                ids: distinct,
+                at: journal::now(),
+            }]);
+            eprintln!(
+                "Journal: {} (`docspace-people undo` re-enables the users not deleted).",
+                writer.path().display()
+            );
+            Some(Arc::new(writer))
+        }
+        None => None,
+    };
+
+    let mut distinct = resolved.ids.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let bar = Bar::new(distinct.len(), "Offboarding");
+    let verdict: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    let guard = Guard {
+        yes: bulk.run.yes,
+        interactive,
+        max_changes: bulk.run.max_changes,
+        portal: client.base_url().to_owned(),
+        steps: steps.clone(),
+        verdict: Arc::clone(&verdict),
+        bar: bar.clone(),
+    };
+    let cancel = CancellationToken::new();
+    let mut offboard = client
+        .offboard(options)
+        .with_cancel_token(cancel.clone())
+        .confirm(move |plan| guard.allows(plan));
+    let step_bar = bar.clone();
+    let step_journal = journal.clone();
+    offboard = offboard.on_step(move |id, step| {
+        if step.step == *last_step(receiver, args.delete) {
+            step_bar.inc(1);
+        }
+        if let Some(journal) = &step_journal {
+            journal.append(&[Record::Step {
+                id,
+                step: step.step.as_str().to_owned(),
+                outcome: step.outcome.as_str().to_owned(),
+                detail: step.detail.clone(),
+            }]);
+        }
+    });
+    if let Some(journal) = journal.clone() {
+        let disable_bar = bar.clone();
+        let only_disable = receiver.is_none() && !args.delete;
+        offboard = offboard.on_disabled(move |entries| {
+            journal.entries(entries);
+            // Users who stop here (or whose only step this is) are done.
+            let stopped = entries
+                .iter()
+                .filter(|e| {
+                    only_disable
+                        || !matches!(e.outcome, Outcome::Changed | Outcome::AlreadyInTarget)
+                })
+                .count();
+            disable_bar.inc(stopped);
+        });
+    }
+    let watcher = tokio::spawn({
+        let cancel = cancel.clone();
+        async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel.cancel();
+            }
+        }
+    });
+    let result = offboard.run(&resolved.ids).await;
+    watcher.abort();
+    bar.finish();
+    let report = result.map_err(|e| CliError::portal(e, "cannot start the offboarding"))?;
+    if let Some(journal) = &journal {
+        journal.append(&[Record::End {
+            at: journal::now(),
+            stopped_until: None,
+        }]);
+    }
+    if let Some(declined) = verdict.lock().ok().and_then(|v| v.clone()) {
+        return Err(CliError::usage(format_args!(
+            "{declined}; nothing was sent"
+        )));
+    }
+    finish(&to_report(&steps, &targets, &report), report_file)
+}
+
+fn last_step(receiver: Option<Uuid>, delete: bool) -> &'static Step {
+    if delete {
+        &Step::Delete
+    } else if receiver.is_some() {
+        &Step::Reassign
+    } else {
+        &Step::Disable
+    }
+}
+
+fn steps_text(receiver: Option<Uuid>, delete: bool) -> String {
+    let mut steps = vec!["disable".to_owned()];
+    if let Some(receiver) = receiver {
+        steps.push(format!("move their data to {receiver}"));
+    }
+    if delete {
+        steps.push("DELETE for good".to_owned());
+    }
+    steps.join(", then ")
+}
+
+/// The guard rails: `--max-changes`, and a question on a terminal; deletion asks for the count.
+struct Guard {
+    yes: bool,
+    interactive: bool,
+    max_changes: Option<usize>,
+    portal: String,
+    steps: String,
+    verdict: Arc<Mutex<Option<String>>>,
+    bar: Bar,
+}
+
+impl Guard {
+    fn allows(&self, plan: &OffboardPlan) -> bool {
+        let users = plan.to_disable + plan.already_disabled;
+        let declined = match self.max_changes {
+            Some(max) if users > max => Some(format!(
+                "this offboarding would touch {users} users, more than --max-changes {max}"
+            )),
+            _ if self.yes || !self.interactive => None,
+            _ if plan.to_delete > 0 => {
+                let question = format!(
+                    "About to offboard {users} users on {} ({}): {} to disable, {} already \
+                     disabled, {} refused or unknown.\n{} users will be DELETED for good; this \
+                     cannot be undone. Type {} to confirm: ",
+                    self.portal,
+                    self.steps,
+                    plan.to_disable,
+                    plan.already_disabled,
+                    plan.refused,
+                    plan.to_delete,
+                    plan.to_delete
+                );
+                let answer =
+                    tokio::task::block_in_place(|| self.bar.suspend(|| read_answer(&question)));
+                (answer.trim() != plan.to_delete.to_string()).then(|| "not confirmed".to_owned())
+            }
+            _ if users > 20 => {
+                let question = format!(
+                    "About to offboard {users} users on {} ({}). Continue? [y/N] ",
+                    self.portal, self.steps
+                );
+                let answer =
+                    tokio::task::block_in_place(|| self.bar.suspend(|| read_answer(&question)));
+                (!matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+                    .then(|| "not confirmed".to_owned())
+            }
+            _ => None,
+        };
+        let allowed = declined.is_none();
+        if let Ok(mut verdict) = self.verdict.lock() {
+            *verdict = declined;
+        }
+        allowed
+    }
+}
+
+fn read_answer(question: &str) -> String {
+    use std::io::Write;
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    answer
+}
+
+/// One row per user: the outcome of the step where their pipeline ended, and every step in
+/// the detail.
+fn to_report(steps: &str, targets: &[Target], report: &OffboardReport) -> Report {
+    let planned = report.steps.len();
+    let source = |position: usize| -> (String, String) {
+        targets.get(position).map_or_else(
+            || (format!("#{}", position + 1), String::new()),
+            |t| (t.origin.to_string(), t.input.clone()),
+        )
+    };
+    let mut counts = [0usize; 5];
+    let users: Vec<Row> = report
+        .users
+        .iter()
+        .map(|user| {
+            let (source, input) = source(user.position);
+            let outcome = if user.completed(planned) {
+                "changed"
+            } else {
+                match user
+                    .steps
+                    .iter()
+                    .find(|s| !matches!(s.outcome, Outcome::Changed | Outcome::AlreadyInTarget))
+                {
+                    Some(step) => step.outcome.as_str(),
+                    // Every step run succeeded but not all ran: cancelled between steps.
+                    None => "failed",
+                }
+            };
+            let index = [
+                "changed",
+                "already_in_target",
+                "refused",
+                "failed",
+                "unknown",
+            ]
+            .iter()
+            .position(|o| *o == outcome)
+            .unwrap_or(3);
+            counts[index] += 1;
+            let mut detail: Vec<String> = user
+                .steps
+                .iter()
+                .map(|s| match &s.detail {
+                    Some(d) => format!("{}: {} ({d})", s.step.as_str(), s.outcome.as_str()),
+                    None => format!("{}: {}", s.step.as_str(), s.outcome.as_str()),
+                })
+                .collect();
+            if user.steps.len() < planned {
+                detail.push("stopped: later steps not run".to_owned());
+            }
+            Row {
+                source,
+                input,
+                id: user.id,
+                outcome,
+                detail: Some(detail.join("; ")),
+            }
+        })
+        .collect();
+    Report {
+        change: format!("offboard ({steps})"),
+        dry_run: false,
+        cancelled: report.cancelled,
+        from_journal: false,
+        stopped_by_limit: report.stopped_by_limit.map(|stop| {
+            let until: chrono::DateTime<chrono::Utc> = stop.until.into();
+            (
+                stop.wait.as_secs(),
+                until.format("%Y-%m-%d %H:%M UTC").to_string(),
+            )
+        }),
+        requests: report.requests,
+        reads: report.reads,
+        counts: vec![
+            ("completed", counts[0]),
+            ("refused", counts[2]),
+            ("failed", counts[3]),
+            ("unknown", counts[4]),
+            ("duplicates", report.duplicates.len()),
+        ],
+        users,
+        duplicates: Vec::new(),
+    }
+}

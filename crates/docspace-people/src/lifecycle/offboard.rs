@@ -1,0 +1,602 @@
+//! Offboarding: for each user, disable them, then (optionally) move their data to a receiver,
+//! then (optionally) delete them, stopping a user's pipeline at the first step that does not
+//! succeed.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::follow::{Follow, JobEnd, JobKind};
+use super::ops::{check_receiver, delete_request, reassign_request};
+use crate::bulk::{BulkOptions, BulkReport, Duplicate, LimitStop, Outcome, Prior};
+use crate::transport::{Attempts, Failure};
+use crate::{Change, Client, Error, Server, UserStatus};
+
+/// A step of offboarding one user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Step {
+    /// Set the status to Terminated (disabled): the user can no longer sign in.
+    Disable,
+    /// Move the user's rooms, folders and files to the receiver (a background job).
+    Reassign,
+    /// Delete the user for good. Cannot be undone.
+    Delete,
+}
+
+impl Step {
+    /// The step's name as reports write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Disable => "disable",
+            Step::Reassign => "reassign",
+            Step::Delete => "delete",
+        }
+    }
+}
+
+/// How one step ended for one user.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct StepOutcome {
+    /// The step.
+    pub step: Step,
+    /// How it ended; [`Outcome::AlreadyInTarget`] for a user already disabled.
+    pub outcome: Outcome,
+    /// The server's reason, the error, or a note.
+    pub detail: Option<String>,
+}
+
+/// Every step run for one input id, in order. A user's pipeline stops at the first step that
+/// is not changed or already done, so later steps are absent.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct OffboardUser {
+    /// The user id.
+    pub id: Uuid,
+    /// Its position in the input, counting from 0.
+    pub position: usize,
+    /// The steps run.
+    pub steps: Vec<StepOutcome>,
+    /// The user's state before anything was sent, when it was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prior: Option<Prior>,
+}
+
+impl OffboardUser {
+    /// Whether every planned step succeeded (`planned` is the number of steps the run had).
+    pub fn completed(&self, planned: usize) -> bool {
+        self.steps.len() == planned && self.steps.iter().all(|s| step_succeeded(s.outcome))
+    }
+
+    /// The last step run.
+    pub fn last(&self) -> Option<&StepOutcome> {
+        self.steps.last()
+    }
+}
+
+fn step_succeeded(outcome: Outcome) -> bool {
+    matches!(outcome, Outcome::Changed | Outcome::AlreadyInTarget)
+}
+
+/// What an offboarding is about to do, once every user's state is read, before anything is
+/// sent: passed to [`Offboard::confirm`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OffboardPlan {
+    /// Users to disable now.
+    pub to_disable: usize,
+    /// Users already disabled.
+    pub already_disabled: usize,
+    /// Users who cannot be offboarded (unknown ids, the owner, yourself, ...).
+    pub refused: usize,
+    /// Users whose state could not be read.
+    pub failed: usize,
+    /// Whether data moves to a receiver.
+    pub reassign: bool,
+    /// Users who will be deleted for good if every earlier step succeeds (0 without deletion).
+    pub to_delete: usize,
+}
+
+/// What offboarding does besides disabling.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct OffboardOptions {
+    /// Who receives the users' rooms, folders and files: an active DocSpace admin or room
+    /// admin. No data moves when `None`.
+    pub receiver: Option<Uuid>,
+    /// Delete the users for good after the other steps. Cannot be undone.
+    pub delete: bool,
+    /// Chunking, concurrency, retries, and how jobs are followed.
+    pub bulk: BulkOptions,
+}
+
+impl OffboardOptions {
+    /// Sets [`receiver`](Self::receiver).
+    pub fn receiver(mut self, receiver: Uuid) -> Self {
+        self.receiver = Some(receiver);
+        self
+    }
+
+    /// Sets [`delete`](Self::delete).
+    pub fn delete(mut self, delete: bool) -> Self {
+        self.delete = delete;
+        self
+    }
+
+    /// Sets [`bulk`](Self::bulk).
+    pub fn bulk(mut self, bulk: BulkOptions) -> Self {
+        self.bulk = bulk;
+        self
+    }
+
+    /// The steps each user goes through.
+    pub fn steps(&self) -> Vec<Step> {
+        let mut steps = vec![Step::Disable];
+        if self.receiver.is_some() {
+            steps.push(Step::Reassign);
+        }
+        if self.delete {
+            steps.push(Step::Delete);
+        }
+        steps
+    }
+}
+
+/// What an offboarding did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct OffboardReport {
+    /// One entry per distinct input id, in input order.
+    pub users: Vec<OffboardUser>,
+    /// Repeated input ids.
+    pub duplicates: Vec<Duplicate>,
+    /// The steps each user was to go through.
+    pub steps: Vec<Step>,
+    /// Writes sent (PUT, POST, DELETE), retries included.
+    pub requests: usize,
+    /// Reads sent.
+    pub reads: usize,
+    /// Whether the run was cancelled (or not confirmed).
+    pub cancelled: bool,
+    /// Set when the portal's rate limit stopped the run.
+    pub stopped_by_limit: Option<LimitStop>,
+}
+
+impl OffboardReport {
+    /// Users whose every step succeeded.
+    pub fn completed(&self) -> usize {
+        let planned = self.steps.len();
+        self.users.iter().filter(|u| u.completed(planned)).count()
+    }
+}
+
+type ConfirmFn = Arc<dyn Fn(&OffboardPlan) -> bool + Send + Sync>;
+type StepFn = Arc<dyn Fn(Uuid, &StepOutcome) + Send + Sync>;
+
+/// An offboarding, configured and ready to [`run`](Offboard::run). Made by
+/// [`Client::offboard`].
+pub struct Offboard {
+    client: Client,
+    options: OffboardOptions,
+    confirm: Option<ConfirmFn>,
+    on_step: Option<StepFn>,
+    on_disabled: Option<Arc<dyn Fn(&[crate::bulk::Entry]) + Send + Sync>>,
+    cancel: CancellationToken,
+}
+
+impl std::fmt::Debug for Offboard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Offboard")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Starts an offboarding: for each user, disable, then optionally move their data to a
+    /// receiver, then optionally delete.
+    ///
+    /// ```no_run
+    /// # async fn run(client: docspace_people::Client, leavers: Vec<uuid::Uuid>, keeper: uuid::Uuid) -> Result<(), docspace_people::Error> {
+    /// use docspace_people::lifecycle::OffboardOptions;
+    ///
+    /// let report = client
+    ///     .offboard(OffboardOptions::default().receiver(keeper).delete(true))
+    ///     .confirm(|plan| plan.to_delete < 50)
+    ///     .run(&leavers)
+    ///     .await?;
+    /// println!("{} of {} offboarded", report.completed(), report.users.len());
+    /// # Ok(()) }
+    /// ```
+    pub fn offboard(&self, options: OffboardOptions) -> Offboard {
+        Offboard {
+            client: self.clone(),
+            options,
+            confirm: None,
+            on_step: None,
+            on_disabled: None,
+            cancel: CancellationToken::new(),
+        }
+    }
+}
+
+impl Offboard {
+    /// Asks `confirm` with the plan before anything is sent; `false` sends nothing.
+    pub fn confirm(
+        mut self,
+        confirm: impl Fn(&OffboardPlan) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.confirm = Some(Arc::new(confirm));
+        self
+    }
+
+    /// Called as each user's reassignment or deletion step ends.
+    pub fn on_step(mut self, on_step: impl Fn(Uuid, &StepOutcome) + Send + Sync + 'static) -> Self {
+        self.on_step = Some(Arc::new(on_step));
+        self
+    }
+
+    /// Called with each batch of settled entries of the disable step, with each user's prior
+    /// state (see [`crate::bulk::BulkJob::on_entries`]).
+    pub fn on_disabled(
+        mut self,
+        on_entries: impl Fn(&[crate::bulk::Entry]) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_disabled = Some(Arc::new(on_entries));
+        self
+    }
+
+    /// Uses this token to cancel the run: nothing more is started, and a running job is
+    /// terminated.
+    pub fn with_cancel_token(mut self, token: CancellationToken) -> Self {
+        self.cancel = token;
+        self
+    }
+
+    /// Runs the offboarding of `user_ids`. Fails only before anything is sent: no ids, bad
+    /// options, a receiver who cannot receive (or is among the users), or a server without
+    /// these operations.
+    pub async fn run(self, user_ids: &[Uuid]) -> Result<OffboardReport, Error> {
+        if user_ids.is_empty() {
+            return Err(Error::invalid_input("no user ids given"));
+        }
+        self.options.bulk.check()?;
+        let server = self.client.server().await?;
+        if let Some(receiver) = self.options.receiver {
+            self.check_receiver(&server, receiver, user_ids).await?;
+        }
+        let steps = self.options.steps();
+        let delete = self.options.delete;
+        let mut disable = self
+            .client
+            .bulk(Change::Status(UserStatus::Terminated))
+            .options(self.options.bulk.clone())
+            .with_cancel_token(self.cancel.clone());
+        if let Some(confirm) = self.confirm.clone() {
+            let reassign = self.options.receiver.is_some();
+            disable = disable.confirm(move |plan| {
+                let going_on = plan.to_send + plan.already_in_target;
+                confirm(&OffboardPlan {
+                    to_disable: plan.to_send,
+                    already_disabled: plan.already_in_target,
+                    refused: plan.refused,
+                    failed: plan.failed,
+                    reassign,
+                    to_delete: if delete { going_on } else { 0 },
+                })
+            });
+        }
+        if let Some(on_entries) = self.on_disabled.clone() {
+            disable = disable.on_entries(move |entries| on_entries(entries));
+        }
+        let disabled: BulkReport = disable.run(user_ids).await?;
+        let mut users: Vec<OffboardUser> = disabled
+            .entries
+            .into_iter()
+            .map(|e| OffboardUser {
+                id: e.id,
+                position: e.position,
+                steps: vec![StepOutcome {
+                    step: Step::Disable,
+                    outcome: e.outcome,
+                    detail: e.detail,
+                }],
+                prior: e.prior,
+            })
+            .collect();
+        let counters = Counters::default();
+        let stage = Stage {
+            client: &self.client,
+            options: &self.options,
+            server,
+            cancel: &self.cancel,
+            on_step: self.on_step.as_deref(),
+            counters: &counters,
+        };
+        if let Some(receiver) = self.options.receiver {
+            stage
+                .each(&mut users, self.options.bulk.job_concurrency, |id| {
+                    stage.reassign(id, receiver)
+                })
+                .await;
+        }
+        if delete {
+            stage
+                .each(
+                    &mut users,
+                    self.options
+                        .bulk
+                        .concurrency
+                        .min(BulkOptions::MAX_IN_FLIGHT),
+                    |id| stage.delete(id),
+                )
+                .await;
+        }
+        Ok(OffboardReport {
+            users,
+            duplicates: disabled.duplicates,
+            steps,
+            requests: disabled.requests
+                + counters.writes.load(std::sync::atomic::Ordering::Relaxed),
+            reads: disabled.reads + counters.reads.load(std::sync::atomic::Ordering::Relaxed),
+            cancelled: disabled.cancelled || self.cancel.is_cancelled(),
+            stopped_by_limit: disabled.stopped_by_limit,
+        })
+    }
+
+    async fn check_receiver(
+        &self,
+        server: &Server,
+        receiver: Uuid,
+        ids: &[Uuid],
+    ) -> Result<(), Error> {
+        if server.is_workspace() {
+            return Err(Error::Unsupported(format!(
+                "{server}'s data reassignment is not supported by this crate"
+            )));
+        }
+        if ids.contains(&receiver) {
+            return Err(Error::Precondition {
+                user: receiver,
+                reason: "is both the receiver of the data and one of the users to offboard".into(),
+            });
+        }
+        let user = self.client.user(receiver).await.map_err(|e| match e {
+            Error::NotFound { .. } => Error::Precondition {
+                user: receiver,
+                reason: "does not exist (404), so cannot receive data".into(),
+            },
+            other => other,
+        })?;
+        check_receiver(&user, Uuid::nil())
+    }
+}
+
+#[derive(Default)]
+struct Counters {
+    writes: std::sync::atomic::AtomicUsize,
+    reads: std::sync::atomic::AtomicUsize,
+}
+
+/// What the reassign and delete steps share.
+struct Stage<'a> {
+    client: &'a Client,
+    options: &'a OffboardOptions,
+    server: Server,
+    cancel: &'a CancellationToken,
+    on_step: Option<&'a (dyn Fn(Uuid, &StepOutcome) + Send + Sync)>,
+    counters: &'a Counters,
+}
+
+impl Stage<'_> {
+    fn policy(&self) -> crate::RetryPolicy {
+        self.options
+            .bulk
+            .retry
+            .unwrap_or(*self.client.retry_policy())
+    }
+
+    fn count_write(&self) {
+        self.counters
+            .writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn count_read(&self) {
+        self.counters
+            .reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Runs `step` for every user whose pipeline is still going, `concurrency` at a time.
+    async fn each<'s, F, Fut>(&'s self, users: &mut [OffboardUser], concurrency: usize, step: F)
+    where
+        F: Fn(Uuid) -> Fut,
+        Fut: std::future::Future<Output = StepOutcome> + Send + 's,
+    {
+        let going: Vec<(usize, Uuid)> = users
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| u.steps.iter().all(|s| step_succeeded(s.outcome)))
+            .map(|(i, u)| (i, u.id))
+            .collect();
+        let mut results = futures::stream::iter(going)
+            .map(|(index, id)| {
+                let future = step(id);
+                async move { (index, future.await) }
+            })
+            .buffer_unordered(concurrency.max(1));
+        while let Some((index, outcome)) = results.next().await {
+            if let Some(on_step) = self.on_step {
+                on_step(users[index].id, &outcome);
+            }
+            users[index].steps.push(outcome);
+        }
+    }
+
+    async fn reassign(&self, id: Uuid, receiver: Uuid) -> StepOutcome {
+        let outcome = |outcome, detail: String| StepOutcome {
+            step: Step::Reassign,
+            outcome,
+            detail: Some(detail),
+        };
+        if self.cancel.is_cancelled() {
+            return outcome(Outcome::Failed, "not sent: cancelled".into());
+        }
+        let policy = self.policy();
+        let writes = Attempts {
+            policy: &policy,
+            cancel: Some(self.cancel),
+            on_send: &|| self.count_write(),
+        };
+        let start = match reassign_request(id, receiver, false) {
+            Ok(request) => self.client.execute(&request, &writes).await,
+            Err(error) => Err(Failure::Error(error)),
+        };
+        let first = match start.map(|a| super::progress::decode(&a)) {
+            Ok(Ok(first)) => first,
+            Ok(Err(error)) | Err(Failure::Error(error))
+                if matches!(
+                    error,
+                    Error::BadRequest { .. } | Error::Forbidden { .. } | Error::NotFound { .. }
+                ) =>
+            {
+                return outcome(
+                    Outcome::Refused,
+                    format!(
+                        "the reassignment was refused: {}",
+                        error
+                            .server_message()
+                            .map_or_else(|| error.to_string(), str::to_owned)
+                    ),
+                );
+            }
+            Ok(Err(_)) | Err(_) => None,
+        };
+        let reads = Attempts {
+            policy: &policy,
+            cancel: Some(self.cancel),
+            on_send: &|| self.count_read(),
+        };
+        let terminate = Attempts {
+            policy: &policy,
+            cancel: None,
+            on_send: &|| self.count_write(),
+        };
+        let follow = Follow {
+            client: self.client,
+            options: &self.options.bulk.jobs,
+            reads: &reads,
+            writes: &terminate,
+            cancel: Some(self.cancel),
+            on_progress: None,
+        };
+        let end = follow.run(JobKind::Reassign, id, first).await;
+        if let JobEnd::Completed(_) = end {
+            return outcome(Outcome::Changed, "data moved to the receiver".into());
+        }
+        if let JobEnd::Failed(_) = end {
+            return outcome(Outcome::Failed, end.describe());
+        }
+        // The record does not say: ask whether the user still owns anything to hand over.
+        if !self.server.has_type_change_job() {
+            return outcome(Outcome::Unknown, end.describe());
+        }
+        let check =
+            crate::transport::Request::get(docspace_people_gen::paths::GET_REASSIGN_NECESSARY)
+                .query("userId", id);
+        let quiet = Attempts {
+            policy: &policy,
+            cancel: None,
+            on_send: &|| self.count_read(),
+        };
+        let necessary = match self.client.execute(&check, &quiet).await {
+            Ok(answer) => answer
+                .json::<docspace_people_gen::types::BooleanEnvelope>()
+                .ok()
+                .and_then(|e| e.response),
+            Err(_) => None,
+        };
+        match necessary {
+            Some(false) => outcome(
+                Outcome::Changed,
+                format!(
+                    "the user has nothing left to hand over (checked): {}",
+                    end.describe()
+                ),
+            ),
+            Some(true) => outcome(
+                Outcome::Failed,
+                format!("not done (checked): {}", end.describe()),
+            ),
+            None => outcome(Outcome::Unknown, end.describe()),
+        }
+    }
+
+    async fn delete(&self, id: Uuid) -> StepOutcome {
+        let outcome = |outcome, detail: String| StepOutcome {
+            step: Step::Delete,
+            outcome,
+            detail: Some(detail),
+        };
+        if self.cancel.is_cancelled() {
+            return outcome(Outcome::Failed, "not sent: cancelled".into());
+        }
+        let policy = self.policy();
+        let writes = Attempts {
+            policy: &policy,
+            cancel: None,
+            on_send: &|| self.count_write(),
+        };
+        match self.client.execute(&delete_request(id), &writes).await {
+            Ok(_) => outcome(Outcome::Changed, "deleted".into()),
+            Err(Failure::Error(Error::NotFound { .. })) => {
+                // Existing a moment ago and gone now: a resent delete found its work done.
+                outcome(Outcome::Changed, "deleted (the user is gone)".into())
+            }
+            Err(Failure::Error(error @ (Error::Forbidden { .. } | Error::BadRequest { .. }))) => {
+                outcome(
+                    Outcome::Refused,
+                    error
+                        .server_message()
+                        .map_or_else(|| error.to_string(), str::to_owned),
+                )
+            }
+            Err(Failure::Error(Error::Server {
+                status: 500,
+                message: Some(message),
+            })) => outcome(Outcome::Refused, message),
+            Err(failure) => {
+                let why = match failure {
+                    Failure::Error(error) => crate::error::describe(&error),
+                    Failure::Cancelled => "cancelled".into(),
+                };
+                let read = crate::transport::Request::get(crate::transport::fill(
+                    docspace_people_gen::paths::GET_PROFILE_BY_USER_ID,
+                    "userid",
+                    id,
+                ));
+                let quiet = Attempts {
+                    policy: &policy,
+                    cancel: None,
+                    on_send: &|| self.count_read(),
+                };
+                match self.client.execute(&read, &quiet).await {
+                    Err(Failure::Error(Error::NotFound { .. })) => outcome(
+                        Outcome::Changed,
+                        format!("deleted: confirmed by reading the user back ({why})"),
+                    ),
+                    Ok(_) => outcome(Outcome::Failed, format!("not deleted (read back): {why}")),
+                    Err(_) => outcome(
+                        Outcome::Unknown,
+                        format!("{why}; and the user could not be read back"),
+                    ),
+                }
+            }
+        }
+    }
+}

@@ -7,6 +7,7 @@ mod api;
 mod bulk;
 mod enums;
 mod faults;
+mod lifecycle;
 mod limits;
 mod portal;
 mod properties;

@@ -1,8 +1,10 @@
-//! How a fake portal is set up: server generation, seed data, quotas, time zone, faults.
+//! How a fake portal is set up: server generation, seed data, quotas, time zone, faults and
+//! background jobs.
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::str::FromStr;
+use std::time::Duration;
 
 use crate::faults::Faults;
 
@@ -11,13 +13,18 @@ pub const GIB: i64 = 1024 * 1024 * 1024;
 
 /// Which server the portal imitates: a DocSpace generation, or Workspace.
 ///
-/// DocSpace 3.7.1 refuses a request with 403 when a target is off limits; 3.6 and 2.6 skip such
-/// users silently (2.6 also has the pre-3.0 type names and reports a `communityServer`
-/// version). Workspace (CommunityServer 12.7) has its own wire: see the crate documentation.
+/// DocSpace 3.7.1 refuses a request with 403 when a target is off limits; 3.6, 3.0 and 2.6 skip
+/// such users silently (2.6 also has the pre-3.0 type names; 2.6 and 3.0 report a
+/// `communityServer` version). 3.0 has no type-change job and no reassignment check. Workspace
+/// (CommunityServer 12.7) has its own wire: see the crate documentation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ServerVersion {
     /// DocSpace 2.6: the rules of 3.6, type 2 called User and 4 Collaborator.
     V2_6,
+    /// DocSpace 3.0: the rules of 3.6 for status, type and quota changes, but no type-change job
+    /// (`POST people/type` and its progress and terminate routes) and no
+    /// `reassign/necessary`; deletions refuse active users with 500.
+    V3_0,
     /// DocSpace 3.6 and earlier 3.x: no status validation, silent skips and drops.
     V3_6,
     /// DocSpace 3.7.1 and later (the default): strict validation, all-or-nothing 403.
@@ -33,11 +40,25 @@ impl ServerVersion {
         self == Self::Workspace12_7
     }
 
+    /// Whether the portal serves the type-change job (`POST people/type`, its progress and
+    /// terminate routes) and `GET people/reassign/necessary`: DocSpace 3.1 and later.
+    pub(crate) fn has_type_jobs(self) -> bool {
+        matches!(self, Self::V3_6 | Self::V3_7)
+    }
+
+    /// Whether the portal serves data reassignment (`people/reassign/...`): DocSpace only.
+    pub(crate) fn has_reassign(self) -> bool {
+        !self.is_workspace()
+    }
+
     /// What `GET /api/2.0/settings/version/build` answers.
     pub(crate) fn version_build(self) -> serde_json::Value {
         match self {
             Self::V2_6 => serde_json::json!({
                 "docSpace": "2.6.1.3010", "communityServer": "12.0.0", "documentServer": "8.1.0.169"
+            }),
+            Self::V3_0 => serde_json::json!({
+                "docSpace": "3.0.4.4498", "communityServer": "12.0.0", "documentServer": "8.0.1.31"
             }),
             Self::V3_6 => {
                 serde_json::json!({"docSpace": "3.6.0.2130", "documentServer": "8.3.0.92"})
@@ -56,6 +77,7 @@ impl fmt::Display for ServerVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::V2_6 => "DocSpace 2.6",
+            Self::V3_0 => "DocSpace 3.0",
             Self::V3_6 => "DocSpace 3.6",
             Self::V3_7 => "DocSpace 3.7",
             Self::Workspace12_7 => "Workspace 12.7",
@@ -65,13 +87,15 @@ impl fmt::Display for ServerVersion {
 
 /// A server version the fake does not imitate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown server version {0:?}: expected 2.6, 3.6 or 3.7 (DocSpace), or 12.7 (Workspace)")]
+#[error(
+    "unknown server version {0:?}: expected 2.6, 3.0, 3.6 or 3.7 (DocSpace), or 12.7 (Workspace)"
+)]
 pub struct UnknownServerVersion(pub String);
 
 impl FromStr for ServerVersion {
     type Err = UnknownServerVersion;
 
-    /// `2.6`, `3.6`, `3.7` (DocSpace) or `12.7` (Workspace), with or without more digits, and
+    /// `2.6`, `3.0`, `3.6`, `3.7` (DocSpace) or `12.7` (Workspace), with or without more digits, and
     /// optionally after the product: `DocSpace 3.7.1`, `Workspace 12.7`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let lower = s.trim().to_ascii_lowercase();
@@ -83,6 +107,8 @@ impl FromStr for ServerVersion {
         let is = |prefix: &str| number == prefix || number.starts_with(&format!("{prefix}."));
         let version = if is("2.6") {
             Self::V2_6
+        } else if is("3.0") {
+            Self::V3_0
         } else if is("3.6") {
             Self::V3_6
         } else if is("3.7") {
@@ -168,6 +194,16 @@ pub struct PortalConfig {
     pub faults: Faults,
     /// The rate limiter of a hosted portal; off (`None`) by default.
     pub rate_limit: Option<crate::RateLimit>,
+    /// How long one background job (type change, data reassignment) takes from its first
+    /// progress step to its last; 1 s by default. The steps are spread evenly over it.
+    pub job_duration: Duration,
+    /// How long a job's progress record stays readable after its last update; 60 s by default
+    /// (the server's cleaner). Zero: a finished job's record is gone at once. A job that
+    /// publishes nothing for this long (non-zero) is cancelled, as on the server.
+    pub job_record_ttl: Duration,
+    /// Jobs of one kind run one after another on this many workers; 1 by default, as on the
+    /// server (a single reader per queue). 0 counts as 1.
+    pub job_workers: usize,
 }
 
 impl PortalConfig {
@@ -223,6 +259,24 @@ impl PortalConfig {
         self.utc_offset_minutes = minutes;
         self
     }
+
+    /// Sets how long one background job takes (tests use a few milliseconds).
+    pub fn with_job_duration(mut self, duration: Duration) -> Self {
+        self.job_duration = duration;
+        self
+    }
+
+    /// Sets how long a job's progress record stays readable after its last update.
+    pub fn with_job_record_ttl(mut self, ttl: Duration) -> Self {
+        self.job_record_ttl = ttl;
+        self
+    }
+
+    /// Sets how many workers run the jobs of one kind (at least one).
+    pub fn with_job_workers(mut self, workers: usize) -> Self {
+        self.job_workers = workers;
+        self
+    }
 }
 
 impl Default for PortalConfig {
@@ -237,6 +291,9 @@ impl Default for PortalConfig {
             utc_offset_minutes: 180,
             faults: Faults::none(),
             rate_limit: None,
+            job_duration: Duration::from_secs(1),
+            job_record_ttl: Duration::from_secs(60),
+            job_workers: 1,
         }
     }
 }

@@ -26,6 +26,24 @@ pub enum Endpoint {
     UpdateQuota,
     /// `PUT /api/2.0/people/resetquota`
     ResetQuota,
+    /// `POST /api/2.0/people/type`
+    StartTypeJob,
+    /// `GET /api/2.0/people/type/progress/{userid}`
+    TypeJobProgress,
+    /// `PUT /api/2.0/people/type/terminate`
+    TerminateTypeJob,
+    /// `POST /api/2.0/people/reassign/start`
+    StartReassign,
+    /// `GET /api/2.0/people/reassign/progress/{userid}`
+    ReassignProgress,
+    /// `PUT /api/2.0/people/reassign/terminate`
+    TerminateReassign,
+    /// `GET /api/2.0/people/reassign/necessary`
+    ReassignNecessary,
+    /// `DELETE /api/2.0/people/{userid}`
+    DeleteUser,
+    /// `PUT /api/2.0/people/delete`
+    DeleteUsers,
     /// Anything else (unknown paths and methods).
     Other,
 }
@@ -40,6 +58,15 @@ impl Endpoint {
             ("GET", _, Some("@self")) => Self::GetSelf,
             ("GET", _, Some("filter")) => Self::Filter,
             ("GET", _, Some(id)) if !id.contains('/') => Self::GetUser,
+            ("DELETE", _, Some(id)) if !id.contains('/') => Self::DeleteUser,
+            ("POST", _, Some("type")) => Self::StartTypeJob,
+            ("GET", _, Some(p)) if one_below(p, "type/progress/") => Self::TypeJobProgress,
+            ("PUT", _, Some("type/terminate")) => Self::TerminateTypeJob,
+            ("POST", _, Some("reassign/start")) => Self::StartReassign,
+            ("GET", _, Some(p)) if one_below(p, "reassign/progress/") => Self::ReassignProgress,
+            ("PUT", _, Some("reassign/terminate")) => Self::TerminateReassign,
+            ("GET", _, Some("reassign/necessary")) => Self::ReassignNecessary,
+            ("PUT", _, Some("delete")) => Self::DeleteUsers,
             ("PUT", _, Some(p)) if p.starts_with("status/") && p.matches('/').count() == 1 => {
                 Self::UpdateStatus
             }
@@ -53,6 +80,12 @@ impl Endpoint {
     }
 }
 
+/// Whether `path` is `prefix` followed by one non-empty segment.
+fn one_below(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
+}
+
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -64,6 +97,15 @@ impl fmt::Display for Endpoint {
             Self::UpdateType => "PUT /api/2.0/people/type/{type}",
             Self::UpdateQuota => "PUT /api/2.0/people/userquota",
             Self::ResetQuota => "PUT /api/2.0/people/resetquota",
+            Self::StartTypeJob => "POST /api/2.0/people/type",
+            Self::TypeJobProgress => "GET /api/2.0/people/type/progress/{userid}",
+            Self::TerminateTypeJob => "PUT /api/2.0/people/type/terminate",
+            Self::StartReassign => "POST /api/2.0/people/reassign/start",
+            Self::ReassignProgress => "GET /api/2.0/people/reassign/progress/{userid}",
+            Self::TerminateReassign => "PUT /api/2.0/people/reassign/terminate",
+            Self::ReassignNecessary => "GET /api/2.0/people/reassign/necessary",
+            Self::DeleteUser => "DELETE /api/2.0/people/{userid}",
+            Self::DeleteUsers => "PUT /api/2.0/people/delete",
             Self::Other => "other",
         })
     }
@@ -159,6 +201,46 @@ mod tests {
             c(Method::PUT, "/api/2.0/people/resetquota"),
             Endpoint::ResetQuota
         );
-        assert_eq!(c(Method::DELETE, "/api/2.0/people/abc"), Endpoint::Other);
+        assert_eq!(
+            c(Method::DELETE, "/api/2.0/people/abc"),
+            Endpoint::DeleteUser
+        );
+        assert_eq!(
+            c(Method::POST, "/api/2.0/people/type"),
+            Endpoint::StartTypeJob
+        );
+        assert_eq!(
+            c(Method::GET, "/api/2.0/people/type/progress/abc"),
+            Endpoint::TypeJobProgress
+        );
+        assert_eq!(
+            c(Method::PUT, "/api/2.0/people/type/terminate"),
+            Endpoint::TerminateTypeJob
+        );
+        assert_eq!(
+            c(Method::POST, "/api/2.0/people/reassign/start"),
+            Endpoint::StartReassign
+        );
+        assert_eq!(
+            c(Method::GET, "/api/2.0/people/reassign/progress/abc"),
+            Endpoint::ReassignProgress
+        );
+        assert_eq!(
+            c(Method::PUT, "/api/2.0/people/reassign/terminate"),
+            Endpoint::TerminateReassign
+        );
+        assert_eq!(
+            c(Method::GET, "/api/2.0/people/reassign/necessary"),
+            Endpoint::ReassignNecessary
+        );
+        assert_eq!(
+            c(Method::PUT, "/api/2.0/people/delete"),
+            Endpoint::DeleteUsers
+        );
+        assert_eq!(
+            c(Method::GET, "/api/2.0/people/type/progress/"),
+            Endpoint::Other
+        );
+        assert_eq!(c(Method::POST, "/api/2.0/people/abc"), Endpoint::Other);
     }
 }

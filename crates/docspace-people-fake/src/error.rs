@@ -1,6 +1,7 @@
 //! Errors the portal answers with, in the four shapes the real server uses.
 //!
-//! 1. Thrown errors: `{"error": {"message", "type", "hresult"}, "status": 1, "statusCode": N}`.
+//! 1. Thrown errors: `{"error": {"message", "type", "hresult"}, "status": 1, "statusCode": N}`
+//!    (400 argument, 403 security or invalid operation, 404 not found, 500 anything else).
 //! 2. Binding and validation failures: a ProblemDetails object in `response`, status 400.
 //! 3. Empty bodies: 401 (no or bad credentials) and scope-based 403.
 //! 4. 429 from the rate limiter (see [`crate::faults`]).
@@ -11,6 +12,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::json;
+
+use crate::config::ServerVersion;
 
 /// The .NET exceptions a thrown error can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +26,10 @@ pub(crate) enum Thrown {
     Authentication,
     /// `ItemNotFoundException`: 404.
     NotFound,
+    /// `InvalidOperationException`: 403 with its own message.
+    InvalidOperation,
+    /// A plain `Exception`: 500.
+    Generic,
 }
 
 impl Thrown {
@@ -32,6 +39,8 @@ impl Thrown {
             Self::Security => "System.Security.SecurityException",
             Self::Authentication => "System.Security.Authentication.AuthenticationException",
             Self::NotFound => "ASC.Common.Web.ItemNotFoundException",
+            Self::InvalidOperation => "System.InvalidOperationException",
+            Self::Generic => "System.Exception",
         }
     }
 
@@ -41,6 +50,8 @@ impl Thrown {
             Self::Security => -2146233078,
             Self::Authentication => -2146233087,
             Self::NotFound => -2146233088,
+            Self::InvalidOperation => -2146233079,
+            Self::Generic => -2146233088,
         }
     }
 
@@ -50,6 +61,8 @@ impl Thrown {
             Self::Security => StatusCode::FORBIDDEN,
             Self::Authentication => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::InvalidOperation => StatusCode::FORBIDDEN,
+            Self::Generic => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -93,6 +106,35 @@ impl ApiError {
         Self::Thrown {
             kind: Thrown::NotFound,
             message: "The user could not be found".to_owned(),
+        }
+    }
+
+    /// 404 for a user that is not there, in the words of `version`: DocSpace 3.0 says "The
+    /// record could not be found".
+    pub(crate) fn user_not_found_in(version: ServerVersion) -> Self {
+        if version == ServerVersion::V3_0 {
+            Self::Thrown {
+                kind: Thrown::NotFound,
+                message: "The record could not be found".to_owned(),
+            }
+        } else {
+            Self::user_not_found()
+        }
+    }
+
+    /// 403 with a thrown `InvalidOperationException`, whose message the client sees.
+    pub(crate) fn invalid_operation(message: impl Into<String>) -> Self {
+        Self::Thrown {
+            kind: Thrown::InvalidOperation,
+            message: message.into(),
+        }
+    }
+
+    /// 500 with a thrown plain `Exception`.
+    pub(crate) fn server_error(message: impl Into<String>) -> Self {
+        Self::Thrown {
+            kind: Thrown::Generic,
+            message: message.into(),
         }
     }
 

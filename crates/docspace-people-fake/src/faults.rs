@@ -154,7 +154,8 @@ pub struct Faults {
     pub dropped_connection: Option<Trigger>,
     /// Whether a dropped connection applies the change first.
     pub drop_mode: DropMode,
-    /// Only `PUT` requests see faults (and count towards `EveryNth` and `FirstN`).
+    /// Only requests that change data see faults (and count towards `EveryNth` and `FirstN`):
+    /// `PUT`, `DELETE`, and `POST` other than signing in.
     pub writes_only: bool,
     /// Seed of the generator behind [`Trigger::Rate`].
     pub rng_seed: u64,
@@ -217,7 +218,8 @@ impl Faults {
         self
     }
 
-    /// Injects faults into `PUT` requests only.
+    /// Injects faults only into requests that change data: `PUT`, `DELETE`, and `POST` other
+    /// than signing in.
     pub fn writes_only(mut self) -> Self {
         self.writes_only = true;
         self
@@ -308,7 +310,7 @@ impl FaultState {
         self.faults.retry_after_secs
     }
 
-    /// Decides the faults of the next request; `is_write` tells whether it is a `PUT`.
+    /// Decides the faults of the next request; `is_write` tells whether it changes data.
     pub(crate) fn decide(&mut self, is_write: bool) -> Decision {
         if self.faults.is_none() || (self.faults.writes_only && !is_write) {
             return Decision::default();

@@ -2,9 +2,9 @@
 //!
 //! Per signed-in user (anonymous requests share one key):
 //! * a sliding window of requests per period (1500 a minute);
-//! * at most so many writes (POST/PUT) and reads in flight (15 and 50); one more is refused at
-//!   once, with no queue;
-//! * a daily budget of writes (10,000 POST/PUT a day);
+//! * at most so many writes (every method but GET: POST, PUT, DELETE) and reads (GET) in
+//!   flight (15 and 50); one more is refused at once, with no queue;
+//! * a daily budget of writes (10,000 POST and PUT a day; DELETE is not counted);
 //! * sign-ins limited per period (5 in 15 minutes).
 //!
 //! A refusal is 429 with an empty body and `X-RateLimit-Limit` and `X-RateLimit-Remaining`; the
@@ -34,11 +34,11 @@ pub struct RateLimit {
     pub per_window: u32,
     /// The window.
     pub window: Duration,
-    /// Writes (POST/PUT) in flight at once.
+    /// Writes (every method but GET) in flight at once.
     pub writes_in_flight: u32,
     /// Reads (GET) in flight at once.
     pub reads_in_flight: u32,
-    /// Writes per day.
+    /// Writes (POST and PUT) per day.
     pub writes_per_day: u32,
     /// How long the daily limit is said to last when hit (the `Retry-After` it sends).
     pub day: Duration,
@@ -161,8 +161,13 @@ impl Limiter {
 }
 
 enum Kind {
+    /// GET.
     Read,
+    /// POST and PUT: in flight as writes, and in the daily budget.
     Write,
+    /// DELETE and any other method but GET: in flight as writes, outside the daily budget.
+    Unbudgeted,
+    /// `POST /authentication`: a write, and limited per sign-in window.
     SignIn,
 }
 
@@ -228,7 +233,9 @@ fn decide(limiter: &mut Limiter, key: &str, kind: &Kind, now: Instant) -> Option
                 limit: limit.writes_per_day,
             });
         }
-        Kind::Write | Kind::SignIn if usage.writes_in_flight >= limit.writes_in_flight => {
+        Kind::Write | Kind::Unbudgeted | Kind::SignIn
+            if usage.writes_in_flight >= limit.writes_in_flight =>
+        {
             return Some(Verdict::Refuse {
                 retry_after: None,
                 limit: limit.writes_in_flight,
@@ -245,6 +252,7 @@ fn decide(limiter: &mut Limiter, key: &str, kind: &Kind, now: Instant) -> Option
     usage.recent.push_back(now);
     match kind {
         Kind::Read => usage.reads_in_flight += 1,
+        Kind::Unbudgeted => usage.writes_in_flight += 1,
         Kind::Write | Kind::SignIn => {
             usage.writes_in_flight += 1;
             usage.writes_today += 1;
@@ -263,7 +271,7 @@ fn release(limiter: &mut Limiter, key: &str, kind: &Kind) {
     if let Some(usage) = limiter.usage.get_mut(key) {
         match kind {
             Kind::Read => usage.reads_in_flight = usage.reads_in_flight.saturating_sub(1),
-            Kind::Write | Kind::SignIn => {
+            Kind::Write | Kind::Unbudgeted | Kind::SignIn => {
                 usage.writes_in_flight = usage.writes_in_flight.saturating_sub(1);
             }
         }
@@ -295,8 +303,10 @@ pub(crate) async fn limit_layer(
         Kind::SignIn
     } else if matches!(*request.method(), Method::POST | Method::PUT) {
         Kind::Write
-    } else {
+    } else if request.method() == Method::GET {
         Kind::Read
+    } else {
+        Kind::Unbudgeted
     };
     let key = key_of(&shared, request.headers());
     let verdict = {
@@ -404,6 +414,39 @@ mod tests {
         limiter.next_day();
         assert!(matches!(
             decide(&mut limiter, "a", &Kind::Write, now),
+            Some(Verdict::Pass { .. })
+        ));
+    }
+
+    #[test]
+    fn deletes_are_writes_in_flight_outside_the_daily_budget() {
+        let mut limiter = Limiter::new(Some(RateLimit {
+            writes_per_day: 1,
+            writes_in_flight: 1,
+            ..RateLimit::real()
+        }));
+        let now = Instant::now();
+        assert!(matches!(
+            decide(&mut limiter, "a", &Kind::Unbudgeted, now),
+            Some(Verdict::Pass { .. })
+        ));
+        // In flight: a POST waits for it like any write.
+        assert!(matches!(
+            decide(&mut limiter, "a", &Kind::Write, now),
+            Some(Verdict::Refuse {
+                retry_after: None,
+                ..
+            })
+        ));
+        release(&mut limiter, "a", &Kind::Unbudgeted);
+        // The delete did not use the day's single write.
+        assert!(matches!(
+            decide(&mut limiter, "a", &Kind::Write, now),
+            Some(Verdict::Pass { .. })
+        ));
+        release(&mut limiter, "a", &Kind::Write);
+        assert!(matches!(
+            decide(&mut limiter, "a", &Kind::Unbudgeted, now),
             Some(Verdict::Pass { .. })
         ));
     }

@@ -4,9 +4,11 @@
 //! cargo run -p docspace-people-fake -- --port 8092 [--users 1000] [--server-version 3.6]
 //!     [--product workspace [--server-version 12.7]]
 //!     [--fault 429@rate=0.1] [--fault drop-after@every=5] [--retry-after 2]
+//!     [--job-duration-ms 1000] [--job-record-ttl-secs 60] [--job-workers 1]
 //! ```
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 use clap::Parser;
 use docspace_people_fake::{
@@ -31,8 +33,8 @@ struct Args {
     /// The product to imitate: docspace, or workspace (CommunityServer).
     #[arg(long, value_enum, default_value_t = Product::Docspace)]
     product: Product,
-    /// Server version to imitate: 2.6, 3.6 or 3.7 for DocSpace (default 3.7); 12.7 for
-    /// Workspace (the default with --product workspace).
+    /// Server version to imitate: 2.6, 3.0, 3.6 or 3.7 for DocSpace (default 3.7); 12.7 for
+    /// Workspace (the default with --product workspace). Type-change jobs need 3.6 or later.
     #[arg(long)]
     server_version: Option<String>,
     /// Seed of the generated data.
@@ -57,12 +59,23 @@ struct Args {
     /// overrides: `real,window=100/60s,writes-in-flight=4,reads-in-flight=8,writes-per-day=50,sign-ins=5/900s`.
     #[arg(long, value_name = "SPEC")]
     rate_limit: Option<docspace_people_fake::RateLimit>,
-    /// Inject faults into PUT requests only.
+    /// Inject faults only into requests that change data (PUT, DELETE, and POST except sign-in).
     #[arg(long)]
     faults_writes_only: bool,
     /// Seed of the fault generator (for rate triggers).
     #[arg(long, default_value_t = 42)]
     fault_seed: u64,
+    /// How long a background job (type change, data reassignment) takes, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    job_duration_ms: u64,
+    /// How long a job's progress stays readable after its last update, in seconds (0: gone as
+    /// soon as the job ends).
+    #[arg(long, default_value_t = 60)]
+    job_record_ttl_secs: u64,
+    /// Workers per job kind: jobs of one kind run one after another on this many (as on the
+    /// server, 1).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    job_workers: u16,
 }
 
 fn faults(args: &Args) -> Result<Faults, docspace_people_fake::InvalidFault> {
@@ -94,7 +107,7 @@ fn server_version(args: &Args) -> Result<ServerVersion, String> {
     format!("{product} {number}").parse().map_err(|_| {
         format!(
             "--server-version {number} is not a {product} version the fake imitates: \
-             DocSpace 2.6, 3.6 or 3.7; Workspace 12.7"
+             DocSpace 2.6, 3.0, 3.6 or 3.7; Workspace 12.7"
         )
     })
 }
@@ -114,7 +127,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_version(version)
         .with_per_user_quota(!args.no_user_quota)
         .with_utc_offset_minutes(args.utc_offset_minutes)
-        .with_faults(faults(&args)?);
+        .with_faults(faults(&args)?)
+        .with_job_duration(Duration::from_millis(args.job_duration_ms))
+        .with_job_record_ttl(Duration::from_secs(args.job_record_ttl_secs))
+        .with_job_workers(usize::from(args.job_workers));
     if let Some(limit) = args.rate_limit {
         config = config.with_rate_limit(limit);
     }

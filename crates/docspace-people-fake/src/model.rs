@@ -58,6 +58,19 @@ impl UserType {
         }
     }
 
+    /// The `EmployeeType` name of a number, as .NET writes an enum value (the number itself
+    /// when it names no member).
+    pub(crate) fn name_of(n: i32) -> String {
+        match n {
+            0 => "All".to_owned(),
+            1 => "RoomAdmin".to_owned(),
+            2 => "Guest".to_owned(),
+            3 => "DocSpaceAdmin".to_owned(),
+            4 => "User".to_owned(),
+            other => other.to_string(),
+        }
+    }
+
     /// Rank for `sortBy=type`: the more powerful, the earlier.
     pub(crate) fn rank(self) -> u8 {
         match self {
@@ -125,6 +138,8 @@ pub(crate) struct User {
     pub(crate) location: Option<String>,
     pub(crate) culture: &'static str,
     pub(crate) theme: Theme,
+    /// Rooms this user owns (moved to another user by type-change and reassignment jobs).
+    pub(crate) rooms_owned: u32,
     /// Lower-case keys for searching and sorting.
     pub(crate) keys: SearchKeys,
 }
@@ -240,6 +255,20 @@ impl PortalState {
         self.by_id.get(&id).copied()
     }
 
+    /// The user a `{userid}` path segment names, as the server looks it up: a GUID by id (the
+    /// placeholder [`crate::LOST_USER_ID`] names no one), anything else as a user name.
+    pub(crate) fn find(&self, raw: &str) -> Option<usize> {
+        let raw = raw.trim();
+        match Uuid::parse_str(raw) {
+            Ok(id) if id == crate::wire::LOST_USER_ID => None,
+            Ok(id) => self.index_of(id),
+            Err(_) => self
+                .users
+                .iter()
+                .position(|u| u.user_name.eq_ignore_ascii_case(raw)),
+        }
+    }
+
     /// The index of the user with this email address (any case).
     pub(crate) fn index_by_email(&self, email: &str) -> Option<usize> {
         self.by_email.get(&email.trim().to_lowercase()).copied()
@@ -264,5 +293,107 @@ impl PortalState {
     /// Ends every session of `user` (terminating signs the user out).
     pub(crate) fn close_sessions_of(&mut self, user: Uuid) {
         self.sessions.retain(|_, session| session.user != user);
+    }
+
+    /// Moves every room `from` owns to `to` (indexes).
+    pub(crate) fn move_rooms(&mut self, from: usize, to: usize) {
+        if from == to {
+            return;
+        }
+        let Some(rooms) = self
+            .users
+            .get_mut(from)
+            .map(|u| std::mem::take(&mut u.rooms_owned))
+        else {
+            return;
+        };
+        if let Some(receiver) = self.users.get_mut(to) {
+            receiver.rooms_owned = receiver.rooms_owned.saturating_add(rooms);
+        }
+    }
+
+    /// Deletes these users (indexes; duplicates and bad indexes are ignored): they vanish from
+    /// every list and lookup, their sessions and API keys stop working, and references to them
+    /// (`createdBy`, group managers) are dropped. Other users' indexes shift down.
+    pub(crate) fn remove_users(&mut self, indexes: &[usize]) {
+        let mut removed = vec![false; self.users.len()];
+        for index in indexes {
+            if let Some(flag) = removed.get_mut(*index) {
+                *flag = true;
+            }
+        }
+        if !removed.contains(&true) {
+            return;
+        }
+        let gone: Vec<Uuid> = self
+            .users
+            .iter()
+            .zip(&removed)
+            .filter(|(_, r)| **r)
+            .map(|(u, _)| u.id)
+            .collect();
+        // Old index to new index.
+        let mut next = 0;
+        let remap: Vec<Option<usize>> = removed
+            .iter()
+            .map(|r| {
+                if *r {
+                    None
+                } else {
+                    next += 1;
+                    Some(next - 1)
+                }
+            })
+            .collect();
+        let moved = |old: Option<usize>| old.and_then(|i| remap.get(i).copied().flatten());
+        let mut flags = removed.iter();
+        self.users
+            .retain(|_| !flags.next().copied().unwrap_or(false));
+        for user in &mut self.users {
+            user.created_by = moved(user.created_by);
+        }
+        for group in &mut self.groups {
+            group.manager = moved(group.manager);
+        }
+        self.by_id = self
+            .users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.id, i))
+            .collect();
+        self.by_email = self
+            .users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.keys.email.clone(), i))
+            .collect();
+        self.sessions.retain(|_, s| !gone.contains(&s.user));
+        self.api_keys.retain(|_, k| !gone.contains(&k.user));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::PortalConfig;
+    use crate::seed;
+
+    #[test]
+    fn removing_users_keeps_references_straight() {
+        let mut state = seed::build(&PortalConfig::default());
+        let count = state.users.len();
+        let owner = state.index_by_email(seed::OWNER_EMAIL).unwrap_or(0);
+        let owner_id = state.users[owner].id;
+        let last_id = state.users[count - 1].id;
+        let second_id = state.users[1].id;
+        state.remove_users(&[owner, 1, 1, count + 5]);
+        assert_eq!(state.users.len(), count - 2);
+        assert!(state.index_of(owner_id).is_none());
+        assert!(state.index_of(second_id).is_none());
+        assert!(state.index_by_email(seed::OWNER_EMAIL).is_none());
+        let last = state.index_of(last_id).unwrap_or(usize::MAX);
+        assert_eq!(state.users[last].id, last_id);
+        assert!(state.users.iter().all(|u| u.created_by.is_none()));
+        assert!(state.api_keys.values().all(|k| k.user != owner_id));
+        assert!(state.sessions.values().all(|s| s.user != owner_id));
     }
 }

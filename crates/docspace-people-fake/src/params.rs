@@ -213,6 +213,167 @@ pub(crate) fn quota_request(body: &[u8]) -> Result<(Vec<Uuid>, i64), ApiError> {
     problems.finish((ids, quota))
 }
 
+/// A property by case-insensitive name, `null` included.
+fn raw_property<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    map.iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value)
+}
+
+/// A GUID property: `None` when absent; a conversion error (and `None`) when it is not a GUID
+/// string, or `null` where the property is not nullable.
+fn guid_property(
+    map: &Map<String, Value>,
+    name: &str,
+    nullable: bool,
+    problems: &mut Problems,
+) -> Option<Uuid> {
+    let target = if nullable {
+        "System.Nullable`1[System.Guid]"
+    } else {
+        "System.Guid"
+    };
+    match raw_property(map, name)? {
+        Value::Null if nullable => None,
+        Value::String(s) => Uuid::parse_str(s.trim()).ok().or_else(|| {
+            problems.conversion(&format!("$.{name}"), target);
+            None
+        }),
+        _ => {
+            problems.conversion(&format!("$.{name}"), target);
+            None
+        }
+    }
+}
+
+/// C# `required` properties that are absent: one binding error on `$`.
+fn require(map: &Map<String, Value>, dto: &str, names: &[&str], problems: &mut Problems) {
+    let missing: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|name| raw_property(map, name).is_none())
+        .collect();
+    if !missing.is_empty() {
+        problems.add(
+            "$",
+            format!(
+                "JSON deserialization for type '{dto}' was missing required properties, including the following: {}",
+                missing.join(", ")
+            ),
+        );
+    }
+}
+
+/// `StartUpdateUserTypeDto`: the body of `POST people/type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TypeJobRequest {
+    /// `EmployeeType` number (0 when absent); any integer binds.
+    pub(crate) user_type: i32,
+    /// The user whose type changes (the nil GUID when absent).
+    pub(crate) user_id: Uuid,
+    /// Who receives the user's rooms (`None`: the caller).
+    pub(crate) reassign_user_id: Option<Uuid>,
+}
+
+/// Reads `StartUpdateUserTypeDto`. `type` is a number or a name (case-insensitive), as the
+/// server's string-enum converter reads it.
+pub(crate) fn type_job_request(body: &[u8]) -> Result<TypeJobRequest, ApiError> {
+    const DTO: &str = "ASC.People.ApiModels.RequestDto.StartUpdateUserTypeDto";
+    const NAMES: [(&str, i32); 5] = [
+        ("All", 0),
+        ("RoomAdmin", 1),
+        ("Guest", 2),
+        ("DocSpaceAdmin", 3),
+        ("User", 4),
+    ];
+    let map = object(body, DTO)?;
+    let mut problems = Problems::default();
+    let user_type = match raw_property(&map, "type") {
+        None => Some(0),
+        Some(Value::Number(n)) => n.as_i64().and_then(|n| i32::try_from(n).ok()),
+        Some(Value::String(s)) => {
+            let s = s.trim();
+            s.parse::<i32>().ok().or_else(|| {
+                NAMES
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(s))
+                    .map(|(_, n)| *n)
+            })
+        }
+        Some(_) => None,
+    }
+    .unwrap_or_else(|| {
+        problems.conversion("$.type", "ASC.Core.Users.EmployeeType");
+        0
+    });
+    let user_id = guid_property(&map, "userId", false, &mut problems).unwrap_or_default();
+    let reassign_user_id = guid_property(&map, "reassignUserId", true, &mut problems);
+    problems.finish(TypeJobRequest {
+        user_type,
+        user_id,
+        reassign_user_id,
+    })
+}
+
+/// Reads `TerminateRequestDto` (`{"userId"}`, required).
+pub(crate) fn terminate_request(body: &[u8]) -> Result<Uuid, ApiError> {
+    const DTO: &str = "ASC.People.ApiModels.RequestDto.TerminateRequestDto";
+    let map = object(body, DTO)?;
+    let mut problems = Problems::default();
+    require(&map, DTO, &["userId"], &mut problems);
+    let user_id = guid_property(&map, "userId", false, &mut problems).unwrap_or_default();
+    problems.finish(user_id)
+}
+
+/// `StartReassignRequestDto`: the body of `POST people/reassign/start`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ReassignRequest {
+    /// Whose data moves.
+    pub(crate) from_user_id: Uuid,
+    /// Who receives it.
+    pub(crate) to_user_id: Uuid,
+    /// Whether the profile is deleted at the end.
+    pub(crate) delete_profile: bool,
+}
+
+/// Reads `StartReassignRequestDto` (`fromUserId` and `toUserId` required).
+pub(crate) fn reassign_request(body: &[u8]) -> Result<ReassignRequest, ApiError> {
+    const DTO: &str = "ASC.People.ApiModels.RequestDto.StartReassignRequestDto";
+    let map = object(body, DTO)?;
+    let mut problems = Problems::default();
+    require(&map, DTO, &["fromUserId", "toUserId"], &mut problems);
+    let from_user_id = guid_property(&map, "fromUserId", false, &mut problems).unwrap_or_default();
+    let to_user_id = guid_property(&map, "toUserId", false, &mut problems).unwrap_or_default();
+    let delete_profile = match raw_property(&map, "deleteProfile") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            problems.conversion("$.deleteProfile", "System.Boolean");
+            false
+        }
+    };
+    problems.finish(ReassignRequest {
+        from_user_id,
+        to_user_id,
+        delete_profile,
+    })
+}
+
+/// The query of `GET people/reassign/necessary`: `userId` (absent: the nil GUID) and `type`
+/// (absent: 0, All). Keys match case-insensitively.
+pub(crate) fn necessary_query(pairs: &[(String, String)]) -> Result<(Uuid, i32), ApiError> {
+    let mut user_id = Uuid::nil();
+    let mut user_type = 0;
+    for (key, value) in pairs {
+        match key.to_ascii_lowercase().as_str() {
+            "userid" => user_id = guid("userId", value)?,
+            "type" => user_type = employee_type("type", value)?,
+            _ => {}
+        }
+    }
+    Ok((user_id, user_type))
+}
+
 /// `AuthRequest`: user name and password.
 pub(crate) fn auth_request(body: &[u8]) -> Result<(String, String), ApiError> {
     let map = object(body, "ASC.Web.Api.Models.AuthRequestsDto")?;
@@ -259,6 +420,49 @@ mod tests {
         assert_eq!(employee_type("type", "USER").unwrap(), 4);
         assert!(employee_type("type", "Visitor").is_err());
         assert!(employee_type("type", "5").is_err());
+    }
+
+    #[test]
+    fn lifecycle_bodies() {
+        let id = "4a515a15-d4d6-4b8e-828e-e0586f18f3a3";
+        let request =
+            type_job_request(format!(r#"{{"type":"user","userId":"{id}"}}"#).as_bytes()).unwrap();
+        assert_eq!((request.user_type, request.reassign_user_id), (4, None));
+        assert_eq!(request.user_id.to_string(), id);
+        assert_eq!(type_job_request(b"{}").unwrap().user_type, 0);
+        assert_eq!(type_job_request(br#"{"type":7}"#).unwrap().user_type, 7);
+        assert_eq!(
+            fields(type_job_request(br#"{"type":"Visitor","userId":null}"#).unwrap_err()),
+            ["$.type", "$.userId"]
+        );
+        assert_eq!(fields(terminate_request(b"{}").unwrap_err()), ["$"]);
+        assert_eq!(
+            terminate_request(format!(r#"{{"UserId":"{id}"}}"#).as_bytes())
+                .unwrap()
+                .to_string(),
+            id
+        );
+        let reassign = reassign_request(
+            format!(r#"{{"fromUserId":"{id}","toUserId":"{id}","deleteProfile":true}}"#).as_bytes(),
+        )
+        .unwrap();
+        assert!(reassign.delete_profile);
+        assert_eq!(
+            fields(reassign_request(format!(r#"{{"fromUserId":"{id}"}}"#).as_bytes()).unwrap_err()),
+            ["$"]
+        );
+        let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+            p.iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        assert_eq!(
+            necessary_query(&pairs(&[("userid", id), ("type", "Guest")]))
+                .unwrap()
+                .1,
+            2
+        );
+        assert!(necessary_query(&pairs(&[("userId", "x")])).is_err());
     }
 
     #[test]

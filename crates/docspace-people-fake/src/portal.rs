@@ -3,7 +3,7 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{FixedOffset, Utc};
 use parking_lot::{Mutex, RwLock};
@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::config::{PortalConfig, ServerVersion};
 use crate::counters::Counters;
 use crate::faults::{FaultState, Faults};
+use crate::jobs::{JobKind, JobProgress, JobStore};
 use crate::model::{PortalState, User, status};
 use crate::seed::{self, ADMIN_EMAIL, OWNER_API_KEY, OWNER_EMAIL, USER_EMAIL};
 use crate::server::Shared;
@@ -53,6 +54,8 @@ pub struct FakeUser {
     pub is_sso: bool,
     /// Department names.
     pub departments: Vec<String>,
+    /// Rooms the user owns (type-change and reassignment jobs move them to the receiver).
+    pub rooms_owned: u32,
 }
 
 /// A department.
@@ -77,6 +80,7 @@ pub struct FakePortal {
     user_token: String,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<io::Result<()>>>,
+    workers: Vec<JoinHandle<()>>,
 }
 
 impl FakePortal {
@@ -118,7 +122,14 @@ impl FakePortal {
             counters: Mutex::new(Counters::default()),
             base_url: format!("http://{addr}"),
             offset,
+            jobs: Mutex::new(JobStore::new(config.job_record_ttl)),
+            job_signals: Default::default(),
+            job_duration: config.job_duration,
         });
+        let workers = {
+            let _guard = runtime.enter();
+            crate::job_runner::spawn_workers(&shared, config.job_workers)
+        };
         let app = crate::routes::router(shared.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = runtime.spawn(async move {
@@ -138,7 +149,51 @@ impl FakePortal {
             user_token,
             stop: Some(stop),
             task: Some(task),
+            workers,
         })
+    }
+
+    /// Sets how many rooms a user owns. Returns whether the user exists.
+    pub fn set_rooms_owned(&self, id: Uuid, rooms: u32) -> bool {
+        let mut state = self.shared.state.write();
+        match state.index_of(id) {
+            Some(index) => {
+                state.users[index].rooms_owned = rooms;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The progress record of `user`'s job of this kind, as `GET .../progress/{userid}` would
+    /// show it now (`None` when that answers without a `response`).
+    pub fn job(&self, user: Uuid, kind: JobKind) -> Option<JobProgress> {
+        self.shared.jobs.lock().progress(user, kind, Instant::now())
+    }
+
+    /// Makes the next job (of any kind) about `user` fail with `message` once its progress
+    /// passes 40 %: it ends with status 4, `error` = `message`, percentage 40. The work of
+    /// the steps up to 40 % is done (a type job has moved the rooms by then). A test knob.
+    pub fn fail_job_for(&self, user: Uuid, message: &str) {
+        self.shared.jobs.lock().fail_next(user, message);
+    }
+
+    /// Holds the job workers before they start their next job (`true`) or lets them go on
+    /// (`false`). Jobs started while paused stay queued at status 1, percentage 0, so a test
+    /// can terminate them deterministically; a job already running finishes.
+    pub fn pause_jobs(&self, paused: bool) {
+        self.shared.jobs.lock().set_paused(paused);
+        if !paused {
+            self.shared.job_signals.wake_all();
+        }
+    }
+
+    /// Waits until no job is queued or running. While the workers are paused with jobs
+    /// queued, it waits until they are released and done.
+    pub async fn wait_jobs_idle(&self) {
+        let mut active = self.shared.jobs.lock().watch_active();
+        // The sender lives as long as the portal; an error cannot happen while `self` does.
+        let _ = active.wait_for(|n| *n == 0).await;
     }
 
     /// Marks a user as managed by LDAP (or not): such users' status cannot be changed. A test
@@ -230,7 +285,7 @@ impl FakePortal {
             .collect()
     }
 
-    /// The user with this id.
+    /// The user with this id (`None` once deleted).
     pub fn user(&self, id: Uuid) -> Option<FakeUser> {
         let state = self.shared.state.read();
         let index = state.index_of(id)?;
@@ -303,8 +358,12 @@ impl FakePortal {
         self.shared.state.read().version
     }
 
-    /// Stops the server and waits (up to five seconds) for open connections to finish.
+    /// Stops the server and waits (up to five seconds) for open connections to finish. Jobs
+    /// still queued or running are abandoned.
     pub async fn shutdown(mut self) {
+        for worker in self.workers.drain(..) {
+            worker.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -320,6 +379,9 @@ impl FakePortal {
 
 impl Drop for FakePortal {
     fn drop(&mut self) {
+        for worker in self.workers.drain(..) {
+            worker.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -349,5 +411,6 @@ fn summary(state: &PortalState, user: &User) -> FakeUser {
             .filter_map(|g| state.groups.get(usize::from(*g)))
             .map(|g| g.name.clone())
             .collect(),
+        rooms_owned: user.rooms_owned,
     }
 }

@@ -10,24 +10,33 @@ use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{MethodRouter, get, post, put};
 use axum::{Router, middleware};
 use chrono::Utc;
-use uuid::Uuid;
 
 use crate::auth::{self, AUTH_COOKIE, Caller};
 use crate::dates::api_date;
 use crate::error::{ApiError, json_response};
 use crate::filter::{self, FilterQuery};
+use crate::lifecycle_routes;
 use crate::limiter::limit_layer;
 use crate::model::PortalState;
 use crate::params;
 use crate::rules::{self, Target};
 use crate::server::{Shared, fault_layer};
-use crate::wire::{AuthToken, Envelope, LOST_USER_ID, Link, Renderer};
+use crate::wire::{AuthToken, Envelope, Link, Renderer};
 use crate::workspace::workspace_layer;
 
 type AppState = State<Arc<Shared>>;
+
+/// `GET` and `DELETE` on `people/{name}`, for a literal `name` that has its own route for other
+/// methods: ASP.NET Core picks among the routes whose template matches by method, so on the
+/// real server `GET /api/2.0/people/userquota` is `GET /api/2.0/people/{userid}` with the user
+/// name "userquota" (a 404), not a 405.
+fn as_user_name(name: &'static str) -> MethodRouter<Arc<Shared>> {
+    get(move |s, h, u| get_user_named(s, h, u, name))
+        .delete(move |s, h, u| lifecycle_routes::delete_user_named(s, h, u, name))
+}
 
 /// The portal's router.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -35,21 +44,61 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/api/2.0/authentication", post(authenticate))
         .route("/api/2.0/settings/version/build", get(version_build))
         .route("/api/2.0/settings/userquota", put(update_workspace_quota))
-        .route("/api/2.0/people/@self", get(get_self))
-        .route("/api/2.0/people/filter", get(get_filtered))
-        .route("/api/2.0/people/{userid}", get(get_user))
+        .route(
+            "/api/2.0/people/@self",
+            get(get_self).delete(|s, h, u| lifecycle_routes::delete_user_named(s, h, u, "@self")),
+        )
+        .route(
+            "/api/2.0/people/filter",
+            get(get_filtered)
+                .delete(|s, h, u| lifecycle_routes::delete_user_named(s, h, u, "filter")),
+        )
+        .route(
+            "/api/2.0/people/{userid}",
+            get(get_user).delete(lifecycle_routes::delete_user),
+        )
         .route("/api/2.0/people/status/{status}", put(update_status))
+        // Literal segments win over `{type}`, as on the real server.
         .route("/api/2.0/people/type/{type}", put(update_type))
-        // ASP.NET Core picks among the routes whose template matches by method, so on the real
-        // server `GET /api/2.0/people/userquota` is `GET /api/2.0/people/{userid}` with the user
-        // name "userquota" (a 404), not a 405.
+        .route(
+            "/api/2.0/people/type/terminate",
+            put(lifecycle_routes::terminate_type_job),
+        )
+        .route(
+            "/api/2.0/people/type/progress/{userid}",
+            get(lifecycle_routes::type_job_progress),
+        )
+        .route(
+            "/api/2.0/people/type",
+            as_user_name("type").post(lifecycle_routes::start_type_job),
+        )
+        .route(
+            "/api/2.0/people/reassign/start",
+            post(lifecycle_routes::start_reassign),
+        )
+        .route(
+            "/api/2.0/people/reassign/progress/{userid}",
+            get(lifecycle_routes::reassign_progress),
+        )
+        .route(
+            "/api/2.0/people/reassign/terminate",
+            put(lifecycle_routes::terminate_reassign),
+        )
+        .route(
+            "/api/2.0/people/reassign/necessary",
+            get(lifecycle_routes::reassign_necessary),
+        )
+        .route(
+            "/api/2.0/people/delete",
+            as_user_name("delete").put(lifecycle_routes::delete_users),
+        )
         .route(
             "/api/2.0/people/userquota",
-            put(update_quota).get(|s, h, u| get_user_named(s, h, u, "userquota")),
+            as_user_name("userquota").put(update_quota),
         )
         .route(
             "/api/2.0/people/resetquota",
-            put(reset_quota).get(|s, h, u| get_user_named(s, h, u, "resetquota")),
+            as_user_name("resetquota").put(reset_quota),
         )
         .fallback(|| async { StatusCode::NOT_FOUND })
         .method_not_allowed_fallback(|| async { StatusCode::METHOD_NOT_ALLOWED })
@@ -64,7 +113,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-fn body_error(rejection: BytesRejection) -> ApiError {
+pub(crate) fn body_error(rejection: BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::PayloadTooLarge
     } else {
@@ -72,13 +121,16 @@ fn body_error(rejection: BytesRejection) -> ApiError {
     }
 }
 
-fn path_value(path: Result<Path<String>, PathRejection>, field: &str) -> Result<String, ApiError> {
+pub(crate) fn path_value(
+    path: Result<Path<String>, PathRejection>,
+    field: &str,
+) -> Result<String, ApiError> {
     path.map(|Path(value)| value)
         .map_err(|_| ApiError::invalid(field, "The value is not valid."))
 }
 
 impl Shared {
-    fn renderer<'a>(&'a self, state: &'a PortalState) -> Renderer<'a> {
+    pub(crate) fn renderer<'a>(&'a self, state: &'a PortalState) -> Renderer<'a> {
         Renderer {
             state,
             base_url: &self.base_url,
@@ -86,7 +138,7 @@ impl Shared {
         }
     }
 
-    fn link(&self, uri: &Uri, action: &str) -> Link {
+    pub(crate) fn link(&self, uri: &Uri, action: &str) -> Link {
         let path = uri.path_and_query().map_or("/", |p| p.as_str());
         Link {
             href: format!("{}{path}", self.base_url),
@@ -111,7 +163,7 @@ impl Shared {
     }
 
     /// Authenticates, and for writes checks the `accounts:write` scope.
-    fn caller(
+    pub(crate) fn caller(
         &self,
         state: &PortalState,
         headers: &HeaderMap,
@@ -220,16 +272,9 @@ fn user_response(
     uri: &Uri,
     raw: &str,
 ) -> Result<Response, ApiError> {
-    let raw = raw.trim();
-    let index = match Uuid::parse_str(raw) {
-        Ok(id) if id == LOST_USER_ID => None,
-        Ok(id) => state.index_of(id),
-        Err(_) => state
-            .users
-            .iter()
-            .position(|u| u.user_name.eq_ignore_ascii_case(raw)),
-    }
-    .ok_or_else(ApiError::user_not_found)?;
+    let index = state
+        .find(raw)
+        .ok_or_else(|| ApiError::user_not_found_in(state.version))?;
     let user = shared.renderer(state).full(&state.users[index], false);
     Ok(json_response(
         StatusCode::OK,
@@ -277,7 +322,7 @@ async fn update_status(
     Ok(shared.bulk_response(&state, &targets, &uri))
 }
 
-async fn update_type(
+pub(crate) async fn update_type(
     State(shared): AppState,
     headers: HeaderMap,
     uri: Uri,

@@ -1,7 +1,7 @@
 //! Who may change whom, and how: the rules of the three bulk operations and of quota reset.
 //!
 //! Server 3.7.1 (the default) refuses with 403 and, for status changes, changes nothing when any
-//! target is off limits; server 3.6 skips such users silently (see [`ServerVersion`]). Every
+//! target is off limits; servers 3.6 and 3.0 skip such users silently (see [`ServerVersion`]). Every
 //! check that can refuse a whole request runs before the first change.
 
 use chrono::{DateTime, Utc};
@@ -87,7 +87,10 @@ pub(crate) fn update_status(
             }
             Ok(targets.into_iter().map(Target::User).collect())
         }
-        ServerVersion::V3_6 | ServerVersion::V2_6 | ServerVersion::Workspace12_7 => {
+        ServerVersion::V3_6
+        | ServerVersion::V3_0
+        | ServerVersion::V2_6
+        | ServerVersion::Workspace12_7 => {
             let workspace = state.version.is_workspace();
             require_admin(state, caller)?;
             let mut targets = Vec::with_capacity(ids.len());

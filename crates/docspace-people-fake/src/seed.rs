@@ -18,7 +18,9 @@
 //! | Julia Wagner | [`PENDING_INVITEE_EMAIL`] | - | invited: status Pending (4), activation Pending (2) |
 //! | Anna Kowalczyk | `anna.kowalczyk@northwind.example` | - | invited guest, Pending |
 //!
-//! Terminated users cannot sign in (403); invitees have no password (401). The department
+//! DocSpace and room admins own 0 to 3 rooms each (drawn from the seed), everyone else none;
+//! [`crate::FakePortal::set_rooms_owned`] changes that. Terminated users cannot sign in (403);
+//! invitees have no password (401). The department
 //! "Research & Development" and the names with an apostrophe exercise HTML encoding.
 //! [`READONLY_API_KEY`] belongs to the admin and lacks the `accounts:write` scope.
 
@@ -435,11 +437,14 @@ pub(crate) fn build(config: &PortalConfig) -> PortalState {
         })
         .collect();
 
+    // Rooms come from a generator of their own, so adding them changed no other seeded value.
+    let mut rooms = SplitMix64::new(config.seed.rng_seed ^ ROOMS_STREAM);
     let founded = utc(2022, 3, 1, 9, 0);
     for (i, person) in PEOPLE.iter().enumerate() {
         let registered =
             founded + Duration::days(5 * i as i64) + Duration::minutes(rng.below(600) as i64);
-        let user = demo_user(person, i, registered, &mut rng);
+        let mut user = demo_user(person, i, registered, &mut rng);
+        user.rooms_owned = seeded_rooms(user.user_type, &mut rooms);
         state.push_user(user);
     }
     for (group, email) in MANAGERS.iter().enumerate() {
@@ -473,8 +478,25 @@ pub(crate) fn build(config: &PortalConfig) -> PortalState {
             },
         );
     }
-    add_extra_users(&mut state, config.seed.extra_users, founded, &mut rng);
+    add_extra_users(
+        &mut state,
+        config.seed.extra_users,
+        founded,
+        &mut rng,
+        &mut rooms,
+    );
     state
+}
+
+/// Mixed into the seed for the generator behind room counts.
+const ROOMS_STREAM: u64 = 0x0005_EED0_F000_B00D_u64;
+
+/// How many rooms a seeded user owns: 0 to 3 for DocSpace and room admins, none for others.
+fn seeded_rooms(user_type: UserType, rooms: &mut SplitMix64) -> u32 {
+    match user_type {
+        UserType::DocSpaceAdmin | UserType::RoomAdmin => rooms.below(4) as u32,
+        UserType::User | UserType::Guest => 0,
+    }
 }
 
 fn demo_user(person: &Person, i: usize, registered: DateTime<Utc>, rng: &mut SplitMix64) -> User {
@@ -520,6 +542,7 @@ fn demo_user(person: &Person, i: usize, registered: DateTime<Utc>, rng: &mut Spl
         location: (!is_guest).then(|| LOCATIONS[i % LOCATIONS.len()].to_owned()),
         culture,
         theme,
+        rooms_owned: 0,
         keys: Default::default(),
     }
 }
@@ -529,6 +552,7 @@ fn add_extra_users(
     n: usize,
     founded: DateTime<Utc>,
     rng: &mut SplitMix64,
+    rooms: &mut SplitMix64,
 ) {
     let owner = state.index_by_email(OWNER_EMAIL);
     let group_count = state.groups.len() as u64;
@@ -585,6 +609,7 @@ fn add_extra_users(
             location: None,
             culture: "en-US",
             theme: Theme::Base,
+            rooms_owned: seeded_rooms(user_type, rooms),
             keys: Default::default(),
         };
         state.push_user(user);

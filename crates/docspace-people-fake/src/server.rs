@@ -14,6 +14,8 @@ use parking_lot::{Mutex, RwLock};
 
 use crate::counters::{Counters, Endpoint, Outcome};
 use crate::faults::{DropMode, FaultKind, FaultState};
+use crate::job_runner::JobSignals;
+use crate::jobs::JobStore;
 use crate::model::PortalState;
 
 /// Everything the handlers share.
@@ -31,6 +33,22 @@ pub(crate) struct Shared {
     pub(crate) base_url: String,
     /// The portal's time zone.
     pub(crate) offset: FixedOffset,
+    /// Background jobs. Lock order: `state` before `jobs`.
+    pub(crate) jobs: Mutex<JobStore>,
+    /// Wakes the job workers.
+    pub(crate) job_signals: JobSignals,
+    /// How long one job takes.
+    pub(crate) job_duration: Duration,
+}
+
+/// Whether a request changes data, for [`crate::Faults::writes_only`]: every PUT, POST and
+/// DELETE except signing in.
+pub(crate) fn changes_data(method: &Method, path: &str) -> bool {
+    match *method {
+        Method::PUT | Method::DELETE => true,
+        Method::POST => !path.trim_end_matches('/').ends_with("/authentication"),
+        _ => false,
+    }
 }
 
 /// Injects the configured faults, then counts the request by endpoint and outcome.
@@ -40,7 +58,7 @@ pub(crate) async fn fault_layer(
     next: Next,
 ) -> Response {
     let endpoint = Endpoint::classify(request.method(), request.uri().path());
-    let is_write = request.method() == Method::PUT;
+    let is_write = changes_data(request.method(), request.uri().path());
     let (decision, drop_mode, retry_after) = {
         let mut faults = shared.faults.lock();
         (

@@ -46,6 +46,28 @@ impl<T> Envelope<T> {
     }
 }
 
+/// The success envelope of an action that returned nothing (`null`): no `response`, `count` 0.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct EmptyEnvelope {
+    pub(crate) count: u64,
+    pub(crate) links: Vec<Link>,
+    pub(crate) status: i32,
+    pub(crate) status_code: u16,
+}
+
+impl EmptyEnvelope {
+    /// A 200 envelope without `response`.
+    pub(crate) fn ok(link: Link) -> Self {
+        Self {
+            count: 0,
+            links: vec![link],
+            status: 0,
+            status_code: 200,
+        }
+    }
+}
+
 /// `AuthenticationToken`.
 #[derive(Debug, Serialize)]
 pub(crate) struct AuthToken {

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 
-use docspace_people_fake::{FakePortal, FakeUser, PortalConfig, USER_EMAIL};
+use docspace_people_fake::{
+    ADMIN_EMAIL, FakePortal, FakeUser, PortalConfig, ROOM_ADMIN_EMAIL, USER_EMAIL,
+};
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 use uuid::Uuid;
@@ -76,6 +78,36 @@ impl Reply {
                 .all(|m| m.as_array().is_some_and(|a| !a.is_empty()))
         );
         errors.keys().cloned().collect()
+    }
+
+    /// `response` of a job-progress answer, checked to have exactly the DTO's fields.
+    pub fn progress(&self) -> Value {
+        let progress = self.ok();
+        let mut keys: Vec<&str> = progress
+            .as_object()
+            .expect("progress object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            ["error", "id", "isCompleted", "percentage", "status"],
+            "{progress}"
+        );
+        assert_eq!(self.json()["count"], 1);
+        progress
+    }
+
+    /// Checks a 200 envelope without `response` (a null result): `count` 0.
+    pub fn nothing(&self) {
+        assert_eq!(self.status, 200, "body: {}", self.body);
+        let v = self.json();
+        assert!(v.get("response").is_none(), "body: {}", self.body);
+        assert_eq!(v["count"], 0);
+        assert_eq!(v["status"], 0);
+        assert_eq!(v["statusCode"], 200);
+        assert!(v["links"].as_array().is_some_and(|l| l.len() == 1));
     }
 
     /// Checks an empty-bodied answer.
@@ -168,6 +200,25 @@ impl Api {
         .await
     }
 
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> Reply {
+        self.send(
+            self.client
+                .post(self.url(path))
+                .header("Authorization", format!("Bearer {token}"))
+                .json(&body),
+        )
+        .await
+    }
+
+    pub async fn delete(&self, token: &str, path: &str) -> Reply {
+        self.send(
+            self.client
+                .delete(self.url(path))
+                .header("Authorization", format!("Bearer {token}")),
+        )
+        .await
+    }
+
     pub async fn put_raw(&self, token: &str, path: &str, body: &str) -> Reply {
         self.send(
             self.client
@@ -203,6 +254,20 @@ pub fn plain_user(u: &FakeUser) -> bool {
         && !u.is_ldap
         && !u.is_sso
         && u.email != USER_EMAIL
+}
+
+/// An active user of this type, not the owner, not LDAP or SSO, and none of the documented
+/// accounts whose tokens the tests use.
+pub fn active_of_type(user_type: i32) -> impl Fn(&FakeUser) -> bool {
+    move |u: &FakeUser| {
+        u.user_type == user_type
+            && u.status == 1
+            && u.activation_status == 1
+            && !u.is_owner
+            && !u.is_ldap
+            && !u.is_sso
+            && ![USER_EMAIL, ADMIN_EMAIL, ROOM_ADMIN_EMAIL].contains(&u.email.as_str())
+    }
 }
 
 /// An active guest.

@@ -143,3 +143,33 @@ async fn sign_ins_are_limited() {
     }
     assert_eq!(statuses, [200, 200, 429]);
 }
+
+#[tokio::test]
+async fn posts_use_the_daily_write_budget_and_deletes_do_not() {
+    let api = Api::start(
+        PortalConfig::demo()
+            .with_job_duration(Duration::from_millis(5))
+            .with_rate_limit(RateLimit {
+                writes_per_day: 2,
+                ..small()
+            }),
+    )
+    .await;
+    let token = api.portal.owner_token();
+    let target = api.pick(1, plain_user)[0];
+    // DELETE is a write in flight but outside the daily budget (this one answers 403).
+    for _ in 0..3 {
+        let reply = api
+            .delete(&token, &format!("/api/2.0/people/{target}"))
+            .await;
+        assert_eq!(reply.status, 403, "{reply:?}");
+    }
+    let start = json!({"type": 2, "userId": target});
+    for expected in [200, 200, 429] {
+        let reply = api
+            .post(&token, "/api/2.0/people/type", start.clone())
+            .await;
+        assert_eq!(reply.status, expected, "{reply:?}");
+    }
+    api.portal.wait_jobs_idle().await;
+}

@@ -2,9 +2,11 @@
 
 mod auth;
 mod common;
+mod delete;
 mod errors;
 mod faults;
 mod filter;
+mod jobs;
 mod limiter;
 mod rules_v36;
 mod rules_v37;

@@ -283,6 +283,10 @@ pub struct JobArgs {
     /// it busy without letting queued jobs expire).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=15))]
     pub jobs: u64,
+    /// The first wait between two reads of a job's progress, in milliseconds (it grows to 8
+    /// times that while a job shows no progress).
+    #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u64).range(1..=3750))]
+    pub job_poll_ms: u64,
 }
 
 /// `offboard` options.

@@ -921,7 +921,7 @@ const CLI_CHANGES: [CliChange; 3] = [
         in_target: |u| u.status == 2,
     },
     CliChange {
-        args: &["type", "set", "user"],
+        args: &["type", "set", "user", "--job-poll-ms", "2"],
         in_target: |u| u.user_type == 4,
     },
     CliChange {
@@ -941,7 +941,8 @@ fn check_cli_report(
     let portal = Portal::start_with(
         PortalConfig::demo()
             .with_version(version)
-            .with_extra_users(250),
+            .with_extra_users(250)
+            .with_job_duration(std::time::Duration::from_millis(1)),
     );
     let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
     let before: std::collections::HashMap<_, _> = portal

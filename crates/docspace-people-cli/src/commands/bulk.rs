@@ -8,6 +8,7 @@ use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
 use docspace_people::bulk::{BulkOptions, BulkReport, CancellationToken, Change, Plan};
+use docspace_people::lifecycle::JobOptions;
 use docspace_people::{Client, Server, User, Uuid};
 
 use super::{Wanted, plan, to_stdout};
@@ -25,6 +26,7 @@ pub async fn run(global: &GlobalArgs, wanted: Wanted, args: BulkArgs) -> CliResu
     let jobs = JobArgs {
         reassign_to: None,
         jobs: 2,
+        job_poll_ms: 250,
     };
     run_with_jobs(global, wanted, args, jobs).await
 }
@@ -102,6 +104,7 @@ pub async fn run_with_jobs(
     let mut settings = Settings::new(&args.run, journal);
     settings.reassign_to = receiver;
     settings.job_concurrency = usize::try_from(jobs.jobs).unwrap_or(2);
+    settings.job_poll = std::time::Duration::from_millis(jobs.job_poll_ms);
     let resolved_ids = resolved.ids;
     send(
         Context {
@@ -134,6 +137,8 @@ pub struct Settings {
     pub reassign_to: Option<Uuid>,
     /// Type-change jobs followed at once.
     pub job_concurrency: usize,
+    /// The first wait between two reads of a job's progress.
+    pub job_poll: std::time::Duration,
 }
 
 impl Settings {
@@ -147,6 +152,7 @@ impl Settings {
             journal,
             reassign_to: None,
             job_concurrency: 2,
+            job_poll: std::time::Duration::from_millis(250),
         }
     }
 }
@@ -174,7 +180,12 @@ pub async fn send(
     let options = BulkOptions::default()
         .chunk_size(settings.chunk_size)
         .concurrency(settings.concurrency)
-        .job_concurrency(settings.job_concurrency);
+        .job_concurrency(settings.job_concurrency)
+        .jobs(
+            JobOptions::default()
+                .poll_interval(settings.job_poll)
+                .max_poll_interval(settings.job_poll.saturating_mul(8)),
+        );
     let name = change_name(change, server);
     let guard = Guard {
         max_changes: settings.max_changes,

@@ -69,7 +69,6 @@ pub(super) async fn settle(run: &Run<'_>, target: Target, to: &UserType) -> Entr
         reads: &reads,
         writes: &terminate,
         cancel: Some(&job.cancel),
-        on_progress: None,
     };
     let end = follow.run(JobKind::TypeChange, id, first).await;
     tracing::debug!(%id, end = %end.describe(), "type-change job followed");

@@ -217,7 +217,6 @@ pub(crate) struct Follow<'a> {
     /// Counted like a write: terminate is a PUT.
     pub(crate) writes: &'a Attempts<'a>,
     pub(crate) cancel: Option<&'a CancellationToken>,
-    pub(crate) on_progress: Option<&'a (dyn Fn(Uuid, &JobProgress) + Send + Sync)>,
 }
 
 impl Follow<'_> {
@@ -233,13 +232,10 @@ impl Follow<'_> {
         let mut interval = self.options.poll_interval;
         let mut last = first;
         loop {
-            if let Some(progress) = &last {
-                if let Some(report) = self.on_progress {
-                    report(user, progress);
-                }
-                if progress.has_ended() {
-                    return JobEnd::of(progress.clone());
-                }
+            if let Some(progress) = &last
+                && progress.has_ended()
+            {
+                return JobEnd::of(progress.clone());
             }
             let Some(left) = self.options.timeout.checked_sub(started.elapsed()) else {
                 self.terminate(kind, user).await;

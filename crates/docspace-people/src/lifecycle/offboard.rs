@@ -176,6 +176,7 @@ impl OffboardReport {
 
 type ConfirmFn = Arc<dyn Fn(&OffboardPlan) -> bool + Send + Sync>;
 type StepFn = Arc<dyn Fn(Uuid, &StepOutcome) + Send + Sync>;
+type DisabledFn = Arc<dyn Fn(&[crate::bulk::Entry]) + Send + Sync>;
 
 /// An offboarding, configured and ready to [`run`](Offboard::run). Made by
 /// [`Client::offboard`].
@@ -184,7 +185,7 @@ pub struct Offboard {
     options: OffboardOptions,
     confirm: Option<ConfirmFn>,
     on_step: Option<StepFn>,
-    on_disabled: Option<Arc<dyn Fn(&[crate::bulk::Entry]) + Send + Sync>>,
+    on_disabled: Option<DisabledFn>,
     cancel: CancellationToken,
 }
 
@@ -382,13 +383,15 @@ struct Counters {
     reads: std::sync::atomic::AtomicUsize,
 }
 
+type StepHook = dyn Fn(Uuid, &StepOutcome) + Send + Sync;
+
 /// What the reassign and delete steps share.
 struct Stage<'a> {
     client: &'a Client,
     options: &'a OffboardOptions,
     server: Server,
     cancel: &'a CancellationToken,
-    on_step: Option<&'a (dyn Fn(Uuid, &StepOutcome) + Send + Sync)>,
+    on_step: Option<&'a StepHook>,
     counters: &'a Counters,
 }
 
@@ -493,7 +496,6 @@ impl Stage<'_> {
             reads: &reads,
             writes: &terminate,
             cancel: Some(self.cancel),
-            on_progress: None,
         };
         let end = follow.run(JobKind::Reassign, id, first).await;
         if let JobEnd::Completed(_) = end {

@@ -159,7 +159,6 @@ impl Client {
             reads: &quiet,
             writes: &terminate,
             cancel,
-            on_progress: None,
         };
         Ok(follow.run(JobKind::Reassign, from, Some(first)).await)
     }

@@ -95,7 +95,8 @@ async fn check(version: ServerVersion, change: Change, name: &str, faults: Fault
     let portal = FakePortal::start(
         PortalConfig::demo()
             .with_version(version)
-            .with_extra_users(150),
+            .with_extra_users(150)
+            .with_job_duration(Duration::from_millis(1)),
     )
     .unwrap();
     let ids = targets(&portal);
@@ -115,7 +116,12 @@ async fn check(version: ServerVersion, change: Change, name: &str, faults: Fault
             BulkOptions::default()
                 .chunk_size(20)
                 .concurrency(4)
-                .retry(policy),
+                .retry(policy)
+                .jobs(
+                    docspace_people::lifecycle::JobOptions::default()
+                        .poll_interval(Duration::from_millis(1))
+                        .max_poll_interval(Duration::from_millis(5)),
+                ),
         )
         .run(&ids)
         .await

@@ -74,7 +74,10 @@ async fn every_allowed_demotion_completes_and_moves_rooms_to_the_receiver() {
     }
     let before = portal.user(receiver).unwrap().rooms_owned;
     let client = owner(&portal);
-    for (to, ids) in [(UserType::User, &to_user[..]), (UserType::Guest, &to_guest[..])] {
+    for (to, ids) in [
+        (UserType::User, &to_user[..]),
+        (UserType::Guest, &to_guest[..]),
+    ] {
         let report = client
             .bulk(Change::Type(to.clone()))
             .options(options())
@@ -116,7 +119,10 @@ async fn promotions_and_demotions_mixed_go_their_own_ways() {
         outcomes,
         [Outcome::Changed, Outcome::Changed, Outcome::AlreadyInTarget]
     );
-    assert_eq!(report.requests, 2, "one PUT for the guest, one job for the room admin");
+    assert_eq!(
+        report.requests, 2,
+        "one PUT for the guest, one job for the room admin"
+    );
     assert_eq!(type_of(&portal, room_admin), USER);
     assert_eq!(type_of(&portal, guest), USER);
 }
@@ -163,7 +169,10 @@ async fn forbidden_demotions_are_refused_before_or_by_the_server() {
         .run(&[user])
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Precondition { user: u, .. } if u == guest), "{err:?}");
+    assert!(
+        matches!(err, Error::Precondition { user: u, .. } if u == guest),
+        "{err:?}"
+    );
     assert_eq!(type_of(&portal, user), USER);
 }
 
@@ -213,10 +222,17 @@ async fn cancelling_mid_job_terminates_it_and_reports_the_user_unchanged() {
     watcher.await.unwrap();
     let entry = &report.entries[0];
     assert_eq!(entry.outcome, Outcome::Failed, "{entry:?}");
-    assert!(entry.detail.as_deref().unwrap().contains("cancelled"), "{entry:?}");
+    assert!(
+        entry.detail.as_deref().unwrap().contains("cancelled"),
+        "{entry:?}"
+    );
     portal.pause_jobs(false);
     portal.wait_jobs_idle().await;
-    assert_eq!(type_of(&portal, user), USER, "a terminated job changes nothing");
+    assert_eq!(
+        type_of(&portal, user),
+        USER,
+        "a terminated job changes nothing"
+    );
 }
 
 #[tokio::test]
@@ -246,9 +262,15 @@ async fn a_job_record_that_vanished_is_settled_by_reading_the_user_back() {
         panic!("two entries")
     };
     assert_eq!(well.outcome, Outcome::Changed, "{well:?}");
-    assert!(well.detail.as_deref().unwrap().contains("vanished"), "{well:?}");
+    assert!(
+        well.detail.as_deref().unwrap().contains("vanished"),
+        "{well:?}"
+    );
     assert_eq!(bad.outcome, Outcome::Failed, "{bad:?}");
-    assert!(bad.detail.as_deref().unwrap().contains("vanished"), "{bad:?}");
+    assert!(
+        bad.detail.as_deref().unwrap().contains("vanished"),
+        "{bad:?}"
+    );
 }
 
 #[tokio::test]
@@ -265,7 +287,10 @@ async fn reassignment_then_deletion() {
         .reassign_data(leaver, receiver, false, &quick_jobs(), None)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Precondition { user, .. } if user == leaver), "{err:?}");
+    assert!(
+        matches!(err, Error::Precondition { user, .. } if user == leaver),
+        "{err:?}"
+    );
     let err = client.delete_user(leaver).await.unwrap_err();
     assert!(
         matches!(&err, Error::Precondition { user, reason } if *user == leaver && reason.contains("not terminated")),
@@ -288,7 +313,10 @@ async fn reassignment_then_deletion() {
     let deleted = client.delete_user(leaver).await.unwrap();
     assert_eq!(deleted.id, leaver);
     assert!(portal.user(leaver).is_none());
-    assert!(matches!(client.user(leaver).await, Err(Error::NotFound { .. })));
+    assert!(matches!(
+        client.user(leaver).await,
+        Err(Error::NotFound { .. })
+    ));
 }
 
 #[tokio::test]
@@ -352,10 +380,15 @@ async fn demotion_is_unsupported_on_30_and_runs_the_job_on_36() {
         .unwrap();
     let entry = &report.entries[0];
     assert_eq!(entry.outcome, Outcome::Refused);
-    assert!(entry.detail.as_deref().unwrap().contains("unsupported"), "{entry:?}");
+    assert!(
+        entry.detail.as_deref().unwrap().contains("unsupported"),
+        "{entry:?}"
+    );
     assert_eq!(report.requests, 0, "nothing sent");
     assert!(matches!(
-        owner(&old).start_type_change(user, UserType::Guest, None).await,
+        owner(&old)
+            .start_type_change(user, UserType::Guest, None)
+            .await,
         Err(Error::Unsupported(_))
     ));
 
@@ -376,7 +409,10 @@ async fn a_room_admin_caller_gets_the_jobs_failure_not_a_success() {
     let portal = portal(ServerVersion::V3_7);
     let room_admin = docspace_people_fake::seed::ROOM_ADMIN_EMAIL;
     let token = portal.token_for(room_admin).unwrap();
-    let client = Client::builder(portal.base_url()).token(token).build().unwrap();
+    let client = Client::builder(portal.base_url())
+        .token(token)
+        .build()
+        .unwrap();
     let user = active_of_type(&portal, USER)[0];
     let first = client
         .start_type_change(user, UserType::Guest, None)

@@ -98,6 +98,9 @@ pub enum Record {
         change: ChangeRecord,
         /// The ids the run targets (distinct, in input order).
         ids: Vec<Uuid>,
+        /// Who received the rooms of demoted users (`type set --reassign-to`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        receiver: Option<Uuid>,
         /// When (UTC, RFC 3339).
         at: String,
     },
@@ -223,6 +226,8 @@ pub struct Journal {
     pub outcomes: HashMap<Uuid, (String, Option<String>, Option<Prior>)>,
     /// Users an offboarding deleted, or may have deleted (outcome unknown).
     pub deleted: std::collections::HashSet<Uuid>,
+    /// Who received the rooms of demoted users, if the run named one.
+    pub receiver: Option<Uuid>,
 }
 
 impl Journal {
@@ -240,6 +245,7 @@ impl Journal {
         let mut seen = std::collections::HashSet::new();
         let mut outcomes: HashMap<Uuid, (String, Option<String>, Option<Prior>)> = HashMap::new();
         let mut deleted = std::collections::HashSet::new();
+        let mut receiver = None;
         let last = lines.len();
         for (index, line) in lines.iter().enumerate() {
             if line.trim().is_empty() {
@@ -260,8 +266,10 @@ impl Journal {
                     portal,
                     change,
                     ids: run_ids,
+                    receiver: run_receiver,
                     ..
                 } => {
+                    receiver = receiver.or(run_receiver);
                     if version != VERSION {
                         bail!(
                             "{}: journal version {version}, expected {VERSION}",
@@ -293,7 +301,18 @@ impl Journal {
                     detail,
                     prior,
                 } => {
-                    let earliest = outcomes.get(&id).and_then(|o| o.2.clone()).or(prior);
+                    let earlier = outcomes.get(&id);
+                    let earliest = earlier.and_then(|o| o.2.clone()).or(prior);
+                    // Once changed, a user stays changed for undo: a later run finds them
+                    // already in the target state, which must not hide the first change.
+                    if earlier.is_some_and(|o| o.0 == Outcome::Changed.as_str())
+                        && outcome != Outcome::Changed.as_str()
+                    {
+                        if let Some(entry) = outcomes.get_mut(&id) {
+                            entry.2 = earliest;
+                        }
+                        continue;
+                    }
                     outcomes.insert(id, (outcome, detail, earliest));
                 }
                 Record::Step {
@@ -314,6 +333,7 @@ impl Journal {
             ids,
             outcomes,
             deleted,
+            receiver,
         })
     }
 
@@ -397,6 +417,7 @@ mod tests {
             server: "DocSpace 3.7.1".into(),
             change: ChangeRecord::Status(2),
             ids: vec![a, b],
+            receiver: None,
             at: now(),
         }]);
         writer.append(&[Record::User {

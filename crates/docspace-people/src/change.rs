@@ -22,7 +22,9 @@ use crate::{Client, Error, Quota, Server, User};
 pub enum Change {
     /// Set the status: [`UserStatus::Active`] or [`UserStatus::Terminated`].
     Status(UserStatus),
-    /// Promote to this type.
+    /// Set this type. The bulk engine sends promotions through `PUT people/type/{type}` and, on
+    /// DocSpace 3.1 and later, lowers types (to User or Guest) through the server's
+    /// type-change job, one user at a time (see [`crate::lifecycle`]).
     Type(UserType),
     /// Set the storage quota.
     Quota(Quota),
@@ -289,8 +291,14 @@ fn demotion_refusal(
     match server {
         Some(server) if server.has_type_change_job() && by_job => {
             let caller_is_owner = caller.and_then(|c| c.is_owner) == Some(true);
+            let caller_is_admin = caller_is_owner || caller.and_then(|c| c.is_admin) == Some(true);
             if caller.is_some_and(|c| c.id == user.id) {
                 Some("yourself (the signed-in user)")
+            } else if caller.is_some() && !caller_is_admin {
+                Some(
+                    "only the owner or a DocSpace admin can lower a type (the server fails the \
+                     job of anyone else)",
+                )
             } else if user.status == Some(UserStatus::Terminated) {
                 Some("a terminated user: the type-change job refuses them")
             } else if user.is_admin == Some(true) && caller.is_some() && !caller_is_owner {

@@ -367,8 +367,10 @@ impl Client {
     /// as the server reports them, in request order. The type travels as its number, which
     /// means the same on every server version.
     ///
-    /// Only promotions work: to [`UserType::DocSpaceAdmin`] (by the owner), to
-    /// [`UserType::RoomAdmin`], or from [`UserType::Guest`] to [`UserType::User`]. A 3.7 server
+    /// Only promotions work here: to [`UserType::DocSpaceAdmin`] (by the owner), to
+    /// [`UserType::RoomAdmin`], or from [`UserType::Guest`] to [`UserType::User`]. To lower
+    /// types, use [`Client::bulk`] with [`Change::Type`], which sends each demotion through the
+    /// server's type-change job and reports every user. A 3.7 server
     /// answers [`Error::Forbidden`] to a forbidden or no-op change, possibly after changing the
     /// users listed before it; a 3.6 server returns such users unchanged.
     pub async fn set_type(

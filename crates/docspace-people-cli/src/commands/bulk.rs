@@ -209,6 +209,7 @@ pub async fn send(
                 server: server.to_string(),
                 change: ChangeRecord::of(change).map_err(CliError::failed)?,
                 ids: distinct,
+                receiver: settings.reassign_to,
                 at: journal::now(),
             }]);
             eprintln!(
@@ -497,7 +498,7 @@ pub fn finish(report: &Report, report_file: Option<ReportFile>) -> CliResult<Exi
     let trouble = report
         .users
         .iter()
-        .any(|r| matches!(r.outcome, "refused" | "failed" | "unknown"));
+        .any(|r| matches!(r.outcome, "refused" | "failed" | "unknown" | "partial"));
     Ok(if trouble {
         ExitCode::from(1)
     } else {
@@ -541,7 +542,7 @@ fn write_summary(
     let not_changed = report
         .users
         .iter()
-        .filter(|r| matches!(r.outcome, "refused" | "failed" | "unknown"));
+        .filter(|r| matches!(r.outcome, "refused" | "failed" | "unknown" | "partial"));
     let total = not_changed.clone().count();
     let trouble: Vec<[String; 5]> = not_changed
         .take(MAX_ROWS_SHOWN)

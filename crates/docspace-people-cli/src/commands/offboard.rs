@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use docspace_people::bulk::{BulkOptions, CancellationToken, Change, Outcome};
-use docspace_people::lifecycle::{OffboardOptions, OffboardPlan, OffboardReport, Step};
+use docspace_people::lifecycle::{
+    OffboardOptions, OffboardPlan, OffboardReport, OffboardUser, Step,
+};
 use docspace_people::{UserStatus, Uuid};
 
 use super::bulk::{describe, finish, resolve_one};
@@ -113,6 +115,7 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
                     delete: args.delete,
                 },
                 ids: distinct,
+                receiver,
                 at: journal::now(),
             }]);
             eprintln!(
@@ -146,7 +149,9 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
     let step_bar = bar.clone();
     let step_journal = journal.clone();
     offboard = offboard.on_step(move |id, step| {
-        if step.step == *last_step(receiver, args.delete) {
+        // A user is done at the last step, or at the first that does not succeed.
+        let stops = !matches!(step.outcome, Outcome::Changed | Outcome::AlreadyInTarget);
+        if stops || step.step == *last_step(receiver, args.delete) {
             step_bar.inc(1);
         }
         if let Some(journal) = &step_journal {
@@ -158,11 +163,14 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
             }]);
         }
     });
-    if let Some(journal) = journal.clone() {
+    {
+        let journal = journal.clone();
         let disable_bar = bar.clone();
         let only_disable = receiver.is_none() && !args.delete;
         offboard = offboard.on_disabled(move |entries| {
-            journal.entries(entries);
+            if let Some(journal) = &journal {
+                journal.entries(entries);
+            }
             // Users who stop here (or whose only step this is) are done.
             let stopped = entries
                 .iter()
@@ -191,6 +199,12 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
             at: journal::now(),
             stopped_until: None,
         }]);
+        if let Some(error) = journal.error() {
+            eprintln!(
+                "warning: the journal {} is incomplete: {error}",
+                journal.path().display()
+            );
+        }
     }
     if let Some(declined) = verdict.lock().ok().and_then(|v| v.clone()) {
         return Err(CliError::usage(format_args!(
@@ -296,35 +310,14 @@ fn to_report(steps: &str, targets: &[Target], report: &OffboardReport) -> Report
             |t| (t.origin.to_string(), t.input.clone()),
         )
     };
-    let mut counts = [0usize; 5];
+    let mut counts = [0usize; ROW_OUTCOMES.len()];
     let users: Vec<Row> = report
         .users
         .iter()
         .map(|user| {
             let (source, input) = source(user.position);
-            let outcome = if user.completed(planned) {
-                "changed"
-            } else {
-                match user
-                    .steps
-                    .iter()
-                    .find(|s| !matches!(s.outcome, Outcome::Changed | Outcome::AlreadyInTarget))
-                {
-                    Some(step) => step.outcome.as_str(),
-                    // Every step run succeeded but not all ran: cancelled between steps.
-                    None => "failed",
-                }
-            };
-            let index = [
-                "changed",
-                "already_in_target",
-                "refused",
-                "failed",
-                "unknown",
-            ]
-            .iter()
-            .position(|o| *o == outcome)
-            .unwrap_or(3);
+            let outcome = row_outcome(user, planned);
+            let index = ROW_OUTCOMES.iter().position(|o| *o == outcome).unwrap_or(3);
             counts[index] += 1;
             let mut detail: Vec<String> = user
                 .steps
@@ -362,12 +355,46 @@ fn to_report(steps: &str, targets: &[Target], report: &OffboardReport) -> Report
         reads: report.reads,
         counts: vec![
             ("completed", counts[0]),
+            ("already_offboarded", counts[1]),
             ("refused", counts[2]),
             ("failed", counts[3]),
             ("unknown", counts[4]),
+            ("partly_done", counts[5]),
             ("duplicates", report.duplicates.len()),
         ],
         users,
         duplicates: Vec::new(),
+    }
+}
+
+/// What a report row can say: `changed` when every step succeeded and one changed something,
+/// `already_in_target` when every step found its work done, the outcome of the step that
+/// stopped the pipeline when nothing had changed before it, and `partial` when an earlier step
+/// changed the user (disabled them, say) and a later one did not succeed.
+const ROW_OUTCOMES: [&str; 6] = [
+    "changed",
+    "already_in_target",
+    "refused",
+    "failed",
+    "unknown",
+    "partial",
+];
+
+fn row_outcome(user: &OffboardUser, planned: usize) -> &'static str {
+    let succeeded = |o: Outcome| matches!(o, Outcome::Changed | Outcome::AlreadyInTarget);
+    let changed_any = user.steps.iter().any(|s| s.outcome == Outcome::Changed);
+    if user.completed(planned) {
+        return if changed_any {
+            "changed"
+        } else {
+            "already_in_target"
+        };
+    }
+    match user.steps.iter().find(|s| !succeeded(s.outcome)) {
+        Some(_) if changed_any => "partial",
+        Some(step) => step.outcome.as_str(),
+        // Every step run succeeded, but not all ran: cancelled between steps.
+        None if changed_any => "partial",
+        None => "failed",
     }
 }

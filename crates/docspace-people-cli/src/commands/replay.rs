@@ -128,7 +128,9 @@ pub async fn resume(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode
         journal.ids.len(),
         journal.ids.len() - ids.len()
     );
-    let settings = Settings::new(&args.run, Some(args.journal.clone()));
+    let mut settings = Settings::new(&args.run, Some(args.journal.clone()));
+    // Demoted users' rooms go where the first run sent them.
+    settings.reassign_to = journal.receiver;
     let context = Context {
         client,
         server: &server,

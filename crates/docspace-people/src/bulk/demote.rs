@@ -14,7 +14,12 @@ use crate::transport::{Attempts, Failure};
 use crate::{Error, UserType};
 
 /// Starts and follows the job for `target`, then reads the user back.
-pub(super) async fn settle(run: &Run<'_>, target: Target, to: &UserType) -> Entry {
+pub(super) async fn settle(
+    run: &Run<'_>,
+    target: Target,
+    to: &UserType,
+    before: Option<UserType>,
+) -> Entry {
     let job = run.job;
     let (position, id) = target;
     if job.cancel.is_cancelled() {
@@ -63,20 +68,32 @@ pub(super) async fn settle(run: &Run<'_>, target: Target, to: &UserType) -> Entr
         cancel: None,
         on_send: &|| run.count_write(),
     };
+    let settle_reads = Attempts {
+        policy: &run.policy,
+        cancel: None,
+        on_send: &|| run.count_read(),
+    };
     let follow = Follow {
         client: &job.client,
         options: &job.options.jobs,
         reads: &reads,
         writes: &terminate,
+        settle_reads: &settle_reads,
         cancel: Some(&job.cancel),
     };
     let end = follow.run(JobKind::TypeChange, id, first).await;
     tracing::debug!(%id, end = %end.describe(), "type-change job followed");
     let seen = read_states(run, &[target]).await;
-    outcome(run, target, &end, seen)
+    outcome(run, target, &end, seen, before.as_ref())
 }
 
-fn outcome(run: &Run<'_>, target: Target, end: &JobEnd, mut seen: HashMap<Uuid, Seen>) -> Entry {
+fn outcome(
+    run: &Run<'_>,
+    target: Target,
+    end: &JobEnd,
+    mut seen: HashMap<Uuid, Seen>,
+    before: Option<&UserType>,
+) -> Entry {
     let (position, id) = target;
     let how = end.describe();
     match seen.remove(&id) {
@@ -96,6 +113,21 @@ fn outcome(run: &Run<'_>, target: Target, end: &JobEnd, mut seen: HashMap<Uuid, 
                     changed(&run.job.change, target, &user, Some(note))
                 }
                 _ => {
+                    let now = run.server.type_from_flags(&user);
+                    if let (Some(now), Some(before)) = (&now, before)
+                        && now != before
+                    {
+                        // Changed, though not as asked: another job's type won.
+                        return entry(
+                            position,
+                            id,
+                            Outcome::Unknown,
+                            Some(format!(
+                                "{how}; the user reads back as {now}, neither as before ({before}) \
+                                 nor as asked"
+                            )),
+                        );
+                    }
                     let outcome = match end {
                         // The job may yet change the user.
                         JobEnd::Unreadable { .. } => Outcome::Unknown,

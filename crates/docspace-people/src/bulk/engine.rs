@@ -173,8 +173,15 @@ pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> Bulk
     if let Change::Type(to) = &job.change
         && !by_job.is_empty()
     {
-        let mut settled = futures::stream::iter(by_job)
-            .map(|target| boxed(super::demote::settle(&run, target, to)))
+        let jobs: Vec<(Target, Option<crate::UserType>)> = by_job
+            .into_iter()
+            .map(|target| {
+                let before = priors.get(&target.1).and_then(|p| p.user_type.clone());
+                (target, before)
+            })
+            .collect();
+        let mut settled = futures::stream::iter(jobs)
+            .map(|(target, before)| boxed(super::demote::settle(&run, target, to, before)))
             .buffer_unordered(
                 job.options
                     .job_concurrency

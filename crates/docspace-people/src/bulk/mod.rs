@@ -40,7 +40,10 @@
 //!   what was asked;
 //! * cancelling stops sending (requests in flight finish and are accounted) and the ids not sent
 //!   are reported as failed with "not sent: cancelled";
-//! * reads are counted apart from changes ([`BulkReport::reads`], [`BulkReport::requests`]).
+//! * reads are counted apart from changes ([`BulkReport::reads`], [`BulkReport::requests`]);
+//! * a type change lowers types on DocSpace 3.1 and later through the server's type-change job,
+//!   one user at a time, [`BulkOptions::job_concurrency`] at once, each settled by reading the
+//!   user back ([`crate::lifecycle`]); [`BulkJob::reassign_to`] names who receives their rooms.
 
 mod demote;
 mod engine;
@@ -265,6 +268,12 @@ impl BulkJob {
             .ok_or_else(|| Error::invalid_input("the server is not known"))?;
         server.check_change(&self.change)?;
         if let Some(receiver) = self.receiver {
+            if user_ids.contains(&receiver) {
+                return Err(Error::Precondition {
+                    user: receiver,
+                    reason: "is both the receiver of rooms and one of the users to change".into(),
+                });
+            }
             self.check_receiver(&server, receiver).await?;
         }
         Ok(engine::run(self, server, user_ids).await)

@@ -13,6 +13,9 @@ use super::progress::{self, JobProgress, JobStatus};
 use crate::transport::{Attempts, Failure, Request, Resend, fill};
 use crate::{Client, Error};
 
+/// How long a terminated job may take to stop before the client gives up waiting.
+const STOP_WAIT: Duration = Duration::from_secs(30);
+
 /// The two kinds of job: a user's type change, and the move of a user's data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum JobKind {
@@ -216,6 +219,8 @@ pub(crate) struct Follow<'a> {
     pub(crate) reads: &'a Attempts<'a>,
     /// Counted like a write: terminate is a PUT.
     pub(crate) writes: &'a Attempts<'a>,
+    /// Reads after a terminate: not stopped by the cancellation that caused it.
+    pub(crate) settle_reads: &'a Attempts<'a>,
     pub(crate) cancel: Option<&'a CancellationToken>,
 }
 
@@ -238,15 +243,15 @@ impl Follow<'_> {
                 return JobEnd::of(progress.clone());
             }
             let Some(left) = self.options.timeout.checked_sub(started.elapsed()) else {
-                self.terminate(kind, user).await;
-                return JobEnd::TimedOut { last };
+                return self
+                    .stop(kind, user, last, |last| JobEnd::TimedOut { last })
+                    .await;
             };
             let wait = interval.min(left);
             match self.cancel {
                 Some(cancel) => tokio::select! {
                     () = cancel.cancelled() => {
-                        self.terminate(kind, user).await;
-                        return JobEnd::Cancelled { last };
+                        return self.stop(kind, user, last, |last| JobEnd::Cancelled { last }).await;
                     }
                     () = tokio::time::sleep(wait) => {}
                 },
@@ -259,8 +264,9 @@ impl Follow<'_> {
             let now = match read {
                 Ok(answer) => progress::decode(&answer),
                 Err(Failure::Cancelled) => {
-                    self.terminate(kind, user).await;
-                    return JobEnd::Cancelled { last };
+                    return self
+                        .stop(kind, user, last, |last| JobEnd::Cancelled { last })
+                        .await;
                 }
                 Err(Failure::Error(error)) => Err(error),
             };
@@ -289,9 +295,54 @@ impl Follow<'_> {
         }
     }
 
-    /// Terminates the job on the server. Its answer says "canceled" whatever happened, so it
-    /// is not used: the caller reads the user instead.
-    async fn terminate(&self, kind: JobKind, user: Uuid) {
+    /// Terminates the job and waits until it has stopped: the server stops a job only at its
+    /// next step, so the user is read only once the record says the job ended or is gone.
+    /// When the job cannot be terminated, or does not stop in time, the end is
+    /// [`JobEnd::Unreadable`]: it may still change the user.
+    async fn stop(
+        &self,
+        kind: JobKind,
+        user: Uuid,
+        last: Option<JobProgress>,
+        end: impl FnOnce(Option<JobProgress>) -> JobEnd,
+    ) -> JobEnd {
+        if let Err(error) = self.terminate(kind, user).await {
+            return JobEnd::Unreadable {
+                error: format!("the job could not be terminated: {error}"),
+                last,
+            };
+        }
+        let deadline = Instant::now() + STOP_WAIT;
+        while Instant::now() < deadline {
+            let read = self
+                .client
+                .execute(&kind.progress_request(user), self.settle_reads)
+                .await;
+            match read.map(|answer| progress::decode(&answer)) {
+                Ok(Ok(None)) => return end(last),
+                Ok(Ok(Some(now))) if now.has_ended() => return end(Some(now)),
+                Ok(Ok(Some(_))) => {}
+                Ok(Err(error)) | Err(Failure::Error(error)) => {
+                    return JobEnd::Unreadable {
+                        error: format!(
+                            "terminated, but whether the job stopped could not be read: {}",
+                            crate::error::describe(&error)
+                        ),
+                        last,
+                    };
+                }
+                Err(Failure::Cancelled) => break,
+            }
+            tokio::time::sleep(self.options.poll_interval).await;
+        }
+        JobEnd::Unreadable {
+            error: "terminated, but the job had not stopped after 30 s".to_owned(),
+            last,
+        }
+    }
+
+    /// Sends terminate. Its answer says "canceled" whatever happened, so it is not used.
+    async fn terminate(&self, kind: JobKind, user: Uuid) -> Result<(), String> {
         let result = match kind.terminate_request(user) {
             Ok(request) => self
                 .client
@@ -304,9 +355,10 @@ impl Follow<'_> {
                 }),
             Err(error) => Err(error.to_string()),
         };
-        match result {
+        match &result {
             Ok(()) => tracing::info!(%user, ?kind, "job terminated"),
             Err(error) => tracing::warn!(%user, ?kind, %error, "the job could not be terminated"),
         }
+        result
     }
 }

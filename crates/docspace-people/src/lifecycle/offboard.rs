@@ -313,7 +313,6 @@ impl Offboard {
         let stage = Stage {
             client: &self.client,
             options: &self.options,
-            server,
             cancel: &self.cancel,
             on_step: self.on_step.as_deref(),
             counters: &counters,
@@ -389,7 +388,6 @@ type StepHook = dyn Fn(Uuid, &StepOutcome) + Send + Sync;
 struct Stage<'a> {
     client: &'a Client,
     options: &'a OffboardOptions,
-    server: Server,
     cancel: &'a CancellationToken,
     on_step: Option<&'a StepHook>,
     counters: &'a Counters,
@@ -490,52 +488,28 @@ impl Stage<'_> {
             cancel: None,
             on_send: &|| self.count_write(),
         };
+        let settle_reads = Attempts {
+            policy: &policy,
+            cancel: None,
+            on_send: &|| self.count_read(),
+        };
         let follow = Follow {
             client: self.client,
             options: &self.options.bulk.jobs,
             reads: &reads,
             writes: &terminate,
+            settle_reads: &settle_reads,
             cancel: Some(self.cancel),
         };
         let end = follow.run(JobKind::Reassign, id, first).await;
-        if let JobEnd::Completed(_) = end {
-            return outcome(Outcome::Changed, "data moved to the receiver".into());
-        }
-        if let JobEnd::Failed(_) = end {
-            return outcome(Outcome::Failed, end.describe());
-        }
-        // The record does not say: ask whether the user still owns anything to hand over.
-        if !self.server.has_type_change_job() {
-            return outcome(Outcome::Unknown, end.describe());
-        }
-        let check =
-            crate::transport::Request::get(docspace_people_gen::paths::GET_REASSIGN_NECESSARY)
-                .query("userId", id);
-        let quiet = Attempts {
-            policy: &policy,
-            cancel: None,
-            on_send: &|| self.count_read(),
-        };
-        let necessary = match self.client.execute(&check, &quiet).await {
-            Ok(answer) => answer
-                .json::<docspace_people_gen::types::BooleanEnvelope>()
-                .ok()
-                .and_then(|e| e.response),
-            Err(_) => None,
-        };
-        match necessary {
-            Some(false) => outcome(
-                Outcome::Changed,
-                format!(
-                    "the user has nothing left to hand over (checked): {}",
-                    end.describe()
-                ),
+        match end {
+            JobEnd::Completed(_) => outcome(Outcome::Changed, "data moved to the receiver".into()),
+            JobEnd::Failed(_) => outcome(Outcome::Failed, end.describe()),
+            // Rooms may have moved and files not: the user is not deleted on a guess.
+            _ => outcome(
+                Outcome::Unknown,
+                format!("{}; the data may have moved only in part", end.describe()),
             ),
-            Some(true) => outcome(
-                Outcome::Failed,
-                format!("not done (checked): {}", end.describe()),
-            ),
-            None => outcome(Outcome::Unknown, end.describe()),
         }
     }
 
@@ -549,17 +523,27 @@ impl Stage<'_> {
             return outcome(Outcome::Failed, "not sent: cancelled".into());
         }
         let policy = self.policy();
+        let sends = std::sync::atomic::AtomicUsize::new(0);
         let writes = Attempts {
             policy: &policy,
             cancel: None,
-            on_send: &|| self.count_write(),
+            on_send: &|| {
+                sends.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.count_write();
+            },
         };
         match self.client.execute(&delete_request(id), &writes).await {
             Ok(_) => outcome(Outcome::Changed, "deleted".into()),
-            Err(Failure::Error(Error::NotFound { .. })) => {
-                // Existing a moment ago and gone now: a resent delete found its work done.
+            Err(Failure::Error(Error::NotFound { .. }))
+                if sends.load(std::sync::atomic::Ordering::Relaxed) > 1 =>
+            {
+                // Existing a moment ago and gone after a resend: the first one did it.
                 outcome(Outcome::Changed, "deleted (the user is gone)".into())
             }
+            Err(Failure::Error(Error::NotFound { .. })) => outcome(
+                Outcome::AlreadyInTarget,
+                "already gone (404): deleted by someone else".into(),
+            ),
             Err(Failure::Error(error @ (Error::Forbidden { .. } | Error::BadRequest { .. }))) => {
                 outcome(
                     Outcome::Refused,
@@ -568,10 +552,6 @@ impl Stage<'_> {
                         .map_or_else(|| error.to_string(), str::to_owned),
                 )
             }
-            Err(Failure::Error(Error::Server {
-                status: 500,
-                message: Some(message),
-            })) => outcome(Outcome::Refused, message),
             Err(failure) => {
                 let why = match failure {
                     Failure::Error(error) => crate::error::describe(&error),

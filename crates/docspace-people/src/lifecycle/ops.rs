@@ -153,11 +153,17 @@ impl Client {
             cancel: None,
             on_send: &|| {},
         };
+        let settle = Attempts {
+            policy: self.retry_policy(),
+            cancel: None,
+            on_send: &|| {},
+        };
         let follow = Follow {
             client: self,
             options,
             reads: &quiet,
             writes: &terminate,
+            settle_reads: &settle,
             cancel,
         };
         Ok(follow.run(JobKind::Reassign, from, Some(first)).await)
@@ -175,8 +181,12 @@ impl Client {
             .await
             .map_err(|e| not_found_is_precondition(e, id))?;
         check_deletable(&user)?;
-        let answer = self.send(&delete_request(id)).await?;
-        crate::envelope::user(&answer)
+        match self.send(&delete_request(id)).await {
+            Ok(answer) => crate::envelope::user(&answer),
+            // Read a moment ago, gone now: a resend after a lost answer found its work done.
+            Err(Error::NotFound { .. }) => Ok(user),
+            Err(error) => Err(error),
+        }
     }
 
     async fn require_type_job(&self) -> Result<(), Error> {

@@ -173,6 +173,19 @@ async fn forbidden_demotions_are_refused_before_or_by_the_server() {
         matches!(err, Error::Precondition { user: u, .. } if u == guest),
         "{err:?}"
     );
+    // ... and one who is among the users to change.
+    let admin = active_of_type(&portal, ADMIN)[0];
+    let err = client
+        .bulk(Change::Type(UserType::Guest))
+        .options(options())
+        .reassign_to(admin)
+        .run(&[user, admin])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Precondition { user: u, .. } if u == admin),
+        "{err:?}"
+    );
     assert_eq!(type_of(&portal, user), USER);
 }
 
@@ -422,4 +435,13 @@ async fn a_room_admin_caller_gets_the_jobs_failure_not_a_success() {
     // The room admin cannot read the job's progress (403): the user's type is what tells.
     portal.wait_jobs_idle().await;
     assert_eq!(type_of(&portal, user), USER);
+    // The engine knows the job fails for them, and sends nothing.
+    let report = client
+        .bulk(Change::Type(UserType::Guest))
+        .options(options())
+        .run(&[user])
+        .await
+        .unwrap();
+    assert_eq!(report.entries[0].outcome, Outcome::Refused, "{report:?}");
+    assert_eq!(report.requests, 0);
 }

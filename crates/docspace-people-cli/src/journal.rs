@@ -434,4 +434,50 @@ mod tests {
         assert_eq!(journal.unsettled(), [b]);
         assert_eq!(journal.changed().len(), 1);
     }
+
+    #[test]
+    fn a_rerun_does_not_hide_a_change_and_deletions_are_remembered() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("offboard.jsonl");
+        let writer = JournalWriter::open(&path).unwrap();
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let keeper = Uuid::from_u128(3);
+        let start = Record::Start {
+            version: VERSION,
+            portal: "https://p.example".into(),
+            server: "DocSpace 3.7.1".into(),
+            change: ChangeRecord::Offboard {
+                receiver: Some(keeper),
+                delete: true,
+            },
+            ids: vec![a, b],
+            receiver: Some(keeper),
+            at: now(),
+        };
+        let user = |id, outcome: &str| Record::User {
+            id,
+            outcome: outcome.into(),
+            detail: None,
+            prior: Some(Prior::default()),
+        };
+        writer.append(&[start.clone(), user(a, "changed"), user(b, "changed")]);
+        writer.append(&[Record::Step {
+            id: b,
+            step: "delete".into(),
+            outcome: "changed".into(),
+            detail: None,
+        }]);
+        // The same offboarding again: `a` is found disabled already.
+        writer.append(&[start, user(a, "already_in_target")]);
+        drop(writer);
+        let journal = Journal::read(&path).unwrap();
+        let changed: Vec<Uuid> = journal.changed().into_iter().map(|c| c.0).collect();
+        assert_eq!(changed, [a, b]);
+        assert!(journal.deleted.contains(&b) && !journal.deleted.contains(&a));
+        assert_eq!(journal.receiver, Some(keeper));
+        assert_eq!(
+            journal.change.change().unwrap(),
+            Change::Status(UserStatus::Terminated)
+        );
+    }
 }

@@ -7,7 +7,7 @@
 //!   strings and enums as integers (the floor: what any serde client pays for this JSON).
 //!
 //! The input is generated deterministically here, in the shape the server sends (see
-//! `shared/reference/docspace-people-api.md`): every 3.7 field of `EmployeeFullDto` but `theme`
+//! the repository's `docs/wire.md`): every 3.7 field of `EmployeeFullDto` but `theme`
 //! (which only `@self` carries) is filled, as in the answer to terminating all of them (the
 //! bulk change this crate is for: `status` 2 and a `terminated` date on everyone); dates are seven-digit strings with an offset, display
 //! names are HTML-encoded, each user has groups, contacts and `createdBy`.

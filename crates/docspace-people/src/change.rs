@@ -174,6 +174,24 @@ impl Change {
         }
     }
 
+    /// Whether this change lowers `user`'s type on `server` through the server's type-change
+    /// job (DocSpace 3.1 and later), one user at a time, rather than in a chunk of the PUT.
+    ///
+    /// ```
+    /// use docspace_people::{Change, Server, User, UserType};
+    ///
+    /// let room_admin: User = serde_json::from_str(
+    ///     r#"{"id": "75a5f745-f697-4418-b38d-0fe0d277e258", "isRoomAdmin": true}"#,
+    /// )?;
+    /// let server: Server = "DocSpace 3.7.1".parse()?;
+    /// assert!(Change::Type(UserType::Guest).is_demotion_on(&room_admin, &server));
+    /// assert!(!Change::Type(UserType::DocSpaceAdmin).is_demotion_on(&room_admin, &server));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_demotion_on(&self, user: &User, server: &Server) -> bool {
+        self.needs_job(&UserState::from(user), server)
+    }
+
     /// Whether this change lowers `user`'s type on a server that does that through the
     /// type-change job (DocSpace 3.1 and later), rather than the PUT.
     pub(crate) fn needs_job(&self, user: &UserState, server: &Server) -> bool {

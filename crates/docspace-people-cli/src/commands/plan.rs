@@ -97,6 +97,10 @@ fn plan(
                                 .to_owned(),
                         ),
                     ),
+                    None if change.is_demotion_on(user, server) => (
+                        "would_change",
+                        Some("through the type-change job (one user at a time)".to_owned()),
+                    ),
                     None => ("would_change", None),
                 },
             },
@@ -148,7 +152,9 @@ fn current_state(change: &Change, server: &Server, user: &User) -> String {
 fn plan_text(row: &Row) -> String {
     let text = row.outcome.replace('_', " ");
     match &row.detail {
-        Some(detail) if row.outcome == "would_be_refused" => format!("{text}: {detail}"),
+        Some(detail) if matches!(row.outcome, "would_be_refused" | "would_change") => {
+            format!("{text}: {detail}")
+        }
         _ => text,
     }
 }

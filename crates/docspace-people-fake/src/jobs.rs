@@ -127,7 +127,7 @@ pub(crate) enum JobPlan {
 }
 
 impl JobPlan {
-    fn kind(&self) -> JobKind {
+    pub(crate) fn kind(&self) -> JobKind {
         match self {
             Self::UserType { .. } => JobKind::UserType,
             Self::Reassign { .. } => JobKind::Reassign,

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
 use crate::error::{ApiError, json_response};
-use crate::jobs::{JobKind, JobProgress};
+use crate::jobs::{JobKind, JobPlan, JobProgress};
 use crate::lifecycle;
 use crate::params;
 use crate::routes::{self, body_error, path_value};
@@ -42,6 +42,17 @@ fn progress_response(
 
 /// A `{userid:guid}` segment; `None` when it is not a GUID, so the route does not match
 /// (404, no body).
+/// Starts (or returns) the job of `user`, wakes a worker if it was queued, and answers with
+/// its first snapshot.
+fn enqueue(shared: &Shared, user: Uuid, plan: JobPlan, uri: &Uri) -> Response {
+    let kind = plan.kind();
+    let (progress, queued) = shared.jobs.lock().start(user, plan, Instant::now());
+    if queued {
+        shared.job_signals.queued(kind);
+    }
+    progress_response(shared, Some(progress), uri, "POST")
+}
+
 fn guid_segment(path: Result<Path<String>, PathRejection>) -> Option<Uuid> {
     path.ok()
         .and_then(|Path(raw)| Uuid::parse_str(raw.trim()).ok())
@@ -65,12 +76,8 @@ pub(crate) async fn start_type_job(
     let caller = shared.caller(&state, &headers, true)?;
     let request = params::type_job_request(&body.map_err(body_error)?)?;
     let (user, plan) = lifecycle::start_type_job(&state, caller, &request)?;
-    let (progress, queued) = shared.jobs.lock().start(user, plan, Instant::now());
     drop(state);
-    if queued {
-        shared.job_signals.queued(JobKind::UserType);
-    }
-    Ok(progress_response(&shared, Some(progress), &uri, "POST"))
+    Ok(enqueue(&shared, user, plan, &uri))
 }
 
 /// `GET /api/2.0/people/type/progress/{userid}`.
@@ -132,12 +139,8 @@ pub(crate) async fn start_reassign(
     let caller = shared.caller(&state, &headers, true)?;
     let request = params::reassign_request(&body.map_err(body_error)?)?;
     let (user, plan) = lifecycle::start_reassign(&state, caller, &request)?;
-    let (progress, queued) = shared.jobs.lock().start(user, plan, Instant::now());
     drop(state);
-    if queued {
-        shared.job_signals.queued(JobKind::Reassign);
-    }
-    Ok(progress_response(&shared, Some(progress), &uri, "POST"))
+    Ok(enqueue(&shared, user, plan, &uri))
 }
 
 /// `GET /api/2.0/people/reassign/progress/{userid}`.

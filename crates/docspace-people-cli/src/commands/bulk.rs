@@ -331,14 +331,22 @@ impl Guard {
 }
 
 /// Asks on stderr and reads the answer from stdin: `y` or `yes` is a yes.
-fn ask(question: &str) -> bool {
+pub fn ask(question: &str) -> bool {
+    matches!(
+        read_answer(question).trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    )
+}
+
+/// Asks on stderr and returns the line read from stdin (empty if none could be read).
+pub fn read_answer(question: &str) -> String {
     eprint!("{question}");
     let _ = io::stderr().flush();
     let mut answer = String::new();
     if io::stdin().read_line(&mut answer).is_err() {
-        return false;
+        answer.clear();
     }
-    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+    answer
 }
 
 #[allow(
@@ -412,12 +420,7 @@ async fn cancel_on_ctrl_c(cancel: CancellationToken, bar: Bar) {
 
 /// One report row per entry of the engine's report; positions index `targets`.
 fn to_report(change: &str, targets: &[Target], bulk: &BulkReport) -> Report {
-    let source = |position: usize| -> (String, String) {
-        targets.get(position).map_or_else(
-            || (format!("#{}", position + 1), String::new()),
-            |t| (t.origin.to_string(), t.input.clone()),
-        )
-    };
+    let source = |position: usize| source_and_input(targets, position);
     let users = bulk
         .entries
         .iter()
@@ -474,6 +477,14 @@ fn to_report(change: &str, targets: &[Target], bulk: &BulkReport) -> Report {
         users,
         duplicates,
     }
+}
+
+/// Where the input at `position` came from, and what it said: report columns SOURCE, INPUT.
+pub fn source_and_input(targets: &[Target], position: usize) -> (String, String) {
+    targets.get(position).map_or_else(
+        || (format!("#{}", position + 1), String::new()),
+        |t| (t.origin.to_string(), t.input.clone()),
+    )
 }
 
 fn source_of(targets: &[Target], position: usize) -> String {

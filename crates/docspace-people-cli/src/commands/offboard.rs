@@ -12,7 +12,7 @@ use docspace_people::lifecycle::{
 };
 use docspace_people::{UserStatus, Uuid};
 
-use super::bulk::{describe, finish, resolve_one};
+use super::bulk::{ask, describe, finish, read_answer, resolve_one, source_and_input};
 use super::plan;
 use crate::cli::{GlobalArgs, OffboardArgs};
 use crate::error::{CliError, CliResult};
@@ -276,10 +276,8 @@ impl Guard {
                     "About to offboard {users} users on {} ({}). Continue? [y/N] ",
                     self.portal, self.steps
                 );
-                let answer =
-                    tokio::task::block_in_place(|| self.bar.suspend(|| read_answer(&question)));
-                (!matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
-                    .then(|| "not confirmed".to_owned())
+                let yes = tokio::task::block_in_place(|| self.bar.suspend(|| ask(&question)));
+                (!yes).then(|| "not confirmed".to_owned())
             }
             _ => None,
         };
@@ -291,31 +289,16 @@ impl Guard {
     }
 }
 
-fn read_answer(question: &str) -> String {
-    use std::io::Write;
-    eprint!("{question}");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    let _ = std::io::stdin().read_line(&mut answer);
-    answer
-}
-
 /// One row per user: the outcome of the step where their pipeline ended, and every step in
 /// the detail.
 fn to_report(steps: &str, targets: &[Target], report: &OffboardReport) -> Report {
     let planned = report.steps.len();
-    let source = |position: usize| -> (String, String) {
-        targets.get(position).map_or_else(
-            || (format!("#{}", position + 1), String::new()),
-            |t| (t.origin.to_string(), t.input.clone()),
-        )
-    };
     let mut counts = [0usize; ROW_OUTCOMES.len()];
     let users: Vec<Row> = report
         .users
         .iter()
         .map(|user| {
-            let (source, input) = source(user.position);
+            let (source, input) = source_and_input(targets, user.position);
             let outcome = row_outcome(user, planned);
             let index = ROW_OUTCOMES.iter().position(|o| *o == outcome).unwrap_or(3);
             counts[index] += 1;

@@ -6,12 +6,11 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::engine::{Run, Target, changed, entry, is_refusal, read_states};
+use super::engine::{Run, Target, changed, entry, read_states};
 use super::observe::Seen;
 use super::report::{Entry, Outcome};
-use crate::lifecycle::{Follow, JobEnd, JobKind, type_change_request};
-use crate::transport::{Attempts, Failure};
-use crate::{Error, UserType};
+use crate::UserType;
+use crate::lifecycle::{Follow, JobEnd, JobKind, Started, type_change_request};
 
 /// Starts and follows the job for `target`, then reads the user back.
 pub(super) async fn settle(
@@ -22,64 +21,36 @@ pub(super) async fn settle(
 ) -> Entry {
     let job = run.job;
     let (position, id) = target;
-    if job.cancel.is_cancelled() {
-        return not_sent(target, "not sent: the job was cancelled");
+    if let Some(detail) = run.not_sending() {
+        return entry(position, id, Outcome::Failed, Some(detail));
     }
-    if let Some(stop) = run.stopped() {
-        let detail = format!(
-            "not sent: the portal's rate limit stopped the job; it can go on in {} s",
-            stop.wait.as_secs()
-        );
-        return not_sent(target, &detail);
-    }
-    let writes = Attempts {
-        policy: &run.policy,
-        cancel: Some(&job.cancel),
-        on_send: &|| run.count_write(),
-    };
-    let start = match type_change_request(id, to, job.receiver) {
-        Ok(request) => job.client.execute(&request, &writes).await,
-        Err(error) => Err(Failure::Error(error)),
-    };
-    let first = match start.map(|answer| crate::lifecycle::decode_progress(&answer)) {
-        Ok(Ok(first)) => first,
-        Ok(Err(error)) | Err(Failure::Error(error))
-            if is_refusal(&error) || is_forbidden(&error) =>
-        {
-            // The server checked the request and started nothing.
-            return entry(position, id, Outcome::Refused, Some(refusal_text(&error)));
-        }
-        Ok(Err(error)) | Err(Failure::Error(error)) => {
-            // The start may have been taken: a job may run. Following finds it, or finds none.
-            run.note_limit(&error);
-            tracing::debug!(%id, %error, "the start of a type-change job was lost; looking for the job");
-            None
-        }
-        Err(Failure::Cancelled) => None,
-    };
-    let reads = Attempts {
-        policy: &run.policy,
-        cancel: Some(&job.cancel),
-        on_send: &|| run.count_read(),
-    };
-    // Terminating must go through even when the run is cancelled.
-    let terminate = Attempts {
-        policy: &run.policy,
-        cancel: None,
-        on_send: &|| run.count_write(),
-    };
-    let settle_reads = Attempts {
-        policy: &run.policy,
-        cancel: None,
-        on_send: &|| run.count_read(),
-    };
     let follow = Follow {
         client: &job.client,
         options: &job.options.jobs,
-        reads: &reads,
-        writes: &terminate,
-        settle_reads: &settle_reads,
+        policy: &run.policy,
         cancel: Some(&job.cancel),
+        on_read: &|| run.count_read(),
+        on_write: &|| run.count_write(),
+    };
+    let first = match type_change_request(id, to, job.receiver) {
+        Ok(request) => match follow.start(&request).await {
+            Started::Answered(first) => first,
+            Started::Refused(error) => {
+                let detail = Started::refusal_text(&error, "the type-change job");
+                return entry(position, id, Outcome::Refused, Some(detail));
+            }
+            Started::Unanswered(error) => {
+                if let Some(error) = &error {
+                    run.note_limit(error);
+                }
+                tracing::debug!(%id, "the start of a type-change job went unanswered; looking for the job");
+                None
+            }
+        },
+        Err(error) => {
+            let detail = format!("not sent: {error}");
+            return entry(position, id, Outcome::Failed, Some(detail));
+        }
     };
     let end = follow.run(JobKind::TypeChange, id, first).await;
     tracing::debug!(%id, end = %end.describe(), "type-change job followed");
@@ -163,20 +134,5 @@ fn outcome(
             Outcome::Unknown,
             Some(format!("{how}; and the user was not read back")),
         ),
-    }
-}
-
-fn not_sent(target: Target, detail: &str) -> Entry {
-    entry(target.0, target.1, Outcome::Failed, Some(detail.to_owned()))
-}
-
-fn is_forbidden(error: &Error) -> bool {
-    matches!(error, Error::Forbidden { .. })
-}
-
-fn refusal_text(error: &Error) -> String {
-    match error.server_message() {
-        Some(message) => format!("the type-change job was refused: {message}"),
-        None => format!("the type-change job was refused: {error}"),
     }
 }

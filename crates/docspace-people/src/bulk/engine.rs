@@ -54,6 +54,19 @@ impl Run<'_> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Why nothing more is sent, if so: the job was cancelled, or the rate limit stopped it.
+    pub(super) fn not_sending(&self) -> Option<String> {
+        if self.job.cancel.is_cancelled() {
+            return Some("not sent: the job was cancelled".to_owned());
+        }
+        self.stopped().map(|stop| {
+            format!(
+                "not sent: the portal's rate limit stopped the job; it can go on in {} s",
+                stop.wait.as_secs()
+            )
+        })
+    }
+
     /// Stops sending when the server asks for a wait longer than the policy takes.
     pub(super) fn note_limit(&self, error: &Error) {
         if let Error::RateLimited {
@@ -394,20 +407,7 @@ async fn settle(run: &Run<'_>, chunk: Vec<Target>) -> Vec<Entry> {
     let mut out = Vec::with_capacity(chunk.len());
     let mut stack = vec![chunk];
     while let Some(part) = stack.pop() {
-        if job.cancel.is_cancelled() {
-            all(
-                &part,
-                Outcome::Failed,
-                "not sent: the job was cancelled",
-                &mut out,
-            );
-            continue;
-        }
-        if let Some(stop) = run.stopped() {
-            let detail = format!(
-                "not sent: the portal's rate limit stopped the job; it can go on in {} s",
-                stop.wait.as_secs()
-            );
+        if let Some(detail) = run.not_sending() {
             all(&part, Outcome::Failed, &detail, &mut out);
             continue;
         }

@@ -47,7 +47,7 @@
 
 mod demote;
 mod engine;
-mod observe;
+pub(crate) mod observe;
 mod report;
 
 use std::collections::HashMap;
@@ -268,13 +268,7 @@ impl BulkJob {
             .ok_or_else(|| Error::invalid_input("the server is not known"))?;
         server.check_change(&self.change)?;
         if let Some(receiver) = self.receiver {
-            if user_ids.contains(&receiver) {
-                return Err(Error::Precondition {
-                    user: receiver,
-                    reason: "is both the receiver of rooms and one of the users to change".into(),
-                });
-            }
-            self.check_receiver(&server, receiver).await?;
+            self.check_receiver(&server, receiver, user_ids).await?;
         }
         Ok(engine::run(self, server, user_ids).await)
     }
@@ -283,6 +277,7 @@ impl BulkJob {
         &self,
         server: &crate::Server,
         receiver: uuid::Uuid,
+        user_ids: &[uuid::Uuid],
     ) -> Result<(), Error> {
         if !matches!(self.change, Change::Type(_)) {
             return Err(Error::invalid_input(
@@ -294,13 +289,6 @@ impl BulkJob {
                 "{server} has no type-change job, so no receiver of rooms"
             )));
         }
-        let user = self.client.user(receiver).await.map_err(|e| match e {
-            Error::NotFound { .. } => Error::Precondition {
-                user: receiver,
-                reason: "does not exist (404), so cannot receive rooms".into(),
-            },
-            other => other,
-        })?;
-        crate::lifecycle::check_receiver(&user, uuid::Uuid::nil())
+        self.client.check_receiver_of(receiver, user_ids).await
     }
 }

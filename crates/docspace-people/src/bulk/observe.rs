@@ -15,7 +15,7 @@ use crate::{Client, Error, MAX_PAGE_SIZE};
 
 /// What reading one user found.
 #[derive(Debug, Clone)]
-pub(super) enum Seen {
+pub(crate) enum Seen {
     /// The user as the server reports them now.
     State(UserState),
     /// The server has no such user (404).
@@ -69,7 +69,8 @@ pub(super) async fn read_each(
         .await
 }
 
-async fn read_one(client: &Client, id: Uuid, attempts: &Attempts<'_>) -> Seen {
+/// Reads one user: their state, missing (404), or why they could not be read.
+pub(crate) async fn read_one(client: &Client, id: Uuid, attempts: &Attempts<'_>) -> Seen {
     let request = Request::get(fill(paths::GET_PROFILE_BY_USER_ID, "userid", id));
     let result = match client.execute(&request, attempts).await {
         Ok(answer) => crate::envelope::state(&answer),

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::progress::{self, JobProgress, JobStatus};
 use crate::transport::{Attempts, Failure, Request, Resend, fill};
-use crate::{Client, Error};
+use crate::{Client, Error, RetryPolicy};
 
 /// How long a terminated job may take to stop before the client gives up waiting.
 const STOP_WAIT: Duration = Duration::from_secs(30);
@@ -211,20 +211,95 @@ impl JobEnd {
     }
 }
 
+/// How a start request ended.
+pub(crate) enum Started {
+    /// The server answered with the job (`None`: an answer without one).
+    Answered(Option<JobProgress>),
+    /// The server refused to start it, with this error.
+    Refused(Error),
+    /// No answer (the error, or `None` when cancelled): the job may or may not run.
+    Unanswered(Option<Error>),
+}
+
+impl Started {
+    /// The refusal's text, with the server's own message when it sent one.
+    pub(crate) fn refusal_text(error: &Error, what: &str) -> String {
+        match error.server_message() {
+            Some(message) => format!("{what} was refused: {message}"),
+            None => format!("{what} was refused: {error}"),
+        }
+    }
+}
+
 /// What following a job needs besides the job.
 pub(crate) struct Follow<'a> {
     pub(crate) client: &'a Client,
     pub(crate) options: &'a JobOptions,
-    /// Retries of the progress reads and of terminate.
-    pub(crate) reads: &'a Attempts<'a>,
-    /// Counted like a write: terminate is a PUT.
-    pub(crate) writes: &'a Attempts<'a>,
-    /// Reads after a terminate: not stopped by the cancellation that caused it.
-    pub(crate) settle_reads: &'a Attempts<'a>,
+    /// Retries of every request.
+    pub(crate) policy: &'a RetryPolicy,
+    /// Stops polling, and terminates the job, when cancelled.
     pub(crate) cancel: Option<&'a CancellationToken>,
+    /// Called once per read sent.
+    pub(crate) on_read: &'a (dyn Fn() + Send + Sync),
+    /// Called once per write sent (terminate is a PUT).
+    pub(crate) on_write: &'a (dyn Fn() + Send + Sync),
 }
 
 impl Follow<'_> {
+    /// Progress reads, stopped by the cancellation.
+    fn reads(&self) -> Attempts<'_> {
+        Attempts {
+            policy: self.policy,
+            cancel: self.cancel,
+            on_send: self.on_read,
+        }
+    }
+
+    /// Reads after a terminate: not stopped by the cancellation that caused it.
+    fn settling_reads(&self) -> Attempts<'_> {
+        Attempts {
+            policy: self.policy,
+            cancel: None,
+            on_send: self.on_read,
+        }
+    }
+
+    /// Terminate must go through whatever cancelled the run.
+    fn terminating(&self) -> Attempts<'_> {
+        Attempts {
+            policy: self.policy,
+            cancel: None,
+            on_send: self.on_write,
+        }
+    }
+
+    /// Sends the request that starts a job. Starting again returns the running job, so a start
+    /// whose answer was lost is resent by the policy, and if it stays unanswered the caller
+    /// follows the job anyway: polling finds it, or finds none.
+    pub(crate) async fn start(&self, request: &Request) -> Started {
+        let writes = Attempts {
+            policy: self.policy,
+            cancel: self.cancel,
+            on_send: self.on_write,
+        };
+        let answer = match self.client.execute(request, &writes).await {
+            Ok(answer) => progress::decode(&answer),
+            Err(Failure::Error(error)) => Err(error),
+            Err(Failure::Cancelled) => return Started::Unanswered(None),
+        };
+        match answer {
+            Ok(first) => Started::Answered(first),
+            // The server checked the request and started nothing.
+            Err(
+                error @ (Error::BadRequest { .. }
+                | Error::Forbidden { .. }
+                | Error::NotFound { .. }
+                | Error::PaymentRequired { .. }),
+            ) => Started::Refused(error),
+            Err(error) => Started::Unanswered(Some(error)),
+        }
+    }
+
     /// Polls the job of `user` until it ends. `first` is what the start request answered
     /// (`None` when that answer was lost).
     pub(crate) async fn run(
@@ -259,7 +334,7 @@ impl Follow<'_> {
             }
             let read = self
                 .client
-                .execute(&kind.progress_request(user), self.reads)
+                .execute(&kind.progress_request(user), &self.reads())
                 .await;
             let now = match read {
                 Ok(answer) => progress::decode(&answer),
@@ -316,7 +391,7 @@ impl Follow<'_> {
         while Instant::now() < deadline {
             let read = self
                 .client
-                .execute(&kind.progress_request(user), self.settle_reads)
+                .execute(&kind.progress_request(user), &self.settling_reads())
                 .await;
             match read.map(|answer| progress::decode(&answer)) {
                 Ok(Ok(None)) => return end(last),
@@ -346,7 +421,7 @@ impl Follow<'_> {
         let result = match kind.terminate_request(user) {
             Ok(request) => self
                 .client
-                .execute(&request, self.writes)
+                .execute(&request, &self.terminating())
                 .await
                 .map(|_| ())
                 .map_err(|e| match e {

@@ -30,6 +30,5 @@ pub use offboard::{
 };
 pub use progress::{JobProgress, JobStatus};
 
-pub(crate) use follow::{Follow, JobKind};
-pub(crate) use ops::{check_receiver, type_change_request};
-pub(crate) use progress::decode as decode_progress;
+pub(crate) use follow::{Follow, JobKind, Started};
+pub(crate) use ops::type_change_request;

@@ -8,8 +8,9 @@ use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::follow::{Follow, JobEnd, JobKind};
-use super::ops::{check_receiver, delete_request, reassign_request};
+use super::follow::{Follow, JobEnd, JobKind, Started};
+use super::ops::{delete_request, reassign_request};
+use crate::bulk::observe::Seen;
 use crate::bulk::{BulkOptions, BulkReport, Duplicate, LimitStop, Outcome, Prior};
 use crate::transport::{Attempts, Failure};
 use crate::{Change, Client, Error, Server, UserStatus};
@@ -359,20 +360,7 @@ impl Offboard {
                 "{server}'s data reassignment is not supported by this crate"
             )));
         }
-        if ids.contains(&receiver) {
-            return Err(Error::Precondition {
-                user: receiver,
-                reason: "is both the receiver of the data and one of the users to offboard".into(),
-            });
-        }
-        let user = self.client.user(receiver).await.map_err(|e| match e {
-            Error::NotFound { .. } => Error::Precondition {
-                user: receiver,
-                reason: "does not exist (404), so cannot receive data".into(),
-            },
-            other => other,
-        })?;
-        check_receiver(&user, Uuid::nil())
+        self.client.check_receiver_of(receiver, ids).await
     }
 }
 
@@ -449,57 +437,24 @@ impl Stage<'_> {
             return outcome(Outcome::Failed, "not sent: cancelled".into());
         }
         let policy = self.policy();
-        let writes = Attempts {
-            policy: &policy,
-            cancel: Some(self.cancel),
-            on_send: &|| self.count_write(),
-        };
-        let start = match reassign_request(id, receiver, false) {
-            Ok(request) => self.client.execute(&request, &writes).await,
-            Err(error) => Err(Failure::Error(error)),
-        };
-        let first = match start.map(|a| super::progress::decode(&a)) {
-            Ok(Ok(first)) => first,
-            Ok(Err(error)) | Err(Failure::Error(error))
-                if matches!(
-                    error,
-                    Error::BadRequest { .. } | Error::Forbidden { .. } | Error::NotFound { .. }
-                ) =>
-            {
-                return outcome(
-                    Outcome::Refused,
-                    format!(
-                        "the reassignment was refused: {}",
-                        error
-                            .server_message()
-                            .map_or_else(|| error.to_string(), str::to_owned)
-                    ),
-                );
-            }
-            Ok(Err(_)) | Err(_) => None,
-        };
-        let reads = Attempts {
-            policy: &policy,
-            cancel: Some(self.cancel),
-            on_send: &|| self.count_read(),
-        };
-        let terminate = Attempts {
-            policy: &policy,
-            cancel: None,
-            on_send: &|| self.count_write(),
-        };
-        let settle_reads = Attempts {
-            policy: &policy,
-            cancel: None,
-            on_send: &|| self.count_read(),
-        };
         let follow = Follow {
             client: self.client,
             options: &self.options.bulk.jobs,
-            reads: &reads,
-            writes: &terminate,
-            settle_reads: &settle_reads,
+            policy: &policy,
             cancel: Some(self.cancel),
+            on_read: &|| self.count_read(),
+            on_write: &|| self.count_write(),
+        };
+        let first = match reassign_request(id, receiver, false) {
+            Ok(request) => match follow.start(&request).await {
+                Started::Answered(first) => first,
+                Started::Refused(error) => {
+                    let detail = Started::refusal_text(&error, "the reassignment");
+                    return outcome(Outcome::Refused, detail);
+                }
+                Started::Unanswered(_) => None,
+            },
+            Err(error) => return outcome(Outcome::Failed, format!("not sent: {error}")),
         };
         let end = follow.run(JobKind::Reassign, id, first).await;
         match end {
@@ -557,25 +512,22 @@ impl Stage<'_> {
                     Failure::Error(error) => crate::error::describe(&error),
                     Failure::Cancelled => "cancelled".into(),
                 };
-                let read = crate::transport::Request::get(crate::transport::fill(
-                    docspace_people_gen::paths::GET_PROFILE_BY_USER_ID,
-                    "userid",
-                    id,
-                ));
                 let quiet = Attempts {
                     policy: &policy,
                     cancel: None,
                     on_send: &|| self.count_read(),
                 };
-                match self.client.execute(&read, &quiet).await {
-                    Err(Failure::Error(Error::NotFound { .. })) => outcome(
+                match crate::bulk::observe::read_one(self.client, id, &quiet).await {
+                    Seen::Missing => outcome(
                         Outcome::Changed,
                         format!("deleted: confirmed by reading the user back ({why})"),
                     ),
-                    Ok(_) => outcome(Outcome::Failed, format!("not deleted (read back): {why}")),
-                    Err(_) => outcome(
+                    Seen::State(_) => {
+                        outcome(Outcome::Failed, format!("not deleted (read back): {why}"))
+                    }
+                    Seen::Unreadable(error) => outcome(
                         Outcome::Unknown,
-                        format!("{why}; and the user could not be read back"),
+                        format!("{why}; and reading the user back failed: {error}"),
                     ),
                 }
             }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::follow::{Follow, JobEnd, JobKind, JobOptions};
 use super::progress::{self, JobProgress};
-use crate::transport::{Attempts, Request, Resend, fill};
+use crate::transport::{Request, Resend, fill};
 use crate::{Client, Error, User, UserStatus, UserType};
 
 impl Client {
@@ -135,36 +135,17 @@ impl Client {
             .user(from)
             .await
             .map_err(|e| not_found_is_precondition(e, from))?;
-        let receiver = self
-            .user(to)
-            .await
-            .map_err(|e| not_found_is_precondition(e, to))?;
         let caller = self.me().await?;
         check_reassign_source(&source, &caller)?;
-        check_receiver(&receiver, from)?;
+        self.check_receiver_of(to, &[from]).await?;
         let first = self.start_reassign(from, to, delete_profile).await?;
-        let quiet = Attempts {
-            policy: self.retry_policy(),
-            cancel,
-            on_send: &|| {},
-        };
-        let terminate = Attempts {
-            policy: self.retry_policy(),
-            cancel: None,
-            on_send: &|| {},
-        };
-        let settle = Attempts {
-            policy: self.retry_policy(),
-            cancel: None,
-            on_send: &|| {},
-        };
         let follow = Follow {
             client: self,
             options,
-            reads: &quiet,
-            writes: &terminate,
-            settle_reads: &settle,
+            policy: self.retry_policy(),
             cancel,
+            on_read: &|| {},
+            on_write: &|| {},
         };
         Ok(follow.run(JobKind::Reassign, from, Some(first)).await)
     }
@@ -187,6 +168,26 @@ impl Client {
             Err(Error::NotFound { .. }) => Ok(user),
             Err(error) => Err(error),
         }
+    }
+
+    /// Reads `receiver` and checks, before anything is sent, that they can receive the rooms
+    /// and data of `users`: an active DocSpace admin or room admin, not one of `users`.
+    pub(crate) async fn check_receiver_of(
+        &self,
+        receiver: Uuid,
+        users: &[Uuid],
+    ) -> Result<(), Error> {
+        if users.contains(&receiver) {
+            return Err(Error::Precondition {
+                user: receiver,
+                reason: "is also one of the users whose rooms and data move".into(),
+            });
+        }
+        let user = self
+            .user(receiver)
+            .await
+            .map_err(|e| not_found_is_precondition(e, receiver))?;
+        check_receiver(&user)
     }
 
     async fn require_type_job(&self) -> Result<(), Error> {
@@ -355,11 +356,9 @@ pub(crate) fn check_reassign_source(user: &User, caller: &User) -> Result<(), Er
     Ok(())
 }
 
-/// Who receives rooms and data: an active DocSpace admin or room admin, not the source.
-pub(crate) fn check_receiver(receiver: &User, source: Uuid) -> Result<(), Error> {
-    let problem = if receiver.id == source {
-        Some("is also the user whose data moves")
-    } else if receiver.status == Some(UserStatus::Terminated) {
+/// Who receives rooms and data: an active DocSpace admin or room admin.
+fn check_receiver(receiver: &User) -> Result<(), Error> {
+    let problem = if receiver.status == Some(UserStatus::Terminated) {
         Some("is terminated")
     } else if !matches!(
         receiver.user_type(),

@@ -3,16 +3,18 @@
 //! the users back shows.
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry as MapEntry;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures::StreamExt;
 use uuid::Uuid;
 
+use super::index::Index;
 use super::observe::{self, Seen};
+use super::prepare::{self, Decision, Prepared};
 use super::report::{
     BulkReport, Counts, Duplicate, Entry, LimitStop, Outcome, Plan, Prior, Progress,
 };
+use super::slots::{Route, Slots};
 use super::{BulkJob, Change};
 use crate::error::describe;
 use crate::state::UserState;
@@ -28,7 +30,7 @@ pub(super) struct Run<'a> {
     pub(super) server: Server,
     pub(super) policy: RetryPolicy,
     /// Requests in flight, within what the server takes.
-    concurrency: usize,
+    pub(super) concurrency: usize,
     writes: AtomicUsize,
     reads: AtomicUsize,
     /// Users to change through the type-change job, and those settled so far.
@@ -93,9 +95,14 @@ impl Run<'_> {
     }
 }
 
-pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> BulkReport {
-    let (targets, duplicates) = deduplicate(user_ids);
-    let total = targets.len();
+pub(super) async fn run(
+    job: BulkJob,
+    server: Server,
+    user_ids: &[Uuid],
+    index: Index<'_>,
+    duplicates: Vec<Duplicate>,
+) -> BulkReport {
+    let total = index.len();
     let concurrency = job
         .options
         .concurrency
@@ -118,24 +125,20 @@ pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> Bulk
         jobs_done: AtomicUsize::new(0),
         stopped: std::sync::Mutex::new(None),
     };
-    let mut counts = Counts::default();
-    let mut entries = Vec::with_capacity(total);
-    let mut priors = HashMap::new();
-    let mut by_job = Vec::new();
-    let mut to_send = before_sending(
-        &run,
-        targets,
-        &mut counts,
-        &mut entries,
-        &mut priors,
-        &mut by_job,
-    )
-    .await;
-    run.by_job = by_job.len();
+    let Prepared {
+        slots,
+        mut counts,
+        to_send,
+        by_job,
+        caller,
+    } = prepare::prepare(&run, user_ids, &index).await;
+    drop(index);
+    run.by_job = by_job;
+    let mut declined = false;
     if let Some(confirm) = &job.confirm {
         let plan = Plan {
-            to_send: to_send.len() + by_job.len(),
-            by_job: by_job.len(),
+            to_send: to_send + by_job,
+            by_job,
             already_in_target: counts.already_in_target,
             refused: counts.refused,
             failed: counts.failed,
@@ -143,56 +146,72 @@ pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> Bulk
         if !confirm(&plan) {
             tracing::info!(?plan, "the plan was not confirmed: nothing is sent");
             job.cancel.cancel();
-            let unconfirmed: Vec<Target> = to_send.drain(..).chain(by_job.drain(..)).collect();
-            for (position, id) in unconfirmed {
+            declined = true;
+        }
+    }
+    tracing::info!(change = %job.change, users = total, to_send, by_job, "bulk change starts");
+    let mut out = Out {
+        run: &run,
+        slots: &slots,
+        ids: user_ids,
+        keep: job.options.keep_entries,
+        kept: Vec::new(),
+        total,
+    };
+    // Those settled before sending (and, when the plan was not confirmed, everyone), in
+    // batches: nothing is kept per user but the slot.
+    let mut batch = Vec::new();
+    for (position, &id) in user_ids.iter().enumerate() {
+        let entry = match slots.route(position) {
+            Route::Settled if slots.is_first(position) => {
+                match prepare::decide(&run, caller.as_ref(), slots.seen(position, id)) {
+                    Decision::Settled(outcome, detail) => entry(position, id, outcome, detail),
+                    Decision::Chunk | Decision::Job => continue,
+                }
+            }
+            Route::Chunk | Route::Job if declined => {
                 counts.add(Outcome::Failed);
-                let mut unsent = entry(
+                entry(
                     position,
                     id,
                     Outcome::Failed,
                     Some("not sent: not confirmed".to_owned()),
-                );
-                unsent.prior = priors.remove(&id);
-                entries.push(unsent);
+                )
             }
+            _ => continue,
+        };
+        batch.push(entry);
+        if batch.len() == EMIT_BATCH {
+            out.emit(&mut batch);
         }
     }
-    tracing::info!(change = %job.change, users = total, to_send = to_send.len(), by_job = by_job.len(), "bulk change starts");
-    if let Some(on_entries) = &job.on_entries
-        && !entries.is_empty()
-    {
-        on_entries(&entries);
-    }
-    report_progress(&run, &counts, total);
-    // Chunks are copied out one at a time, as the stream reaches them.
-    let chunks = to_send
-        .chunks(job.options.chunk_size)
-        .map(<[Target]>::to_vec);
-    let mut results = futures::stream::iter(chunks)
-        .map(|chunk| boxed(settle(&run, chunk)))
-        .buffer_unordered(run.concurrency);
-    while let Some(mut chunk_entries) = results.next().await {
-        for e in &mut chunk_entries {
-            counts.add(e.outcome);
-            e.prior = priors.remove(&e.id);
+    out.emit(&mut batch);
+    out.progress(&counts);
+    if !declined {
+        // Chunks are made as the stream reaches them.
+        let targets = routed(user_ids, &slots, Route::Chunk);
+        let mut results = futures::stream::iter(targets)
+            .chunks(job.options.chunk_size)
+            .map(|chunk| boxed(settle(&run, chunk)))
+            .buffer_unordered(run.concurrency);
+        while let Some(mut chunk_entries) = results.next().await {
+            for e in &chunk_entries {
+                counts.add(e.outcome);
+            }
+            out.emit(&mut chunk_entries);
+            out.progress(&counts);
         }
-        if let Some(on_entries) = &job.on_entries {
-            on_entries(&chunk_entries);
-        }
-        entries.extend(chunk_entries);
-        report_progress(&run, &counts, total);
     }
-    drop(results);
     if let Change::Type(to) = &job.change
-        && !by_job.is_empty()
+        && by_job > 0
+        && !declined
     {
-        let jobs: Vec<(Target, Option<crate::UserType>)> = by_job
-            .into_iter()
-            .map(|target| {
-                let before = priors.get(&target.1).and_then(|p| p.user_type.clone());
-                (target, before)
-            })
-            .collect();
+        let jobs = routed(user_ids, &slots, Route::Job).map(|(position, id)| {
+            let before = slots
+                .state(position, id)
+                .and_then(|state| run.server.type_from_flags(&state));
+            ((position, id), before)
+        });
         let mut settled = futures::stream::iter(jobs)
             .map(|(target, before)| boxed(super::demote::settle(&run, target, to, before)))
             .buffer_unordered(
@@ -200,17 +219,14 @@ pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> Bulk
                     .job_concurrency
                     .min(super::BulkOptions::MAX_IN_FLIGHT),
             );
-        while let Some(mut settled_entry) = settled.next().await {
+        while let Some(settled_entry) = settled.next().await {
             run.jobs_done.fetch_add(1, Ordering::Relaxed);
             counts.add(settled_entry.outcome);
-            settled_entry.prior = priors.remove(&settled_entry.id);
-            if let Some(on_entries) = &job.on_entries {
-                on_entries(std::slice::from_ref(&settled_entry));
-            }
-            entries.push(settled_entry);
-            report_progress(&run, &counts, total);
+            out.emit(&mut vec![settled_entry]);
+            out.progress(&counts);
         }
     }
+    let mut entries = out.kept;
     entries.sort_unstable_by_key(|e| e.position);
     let report = BulkReport {
         entries,
@@ -223,6 +239,67 @@ pub(super) async fn run(job: BulkJob, server: Server, user_ids: &[Uuid]) -> Bulk
     };
     tracing::info!(?report.counts, requests = report.requests, reads = report.reads, "bulk change ends");
     report
+}
+
+/// The targets going `route`, in input order. Boxed, so that the job's future is `Send` (see
+/// [`Boxed`]).
+fn routed<'a>(
+    ids: &'a [Uuid],
+    slots: &'a Slots,
+    route: Route,
+) -> Box<dyn Iterator<Item = Target> + Send + Sync + 'a> {
+    Box::new(
+        ids.iter()
+            .enumerate()
+            .filter(move |&(position, _)| slots.route(position) == route)
+            .map(|(position, &id)| (position, id)),
+    )
+}
+
+/// Entries passed to the hook at once, for those settled before sending.
+const EMIT_BATCH: usize = 1024;
+
+/// Where settled entries go: their prior state attached from the slots, then to the hook of
+/// [`BulkJob::on_entries`], and into the report if it keeps them.
+struct Out<'a> {
+    run: &'a Run<'a>,
+    slots: &'a Slots,
+    ids: &'a [Uuid],
+    keep: bool,
+    kept: Vec<Entry>,
+    total: usize,
+}
+
+impl Out<'_> {
+    /// The state of the user at `position` before the job, if it was read.
+    fn prior(&self, position: usize, id: Uuid) -> Option<Prior> {
+        self.slots
+            .state(position, id)
+            .map(|state| prior_of(&state, &self.run.server))
+    }
+
+    /// Passes on `entries` and empties it.
+    fn emit(&mut self, entries: &mut Vec<Entry>) {
+        if entries.is_empty() {
+            return;
+        }
+        for e in entries.iter_mut() {
+            debug_assert_eq!(self.ids.get(e.position), Some(&e.id));
+            e.prior = self.prior(e.position, e.id);
+        }
+        if let Some(on_entries) = &self.run.job.on_entries {
+            on_entries(entries);
+        }
+        if self.keep {
+            self.kept.append(entries);
+        } else {
+            entries.clear();
+        }
+    }
+
+    fn progress(&self, counts: &Counts) {
+        report_progress(self.run, counts, self.total);
+    }
 }
 
 /// A boxed future, so that the job's future is `Send` for every caller: without the box, the
@@ -251,126 +328,6 @@ fn report_progress(run: &Run<'_>, counts: &Counts, total: usize) {
             jobs_done: run.jobs_done.load(Ordering::Relaxed),
         });
     }
-}
-
-/// Reads the current state of every target the caller did not supply, settles those that need
-/// no request (already in the target state, no such user, state unreadable) and returns the
-/// rest, in input order.
-async fn before_sending(
-    run: &Run<'_>,
-    targets: Vec<Target>,
-    counts: &mut Counts,
-    entries: &mut Vec<Entry>,
-    priors: &mut HashMap<Uuid, Prior>,
-    by_job: &mut Vec<Target>,
-) -> Vec<Target> {
-    let job = run.job;
-    let unread: Vec<Uuid> = targets
-        .iter()
-        .map(|t| t.1)
-        .filter(|id| !job.known.contains_key(id))
-        .collect();
-    let attempts = Attempts {
-        policy: &run.policy,
-        cancel: Some(&job.cancel),
-        on_send: &|| run.count_read(),
-    };
-    let seen = observe::read_all(&job.client, &unread, run.concurrency, &attempts).await;
-    let state_of = |id: &Uuid| {
-        job.known
-            .get(id)
-            .map(|user| Seen::State(UserState::from(user)))
-            .or_else(|| seen.get(id).cloned())
-    };
-    // Some refusals depend on who is asking: read the caller once, if anyone may be sent.
-    let may_send = targets.iter().any(|(_, id)| match state_of(id) {
-        Some(Seen::State(user)) => {
-            job.change.is_satisfied_by_state(&user, Some(&run.server)) != Some(true)
-        }
-        _ => false,
-    });
-    let caller = if may_send && matches!(job.change, Change::Status(_) | Change::Type(_)) {
-        observe::read_caller(&job.client, &attempts).await
-    } else {
-        None
-    };
-    let mut to_send = targets;
-    to_send.retain(|&(position, id)| {
-        let state = state_of(&id);
-        let prior = match &state {
-            Some(Seen::State(user)) => Some(prior_of(user, &run.server)),
-            _ => None,
-        };
-        let mut needs_job = false;
-        let settled = match state {
-            Some(Seen::State(user)) => {
-                needs_job = job.change.needs_job(&user, &run.server);
-                match job.change.is_satisfied_by_state(&user, Some(&run.server)) {
-                    Some(true) => Some((Outcome::AlreadyInTarget, None)),
-                    // The server's rules refuse it for certain: not sent.
-                    _ => job
-                        .change
-                        .refusal_of_state(&user, caller.as_ref(), Some(&run.server))
-                        .map(|reason| (Outcome::Refused, Some(format!("{reason}; not sent")))),
-                }
-            }
-            Some(Seen::Missing) => Some((
-                Outcome::Refused,
-                Some("no user has this id (the server answers 404); not sent".to_owned()),
-            )),
-            Some(Seen::Unreadable(error)) => Some((
-                Outcome::Failed,
-                Some(format!(
-                    "not sent: its current state could not be read: {error}"
-                )),
-            )),
-            None => Some((
-                Outcome::Failed,
-                Some("not sent: its current state was not read".to_owned()),
-            )),
-        };
-        match settled {
-            Some((outcome, detail)) => {
-                counts.add(outcome);
-                let mut settled = entry(position, id, outcome, detail);
-                settled.prior = prior;
-                entries.push(settled);
-                false
-            }
-            None => {
-                if let Some(prior) = prior {
-                    priors.insert(id, prior);
-                }
-                if needs_job {
-                    by_job.push((position, id));
-                    return false;
-                }
-                true
-            }
-        }
-    });
-    to_send
-}
-
-/// Splits the input into distinct ids (with their first position) and repeats.
-fn deduplicate(user_ids: &[Uuid]) -> (Vec<Target>, Vec<Duplicate>) {
-    let mut first = HashMap::with_capacity(user_ids.len());
-    let mut distinct = Vec::with_capacity(user_ids.len());
-    let mut duplicates = Vec::new();
-    for (position, id) in user_ids.iter().enumerate() {
-        match first.entry(*id) {
-            MapEntry::Vacant(slot) => {
-                slot.insert(position);
-                distinct.push((position, *id));
-            }
-            MapEntry::Occupied(slot) => duplicates.push(Duplicate {
-                id: *id,
-                position,
-                first_position: *slot.get(),
-            }),
-        }
-    }
-    (distinct, duplicates)
 }
 
 pub(super) fn entry(position: usize, id: Uuid, outcome: Outcome, detail: Option<String>) -> Entry {
@@ -729,26 +686,4 @@ pub(super) fn is_refusal(error: &Error) -> bool {
         error,
         Error::BadRequest { .. } | Error::PaymentRequired { .. } | Error::NotFound { .. }
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn repeats_are_reported_not_sent() {
-        let a = Uuid::from_u128(1);
-        let b = Uuid::from_u128(2);
-        let (distinct, duplicates) = deduplicate(&[a, b, a, a]);
-        assert_eq!(distinct, [(0, a), (1, b)]);
-        assert_eq!(duplicates.len(), 2);
-        assert_eq!(
-            duplicates[1],
-            Duplicate {
-                id: a,
-                position: 3,
-                first_position: 0
-            }
-        );
-    }
 }

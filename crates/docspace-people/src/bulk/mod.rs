@@ -47,8 +47,11 @@
 
 mod demote;
 mod engine;
+mod index;
 pub(crate) mod observe;
+mod prepare;
 mod report;
+mod slots;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -76,6 +79,11 @@ pub struct BulkOptions {
     pub job_concurrency: usize,
     /// How jobs are polled and how long one may take.
     pub jobs: crate::lifecycle::JobOptions,
+    /// Whether [`BulkReport::entries`] keeps every entry (the default). With `false` the
+    /// entries go only to the hook of [`BulkJob::on_entries`], and the job's memory stays
+    /// a few bytes per user however many there are: for runs of millions, where the caller
+    /// writes each entry out (a journal, a report file) as it comes.
+    pub keep_entries: bool,
 }
 
 impl Default for BulkOptions {
@@ -86,6 +94,7 @@ impl Default for BulkOptions {
             retry: None,
             job_concurrency: 2,
             jobs: crate::lifecycle::JobOptions::default(),
+            keep_entries: true,
         }
     }
 }
@@ -112,6 +121,12 @@ impl BulkOptions {
     /// Sets how jobs are polled and timed out.
     pub fn jobs(mut self, options: crate::lifecycle::JobOptions) -> Self {
         self.jobs = options;
+        self
+    }
+
+    /// Sets [`keep_entries`](Self::keep_entries).
+    pub fn keep_entries(mut self, keep: bool) -> Self {
+        self.keep_entries = keep;
         self
     }
 
@@ -261,6 +276,7 @@ impl BulkJob {
         if user_ids.is_empty() {
             return Err(Error::invalid_input("no user ids given"));
         }
+        let (index, duplicates) = index::Index::new(user_ids)?;
         let server = self
             .client
             .server_if(true)
@@ -270,7 +286,7 @@ impl BulkJob {
         if let Some(receiver) = self.receiver {
             self.check_receiver(&server, receiver, user_ids).await?;
         }
-        Ok(engine::run(self, server, user_ids).await)
+        Ok(engine::run(self, server, user_ids, index, duplicates).await)
     }
 
     async fn check_receiver(

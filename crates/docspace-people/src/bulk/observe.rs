@@ -2,8 +2,6 @@
 //! are facts) and after an answer that was lost or refused (so that the report says what the
 //! server did, not what the engine guessed).
 
-use std::collections::{HashMap, HashSet};
-
 use docspace_people_gen::paths;
 use futures::StreamExt;
 use uuid::Uuid;
@@ -22,28 +20,6 @@ pub(crate) enum Seen {
     Missing,
     /// The user could not be read; the error, described.
     Unreadable(String),
-}
-
-/// Reads the state of every id in `ids`. Few ids are read one by one; many are found by paging
-/// through the portal's user list when that takes fewer requests, and whoever the list does not
-/// show is then read one by one.
-pub(super) async fn read_all(
-    client: &Client,
-    ids: &[Uuid],
-    concurrency: usize,
-    attempts: &Attempts<'_>,
-) -> HashMap<Uuid, Seen> {
-    let mut seen = HashMap::with_capacity(ids.len());
-    if ids.len() > MAX_PAGE_SIZE as usize {
-        page_through(client, ids, concurrency, attempts, &mut seen).await;
-    }
-    let rest: Vec<Uuid> = ids
-        .iter()
-        .filter(|id| !seen.contains_key(*id))
-        .copied()
-        .collect();
-    seen.extend(read_each(client, &rest, concurrency, attempts).await);
-    seen
 }
 
 /// The signed-in user, whose rights some refusals depend on; `None` if it cannot be read.
@@ -88,16 +64,16 @@ pub(crate) async fn read_one(client: &Client, id: Uuid, attempts: &Attempts<'_>)
     }
 }
 
-/// Pages through the whole user list if that is cheaper than reading `ids` one by one, keeping
-/// the states of `ids`. Stops quietly on any error: the ids not found are read one by one.
-async fn page_through(
+/// Pages through the whole user list if that is cheaper than reading `wanted` users one by
+/// one, passing every user listed to `keep`, which says whether it was one of them. Stops
+/// quietly on any error: the users not found are then read one by one.
+pub(super) async fn page_through(
     client: &Client,
-    ids: &[Uuid],
+    wanted: usize,
     concurrency: usize,
     attempts: &Attempts<'_>,
-    seen: &mut HashMap<Uuid, Seen>,
+    keep: &mut (dyn FnMut(UserState) -> bool + Send + Sync),
 ) {
-    let wanted: HashSet<Uuid> = ids.iter().copied().collect();
     let page_size = MAX_PAGE_SIZE as usize;
     let first = match read_page(client, 0, attempts).await {
         Ok(page) => page,
@@ -107,9 +83,14 @@ async fn page_through(
         }
     };
     let total = first.1.and_then(|t| usize::try_from(t).ok()).unwrap_or(0);
-    keep(first.0, &wanted, seen);
+    let found = first
+        .0
+        .into_iter()
+        .map(&mut *keep)
+        .filter(|kept| *kept)
+        .count();
     let pages = total.div_ceil(page_size);
-    let missing = ids.len().saturating_sub(seen.len());
+    let missing = wanted.saturating_sub(found);
     if !crate::search::paging_is_cheaper(total, missing) {
         tracing::debug!(pages, missing, "reading the rest one by one is cheaper");
         return;
@@ -119,7 +100,11 @@ async fn page_through(
         .buffer_unordered(concurrency.max(1));
     while let Some(result) = rest.next().await {
         match result {
-            Ok((users, _)) => keep(users, &wanted, seen),
+            Ok((users, _)) => {
+                for user in users {
+                    keep(user);
+                }
+            }
             Err(error) => tracing::debug!(%error, "a page of users could not be read"),
         }
     }
@@ -137,13 +122,5 @@ async fn read_page(
         Ok(answer) => crate::envelope::states(&answer),
         Err(Failure::Error(error)) => Err(error),
         Err(Failure::Cancelled) => Err(Error::invalid_input("cancelled")),
-    }
-}
-
-fn keep(users: Vec<UserState>, wanted: &HashSet<Uuid>, seen: &mut HashMap<Uuid, Seen>) {
-    for user in users {
-        if wanted.contains(&user.id) {
-            seen.insert(user.id, Seen::State(user));
-        }
     }
 }

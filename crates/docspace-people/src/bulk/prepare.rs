@@ -1,0 +1,172 @@
+//! Before anything is sent: read every target's current state and decide its route: settled
+//! at once (already in the target state, a predicted refusal, no such user, unreadable), sent in
+//! a chunk, or lowered through the type-change job.
+
+use uuid::Uuid;
+
+use super::Change;
+use super::engine::Run;
+use super::index::Index;
+use super::observe::{self, Seen};
+use super::report::{Counts, Outcome};
+use super::slots::{Route, Slots};
+use crate::MAX_PAGE_SIZE;
+use crate::state::UserState;
+use crate::transport::Attempts;
+
+/// Users read one by one per batch: bounds the memory of the reads, not their concurrency.
+const READ_BATCH: usize = 4096;
+
+/// Every target read and routed, with the counts of those settled.
+pub(super) struct Prepared {
+    pub(super) slots: Slots,
+    pub(super) counts: Counts,
+    /// Users to send in chunks.
+    pub(super) to_send: usize,
+    /// Users to lower through the type-change job.
+    pub(super) by_job: usize,
+    /// The signed-in user, read when some refusal depends on who asks.
+    pub(super) caller: Option<UserState>,
+}
+
+/// What to do with one user.
+pub(super) enum Decision {
+    /// Settled without sending.
+    Settled(Outcome, Option<String>),
+    /// Sent in a chunk.
+    Chunk,
+    /// Through the type-change job.
+    Job,
+}
+
+/// Reads the state of every target the caller did not supply (pages of the user list when they
+/// take fewer requests, then one by one) and routes each.
+pub(super) async fn prepare(run: &Run<'_>, ids: &[Uuid], index: &Index<'_>) -> Prepared {
+    let job = run.job;
+    let mut slots = Slots::new(ids.len());
+    for (position, id) in ids.iter().enumerate() {
+        if index.find(*id) != Some(position) {
+            slots.set_repeat(position);
+        }
+    }
+    for (id, user) in &job.known {
+        if let Some(position) = index.find(*id) {
+            slots.set(position, Seen::State(UserState::from(user)));
+        }
+    }
+    let attempts = Attempts {
+        policy: &run.policy,
+        cancel: Some(&job.cancel),
+        on_send: &|| run.count_read(),
+    };
+    let unread = (0..ids.len()).filter(|&p| slots.is_unread(p)).count();
+    if unread > MAX_PAGE_SIZE as usize {
+        let mut keep = |user: UserState| match index.find(user.id) {
+            Some(position) if slots.is_unread(position) => {
+                slots.set(position, Seen::State(user));
+                true
+            }
+            _ => false,
+        };
+        observe::page_through(&job.client, unread, run.concurrency, &attempts, &mut keep).await;
+    }
+    let mut next = 0;
+    loop {
+        let batch: Vec<usize> = (next..ids.len())
+            .filter(|&p| slots.is_unread(p))
+            .take(READ_BATCH)
+            .collect();
+        let Some(&last) = batch.last() else { break };
+        next = last + 1;
+        let batch_ids: Vec<Uuid> = batch.iter().map(|&p| ids[p]).collect();
+        for (id, seen) in
+            observe::read_each(&job.client, &batch_ids, run.concurrency, &attempts).await
+        {
+            if let Some(position) = index.find(id) {
+                slots.set(position, seen);
+            }
+        }
+    }
+    // Some refusals depend on who is asking: read the caller once, if anyone may be sent.
+    let may_send = (0..ids.len()).any(|p| {
+        slots.state(p, ids[p]).is_some_and(|user| {
+            job.change.is_satisfied_by_state(&user, Some(&run.server)) != Some(true)
+        })
+    });
+    let caller = if may_send && matches!(job.change, Change::Status(_) | Change::Type(_)) {
+        observe::read_caller(&job.client, &attempts).await
+    } else {
+        None
+    };
+    let mut prepared = Prepared {
+        slots,
+        counts: Counts::default(),
+        to_send: 0,
+        by_job: 0,
+        caller,
+    };
+    for (position, id) in ids.iter().enumerate() {
+        if !prepared.slots.is_first(position) {
+            continue;
+        }
+        let seen = prepared.slots.seen(position, *id);
+        let route = match decide(run, prepared.caller.as_ref(), seen) {
+            Decision::Settled(outcome, _) => {
+                prepared.counts.add(outcome);
+                Route::Settled
+            }
+            Decision::Chunk => {
+                prepared.to_send += 1;
+                Route::Chunk
+            }
+            Decision::Job => {
+                prepared.by_job += 1;
+                Route::Job
+            }
+        };
+        prepared.slots.set_route(position, route);
+    }
+    prepared
+}
+
+/// The route of a user from what reading them found: the same answer every time it is asked,
+/// so a settled user's entry is made again when it is reported rather than kept.
+pub(super) fn decide(run: &Run<'_>, caller: Option<&UserState>, seen: Option<Seen>) -> Decision {
+    let change = &run.job.change;
+    match seen {
+        Some(Seen::State(user)) => {
+            match change.is_satisfied_by_state(&user, Some(&run.server)) {
+                Some(true) => return Decision::Settled(Outcome::AlreadyInTarget, None),
+                _ => {
+                    // The server's rules refuse it for certain: not sent.
+                    if let Some(reason) = change.refusal_of_state(&user, caller, Some(&run.server))
+                    {
+                        return Decision::Settled(
+                            Outcome::Refused,
+                            Some(format!("{reason}; not sent")),
+                        );
+                    }
+                }
+            }
+            if change.needs_job(&user, &run.server) {
+                Decision::Job
+            } else {
+                Decision::Chunk
+            }
+        }
+        Some(Seen::Missing) => Decision::Settled(
+            Outcome::Refused,
+            Some("no user has this id (the server answers 404); not sent".to_owned()),
+        ),
+        Some(Seen::Unreadable(error)) => Decision::Settled(
+            Outcome::Failed,
+            Some(format!(
+                "not sent: its current state could not be read: {error}"
+            )),
+        ),
+        None => Decision::Settled(
+            Outcome::Failed,
+            Some("not sent: its current state was not read".to_owned()),
+        ),
+    }
+}

@@ -96,7 +96,7 @@ pub enum Record {
         server: String,
         /// The change.
         change: ChangeRecord,
-        /// The ids the run targets (distinct, in input order).
+        /// The ids the run targets, in input order (a repeated id may be listed again).
         ids: Vec<Uuid>,
         /// Who received the rooms of demoted users (`type set --reassign-to`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,6 +139,35 @@ pub enum Record {
     },
 }
 
+/// The `start` record as it is written: the ids borrowed, not copied (a run may have millions).
+#[derive(Debug)]
+pub struct Start<'a> {
+    /// The portal's URL.
+    pub portal: &'a str,
+    /// The server, as detected.
+    pub server: &'a str,
+    /// The change.
+    pub change: ChangeRecord,
+    /// The ids the run targets, in input order.
+    pub ids: &'a [Uuid],
+    /// Who receives the rooms of demoted users.
+    pub receiver: Option<Uuid>,
+}
+
+/// The same fields as [`Record::Start`], for writing.
+#[derive(Serialize)]
+struct StartLine<'a> {
+    kind: &'static str,
+    version: u32,
+    portal: &'a str,
+    server: &'a str,
+    change: ChangeRecord,
+    ids: &'a [Uuid],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    receiver: Option<Uuid>,
+    at: String,
+}
+
 /// A journal being written: appended to, flushed after every batch.
 #[derive(Debug)]
 pub struct JournalWriter {
@@ -174,15 +203,23 @@ impl JournalWriter {
     /// Appends records and flushes them to the file. A failure is kept, not fatal: the run goes
     /// on, and [`JournalWriter::error`] tells at the end.
     pub fn append(&self, records: &[Record]) {
+        self.write_with(|out| {
+            for record in records {
+                serde_json::to_writer(&mut *out, record)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        });
+    }
+
+    /// Writes with `write`, then flushes; keeps the first failure.
+    fn write_with(&self, write: impl FnOnce(&mut BufWriter<File>) -> anyhow::Result<()>) {
         let result = (|| -> anyhow::Result<()> {
             let mut out = self
                 .out
                 .lock()
                 .map_err(|_| anyhow::anyhow!("the journal's lock is poisoned"))?;
-            for record in records {
-                serde_json::to_writer(&mut *out, record)?;
-                out.write_all(b"\n")?;
-            }
+            write(&mut out)?;
             out.flush()?;
             Ok(())
         })();
@@ -191,6 +228,27 @@ impl JournalWriter {
         {
             error.get_or_insert_with(|| e.to_string());
         }
+    }
+
+    /// Appends the `start` record of a run.
+    pub fn start(&self, start: &Start<'_>) {
+        self.write_with(|out| {
+            serde_json::to_writer(
+                &mut *out,
+                &StartLine {
+                    kind: "start",
+                    version: VERSION,
+                    portal: start.portal,
+                    server: start.server,
+                    change: start.change,
+                    ids: start.ids,
+                    receiver: start.receiver,
+                    at: now(),
+                },
+            )?;
+            out.write_all(b"\n")?;
+            Ok(())
+        });
     }
 
     /// Appends the outcomes of `entries`.

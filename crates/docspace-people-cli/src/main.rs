@@ -19,6 +19,7 @@ mod commands;
 mod config;
 mod error;
 mod journal;
+mod outcomes;
 mod output;
 mod progress;
 mod report;

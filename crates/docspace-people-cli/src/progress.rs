@@ -39,6 +39,13 @@ impl Bar {
         }
     }
 
+    /// Sets what the bar counts up to.
+    pub fn set_length(&self, total: usize) {
+        if let Some(bar) = &self.0 {
+            bar.set_length(total as u64);
+        }
+    }
+
     /// Advances the bar by `n`.
     pub fn inc(&self, n: usize) {
         if let Some(bar) = &self.0 {

@@ -1,5 +1,6 @@
 //! The per-user report of a bulk command (or of a dry run), written as JSON or CSV.
 
+use std::borrow::Cow;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -27,9 +28,63 @@ pub struct Row {
     pub detail: Option<String>,
 }
 
+/// The rows of a report: a list, or made one at a time from what a run kept (a byte or so per
+/// user), so that a report of a million users is written without holding a million rows.
+pub enum Rows<'a> {
+    /// Rows in hand.
+    Listed(Vec<Row>),
+    /// `len` rows, made by `row` from the positions `0..positions` (`None` for a position
+    /// that has no row, such as a repeated id).
+    Made {
+        /// How many rows `row` makes.
+        len: usize,
+        /// Positions to ask `row` about.
+        positions: usize,
+        /// The row of a position.
+        row: Box<dyn Fn(usize) -> Option<Row> + 'a>,
+    },
+}
+
+impl Rows<'_> {
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Rows::Listed(rows) => rows.len(),
+            Rows::Made { len, .. } => *len,
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The rows, in order.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = Cow<'_, Row>> + '_> {
+        match self {
+            Rows::Listed(rows) => Box::new(rows.iter().map(Cow::Borrowed)),
+            Rows::Made { positions, row, .. } => {
+                Box::new((0..*positions).filter_map(|p| row(p).map(Cow::Owned)))
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Rows<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Rows({})", self.len())
+    }
+}
+
+impl Serialize for Rows<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
 /// The whole report.
-#[derive(Debug, Clone)]
-pub struct Report {
+#[derive(Debug)]
+pub struct Report<'a> {
     /// The change, e.g. `status Terminated`.
     pub change: String,
     /// Whether this was a dry run (nothing sent).
@@ -48,7 +103,7 @@ pub struct Report {
     /// Users by outcome, in the order of [`Row::outcome`]'s values.
     pub counts: Vec<(&'static str, usize)>,
     /// One row per distinct user, in input order.
-    pub users: Vec<Row>,
+    pub users: Rows<'a>,
     /// Repeated users, in input order.
     pub duplicates: Vec<Row>,
 }
@@ -69,7 +124,7 @@ struct JsonReport<'a> {
     requests: usize,
     reads: usize,
     counts: serde_json::Map<String, serde_json::Value>,
-    users: &'a [Row],
+    users: &'a Rows<'a>,
     duplicates: &'a [Row],
 }
 
@@ -166,7 +221,7 @@ impl ReportFile {
 
     /// Writes the whole report, then puts it in place with a rename. On any error the
     /// destination is untouched and the temporary file removed.
-    pub fn write(self, report: &Report) -> anyhow::Result<()> {
+    pub fn write(self, report: &Report<'_>) -> anyhow::Result<()> {
         let ReportFile {
             destination,
             format,
@@ -201,7 +256,7 @@ impl ReportFile {
     }
 }
 
-fn write_json(out: &mut dyn Write, report: &Report) -> anyhow::Result<()> {
+fn write_json(out: &mut dyn Write, report: &Report<'_>) -> anyhow::Result<()> {
     let counts = report
         .counts
         .iter()
@@ -228,18 +283,26 @@ fn write_json(out: &mut dyn Write, report: &Report) -> anyhow::Result<()> {
     out.write_all(b"\n").context("cannot write the report")
 }
 
-fn write_jsonl(out: &mut dyn Write, report: &Report) -> anyhow::Result<()> {
-    for row in report.users.iter().chain(&report.duplicates) {
-        serde_json::to_writer(&mut *out, row).context("cannot write the report")?;
+fn write_jsonl(out: &mut dyn Write, report: &Report<'_>) -> anyhow::Result<()> {
+    for row in report
+        .users
+        .iter()
+        .chain(report.duplicates.iter().map(Cow::Borrowed))
+    {
+        serde_json::to_writer(&mut *out, &*row).context("cannot write the report")?;
         out.write_all(b"\n").context("cannot write the report")?;
     }
     Ok(())
 }
 
-fn write_csv(out: &mut dyn Write, report: &Report) -> anyhow::Result<()> {
+fn write_csv(out: &mut dyn Write, report: &Report<'_>) -> anyhow::Result<()> {
     let mut csv = csv::Writer::from_writer(out);
-    for row in report.users.iter().chain(&report.duplicates) {
-        csv.serialize(row).context("cannot write the report")?;
+    for row in report
+        .users
+        .iter()
+        .chain(report.duplicates.iter().map(Cow::Borrowed))
+    {
+        csv.serialize(&*row).context("cannot write the report")?;
     }
     if report.users.is_empty() && report.duplicates.is_empty() {
         csv.write_record(["source", "input", "id", "outcome", "detail"])
@@ -252,7 +315,7 @@ fn write_csv(out: &mut dyn Write, report: &Report) -> anyhow::Result<()> {
 mod tests {
     use super::*;
 
-    fn sample() -> Report {
+    fn sample() -> Report<'static> {
         Report {
             change: "status Terminated".into(),
             dry_run: false,
@@ -262,7 +325,7 @@ mod tests {
             requests: 3,
             reads: 2,
             counts: vec![("changed", 1), ("refused", 1)],
-            users: vec![
+            users: Rows::Listed(vec![
                 Row {
                     source: "a.csv line 2".into(),
                     input: "a@example.com".into(),
@@ -277,7 +340,7 @@ mod tests {
                     outcome: "refused",
                     detail: Some("Access denied, \"really\"".into()),
                 },
-            ],
+            ]),
             duplicates: vec![],
         }
     }

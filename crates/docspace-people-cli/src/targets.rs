@@ -73,14 +73,129 @@ pub struct Target {
     pub value: Value,
 }
 
+/// The targets of a command, in input order, in about 20 bytes each (an id and a line
+/// number), so that a file of a million ids stays small: the text as given is kept only when
+/// it is not the id's usual form (an email, an id in capitals or braces).
+#[derive(Debug, Default)]
+pub struct Targets {
+    /// The file or `stdin` the lines after the arguments came from.
+    source: Option<Arc<str>>,
+    /// Targets given as arguments: the first ones.
+    arguments: usize,
+    /// The line of each target read from the file, in order.
+    lines: Vec<u32>,
+    /// The user id of each target; nil for an email until [`resolve`] finds its user.
+    ids: Vec<Uuid>,
+    /// The text as given, where it is not `ids[position]` written the usual way.
+    texts: HashMap<usize, Box<str>>,
+    /// The positions of email targets.
+    emails: Vec<usize>,
+}
+
+impl Targets {
+    /// Targets that are the lines of `source` (a journal, say): `ids[i]` on line `i + 1`.
+    pub fn numbered(source: &str, ids: &[Uuid]) -> CliResult<Self> {
+        let mut targets = Targets {
+            source: Some(Arc::from(source)),
+            ..Targets::default()
+        };
+        for (index, id) in ids.iter().enumerate() {
+            targets.add(Some(index as u64 + 1), &id.to_string(), Value::Id(*id))?;
+        }
+        Ok(targets)
+    }
+
+    fn add(&mut self, line: Option<u64>, text: &str, value: Value) -> CliResult<()> {
+        let position = self.ids.len();
+        match line {
+            None => self.arguments += 1,
+            Some(line) => self.lines.push(u32::try_from(line).map_err(|_| {
+                CliError::usage(format_args!(
+                    "line {line}: files of more than {} lines are not read",
+                    u32::MAX
+                ))
+            })?),
+        }
+        match value {
+            Value::Id(id) => {
+                self.ids.push(id);
+                if id.hyphenated().to_string() != text {
+                    self.texts.insert(position, text.into());
+                }
+            }
+            Value::Email(email) => {
+                self.ids.push(Uuid::nil());
+                self.emails.push(position);
+                self.texts.insert(position, email.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// How many targets.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The user id of every target, in input order (repeats kept: the bulk engine reports
+    /// them); emails are resolved by [`resolve`].
+    pub fn ids(&self) -> &[Uuid] {
+        &self.ids
+    }
+
+    /// Where the target at `position` came from.
+    pub fn origin(&self, position: usize) -> Origin {
+        match position.checked_sub(self.arguments) {
+            None => Origin::Argument(position + 1),
+            Some(index) => Origin::Line {
+                source: self.source.clone().unwrap_or_else(|| Arc::from("input")),
+                line: self.lines.get(index).copied().map_or(0, u64::from),
+            },
+        }
+    }
+
+    /// The text given for the target at `position`.
+    pub fn input(&self, position: usize) -> String {
+        match self.texts.get(&position) {
+            Some(text) => text.to_string(),
+            None => self
+                .ids
+                .get(position)
+                .map_or_else(String::new, Uuid::to_string),
+        }
+    }
+
+    /// The target at `position`, as given.
+    pub fn get(&self, position: usize) -> Option<Target> {
+        let id = *self.ids.get(position)?;
+        let input = self.input(position);
+        let value = if self.emails.binary_search(&position).is_ok() {
+            Value::Email(input.clone())
+        } else {
+            Value::Id(id)
+        };
+        Some(Target {
+            origin: self.origin(position),
+            input,
+            value,
+        })
+    }
+
+    /// The targets as given, in input order.
+    pub fn iter(&self) -> impl Iterator<Item = Target> + '_ {
+        (0..self.len()).filter_map(|position| self.get(position))
+    }
+}
+
 /// Reads the targets from the positional arguments and `--from`, in that order. Every
 /// malformed value is reported with where it came from; none is guessed.
-pub fn read(
-    arguments: &[String],
-    from: Option<&Path>,
-    column: Option<&str>,
-) -> CliResult<Vec<Target>> {
-    let mut targets = Vec::new();
+pub fn read(arguments: &[String], from: Option<&Path>, column: Option<&str>) -> CliResult<Targets> {
+    let mut targets = Targets::default();
     let mut problems = Vec::new();
     for (index, text) in arguments.iter().enumerate() {
         push(
@@ -88,7 +203,7 @@ pub fn read(
             text,
             &mut targets,
             &mut problems,
-        );
+        )?;
     }
     if let Some(path) = from {
         let (source, reader): (Arc<str>, Box<dyn Read>) = if path.as_os_str() == "-" {
@@ -99,6 +214,7 @@ pub fn read(
             })?;
             (Arc::from(path.display().to_string()), Box::new(file))
         };
+        targets.source = Some(source.clone());
         let is_csv = column.is_some()
             || path
                 .extension()
@@ -106,7 +222,7 @@ pub fn read(
         if is_csv {
             read_csv(source, reader, column, &mut targets, &mut problems)?;
         } else {
-            read_lines(source, reader, &mut targets, &mut problems);
+            read_lines(source, reader, &mut targets, &mut problems)?;
         }
     }
     if !problems.is_empty() {
@@ -120,6 +236,8 @@ pub fn read(
             "no target users: give user ids or emails as arguments, or --from FILE",
         ));
     }
+    targets.ids.shrink_to_fit();
+    targets.lines.shrink_to_fit();
     Ok(targets)
 }
 
@@ -127,9 +245,9 @@ pub fn read(
 fn read_lines(
     source: Arc<str>,
     reader: Box<dyn Read>,
-    targets: &mut Vec<Target>,
+    targets: &mut Targets,
     problems: &mut Vec<String>,
-) {
+) -> CliResult<()> {
     for (index, line) in BufReader::new(reader).lines().enumerate() {
         let origin = Origin::Line {
             source: source.clone(),
@@ -150,8 +268,9 @@ fn read_lines(
         if text.is_empty() || text.starts_with('#') {
             continue;
         }
-        push(origin, text, targets, problems);
+        push(origin, text, targets, problems)?;
     }
+    Ok(())
 }
 
 /// The values of one column of a CSV file with a header row.
@@ -159,7 +278,7 @@ fn read_csv(
     source: Arc<str>,
     reader: Box<dyn Read>,
     column: Option<&str>,
-    targets: &mut Vec<Target>,
+    targets: &mut Targets,
     problems: &mut Vec<String>,
 ) -> CliResult<()> {
     let mut csv = csv::ReaderBuilder::new()
@@ -227,7 +346,7 @@ fn read_csv(
         };
         match record.get(index).map(std::str::from_utf8) {
             Some(Ok(text)) if !text.trim().is_empty() => {
-                push(origin, text.trim(), targets, problems)
+                push(origin, text.trim(), targets, problems)?
             }
             Some(Err(_)) => problems.push(format!(
                 "{origin}: the `{column_name}` column is not UTF-8 text"
@@ -238,16 +357,24 @@ fn read_csv(
     Ok(())
 }
 
-fn push(origin: Origin, text: &str, targets: &mut Vec<Target>, problems: &mut Vec<String>) {
+fn push(
+    origin: Origin,
+    text: &str,
+    targets: &mut Targets,
+    problems: &mut Vec<String>,
+) -> CliResult<()> {
     let text = text.trim();
     match parse_value(text) {
-        Ok(value) => targets.push(Target {
-            origin,
-            input: text.to_owned(),
-            value,
-        }),
+        Ok(value) => {
+            let line = match origin {
+                Origin::Argument(_) => None,
+                Origin::Line { line, .. } => Some(line),
+            };
+            targets.add(line, text, value)?;
+        }
         Err(reason) => problems.push(format!("{origin}: {reason}")),
     }
+    Ok(())
 }
 
 /// Reads a user id or an email address.
@@ -307,30 +434,30 @@ fn check_email(text: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Targets resolved to user ids.
+/// What resolving the targets learned.
 #[derive(Debug, Default)]
 pub struct Resolved {
-    /// One id per target, in input order (repeats kept: the bulk engine reports them).
-    pub ids: Vec<Uuid>,
     /// The users found by email, by id: their current state is known.
     pub known: HashMap<Uuid, User>,
 }
 
-/// Resolves the email targets through the API, `concurrency` look-ups at a time: a user whose
-/// email matches exactly (ignoring case). An unknown or ambiguous email is an input error
-/// naming its line; an API error is a portal error. Nothing is changed.
+/// Resolves the email targets through the API, `concurrency` look-ups at a time, to a user
+/// whose email matches exactly (ignoring case), and puts their ids in `targets`. An unknown or
+/// ambiguous email is an input error naming its line; an API error is a portal error. Nothing
+/// is changed.
 pub async fn resolve(
     client: &Client,
-    targets: &[Target],
+    targets: &mut Targets,
     concurrency: usize,
 ) -> CliResult<Resolved> {
-    let mut emails: Vec<String> = targets
-        .iter()
-        .filter_map(|t| match &t.value {
-            Value::Email(email) => Some(email.to_lowercase()),
-            Value::Id(_) => None,
-        })
-        .collect();
+    let email_of = |position: &usize| {
+        targets
+            .texts
+            .get(position)
+            .map(|text| text.to_lowercase())
+            .unwrap_or_default()
+    };
+    let mut emails: Vec<String> = targets.emails.iter().map(email_of).collect();
     emails.sort_unstable();
     emails.dedup();
     let bar = if emails.is_empty() {
@@ -357,43 +484,39 @@ pub async fn resolve(
             }
         }
     }
+    drop(lookups);
     bar.finish();
 
-    let mut resolved = Resolved {
-        ids: Vec::with_capacity(targets.len()),
-        known: HashMap::new(),
-    };
+    let mut resolved = Resolved::default();
     let mut problems = Vec::new();
-    for target in targets {
-        match &target.value {
-            Value::Id(id) => resolved.ids.push(*id),
-            Value::Email(email) => {
-                let users = found
-                    .get(&email.to_lowercase())
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
-                match users {
-                    [user] => {
-                        resolved.ids.push(user.id);
-                        resolved.known.insert(user.id, user.clone());
-                    }
-                    [] => problems.push(format!(
-                        "{}: no user has the email address `{email}`",
-                        target.origin
-                    )),
-                    several => problems.push(format!(
-                        "{}: {} users have the email address `{email}` ({}); give the user id \
-                         instead",
-                        target.origin,
-                        several.len(),
-                        several
-                            .iter()
-                            .map(|u| u.id.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
+    for position in targets.emails.clone() {
+        let email = targets.input(position);
+        let users = found
+            .get(&email.to_lowercase())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        match users {
+            [user] => {
+                if let Some(id) = targets.ids.get_mut(position) {
+                    *id = user.id;
                 }
+                resolved.known.insert(user.id, user.clone());
             }
+            [] => problems.push(format!(
+                "{}: no user has the email address `{email}`",
+                targets.origin(position)
+            )),
+            several => problems.push(format!(
+                "{}: {} users have the email address `{email}` ({}); give the user id \
+                 instead",
+                targets.origin(position),
+                several.len(),
+                several
+                    .iter()
+                    .map(|u| u.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
         }
     }
     if !problems.is_empty() {
@@ -498,16 +621,28 @@ mod tests {
     #[test]
     fn reads_lines_with_comments_and_line_numbers() {
         let text = "\u{feff}# leavers\n\nnoah@example.com\n  75a5f745-f697-4418-b38d-0fe0d277e258  \nnope\n";
-        let (mut targets, mut problems) = (Vec::new(), Vec::new());
+        let (mut targets, mut problems) = (Targets::default(), Vec::new());
+        targets.source = Some(Arc::from("in.txt"));
         read_lines(
             Arc::from("in.txt"),
             Box::new(text.as_bytes()),
             &mut targets,
             &mut problems,
-        );
+        )
+        .unwrap();
         assert_eq!(targets.len(), 2);
-        assert_eq!(targets[0].origin.to_string(), "in.txt line 3");
-        assert_eq!(targets[1].origin.to_string(), "in.txt line 4");
+        assert_eq!(targets.origin(0).to_string(), "in.txt line 3");
+        assert_eq!(targets.origin(1).to_string(), "in.txt line 4");
+        assert_eq!(
+            targets.get(0).map(|t| t.value),
+            Some(Value::Email("noah@example.com".into()))
+        );
+        assert_eq!(
+            targets.input(1),
+            "75a5f745-f697-4418-b38d-0fe0d277e258",
+            "an id in its usual form is not kept as text"
+        );
+        assert!(!targets.texts.contains_key(&1));
         assert_eq!(problems.len(), 1);
         assert!(
             problems[0].starts_with("in.txt line 5: `nope`"),
@@ -518,7 +653,7 @@ mod tests {
     #[test]
     fn only_the_column_in_use_must_be_utf8() {
         let text = b"name,email\nJ\xf6rg,joerg@example.com\nAnn,ann\xff@example.com\n";
-        let (mut targets, mut problems) = (Vec::new(), Vec::new());
+        let (mut targets, mut problems) = (Targets::default(), Vec::new());
         read_csv(
             Arc::from("hr.csv"),
             Box::new(&text[..]),
@@ -528,7 +663,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(targets.len(), 1, "the Latin-1 name is not read");
-        assert_eq!(targets[0].input, "joerg@example.com");
+        assert_eq!(targets.input(0), "joerg@example.com");
         assert_eq!(
             problems,
             ["hr.csv line 3: the `email` column is not UTF-8 text"]
@@ -538,7 +673,8 @@ mod tests {
     #[test]
     fn reads_a_csv_column_with_line_numbers() {
         let text = "name,E-Mail\n\"Doe, Jane\",jane@example.com\n# skipped, really\nBob,\n,\nAl,al@example.com\n";
-        let (mut targets, mut problems) = (Vec::new(), Vec::new());
+        let (mut targets, mut problems) = (Targets::default(), Vec::new());
+        targets.source = Some(Arc::from("hr.csv"));
         read_csv(
             Arc::from("hr.csv"),
             Box::new(text.as_bytes()),
@@ -548,6 +684,7 @@ mod tests {
         )
         .unwrap();
         let lines: Vec<String> = targets.iter().map(|t| t.origin.to_string()).collect();
+        assert_eq!(targets.input(1), "al@example.com");
         assert_eq!(lines, ["hr.csv line 2", "hr.csv line 6"]);
         assert_eq!(problems, ["hr.csv line 4: the `E-Mail` column is empty"]);
 
@@ -555,7 +692,7 @@ mod tests {
             Arc::from("hr.csv"),
             Box::new(text.as_bytes()),
             Some("login"),
-            &mut Vec::new(),
+            &mut Targets::default(),
             &mut Vec::new(),
         )
         .unwrap_err();

@@ -1,6 +1,10 @@
-//! `GET /people/filter`: matching, sorting and paging over all users without copying them.
+//! `GET /people/filter`: matching, sorting and paging over all users without copying them, with
+//! the sorted matches of the last query cached for paging through it.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 use uuid::Uuid;
 
@@ -23,11 +27,17 @@ pub(crate) enum SortBy {
     Department,
 }
 
-/// A parsed filter query.
+/// A parsed filter query: which page of which matches.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FilterQuery {
     pub(crate) count: usize,
     pub(crate) start_index: usize,
+    pub(crate) criteria: Criteria,
+}
+
+/// What a query matches and how the matches are ordered: the query without its page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Criteria {
     pub(crate) text: Option<String>,
     pub(crate) status: Option<i32>,
     pub(crate) activation: Option<i32>,
@@ -65,23 +75,24 @@ impl FilterQuery {
                 }
                 "filtervalue" => {
                     let text = value.trim().to_lowercase();
-                    query.text = (!text.is_empty()).then_some(text);
+                    query.criteria.text = (!text.is_empty()).then_some(text);
                 }
                 "employeestatus" => {
-                    query.status = Some(params::employee_status("employeeStatus", value)?);
+                    query.criteria.status = Some(params::employee_status("employeeStatus", value)?);
                 }
                 "activationstatus" => {
-                    query.activation = Some(params::activation_status("activationStatus", value)?);
+                    query.criteria.activation =
+                        Some(params::activation_status("activationStatus", value)?);
                 }
                 "employeetype" => {
-                    query.user_type = Some(params::employee_type("employeeType", value)?);
+                    query.criteria.user_type = Some(params::employee_type("employeeType", value)?);
                 }
                 "isadministrator" => {
-                    query.is_admin = Some(params::boolean("isAdministrator", value)?);
+                    query.criteria.is_admin = Some(params::boolean("isAdministrator", value)?);
                 }
-                "groupid" => query.group = Some(params::guid("groupId", value)?),
+                "groupid" => query.criteria.group = Some(params::guid("groupId", value)?),
                 "sortby" => {
-                    query.sort_by = match value.trim().to_ascii_lowercase().as_str() {
+                    query.criteria.sort_by = match value.trim().to_ascii_lowercase().as_str() {
                         "lastname" => SortBy::LastName,
                         "displayname" => SortBy::DisplayName,
                         "email" => SortBy::Email,
@@ -90,7 +101,9 @@ impl FilterQuery {
                         _ => SortBy::FirstName,
                     };
                 }
-                "sortorder" => query.descending = value.trim().eq_ignore_ascii_case("descending"),
+                "sortorder" => {
+                    query.criteria.descending = value.trim().eq_ignore_ascii_case("descending")
+                }
                 _ => {}
             }
         }
@@ -98,7 +111,7 @@ impl FilterQuery {
     }
 }
 
-fn matches(query: &FilterQuery, group: Option<Option<u16>>, user: &User, workspace: bool) -> bool {
+fn matches(query: &Criteria, group: Option<Option<u16>>, user: &User, workspace: bool) -> bool {
     if let Some(text) = &query.text {
         let k = &user.keys;
         if !(k.first.contains(text.as_str())
@@ -160,43 +173,262 @@ fn compare(sort_by: SortBy, a: &User, b: &User) -> Ordering {
     }
 }
 
-/// Runs a query: the indexes of the requested page and the number of matches.
-pub(crate) fn run(state: &PortalState, query: &FilterQuery) -> (Vec<usize>, usize) {
+/// The indexes of the users `criteria` match, in seeding order.
+fn matching(state: &PortalState, criteria: &Criteria) -> Vec<usize> {
     // Some(None): a group id that names no group, so nothing matches.
-    let group = query.group.map(|id| {
+    let group = criteria.group.map(|id| {
         state
             .groups
             .iter()
             .position(|g| g.id == id)
             .and_then(|i| u16::try_from(i).ok())
     });
-    let mut hits: Vec<usize> = state
+    let workspace = state.version.is_workspace();
+    state
         .users
         .iter()
         .enumerate()
-        .filter(|(_, user)| matches(query, group, user, state.version.is_workspace()))
+        .filter(|(_, user)| matches(criteria, group, user, workspace))
         .map(|(i, _)| i)
-        .collect();
+        .collect()
+}
+
+/// The order of the matches: by the sort key, ties by seeding order (so it is total and every
+/// way of sorting gives the same pages).
+fn order(state: &PortalState, criteria: &Criteria) -> impl Fn(&usize, &usize) -> Ordering {
+    let users = &state.users;
+    let (sort_by, descending) = (criteria.sort_by, criteria.descending);
+    move |a: &usize, b: &usize| {
+        let ordering = compare(sort_by, &users[*a], &users[*b]).then_with(|| a.cmp(b));
+        if descending {
+            ordering.reverse()
+        } else {
+            ordering
+        }
+    }
+}
+
+/// The page of `query` out of matches that are already sorted.
+fn page_of(sorted: &[usize], query: &FilterQuery) -> Vec<usize> {
+    let start = query.start_index.min(sorted.len());
+    let end = query
+        .start_index
+        .saturating_add(query.count)
+        .min(sorted.len());
+    sorted[start..end].to_vec()
+}
+
+/// The page of `query` out of unsorted matches, sorting only the matches up to the end of the
+/// page: the indexes of the requested page and the number of matches.
+fn page_of_unsorted(
+    state: &PortalState,
+    query: &FilterQuery,
+    mut hits: Vec<usize>,
+) -> (Vec<usize>, usize) {
     let total = hits.len();
     let end = query.start_index.saturating_add(query.count).min(total);
     if query.start_index >= end {
         return (Vec::new(), total);
     }
-    let users = &state.users;
-    let order = |a: &usize, b: &usize| {
-        let ordering = compare(query.sort_by, &users[*a], &users[*b]).then_with(|| a.cmp(b));
-        if query.descending {
-            ordering.reverse()
-        } else {
-            ordering
-        }
-    };
+    let order = order(state, &query.criteria);
     // Only the first `end` matches need sorting.
     if end < hits.len() {
-        hits.select_nth_unstable_by(end, order);
+        hits.select_nth_unstable_by(end, &order);
         hits.truncate(end);
     }
-    hits.sort_unstable_by(order);
+    hits.sort_unstable_by(&order);
     hits.drain(..query.start_index);
     (hits, total)
+}
+
+/// All matches of one query, sorted, as of one generation of the portal state.
+#[derive(Debug)]
+struct Sorted {
+    generation: u64,
+    criteria: Criteria,
+    hits: Arc<Vec<usize>>,
+}
+
+/// The sorted matches of the most recent query that asked for more than its first page, so
+/// that paging through a million users costs one sort and then a page's worth per request.
+///
+/// An entry is used only for the same criteria at the same generation of the state
+/// ([`crate::server::StateLock`]), so any change to the portal since it was made (indeed any
+/// write lock) makes it stale.
+#[derive(Debug, Default)]
+pub(crate) struct FilterCache {
+    last: Mutex<Option<Sorted>>,
+}
+
+impl FilterCache {
+    /// Runs a query against `state`, read at `generation`: the indexes of the requested page
+    /// and the number of matches.
+    ///
+    /// Without a usable entry, a request for the first page selects and sorts just that page
+    /// (as cheap as it gets for a one-off look, and the entry kept for a paging client stays);
+    /// a request for a later page sorts every match and keeps them for the pages after it.
+    pub(crate) fn run(
+        &self,
+        state: &PortalState,
+        generation: u64,
+        query: &FilterQuery,
+    ) -> (Vec<usize>, usize) {
+        let cached = self
+            .last
+            .lock()
+            .as_ref()
+            .filter(|s| s.generation == generation && s.criteria == query.criteria)
+            .map(|s| s.hits.clone());
+        let sorted = match cached {
+            Some(sorted) => sorted,
+            None => {
+                let mut hits = matching(state, &query.criteria);
+                if query.start_index == 0 {
+                    return page_of_unsorted(state, query, hits);
+                }
+                hits.sort_unstable_by(order(state, &query.criteria));
+                let hits = Arc::new(hits);
+                // The generation cannot have moved: the caller holds a read guard.
+                *self.last.lock() = Some(Sorted {
+                    generation,
+                    criteria: query.criteria.clone(),
+                    hits: hits.clone(),
+                });
+                hits
+            }
+        };
+        (page_of(&sorted, query), sorted.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::PortalConfig;
+    use crate::model::status;
+    use crate::seed;
+
+    /// Every match sorted by the whole order, then sliced: what any page must equal.
+    fn reference(state: &PortalState, query: &FilterQuery) -> (Vec<usize>, usize) {
+        let mut hits = matching(state, &query.criteria);
+        let users = &state.users;
+        hits.sort_by(|a, b| {
+            compare(query.criteria.sort_by, &users[*a], &users[*b]).then_with(|| a.cmp(b))
+        });
+        if query.criteria.descending {
+            hits.reverse();
+        }
+        let total = hits.len();
+        let page = hits
+            .into_iter()
+            .skip(query.start_index)
+            .take(query.count)
+            .collect();
+        (page, total)
+    }
+
+    fn query(pairs: &[(&str, &str)]) -> FilterQuery {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        FilterQuery::parse(&pairs).expect("valid query")
+    }
+
+    fn entry(cache: &FilterCache) -> Option<(u64, Arc<Vec<usize>>)> {
+        cache
+            .last
+            .lock()
+            .as_ref()
+            .map(|s| (s.generation, s.hits.clone()))
+    }
+
+    #[test]
+    fn cached_pages_equal_a_full_sort() {
+        let state = seed::build(&PortalConfig::demo().with_extra_users(3_000));
+        let cache = FilterCache::default();
+        let criteria: [&[(&str, &str)]; 8] = [
+            &[],
+            &[("sortBy", "email"), ("sortOrder", "descending")],
+            &[("sortBy", "lastname")],
+            &[("sortBy", "displayname"), ("sortOrder", "descending")],
+            &[("sortBy", "type")],
+            &[("sortBy", "department"), ("employeeStatus", "1")],
+            &[("filterValue", "james"), ("employeeType", "1")],
+            &[("isAdministrator", "false"), ("activationStatus", "1")],
+        ];
+        let total_users = state.users.len();
+        for (generation, pairs) in criteria.iter().enumerate() {
+            let generation = generation as u64;
+            for (start, count) in [
+                (0, 100),
+                (1, 7),
+                (100, 100),
+                (0, 1),
+                (2_999, 100),
+                (total_users - 3, 100),
+                (total_users, 100),
+                (10 * total_users, 100),
+            ] {
+                let mut q = query(pairs);
+                q.start_index = start;
+                q.count = count;
+                let expected = reference(&state, &q);
+                assert_eq!(
+                    cache.run(&state, generation, &q),
+                    expected,
+                    "{pairs:?} {start}"
+                );
+                // Again, now from the cache (filled by any page but the first).
+                assert_eq!(
+                    cache.run(&state, generation, &q),
+                    expected,
+                    "{pairs:?} {start}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_first_page_neither_fills_nor_evicts_and_a_new_generation_misses() {
+        let mut state = seed::build(&PortalConfig::demo().with_extra_users(500));
+        let cache = FilterCache::default();
+        let mut q = query(&[("sortBy", "email")]);
+        q.count = 10;
+        cache.run(&state, 1, &q);
+        assert!(
+            entry(&cache).is_none(),
+            "the first page is answered without sorting all"
+        );
+
+        q.start_index = 10;
+        cache.run(&state, 1, &q);
+        let (generation, sorted) = entry(&cache).expect("filled by the second page");
+        assert_eq!(generation, 1);
+        assert_eq!(sorted.len(), state.users.len());
+        q.start_index = 20;
+        cache.run(&state, 1, &q);
+        q.start_index = 0;
+        cache.run(&state, 1, &q);
+        let other = query(&[("sortBy", "lastname"), ("count", "5")]);
+        cache.run(&state, 1, &other);
+        let (_, again) = entry(&cache).expect("still there");
+        assert!(
+            Arc::ptr_eq(&sorted, &again),
+            "later pages reuse the sorted matches"
+        );
+
+        // A change under a new generation is seen at once.
+        let mut active = query(&[("employeeStatus", "1"), ("startIndex", "1")]);
+        let (page, total) = cache.run(&state, 1, &active);
+        let victim = page[0];
+        state.users[victim].status = status::TERMINATED;
+        let (page, total_after) = cache.run(&state, 2, &active);
+        assert_eq!(total_after, total - 1);
+        assert!(!page.contains(&victim));
+        active.start_index = 0;
+        active.count = MAX_COUNT;
+        assert_eq!(cache.run(&state, 2, &active), reference(&state, &active));
+        assert_eq!(entry(&cache).map(|(g, _)| g), Some(2));
+    }
 }

@@ -1,13 +1,21 @@
 //! `docspace-people-fake`: serves a fake DocSpace portal for manual use.
 //!
 //! ```text
-//! cargo run -p docspace-people-fake -- --port 8092 [--users 1000] [--server-version 3.6]
+//! cargo run -p docspace-people-fake -- --port 8092 [--users 1000 [--ids-file ids.txt]]
+//!     [--server-version 3.6]
 //!     [--product workspace [--server-version 12.7]]
 //!     [--fault 429@rate=0.1] [--fault drop-after@every=5] [--retry-after 2]
 //!     [--job-duration-ms 1000] [--job-record-ttl-secs 60] [--job-workers 1]
 //! ```
+//!
+//! `--ids-file PATH` is for benchmarks: once the portal is seeded and listening, the ids of the
+//! `--users` generated users are written to PATH, one a line, in seeding order. The file is
+//! written beside PATH under a temporary name and renamed, so it appears complete or not at
+//! all, and a script can wait for it before it starts.
 
+use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
@@ -30,6 +38,11 @@ struct Args {
     /// Generated users to add to the demo organisation.
     #[arg(long, default_value_t = 0)]
     users: usize,
+    /// Once the portal is seeded and listening, write the ids of the generated users (the
+    /// --users ones) to PATH, one a line. It is written under a temporary name beside PATH and
+    /// renamed, so it never appears half written: a benchmark can wait for it to exist.
+    #[arg(long, value_name = "PATH")]
+    ids_file: Option<PathBuf>,
     /// The product to imitate: docspace, or workspace (CommunityServer).
     #[arg(long, value_enum, default_value_t = Product::Docspace)]
     product: Product,
@@ -88,6 +101,32 @@ fn faults(args: &Args) -> Result<Faults, docspace_people_fake::InvalidFault> {
     Ok(faults)
 }
 
+/// Writes one id a line to a temporary file beside `path`, then renames it to `path`.
+fn write_ids(path: &Path, ids: &[uuid::Uuid]) -> std::io::Result<()> {
+    let name = path.file_name().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("--ids-file {} names no file", path.display()),
+        )
+    })?;
+    let mut temporary_name = std::ffi::OsString::from(".");
+    temporary_name.push(name);
+    temporary_name.push(format!(".{}.tmp", std::process::id()));
+    let temporary = path.with_file_name(temporary_name);
+    let written = (|| {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
+        for id in ids {
+            writeln!(out, "{id}")?;
+        }
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
 /// The products the fake imitates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Product {
@@ -141,6 +180,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = portal.base_url();
     println!("Fake portal ({}) at {url}", portal.version());
     println!("{} users seeded.", portal.user_count());
+    if let Some(path) = &args.ids_file {
+        let ids = portal.generated_user_ids();
+        write_ids(path, &ids)
+            .map_err(|e| format!("cannot write --ids-file {}: {e}", path.display()))?;
+        println!(
+            "Ids of the {} generated users in {}.",
+            ids.len(),
+            path.display()
+        );
+    }
     println!();
     println!("Sign in:");
     println!("  owner  {OWNER_EMAIL} / {OWNER_PASSWORD}   (API key {OWNER_API_KEY})");

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{FixedOffset, Utc};
-use parking_lot::{Mutex, RwLock};
+use parking_lot::Mutex;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -17,7 +17,7 @@ use crate::faults::{FaultState, Faults};
 use crate::jobs::{JobKind, JobProgress, JobStore};
 use crate::model::{PortalState, User, status};
 use crate::seed::{self, ADMIN_EMAIL, OWNER_API_KEY, OWNER_EMAIL, USER_EMAIL};
-use crate::server::Shared;
+use crate::server::{Shared, StateLock};
 
 /// A user as tests see it: a plain summary of the portal's record (names not HTML-encoded).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,7 +116,8 @@ impl FakePortal {
         tracing::debug!(users = state.users.len(), elapsed = ?started.elapsed(), "seeded portal");
 
         let shared = Arc::new(Shared {
-            state: RwLock::new(state),
+            state: StateLock::new(state),
+            filter_cache: Default::default(),
             faults: Mutex::new(FaultState::new(config.faults.clone())),
             limiter: Mutex::new(crate::limiter::Limiter::new(config.rate_limit)),
             counters: Mutex::new(Counters::default()),
@@ -281,6 +282,19 @@ impl FakePortal {
             .iter()
             .map(|u| summary(&state, u))
             .filter(|u| keep(u))
+            .map(|u| u.id)
+            .collect()
+    }
+
+    /// The ids of the generated users ([`crate::Seed::extra_users`], email addresses at
+    /// `scale.example`) still on the portal, in seeding order.
+    pub fn generated_user_ids(&self) -> Vec<Uuid> {
+        let state = self.shared.state.read();
+        let domain = format!("@{}", seed::GENERATED_DOMAIN);
+        state
+            .users
+            .iter()
+            .filter(|u| u.email.ends_with(&domain))
             .map(|u| u.id)
             .collect()
     }

@@ -17,7 +17,7 @@ use chrono::Utc;
 use crate::auth::{self, AUTH_COOKIE, Caller};
 use crate::dates::api_date;
 use crate::error::{ApiError, json_response};
-use crate::filter::{self, FilterQuery};
+use crate::filter::FilterQuery;
 use crate::lifecycle_routes;
 use crate::limiter::limit_layer;
 use crate::model::PortalState;
@@ -288,12 +288,12 @@ async fn get_filtered(
     uri: Uri,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let state = shared.state.read();
+    let (state, generation) = shared.state.read_with_generation();
     shared.caller(&state, &headers, false)?;
     let Query(pairs) =
         query.map_err(|_| ApiError::invalid("", "The query string is not valid."))?;
     let query = FilterQuery::parse(&pairs)?;
-    let (page, total) = filter::run(&state, &query);
+    let (page, total) = shared.filter_cache.run(&state, generation, &query);
     let renderer = shared.renderer(&state);
     let users: Vec<_> = page
         .iter()

@@ -547,6 +547,9 @@ fn demo_user(person: &Person, i: usize, registered: DateTime<Utc>, rng: &mut Spl
     }
 }
 
+/// The email domain of the generated users, which no user of the demo organisation has.
+pub(crate) const GENERATED_DOMAIN: &str = "scale.example";
+
 fn add_extra_users(
     state: &mut PortalState,
     n: usize,
@@ -584,7 +587,7 @@ fn add_extra_users(
             first.to_ascii_lowercase(),
             last.to_ascii_lowercase()
         );
-        let email = format!("{user_name}@scale.example");
+        let email = format!("{user_name}@{GENERATED_DOMAIN}");
         let custom_quota = (rng.below(10) == 0).then(|| (1 + rng.below(20) as i64) * GIB);
         let user = User {
             id: rng.uuid(),

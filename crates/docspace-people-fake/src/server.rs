@@ -2,6 +2,7 @@
 
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -10,10 +11,11 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::FixedOffset;
-use parking_lot::{Mutex, RwLock};
+use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::counters::{Counters, Endpoint, Outcome};
 use crate::faults::{DropMode, FaultKind, FaultState};
+use crate::filter::FilterCache;
 use crate::job_runner::JobSignals;
 use crate::jobs::JobStore;
 use crate::model::PortalState;
@@ -22,7 +24,9 @@ use crate::model::PortalState;
 #[derive(Debug)]
 pub(crate) struct Shared {
     /// Users, sessions and settings.
-    pub(crate) state: RwLock<PortalState>,
+    pub(crate) state: StateLock,
+    /// The sorted matches of the last `people/filter` query, so paging through it is cheap.
+    pub(crate) filter_cache: FilterCache,
     /// The live fault configuration.
     pub(crate) faults: Mutex<FaultState>,
     /// The rate limiter (off unless configured).
@@ -39,6 +43,55 @@ pub(crate) struct Shared {
     pub(crate) job_signals: JobSignals,
     /// How long one job takes.
     pub(crate) job_duration: Duration,
+}
+
+/// The portal state behind a read-write lock that counts its write locks.
+///
+/// Every write guard bumps [`StateLock::generation`] when it is taken, and the raw lock is not
+/// reachable from outside, so no change to the state can leave the generation as it was. While
+/// a read guard is held the generation cannot move, so a value computed under one read guard
+/// stays valid for as long as the generation it was read with is current (the filter cache
+/// relies on this).
+#[derive(Debug)]
+pub(crate) struct StateLock {
+    lock: RwLock<PortalState>,
+    generation: AtomicU64,
+}
+
+impl StateLock {
+    pub(crate) fn new(state: PortalState) -> Self {
+        Self {
+            lock: RwLock::new(state),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    /// Shared access.
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, PortalState> {
+        self.lock.read()
+    }
+
+    /// Shared access, with the generation of the state it shows.
+    pub(crate) fn read_with_generation(&self) -> (RwLockReadGuard<'_, PortalState>, u64) {
+        let guard = self.lock.read();
+        // Only write-guard holders bump the counter, and the lock orders them before us.
+        let generation = self.generation.load(Ordering::Relaxed);
+        (guard, generation)
+    }
+
+    /// Exclusive access: starts a new generation, whether or not the caller changes anything.
+    pub(crate) fn write(&self) -> RwLockWriteGuard<'_, PortalState> {
+        let guard = self.lock.write();
+        // Bumped while the write lock is held, so readers see it as soon as they get in.
+        self.generation.fetch_add(1, Ordering::Relaxed);
+        guard
+    }
+
+    /// How many write guards have been taken so far.
+    #[cfg(test)]
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
+    }
 }
 
 /// Whether a request changes data, for [`crate::Faults::writes_only`]: every PUT, POST and
@@ -163,4 +216,23 @@ async fn cut_off(response: Response) -> Response {
         }
     });
     Response::from_parts(parts, Body::from_stream(stream))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StateLock;
+    use crate::config::PortalConfig;
+    use crate::seed;
+
+    #[test]
+    fn every_write_guard_starts_a_generation() {
+        let lock = StateLock::new(seed::build(&PortalConfig::default()));
+        assert_eq!(lock.generation(), 0);
+        drop(lock.read());
+        assert_eq!(lock.read_with_generation().1, 0);
+        drop(lock.write());
+        lock.write().version = crate::config::ServerVersion::default();
+        assert_eq!(lock.read_with_generation().1, 2);
+        assert_eq!(lock.generation(), 2);
+    }
 }

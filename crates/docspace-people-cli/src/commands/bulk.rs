@@ -15,11 +15,12 @@ use super::{Wanted, plan, to_stdout};
 use crate::cli::{BulkArgs, GlobalArgs, JobArgs, RunOptions};
 use crate::error::{CliError, CliResult};
 use crate::journal::{self, ChangeRecord, JournalWriter, Record};
+use crate::outcomes::Outcomes;
 use crate::output::{change_name, escape, write_aligned};
 use crate::progress::Bar;
-use crate::report::{Report, ReportFile, Row};
+use crate::report::{Report, ReportFile, Row, Rows};
 use crate::session::{self, connect};
-use crate::targets::{self, Target};
+use crate::targets::{self, Targets};
 
 /// [`run`] with the default job settings.
 pub async fn run(global: &GlobalArgs, wanted: Wanted, args: BulkArgs) -> CliResult<ExitCode> {
@@ -41,7 +42,7 @@ pub async fn run_with_jobs(
     jobs: JobArgs,
 ) -> CliResult<ExitCode> {
     // Everything that can be checked without the portal is checked first.
-    let targets = targets::read(&args.targets, args.from.as_deref(), args.column.as_deref())?;
+    let mut targets = targets::read(&args.targets, args.from.as_deref(), args.column.as_deref())?;
     let report_file = args
         .run
         .report
@@ -73,7 +74,7 @@ pub async fn run_with_jobs(
             escape(&who, false)
         );
     }
-    let resolved = targets::resolve(client, &targets, concurrency).await?;
+    let resolved = targets::resolve(client, &mut targets, concurrency).await?;
     let receiver = match &jobs.reassign_to {
         Some(user) => Some(resolve_one(client, user, "--reassign-to").await?),
         None => None,
@@ -105,14 +106,12 @@ pub async fn run_with_jobs(
     settings.reassign_to = receiver;
     settings.job_concurrency = usize::try_from(jobs.jobs).unwrap_or(2);
     settings.job_poll = std::time::Duration::from_millis(jobs.job_poll_ms);
-    let resolved_ids = resolved.ids;
     send(
         Context {
             client,
             server: &server,
         },
         &change,
-        &resolved_ids,
         resolved.known,
         &targets,
         &settings,
@@ -166,14 +165,14 @@ pub struct Context<'a> {
     pub server: &'a Server,
 }
 
-/// Sends `change` for `ids` (`targets` says where each came from, for the report), with the
-/// guard rails, a progress bar, Ctrl-C, a journal, a summary and a report.
+/// Sends `change` for the resolved `targets`, with the guard rails, a progress bar, Ctrl-C, a
+/// journal, a summary and a report. Nothing is kept per user but an id, a line number and an
+/// outcome: the journal and the report are written as the run goes and from those.
 pub async fn send(
     Context { client, server }: Context<'_>,
     change: &Change,
-    ids: &[Uuid],
     known: std::collections::HashMap<Uuid, User>,
-    targets: &[Target],
+    targets: &Targets,
     settings: &Settings,
     report_file: Option<ReportFile>,
 ) -> CliResult<ExitCode> {
@@ -181,6 +180,8 @@ pub async fn send(
         .chunk_size(settings.chunk_size)
         .concurrency(settings.concurrency)
         .job_concurrency(settings.job_concurrency)
+        // The report is written from `Outcomes`, a few bytes per user.
+        .keep_entries(false)
         .jobs(
             JobOptions::default()
                 .poll_interval(settings.job_poll)
@@ -200,18 +201,13 @@ pub async fn send(
                 kind: crate::error::Kind::Usage,
                 error: e,
             })?;
-            let mut distinct = Vec::with_capacity(ids.len());
-            let mut seen = std::collections::HashSet::with_capacity(ids.len());
-            distinct.extend(ids.iter().filter(|id| seen.insert(**id)).copied());
-            writer.append(&[Record::Start {
-                version: journal::VERSION,
-                portal: client.base_url().to_owned(),
-                server: server.to_string(),
+            writer.start(&journal::Start {
+                portal: client.base_url(),
+                server: &server.to_string(),
                 change: ChangeRecord::of(change).map_err(CliError::failed)?,
-                ids: distinct,
+                ids: targets.ids(),
                 receiver: settings.reassign_to,
-                at: journal::now(),
-            }]);
+            });
             eprintln!(
                 "Journal: {} (`docspace-people resume` or `undo` it).",
                 writer.path().display()
@@ -220,13 +216,15 @@ pub async fn send(
         }
         None => None,
     };
+    let outcomes = Arc::new(Mutex::new(Outcomes::new(targets.len())));
     let report = execute(
         client,
         change,
         &name,
         options,
-        ids,
+        targets.ids(),
         known,
+        Arc::clone(&outcomes),
         guard,
         journal.clone(),
         settings.reassign_to,
@@ -259,16 +257,21 @@ pub async fn send(
         }
         None => {}
     }
-    let report = to_report(&name, targets, &report);
+    let outcomes = std::mem::take(
+        &mut *outcomes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    let report = to_report(&name, targets, &report, &outcomes);
     finish(&report, report_file)
 }
 
 /// One user named on the command line (id or email), resolved on the portal.
 pub async fn resolve_one(client: &Client, user: &str, flag: &str) -> CliResult<Uuid> {
-    let named = targets::read(&[user.to_owned()], None, None)?;
-    let resolved = targets::resolve(client, &named, 1).await?;
-    resolved
-        .ids
+    let mut named = targets::read(&[user.to_owned()], None, None)?;
+    targets::resolve(client, &mut named, 1).await?;
+    named
+        .ids()
         .first()
         .copied()
         .ok_or_else(|| CliError::usage(format_args!("{flag} {user}: no such user on the portal")))
@@ -360,14 +363,13 @@ async fn execute(
     options: BulkOptions,
     ids: &[Uuid],
     known: std::collections::HashMap<Uuid, User>,
+    outcomes: Arc<Mutex<Outcomes>>,
     guard: Guard,
     journal: Option<Arc<JournalWriter>>,
     receiver: Option<Uuid>,
 ) -> CliResult<BulkReport> {
-    let mut distinct = ids.to_vec();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let bar = Bar::new(distinct.len(), name);
+    // Its length, the distinct users, comes with the first progress.
+    let bar = Bar::new(0, name);
     let cancel = CancellationToken::new();
     let progress_bar = bar.clone();
     let job = client
@@ -376,6 +378,7 @@ async fn execute(
         .known_users(known.into_values())
         .with_cancel_token(cancel.clone())
         .on_progress(move |p| {
+            progress_bar.set_length(p.total);
             progress_bar.set(p.done);
             let jobs = if p.by_job > 0 {
                 format!("type-change jobs {}/{}, ", p.jobs_done, p.by_job)
@@ -392,9 +395,15 @@ async fn execute(
     if let Some(receiver) = receiver {
         job = job.reassign_to(receiver);
     }
-    if let Some(journal) = journal {
-        job = job.on_entries(move |entries| journal.entries(entries));
-    }
+    job = job.on_entries(move |entries| {
+        if let Some(journal) = &journal {
+            journal.entries(entries);
+        }
+        outcomes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .record(entries);
+    });
     let watcher = tokio::spawn(cancel_on_ctrl_c(cancel, bar.clone()));
     let result = job.run(ids).await;
     watcher.abort();
@@ -418,28 +427,30 @@ async fn cancel_on_ctrl_c(cancel: CancellationToken, bar: Bar) {
     }
 }
 
-/// One report row per entry of the engine's report; positions index `targets`.
-fn to_report(change: &str, targets: &[Target], bulk: &BulkReport) -> Report {
-    let source = |position: usize| source_and_input(targets, position);
-    let users = bulk
-        .entries
-        .iter()
-        .map(|entry| {
-            let (source, input) = source(entry.position);
-            Row {
-                source,
-                input,
-                id: entry.id,
-                outcome: entry.outcome.as_str(),
-                detail: entry.detail.clone(),
-            }
+/// The report of a run: a row per distinct user, made from `outcomes` as it is written;
+/// positions index `targets`.
+fn to_report<'a>(
+    change: &str,
+    targets: &'a Targets,
+    bulk: &BulkReport,
+    outcomes: &'a Outcomes,
+) -> Report<'a> {
+    let row = move |position: usize| {
+        let (outcome, detail) = outcomes.get(position)?;
+        let (source, input) = source_and_input(targets, position);
+        Some(Row {
+            source,
+            input,
+            id: targets.ids().get(position).copied().unwrap_or_default(),
+            outcome,
+            detail,
         })
-        .collect();
+    };
     let duplicates = bulk
         .duplicates
         .iter()
         .map(|duplicate| {
-            let (source, input) = source(duplicate.position);
+            let (source, input) = source_and_input(targets, duplicate.position);
             Row {
                 source,
                 input,
@@ -474,27 +485,33 @@ fn to_report(change: &str, targets: &[Target], bulk: &BulkReport) -> Report {
             ("unknown", bulk.counts.unknown),
             ("duplicates", bulk.duplicates.len()),
         ],
-        users,
+        users: Rows::Made {
+            len: bulk.counts.total(),
+            positions: targets.len(),
+            row: Box::new(row),
+        },
         duplicates,
     }
 }
 
 /// Where the input at `position` came from, and what it said: report columns SOURCE, INPUT.
-pub fn source_and_input(targets: &[Target], position: usize) -> (String, String) {
-    targets.get(position).map_or_else(
-        || (format!("#{}", position + 1), String::new()),
-        |t| (t.origin.to_string(), t.input.clone()),
-    )
+pub fn source_and_input(targets: &Targets, position: usize) -> (String, String) {
+    if position < targets.len() {
+        (
+            targets.origin(position).to_string(),
+            targets.input(position),
+        )
+    } else {
+        (format!("#{}", position + 1), String::new())
+    }
 }
 
-fn source_of(targets: &[Target], position: usize) -> String {
-    targets
-        .get(position)
-        .map_or_else(|| format!("#{}", position + 1), |t| t.origin.to_string())
+fn source_of(targets: &Targets, position: usize) -> String {
+    source_and_input(targets, position).0
 }
 
 /// Prints the summary, writes the report file, and picks the exit code.
-pub fn finish(report: &Report, report_file: Option<ReportFile>) -> CliResult<ExitCode> {
+pub fn finish(report: &Report<'_>, report_file: Option<ReportFile>) -> CliResult<ExitCode> {
     let report_path = report_file.as_ref().map(|f| f.path().to_path_buf());
     to_stdout(|out| write_summary(out, report, report_path.as_deref()))
         .map_err(CliError::failed)?;
@@ -507,9 +524,9 @@ pub fn finish(report: &Report, report_file: Option<ReportFile>) -> CliResult<Exi
         return Ok(ExitCode::from(crate::error::STOPPED_BY_LIMIT));
     }
     let trouble = report
-        .users
+        .counts
         .iter()
-        .any(|r| matches!(r.outcome, "refused" | "failed" | "unknown" | "partial"));
+        .any(|(name, n)| is_trouble(name) && *n > 0);
     Ok(if trouble {
         ExitCode::from(1)
     } else {
@@ -517,12 +534,17 @@ pub fn finish(report: &Report, report_file: Option<ReportFile>) -> CliResult<Exi
     })
 }
 
+/// Whether a row's outcome means the user did not end as asked.
+fn is_trouble(outcome: &str) -> bool {
+    matches!(outcome, "refused" | "failed" | "unknown" | "partial")
+}
+
 /// Rows of the "Not changed" table shown on the terminal; the report has every one.
 const MAX_ROWS_SHOWN: usize = 50;
 
 fn write_summary(
     out: &mut dyn Write,
-    report: &Report,
+    report: &Report<'_>,
     report_path: Option<&std::path::Path>,
 ) -> io::Result<()> {
     let users = report.users.len();
@@ -550,23 +572,20 @@ fn write_summary(
     for (name, count) in &report.counts {
         writeln!(out, "  {:<20} {count}", name.replace('_', " "))?;
     }
-    let not_changed = report
-        .users
-        .iter()
-        .filter(|r| matches!(r.outcome, "refused" | "failed" | "unknown" | "partial"));
-    let total = not_changed.clone().count();
-    let trouble: Vec<[String; 5]> = not_changed
-        .take(MAX_ROWS_SHOWN)
-        .map(|r| {
-            [
+    let mut total = 0;
+    let mut trouble: Vec<[String; 5]> = Vec::new();
+    for r in report.users.iter().filter(|r| is_trouble(r.outcome)) {
+        total += 1;
+        if trouble.len() < MAX_ROWS_SHOWN {
+            trouble.push([
                 r.source.clone(),
                 r.input.clone(),
                 r.id.to_string(),
                 r.outcome.to_owned(),
                 r.detail.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
+            ]);
+        }
+    }
     if !trouble.is_empty() {
         writeln!(out, "Not changed:")?;
         write_aligned(

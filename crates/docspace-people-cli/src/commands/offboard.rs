@@ -19,14 +19,14 @@ use crate::error::{CliError, CliResult};
 use crate::journal::{self, ChangeRecord, JournalWriter, Record};
 use crate::output::escape;
 use crate::progress::Bar;
-use crate::report::{Report, ReportFile, Row};
+use crate::report::{Report, ReportFile, Row, Rows};
 use crate::session::{self, connect};
-use crate::targets::{self, Target};
+use crate::targets::{self, Targets};
 
 /// Runs `offboard`.
 pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode> {
     let bulk = &args.bulk;
-    let targets = targets::read(&bulk.targets, bulk.from.as_deref(), bulk.column.as_deref())?;
+    let mut targets = targets::read(&bulk.targets, bulk.from.as_deref(), bulk.column.as_deref())?;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if args.delete && !bulk.run.yes && !interactive && !bulk.dry_run {
         return Err(CliError::usage(
@@ -53,7 +53,7 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
             escape(&describe(&me), false)
         );
     }
-    let resolved = targets::resolve(client, &targets, concurrency).await?;
+    let resolved = targets::resolve(client, &mut targets, concurrency).await?;
     let receiver = match &args.reassign_to {
         Some(user) => Some(resolve_one(client, user, "--reassign-to").await?),
         None => None,
@@ -99,25 +99,16 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
                 kind: crate::error::Kind::Usage,
                 error: e,
             })?;
-            let mut seen = std::collections::HashSet::new();
-            let distinct: Vec<Uuid> = resolved
-                .ids
-                .iter()
-                .filter(|id| seen.insert(**id))
-                .copied()
-                .collect();
-            writer.append(&[Record::Start {
-                version: journal::VERSION,
-                portal: client.base_url().to_owned(),
-                server: server.to_string(),
+            writer.start(&journal::Start {
+                portal: client.base_url(),
+                server: &server.to_string(),
                 change: ChangeRecord::Offboard {
                     receiver,
                     delete: args.delete,
                 },
-                ids: distinct,
+                ids: targets.ids(),
                 receiver,
-                at: journal::now(),
-            }]);
+            });
             eprintln!(
                 "Journal: {} (`docspace-people undo` re-enables the users not deleted).",
                 writer.path().display()
@@ -127,7 +118,7 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
         None => None,
     };
 
-    let mut distinct = resolved.ids.clone();
+    let mut distinct = targets.ids().to_vec();
     distinct.sort_unstable();
     distinct.dedup();
     let bar = Bar::new(distinct.len(), "Offboarding");
@@ -190,7 +181,7 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
             }
         }
     });
-    let result = offboard.run(&resolved.ids).await;
+    let result = offboard.run(targets.ids()).await;
     watcher.abort();
     bar.finish();
     let report = result.map_err(|e| CliError::portal(e, "cannot start the offboarding"))?;
@@ -291,7 +282,7 @@ impl Guard {
 
 /// One row per user: the outcome of the step where their pipeline ended, and every step in
 /// the detail.
-fn to_report(steps: &str, targets: &[Target], report: &OffboardReport) -> Report {
+fn to_report(steps: &str, targets: &Targets, report: &OffboardReport) -> Report<'static> {
     let planned = report.steps.len();
     let mut counts = [0usize; ROW_OUTCOMES.len()];
     let users: Vec<Row> = report
@@ -345,7 +336,7 @@ fn to_report(steps: &str, targets: &[Target], report: &OffboardReport) -> Report
             ("partly_done", counts[5]),
             ("duplicates", report.duplicates.len()),
         ],
-        users,
+        users: Rows::Listed(users),
         duplicates: Vec::new(),
     }
 }

@@ -11,8 +11,8 @@ use docspace_people::{Client, Server, User, Uuid};
 use super::to_stdout;
 use crate::error::{CliError, CliResult};
 use crate::output::{change_name, escape, quota_name, status_name, type_name, write_aligned};
-use crate::report::{Report, ReportFile, Row};
-use crate::targets::{self, Resolved, Target};
+use crate::report::{Report, ReportFile, Row, Rows};
+use crate::targets::{self, Resolved, Targets};
 
 /// The outcomes of a dry run, in report order.
 const OUTCOMES: [&str; 5] = [
@@ -38,12 +38,12 @@ pub struct Connection<'a> {
 pub async fn dry_run(
     Connection { client, server, me }: Connection<'_>,
     change: &Change,
-    targets: &[Target],
+    targets: &Targets,
     mut resolved: Resolved,
     concurrency: usize,
     report_file: Option<ReportFile>,
 ) -> CliResult<ExitCode> {
-    targets::fetch_missing(client, &resolved.ids, &mut resolved.known, concurrency).await?;
+    targets::fetch_missing(client, targets.ids(), &mut resolved.known, concurrency).await?;
     let report = plan(change, server, me, targets, &resolved);
     to_stdout(|out| write_plan(out, change, server, &report, &resolved.known))
         .map_err(CliError::failed)?;
@@ -59,17 +59,15 @@ fn plan(
     change: &Change,
     server: &Server,
     me: &User,
-    targets: &[Target],
+    targets: &Targets,
     resolved: &Resolved,
-) -> Report {
+) -> Report<'static> {
     let mut first_seen: HashMap<Uuid, usize> = HashMap::with_capacity(targets.len());
     let mut users = Vec::with_capacity(targets.len());
     let mut duplicates = Vec::new();
-    for (position, (target, id)) in targets.iter().zip(&resolved.ids).enumerate() {
+    for (position, (target, id)) in targets.iter().zip(targets.ids()).enumerate() {
         if let Some(&first) = first_seen.get(id) {
-            let first = targets
-                .get(first)
-                .map_or_else(String::new, |t| t.origin.to_string());
+            let first = targets.origin(first).to_string();
             duplicates.push(Row {
                 source: target.origin.to_string(),
                 input: target.input.clone(),
@@ -127,7 +125,7 @@ fn plan(
         requests: 0,
         reads: 0,
         counts,
-        users,
+        users: Rows::Listed(users),
         duplicates,
     }
 }
@@ -163,7 +161,7 @@ fn write_plan(
     out: &mut dyn Write,
     change: &Change,
     server: &Server,
-    report: &Report,
+    report: &Report<'_>,
     known: &HashMap<Uuid, User>,
 ) -> io::Result<()> {
     let rows: Vec<[String; 5]> = report
@@ -177,7 +175,7 @@ fn write_plan(
                 user.and_then(|u| u.display_name.clone())
                     .unwrap_or_else(|| "-".into()),
                 user.map_or_else(|| "-".into(), |u| current_state(change, server, u)),
-                plan_text(row),
+                plan_text(&row),
             ]
         })
         .collect();

@@ -3,7 +3,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use docspace_people::bulk::{Change, Prior};
 use docspace_people::{UserStatus, Uuid};
@@ -13,9 +12,9 @@ use crate::cli::{GlobalArgs, JournalReportArgs, ReplayArgs, UndoArgs};
 use crate::error::{CliError, CliResult, Kind};
 use crate::journal::{self, Journal};
 use crate::output::change_name;
-use crate::report::{Report, ReportFile, Row};
+use crate::report::{Report, ReportFile, Row, Rows};
 use crate::session::{self, connect};
-use crate::targets::{Origin, Target, Value};
+use crate::targets::Targets;
 
 /// Reads a journal, naming the file in any error.
 fn read(path: &Path) -> CliResult<Journal> {
@@ -44,20 +43,9 @@ fn global_for(global: &GlobalArgs, journal: &Journal) -> CliResult<GlobalArgs> {
     Ok(global)
 }
 
-/// Targets named by the journal, for the report: `JOURNAL id N`.
-fn targets(path: &Path, ids: &[Uuid]) -> Vec<Target> {
-    let source: Arc<str> = Arc::from(path.display().to_string());
-    ids.iter()
-        .enumerate()
-        .map(|(index, id)| Target {
-            origin: Origin::Line {
-                source: source.clone(),
-                line: index as u64 + 1,
-            },
-            input: id.to_string(),
-            value: Value::Id(*id),
-        })
-        .collect()
+/// Targets named by the journal, for the report: `JOURNAL line N`.
+fn targets(path: &Path, ids: &[Uuid]) -> CliResult<Targets> {
+    Targets::numbered(&path.display().to_string(), ids)
 }
 
 /// The change a journal records.
@@ -77,11 +65,10 @@ async fn send_ids(
     settings: &Settings,
     report_file: Option<ReportFile>,
 ) -> CliResult<ExitCode> {
-    let targets = targets(path, ids);
+    let targets = targets(path, ids)?;
     bulk::send(
         context,
         change,
-        ids,
         HashMap::new(),
         &targets,
         settings,
@@ -295,28 +282,25 @@ pub fn report(args: JournalReportArgs) -> CliResult<ExitCode> {
         .as_deref()
         .map(|path| ReportFile::create(path, args.report_format, Some(&args.journal)))
         .transpose()?;
-    let targets = targets(&args.journal, &journal.ids);
-    let users: Vec<Row> = targets
-        .iter()
-        .zip(&journal.ids)
-        .map(|(target, id)| {
-            let (outcome, detail) = match journal.outcomes.get(id) {
-                Some((outcome, detail, _)) => (outcome_name(outcome), detail.clone()),
-                None => (
-                    "failed",
-                    Some("not sent: the run stopped before it (resume it)".to_owned()),
-                ),
-            };
-            Row {
-                source: target.origin.to_string(),
-                input: target.input.clone(),
-                id: *id,
-                outcome,
-                detail,
-            }
+    let targets = targets(&args.journal, &journal.ids)?;
+    let row = |position: usize| {
+        let id = *journal.ids.get(position)?;
+        let (outcome, detail) = match journal.outcomes.get(&id) {
+            Some((outcome, detail, _)) => (outcome_name(outcome), detail.clone()),
+            None => (
+                "failed",
+                Some("not sent: the run stopped before it (resume it)".to_owned()),
+            ),
+        };
+        Some(Row {
+            source: targets.origin(position).to_string(),
+            input: targets.input(position),
+            id,
+            outcome,
+            detail,
         })
-        .collect();
-    let counts = [
+    };
+    let mut counts: Vec<(&'static str, usize)> = [
         "changed",
         "already_in_target",
         "refused",
@@ -324,9 +308,16 @@ pub fn report(args: JournalReportArgs) -> CliResult<ExitCode> {
         "unknown",
     ]
     .into_iter()
-    .map(|name| (name, users.iter().filter(|r| r.outcome == name).count()))
-    .chain([("duplicates", 0)])
+    .map(|name| (name, 0))
     .collect();
+    for position in 0..journal.ids.len() {
+        if let Some(row) = row(position)
+            && let Some(count) = counts.iter_mut().find(|(name, _)| *name == row.outcome)
+        {
+            count.1 += 1;
+        }
+    }
+    counts.push(("duplicates", 0));
     let report = Report {
         change: change.to_string(),
         dry_run: false,
@@ -336,7 +327,11 @@ pub fn report(args: JournalReportArgs) -> CliResult<ExitCode> {
         requests: 0,
         reads: 0,
         counts,
-        users,
+        users: Rows::Made {
+            len: journal.ids.len(),
+            positions: journal.ids.len(),
+            row: Box::new(row),
+        },
         duplicates: Vec::new(),
     };
     bulk::finish(&report, report_file)

@@ -3,7 +3,8 @@
 use std::collections::HashSet;
 
 use docspace_people_fake::*;
-use serde_json::Value;
+use serde_json::{Value, json};
+use uuid::Uuid;
 
 use crate::common::{Api, ids};
 
@@ -157,4 +158,148 @@ async fn hundred_thousand_users() {
     assert!(emails.is_sorted());
     let (_, _, total) = page(&api, "filterValue=james&employeeType=1").await;
     assert!(total > 0 && (total as usize) < expected);
+}
+
+/// Every page of a query, `count` at a time, with `between(pages_read)` awaited after each
+/// page; the users in order and the `total` each page reported.
+async fn page_through(
+    api: &Api,
+    query: &str,
+    count: usize,
+    mut between: impl AsyncFnMut(usize),
+) -> (Vec<Value>, Vec<u64>) {
+    let (mut users, mut totals) = (Vec::new(), Vec::new());
+    for pages_read in 0.. {
+        let start = pages_read * count;
+        let (page, n, total) =
+            page(api, &format!("{query}&count={count}&startIndex={start}")).await;
+        totals.push(total);
+        if n == 0 {
+            break;
+        }
+        users.extend(page.as_array().expect("array").iter().cloned());
+        between(pages_read + 1).await;
+    }
+    (users, totals)
+}
+
+/// The ids of `users` (sorted by email, so in a fixed order) that are generated, active and
+/// at `from` or later.
+fn active_generated_from(users: &[FakeUser], from: usize) -> Vec<Uuid> {
+    users[from..]
+        .iter()
+        .filter(|u| u.status == 1 && u.email.ends_with("@scale.example"))
+        .map(|u| u.id)
+        .collect()
+}
+
+fn by_email(mut users: Vec<FakeUser>, descending: bool) -> Vec<FakeUser> {
+    users.sort_by_key(|u| u.email.to_lowercase());
+    if descending {
+        users.reverse();
+    }
+    users
+}
+
+fn user_ids(users: &[Value]) -> Vec<Uuid> {
+    ids(&Value::Array(users.to_vec()))
+}
+
+/// `seen == expected`, failing with the first difference rather than thousands of ids.
+fn assert_same_ids(seen: &[Uuid], expected: &[Uuid]) {
+    let first_difference = seen.iter().zip(expected).position(|(s, e)| s != e);
+    assert!(
+        first_difference.is_none() && seen.len() == expected.len(),
+        "{} ids seen, {} expected, first difference at {first_difference:?}",
+        seen.len(),
+        expected.len()
+    );
+}
+
+/// Paging through a few thousand users (the server keeps the sorted matches between pages)
+/// while statuses change between two pages: the pages after the change show it, nothing is
+/// repeated or left out, and every page is what sorting afresh would give.
+#[tokio::test]
+async fn paging_sees_changes_made_between_pages() {
+    let api = Api::start(PortalConfig::demo().with_extra_users(3_000)).await;
+    let owner = api.portal.owner_token();
+    let set_status = async |status: i32, id: Uuid| {
+        let reply = api
+            .put(
+                &owner,
+                &format!("/api/2.0/people/status/{status}"),
+                json!({ "userIds": [id] }),
+            )
+            .await;
+        assert_eq!(ids(&reply.ok()), [id]);
+    };
+
+    let snapshot = api.portal.snapshot();
+    let generated = api.portal.generated_user_ids();
+    assert_eq!(generated.len(), 3_000);
+    assert!(
+        snapshot[snapshot.len() - 3_000..]
+            .iter()
+            .map(|u| u.id)
+            .eq(generated)
+    );
+
+    // Everyone by email (unique, so the order is fixed); one user terminated after ten pages.
+    let before = by_email(snapshot, false);
+    let all = before.len();
+    let victim = active_generated_from(&before, 1_500)[0];
+    let (users, totals) = page_through(&api, "sortBy=email", 100, async |read| {
+        if read == 10 {
+            set_status(2, victim).await;
+        }
+    })
+    .await;
+    assert_eq!(totals.len(), all.div_ceil(100) + 1);
+    assert!(totals.iter().all(|t| *t as usize == all), "{totals:?}");
+    let expected: Vec<Uuid> = before.iter().map(|u| u.id).collect();
+    assert_same_ids(&user_ids(&users), &expected);
+    for (user, old) in users.iter().zip(&before) {
+        let status = if old.id == victim { 2 } else { old.status };
+        assert_eq!(user["status"], status, "{}", old.email);
+    }
+
+    // Active users by email, descending: after five pages another one is terminated, after
+    // ten the first victim comes back, both further down the list.
+    let active_before = by_email(api.portal.snapshot(), true)
+        .into_iter()
+        .filter(|u| u.status == 1)
+        .collect::<Vec<_>>();
+    let victim2 = active_generated_from(&active_before, 1_000)[0];
+    let (users, totals) = page_through(
+        &api,
+        "employeeStatus=1&sortBy=email&sortOrder=descending",
+        100,
+        async |read| match read {
+            5 => set_status(2, victim2).await,
+            10 => set_status(1, victim).await,
+            _ => {}
+        },
+    )
+    .await;
+    let after: Vec<FakeUser> = by_email(api.portal.snapshot(), true)
+        .into_iter()
+        .filter(|u| u.status == 1)
+        .collect();
+    let expected: Vec<Uuid> = after.iter().map(|u| u.id).collect();
+    let position = |id: Uuid| expected.iter().position(|e| *e == id);
+    assert!(
+        position(victim).is_some_and(|p| p >= 1_100),
+        "the change is ahead"
+    );
+    assert!(position(victim2).is_none());
+    let seen = user_ids(&users);
+    assert_eq!(seen.len(), seen.iter().collect::<HashSet<_>>().len());
+    assert_same_ids(&seen, &expected);
+    assert!(users.iter().all(|u| u["status"] == 1));
+    // Each change shows in the total of the very next page.
+    let n = active_before.len() as u64;
+    assert_eq!(after.len() as u64, n);
+    assert!(totals[..5].iter().all(|t| *t == n), "{totals:?}");
+    assert!(totals[5..10].iter().all(|t| *t == n - 1), "{totals:?}");
+    assert!(totals[10..].iter().all(|t| *t == n), "{totals:?}");
 }

@@ -234,6 +234,15 @@ fn status_change_against_a_portal_with_a_csv_report() {
     assert_eq!(outcome_of("noah.fischer@example.com"), ["duplicate"]);
     assert_eq!(outcome_of(OWNER_EMAIL), ["refused"]);
     assert_eq!(outcome_of(TERMINATED_USER_EMAIL), ["already_in_target"]);
+    // Users in input order (the argument, then the file's lines), the repeat last.
+    let sources: Vec<&str> = rows.iter().map(|r| r.get(0).unwrap_or_default()).collect();
+    assert_eq!(sources[0], "argument 1", "{text}");
+    let lines: Vec<u64> = sources[1..7]
+        .iter()
+        .map(|s| s.rsplit(' ').next().and_then(|n| n.parse().ok()).expect(s))
+        .collect();
+    assert!(lines.windows(2).all(|w| w[0] < w[1]), "{lines:?}");
+    assert_eq!(rows[7].get(3), Some("duplicate"));
     let updates = portal.portal.counters().endpoint(Endpoint::UpdateStatus);
     assert!(updates >= 2, "{updates} status requests");
 }

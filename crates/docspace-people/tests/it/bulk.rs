@@ -425,3 +425,52 @@ async fn failures_keep_the_whole_cause_in_the_report() {
         "the causes follow: {detail}"
     );
 }
+
+/// A run that keeps no entries (`keep_entries(false)`, for runs of millions) passes the hook the
+/// same entries, priors included, as a run that keeps them, each distinct id once.
+#[tokio::test]
+async fn entries_passed_only_to_the_hook_are_those_a_kept_report_has() {
+    let run = |keep: bool| async move {
+        let portal = FakePortal::start(PortalConfig::demo().with_extra_users(700)).unwrap();
+        let mut targets = portal.user_ids_where(|_| true);
+        let first = targets[3];
+        targets.insert(9, first);
+        targets.push(Uuid::from_u128(42));
+        targets.push(first);
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let hook = Arc::clone(&seen);
+        let report = owner(&portal)
+            .bulk(Change::Status(UserStatus::Terminated))
+            .options(fast().keep_entries(keep))
+            .on_entries(move |entries| hook.lock().unwrap().extend_from_slice(entries))
+            .run(&targets)
+            .await
+            .unwrap();
+        let mut passed = std::mem::take(&mut *seen.lock().unwrap());
+        passed.sort_by_key(|e| e.position);
+        for entry in passed.iter().filter(|e| e.outcome == Outcome::Changed) {
+            assert_eq!(portal.user(entry.id).unwrap().status, 2, "{entry:?}");
+            assert_ne!(
+                entry.prior.as_ref().and_then(|p| p.status.clone()),
+                Some(UserStatus::Terminated)
+            );
+        }
+        (targets, report, passed)
+    };
+    let (targets, kept, passed_kept) = run(true).await;
+    let (_, streamed, passed) = run(false).await;
+    assert_accounted(&kept, &targets);
+    assert!(streamed.entries.is_empty());
+    assert_eq!(passed, kept.entries, "the hook sees what the report keeps");
+    assert_eq!(passed_kept, kept.entries);
+    assert_eq!(streamed.counts, kept.counts);
+    assert_eq!(streamed.duplicates, kept.duplicates);
+    assert_eq!(streamed.duplicates.len(), 2);
+    assert!(kept.counts.changed > 700 && kept.counts.already_in_target > 0);
+    assert!(
+        passed
+            .iter()
+            .all(|e| e.prior.is_some() || e.outcome == Outcome::Refused),
+        "every user read has a prior"
+    );
+}

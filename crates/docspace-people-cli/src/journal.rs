@@ -294,24 +294,23 @@ impl Journal {
     pub fn read(path: &Path) -> anyhow::Result<Self> {
         let file = File::open(path)
             .with_context(|| format!("cannot read the journal {}", path.display()))?;
-        let lines: Vec<String> = BufReader::new(file)
-            .lines()
-            .collect::<Result<_, _>>()
-            .with_context(|| format!("cannot read the journal {}", path.display()))?;
+        // Line by line: a journal of a million users is not read whole into memory.
+        let mut lines = BufReader::new(file).lines().enumerate().peekable();
         let mut start: Option<(String, ChangeRecord)> = None;
         let mut ids = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut outcomes: HashMap<Uuid, (String, Option<String>, Option<Prior>)> = HashMap::new();
         let mut deleted = std::collections::HashSet::new();
         let mut receiver = None;
-        let last = lines.len();
-        for (index, line) in lines.iter().enumerate() {
+        while let Some((index, line)) = lines.next() {
+            let line =
+                line.with_context(|| format!("cannot read the journal {}", path.display()))?;
             if line.trim().is_empty() {
                 continue;
             }
-            let record: Record = match serde_json::from_str(line) {
+            let record: Record = match serde_json::from_str(&line) {
                 Ok(record) => record,
-                Err(_) if index + 1 == last => break,
+                Err(_) if lines.peek().is_none() => break,
                 Err(e) => bail!(
                     "{} line {}: not a journal record: {e}",
                     path.display(),

@@ -19,8 +19,11 @@
 //! ```
 //!
 //! What the engine guarantees:
-//! * every distinct input id ends exactly once in [`BulkReport::entries`]; repeated ids are
-//!   listed in [`BulkReport::duplicates`] and sent once;
+//! * every distinct input id ends exactly once in [`BulkReport::entries`] (or, with
+//!   [`BulkOptions::keep_entries`] off, in one call of the [`BulkJob::on_entries`] hook);
+//!   repeated ids are listed in [`BulkReport::duplicates`] and sent once;
+//! * memory stays at about 17 bytes per input id besides the ids themselves, however many
+//!   users the job reads: their states are packed, not kept;
 //! * outcomes are observed, never assumed. Before sending, the engine reads each target's
 //!   current state (one request per user when they are few, pages of the user list when that is
 //!   cheaper), so [`Outcome::AlreadyInTarget`] (not sent) and [`Outcome::Changed`] are facts

@@ -146,7 +146,8 @@ pub struct Progress {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BulkReport {
-    /// One entry per distinct input id, in input order.
+    /// One entry per distinct input id, in input order; empty when
+    /// [`BulkOptions::keep_entries`](super::BulkOptions::keep_entries) is off.
     pub entries: Vec<Entry>,
     /// Repeated input ids, in input order.
     pub duplicates: Vec<Duplicate>,

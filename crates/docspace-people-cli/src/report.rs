@@ -82,6 +82,16 @@ impl Serialize for Rows<'_> {
     }
 }
 
+/// A rate-limit stop as reports show it: the seconds the portal asked to wait, and when (UTC)
+/// the run can go on.
+pub fn limit_stop(stop: docspace_people::bulk::LimitStop) -> (u64, String) {
+    let until: chrono::DateTime<chrono::Utc> = stop.until.into();
+    (
+        stop.wait.as_secs(),
+        until.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
+}
+
 /// The whole report.
 #[derive(Debug)]
 pub struct Report<'a> {

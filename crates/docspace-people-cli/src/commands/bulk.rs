@@ -468,13 +468,7 @@ fn to_report<'a>(
         dry_run: false,
         cancelled: bulk.cancelled,
         from_journal: false,
-        stopped_by_limit: bulk.stopped_by_limit.map(|stop| {
-            let until: chrono::DateTime<chrono::Utc> = stop.until.into();
-            (
-                stop.wait.as_secs(),
-                until.format("%Y-%m-%d %H:%M UTC").to_string(),
-            )
-        }),
+        stopped_by_limit: bulk.stopped_by_limit.map(crate::report::limit_stop),
         requests: bulk.requests,
         reads: bulk.reads,
         counts: vec![

@@ -318,13 +318,7 @@ fn to_report(steps: &str, targets: &Targets, report: &OffboardReport) -> Report<
         dry_run: false,
         cancelled: report.cancelled,
         from_journal: false,
-        stopped_by_limit: report.stopped_by_limit.map(|stop| {
-            let until: chrono::DateTime<chrono::Utc> = stop.until.into();
-            (
-                stop.wait.as_secs(),
-                until.format("%Y-%m-%d %H:%M UTC").to_string(),
-            )
-        }),
+        stopped_by_limit: report.stopped_by_limit.map(crate::report::limit_stop),
         requests: report.requests,
         reads: report.reads,
         counts: vec![

@@ -283,14 +283,18 @@ pub fn report(args: JournalReportArgs) -> CliResult<ExitCode> {
         .map(|path| ReportFile::create(path, args.report_format, Some(&args.journal)))
         .transpose()?;
     let targets = targets(&args.journal, &journal.ids)?;
+    let outcome_of = |id: &Uuid| {
+        journal
+            .outcomes
+            .get(id)
+            .map_or("failed", |(outcome, _, _)| outcome_name(outcome))
+    };
     let row = |position: usize| {
         let id = *journal.ids.get(position)?;
-        let (outcome, detail) = match journal.outcomes.get(&id) {
-            Some((outcome, detail, _)) => (outcome_name(outcome), detail.clone()),
-            None => (
-                "failed",
-                Some("not sent: the run stopped before it (resume it)".to_owned()),
-            ),
+        let outcome = outcome_of(&id);
+        let detail = match journal.outcomes.get(&id) {
+            Some((_, detail, _)) => detail.clone(),
+            None => Some("not sent: the run stopped before it (resume it)".to_owned()),
         };
         Some(Row {
             source: targets.origin(position).to_string(),
@@ -310,10 +314,9 @@ pub fn report(args: JournalReportArgs) -> CliResult<ExitCode> {
     .into_iter()
     .map(|name| (name, 0))
     .collect();
-    for position in 0..journal.ids.len() {
-        if let Some(row) = row(position)
-            && let Some(count) = counts.iter_mut().find(|(name, _)| *name == row.outcome)
-        {
+    for id in &journal.ids {
+        let outcome = outcome_of(id);
+        if let Some(count) = counts.iter_mut().find(|(name, _)| *name == outcome) {
             count.1 += 1;
         }
     }

@@ -131,7 +131,7 @@ pub(super) async fn run(
         to_send,
         by_job,
         caller,
-    } = prepare::prepare(&run, user_ids, &index).await;
+    } = prepare::prepare(&run, user_ids, &index, &duplicates).await;
     drop(index);
     run.by_job = by_job;
     let mut declined = false;
@@ -153,7 +153,6 @@ pub(super) async fn run(
     let mut out = Out {
         run: &run,
         slots: &slots,
-        ids: user_ids,
         keep: job.options.keep_entries,
         kept: Vec::new(),
         total,
@@ -264,7 +263,6 @@ const EMIT_BATCH: usize = 1024;
 struct Out<'a> {
     run: &'a Run<'a>,
     slots: &'a Slots,
-    ids: &'a [Uuid],
     keep: bool,
     kept: Vec<Entry>,
     total: usize,
@@ -284,7 +282,6 @@ impl Out<'_> {
             return;
         }
         for e in entries.iter_mut() {
-            debug_assert_eq!(self.ids.get(e.position), Some(&e.id));
             e.prior = self.prior(e.position, e.id);
         }
         if let Some(on_entries) = &self.run.job.on_entries {

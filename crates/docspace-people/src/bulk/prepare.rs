@@ -8,7 +8,7 @@ use super::Change;
 use super::engine::Run;
 use super::index::Index;
 use super::observe::{self, Seen};
-use super::report::{Counts, Outcome};
+use super::report::{Counts, Duplicate, Outcome};
 use super::slots::{Route, Slots};
 use crate::MAX_PAGE_SIZE;
 use crate::state::UserState;
@@ -41,13 +41,16 @@ pub(super) enum Decision {
 
 /// Reads the state of every target the caller did not supply (pages of the user list when they
 /// take fewer requests, then one by one) and routes each.
-pub(super) async fn prepare(run: &Run<'_>, ids: &[Uuid], index: &Index<'_>) -> Prepared {
+pub(super) async fn prepare(
+    run: &Run<'_>,
+    ids: &[Uuid],
+    index: &Index<'_>,
+    duplicates: &[Duplicate],
+) -> Prepared {
     let job = run.job;
     let mut slots = Slots::new(ids.len());
-    for (position, id) in ids.iter().enumerate() {
-        if index.find(*id) != Some(position) {
-            slots.set_repeat(position);
-        }
+    for duplicate in duplicates {
+        slots.set_repeat(duplicate.position);
     }
     for (id, user) in &job.known {
         if let Some(position) = index.find(*id) {

@@ -34,16 +34,54 @@ pub enum ServerVersion {
     Workspace12_7,
 }
 
+/// What each version does, as predicates with version bounds: the one place where the fake tells
+/// versions apart. Rules ask "does this server do X", never "is this version Y", so a version
+/// added later falls on the right side of every bound (`DocSpace 3.8` would be `>= 3.7`).
 impl ServerVersion {
+    /// The DocSpace generation as a number that orders (`26`, `30`, `36`, `37`); `None` on
+    /// Workspace.
+    fn docspace_generation(self) -> Option<u32> {
+        match self {
+            Self::V2_6 => Some(26),
+            Self::V3_0 => Some(30),
+            Self::V3_6 => Some(36),
+            Self::V3_7 => Some(37),
+            Self::Workspace12_7 => None,
+        }
+    }
+
+    /// Whether this is DocSpace at `generation` (`37` for 3.7) or later.
+    fn docspace_at_least(self, generation: u32) -> bool {
+        self.docspace_generation().is_some_and(|g| g >= generation)
+    }
+
     /// Whether this is Workspace rather than DocSpace.
     pub fn is_workspace(self) -> bool {
-        self == Self::Workspace12_7
+        self.docspace_generation().is_none()
+    }
+
+    /// Whether the portal validates strictly (DocSpace 3.7.1 and later): a refused target is 403
+    /// for the whole request, an invalid status is 400, deletions of active users are 400.
+    pub(crate) fn validates_strictly(self) -> bool {
+        self.docspace_at_least(37)
+    }
+
+    /// Whether a type-change job demands and moves a guest's rooms too (DocSpace 3.1 to 3.6; 3.7
+    /// skips the move for a guest).
+    pub(crate) fn moves_guest_rooms(self) -> bool {
+        self.has_type_jobs() && !self.validates_strictly()
+    }
+
+    /// Whether a missing record is "The record could not be found" (DocSpace 3.0 and earlier)
+    /// rather than "The user could not be found".
+    pub(crate) fn says_record_not_found(self) -> bool {
+        !self.is_workspace() && !self.docspace_at_least(31)
     }
 
     /// Whether the portal serves the type-change job (`POST people/type`, its progress and
     /// terminate routes) and `GET people/reassign/necessary`: DocSpace 3.1 and later.
     pub(crate) fn has_type_jobs(self) -> bool {
-        matches!(self, Self::V3_6 | Self::V3_7)
+        self.docspace_at_least(31)
     }
 
     /// Whether the portal serves data reassignment (`people/reassign/...`): DocSpace only.

@@ -112,7 +112,7 @@ impl ApiError {
     /// 404 for a user that is not there, in the words of `version`: DocSpace 3.0 says "The
     /// record could not be found".
     pub(crate) fn user_not_found_in(version: ServerVersion) -> Self {
-        if version == ServerVersion::V3_0 {
+        if version.says_record_not_found() {
             Self::Thrown {
                 kind: Thrown::NotFound,
                 message: "The record could not be found".to_owned(),

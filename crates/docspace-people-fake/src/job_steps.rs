@@ -11,7 +11,6 @@
 
 use uuid::Uuid;
 
-use crate::config::ServerVersion;
 use crate::jobs::{JobKind, JobPlan};
 use crate::model::{PortalState, UserType};
 
@@ -63,7 +62,7 @@ pub(crate) fn run(
             let target = index(state, user)?;
             let current = state.users[target].user_type;
             // 3.6 always demands and moves rooms; 3.7 not for a guest.
-            let moves_rooms = current != UserType::Guest || state.version == ServerVersion::V3_6;
+            let moves_rooms = current != UserType::Guest || state.version.moves_guest_rooms();
             match percentage {
                 10 if moves_rooms => demand_reassign(state, *caller, *receiver),
                 40 if moves_rooms => {

@@ -9,7 +9,6 @@ use std::time::Instant;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::config::ServerVersion;
 use crate::error::ApiError;
 use crate::jobs::{JobKind, JobPlan, JobStore};
 use crate::model::{PortalState, UserType, status};
@@ -51,7 +50,7 @@ fn require_owner_for_admin_target(
     let target_is_admin = state
         .index_of(target)
         .is_some_and(|i| state.users[i].is_admin());
-    if state.version == ServerVersion::V3_7 && target_is_admin && !caller_is_owner {
+    if state.version.validates_strictly() && target_is_admin && !caller_is_owner {
         Err(ApiError::access_denied())
     } else {
         Ok(())
@@ -71,7 +70,7 @@ pub(crate) fn start_type_job(
     caller: Caller,
     request: &TypeJobRequest,
 ) -> Result<(Uuid, JobPlan), ApiError> {
-    let strict = state.version == ServerVersion::V3_7;
+    let strict = state.version.validates_strictly();
     let accepted = if strict {
         matches!(request.user_type, 2 | 4)
     } else {
@@ -234,7 +233,7 @@ pub(crate) fn check_delete_one(
         return Err(ApiError::access_denied());
     }
     if user.status != status::TERMINATED {
-        return Err(if state.version == ServerVersion::V3_7 {
+        return Err(if state.version.validates_strictly() {
             ApiError::invalid_operation("The user is not suspended")
         } else {
             ApiError::server_error("The user is not suspended")
@@ -281,7 +280,7 @@ pub(crate) fn check_delete_many(
         .filter(|i| !state.users[*i].is_ldap)
         .collect();
     let active = |i: &usize| state.users[*i].status != status::TERMINATED;
-    if state.version == ServerVersion::V3_7 && returned.iter().any(active) {
+    if state.version.validates_strictly() && returned.iter().any(active) {
         return Err(ApiError::invalid_operation("Users are not suspended"));
     }
     let me = &state.users[caller.index];

@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::config::ServerVersion;
 use crate::error::ApiError;
 use crate::model::{PortalState, UserType, activation, status};
 
@@ -66,56 +65,50 @@ pub(crate) fn update_status(
     ids: &[Uuid],
     now: DateTime<Utc>,
 ) -> Result<Vec<Target>, ApiError> {
-    match state.version {
-        ServerVersion::V3_7 => {
-            if new_status != status::ACTIVE && new_status != status::TERMINATED {
-                return Err(ApiError::bad_argument(format!(
-                    "Invalid status {new_status}: only Active or Terminated"
-                )));
-            }
-            require_admin(state, caller)?;
-            let mut targets = Vec::with_capacity(ids.len());
-            for id in ids {
-                let index = state.index_of(*id).ok_or_else(ApiError::access_denied)?;
-                if state.users[index].is_ldap || status_off_limits(state, caller, index) {
-                    return Err(ApiError::access_denied());
-                }
-                targets.push(index);
-            }
-            for index in &targets {
-                apply_status(state, *index, new_status, now);
-            }
-            Ok(targets.into_iter().map(Target::User).collect())
+    if state.version.validates_strictly() {
+        if new_status != status::ACTIVE && new_status != status::TERMINATED {
+            return Err(ApiError::bad_argument(format!(
+                "Invalid status {new_status}: only Active or Terminated"
+            )));
         }
-        ServerVersion::V3_6
-        | ServerVersion::V3_0
-        | ServerVersion::V2_6
-        | ServerVersion::Workspace12_7 => {
-            let workspace = state.version.is_workspace();
-            require_admin(state, caller)?;
-            let mut targets = Vec::with_capacity(ids.len());
-            for id in ids {
-                let Some(index) = state.index_of(*id) else {
-                    continue;
-                };
-                if state.users[index].is_ldap {
-                    continue;
-                }
-                // Workspace skips only the owner and the caller; DocSpace also other admins
-                // for a caller who is not the owner.
-                let off_limits = if workspace {
-                    state.users[index].is_owner || index == caller.index
-                } else {
-                    status_off_limits(state, caller, index)
-                };
-                let settable = new_status == status::ACTIVE || new_status == status::TERMINATED;
-                if !off_limits && (settable || !workspace) {
-                    apply_status(state, index, new_status, now);
-                }
-                targets.push(Target::User(index));
+        require_admin(state, caller)?;
+        let mut targets = Vec::with_capacity(ids.len());
+        for id in ids {
+            let index = state.index_of(*id).ok_or_else(ApiError::access_denied)?;
+            if state.users[index].is_ldap || status_off_limits(state, caller, index) {
+                return Err(ApiError::access_denied());
             }
-            Ok(targets)
+            targets.push(index);
         }
+        for index in &targets {
+            apply_status(state, *index, new_status, now);
+        }
+        Ok(targets.into_iter().map(Target::User).collect())
+    } else {
+        let workspace = state.version.is_workspace();
+        require_admin(state, caller)?;
+        let mut targets = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(index) = state.index_of(*id) else {
+                continue;
+            };
+            if state.users[index].is_ldap {
+                continue;
+            }
+            // Workspace skips only the owner and the caller; DocSpace also other admins
+            // for a caller who is not the owner.
+            let off_limits = if workspace {
+                state.users[index].is_owner || index == caller.index
+            } else {
+                status_off_limits(state, caller, index)
+            };
+            let settable = new_status == status::ACTIVE || new_status == status::TERMINATED;
+            if !off_limits && (settable || !workspace) {
+                apply_status(state, index, new_status, now);
+            }
+            targets.push(Target::User(index));
+        }
+        Ok(targets)
     }
 }
 
@@ -130,7 +123,11 @@ fn promotion_allowed(state: &PortalState, caller: Caller, target: usize, new_typ
         Some(UserType::DocSpaceAdmin) => {
             caller_is_owner && user.user_type != UserType::DocSpaceAdmin
         }
-        Some(UserType::RoomAdmin) => matches!(user.user_type, UserType::Guest | UserType::User),
+        // The owner may lower a DocSpace admin to room admin: the one demotion the PUT does.
+        Some(UserType::RoomAdmin) => {
+            matches!(user.user_type, UserType::Guest | UserType::User)
+                || (caller_is_owner && user.user_type == UserType::DocSpaceAdmin)
+        }
         Some(UserType::User) => user.user_type == UserType::Guest,
         Some(UserType::Guest) | None => false,
     }
@@ -186,7 +183,7 @@ pub(crate) fn update_type(
             if let Some(user_type) = UserType::from_number(new_type) {
                 state.users[index].user_type = user_type;
             }
-        } else if state.version == ServerVersion::V3_7 {
+        } else if state.version.validates_strictly() {
             // Users before this one stay changed, as on the real server.
             return Err(ApiError::access_denied());
         }

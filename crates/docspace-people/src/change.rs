@@ -10,9 +10,10 @@ use reqwest::Method;
 use uuid::Uuid;
 
 use crate::enums::{UserStatus, UserType};
+use crate::server::refusals::{self, Asked, Refusal};
 use crate::state::UserState;
 use crate::transport::{Request, Resend, fill};
-use crate::{Client, Error, Quota, Server, User};
+use crate::{Error, Quota, Server, User};
 
 /// A change to apply to users: the status, the type or the storage quota.
 ///
@@ -97,7 +98,7 @@ impl Change {
     pub fn refusal(&self, user: &User, caller: Option<&User>) -> Option<String> {
         let caller = caller.map(UserState::from);
         self.refusal_of_state(&UserState::from(user), caller.as_ref(), None)
-            .map(str::to_owned)
+            .map(|r| r.to_string())
     }
 
     /// [`refusal`](Self::refusal) by the rules of `server`. Workspace skips the owner and the
@@ -111,7 +112,7 @@ impl Change {
     ) -> Option<String> {
         let caller = caller.map(UserState::from);
         self.refusal_of_state(&UserState::from(user), caller.as_ref(), Some(server))
-            .map(str::to_owned)
+            .map(|r| r.to_string())
     }
 
     pub(crate) fn refusal_of_state(
@@ -119,58 +120,16 @@ impl Change {
         user: &UserState,
         caller: Option<&UserState>,
         server: Option<&Server>,
-    ) -> Option<&'static str> {
-        let caller_is_owner = caller.and_then(|c| c.is_owner) == Some(true);
-        let caller_known = caller.is_some();
-        let is_caller = caller.is_some_and(|c| c.id == user.id);
-        if server.is_some_and(Server::is_workspace) {
-            return match self {
-                Change::Status(_) if user.is_owner == Some(true) => Some("the portal owner"),
-                Change::Status(_) if is_caller => Some("yourself (the signed-in user)"),
-                Change::Status(_) if user.is_ldap == Some(true) => {
-                    Some("an LDAP user: LDAP manages their status")
-                }
-                Change::Type(_) if user.is_owner == Some(true) => Some("the portal owner"),
-                Change::Type(_) if user.is_admin == Some(true) => {
-                    Some("an administrator: Workspace does not change their type")
-                }
-                Change::Type(_) if is_caller => Some("yourself (the signed-in user)"),
-                _ => None,
-            };
-        }
+    ) -> Option<Refusal> {
+        refusals::predict(server, self.asked(), user, caller)
+    }
+
+    /// What this change asks, as the servers' rules see it.
+    fn asked(&self) -> Asked<'_> {
         match self {
-            Change::Status(_) => {
-                if user.is_owner == Some(true) {
-                    Some("the portal owner")
-                } else if caller.is_some_and(|c| c.id == user.id) {
-                    Some("yourself (the signed-in user)")
-                } else if user.is_ldap == Some(true) {
-                    Some("an LDAP user: LDAP manages their status")
-                } else if user.is_admin == Some(true) && caller_known && !caller_is_owner {
-                    Some("an administrator: only the owner may change them")
-                } else {
-                    None
-                }
-            }
-            Change::Type(target) => {
-                if user.is_owner == Some(true) {
-                    return Some("the portal owner");
-                }
-                if *target == UserType::DocSpaceAdmin && caller_known && !caller_is_owner {
-                    return Some("only the owner makes DocSpace admins");
-                }
-                let now = server
-                    .map_or_else(|| user.user_type(), |s| s.type_from_flags(user))
-                    .as_ref()
-                    .and_then(rank);
-                match (now, rank(target)) {
-                    (Some(now), Some(wanted)) if now > wanted => {
-                        demotion_refusal(user, target, caller, server)
-                    }
-                    _ => None,
-                }
-            }
-            Change::Quota(_) | Change::ResetQuota => None,
+            Change::Status(_) => Asked::Status,
+            Change::Type(user_type) => Asked::Type(user_type),
+            Change::Quota(_) | Change::ResetQuota => Asked::Quota,
         }
     }
 
@@ -202,7 +161,7 @@ impl Change {
             return false;
         }
         matches!(
-            (server.type_from_flags(user).as_ref().and_then(rank), rank(target)),
+            (server.type_from_flags(user).as_ref().and_then(refusals::rank), refusals::rank(target)),
             (Some(now), Some(wanted)) if now > wanted
         )
     }
@@ -227,13 +186,26 @@ impl Change {
         }
     }
 
+    /// Refuses what `server` cannot do, before anything is sent: a type it does not have, a
+    /// quota reset or a per-user quota on a server without them.
+    pub(crate) fn check_on(&self, server: &Server) -> Result<(), Error> {
+        match self {
+            Change::Type(user_type) => server.check_settable(user_type),
+            Change::ResetQuota if !server.has_quota_reset() => Err(Error::Unsupported(format!(
+                "{server} has no quota reset (DocSpace's people/resetquota); set a quota instead"
+            ))),
+            Change::Quota(_) if !server.has_user_quotas() => Err(Error::Unsupported(format!(
+                "{server} has no per-user quotas (Workspace has them since 12.5.2)"
+            ))),
+            Change::Status(_) | Change::Quota(_) | Change::ResetQuota => Ok(()),
+        }
+    }
+
     /// The PUT that applies this change to `ids` (already checked) on `server` (DocSpace's
     /// routes when not known).
     pub(crate) fn request(&self, ids: &[Uuid], server: Option<&Server>) -> Result<Request, Error> {
         let workspace = server.is_some_and(Server::is_workspace);
-        let mut request = self.request_on(ids, workspace)?;
-        request.server_error_is_answer = workspace;
-        Ok(request)
+        self.request_on(ids, workspace)
     }
 
     fn request_on(&self, ids: &[Uuid], workspace: bool) -> Result<Request, Error> {
@@ -294,54 +266,6 @@ impl std::fmt::Display for Change {
     }
 }
 
-/// The order of types for promotions.
-/// Why lowering `user` to `target` will be refused, if it will. DocSpace 3.1 and later lower
-/// a type to Guest or User through the type-change job, which refuses the caller themself, a
-/// terminated user, and (for a caller who is not the owner) a DocSpace admin. Nothing else
-/// lowers a type there, and nothing at all before 3.1.
-fn demotion_refusal(
-    user: &UserState,
-    target: &UserType,
-    caller: Option<&UserState>,
-    server: Option<&Server>,
-) -> Option<&'static str> {
-    let by_job = matches!(target, UserType::Guest | UserType::User);
-    match server {
-        Some(server) if server.has_type_change_job() && by_job => {
-            let caller_is_owner = caller.and_then(|c| c.is_owner) == Some(true);
-            let caller_is_admin = caller_is_owner || caller.and_then(|c| c.is_admin) == Some(true);
-            if caller.is_some_and(|c| c.id == user.id) {
-                Some("yourself (the signed-in user)")
-            } else if caller.is_some() && !caller_is_admin {
-                Some(
-                    "only the owner or a DocSpace admin can lower a type (the server fails the \
-                     job of anyone else)",
-                )
-            } else if user.status == Some(UserStatus::Terminated) {
-                Some("a terminated user: the type-change job refuses them")
-            } else if user.is_admin == Some(true) && caller.is_some() && !caller_is_owner {
-                Some("a DocSpace admin: only the owner may lower their type")
-            } else {
-                None
-            }
-        }
-        Some(server) if !server.is_workspace() && by_job => {
-            Some("a demotion: unsupported before DocSpace 3.1, which has no type-change job")
-        }
-        _ => Some("a demotion: the type can only be raised this way"),
-    }
-}
-
-fn rank(user_type: &UserType) -> Option<u8> {
-    match user_type {
-        UserType::Guest => Some(0),
-        UserType::User => Some(1),
-        UserType::RoomAdmin => Some(2),
-        UserType::DocSpaceAdmin => Some(3),
-        _ => None,
-    }
-}
-
 /// Refuses an empty list and duplicated ids. Duplicates are refused rather than dropped, so
 /// that the response lines up one to one with what the caller asked for.
 pub(crate) fn check_user_ids(user_ids: &[Uuid]) -> Result<(), Error> {
@@ -359,27 +283,6 @@ pub(crate) fn check_user_ids(user_ids: &[Uuid]) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-impl Client {
-    /// Applies `change` to `user_ids` in one request and returns the users as the server
-    /// reports them. The one path of [`set_status`](Client::set_status),
-    /// [`set_type`](Client::set_type), [`set_quota`](Client::set_quota) and
-    /// [`reset_quota`](Client::reset_quota).
-    pub async fn apply(&self, change: &Change, user_ids: &[Uuid]) -> Result<Vec<User>, Error> {
-        change.check()?;
-        check_user_ids(user_ids)?;
-        // A status change is the same everywhere; types and quotas depend on the server.
-        let server = self.server_if(!matches!(change, Change::Status(_))).await?;
-        if let Some(server) = &server {
-            server.check_change(change)?;
-        }
-        tracing::debug!(%change, users = user_ids.len(), "bulk PUT");
-        let answer = self
-            .send(&change.request(user_ids, server.as_ref())?)
-            .await?;
-        crate::envelope::users(&answer)
-    }
 }
 
 #[cfg(test)]

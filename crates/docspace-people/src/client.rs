@@ -8,11 +8,12 @@ use reqwest::{Method, Url};
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use crate::auth::Credentials;
-use crate::change::Change;
+use crate::change::{Change, check_user_ids};
 use crate::enums::{UserStatus, UserType};
-use crate::envelope;
-use crate::transport::{DEFAULT_MAX_BODY_SIZE, Request, Resend, RetryPolicy, fill, origin};
+use crate::transport::auth::Credentials;
+use crate::transport::{
+    DEFAULT_MAX_BODY_SIZE, Request, Resend, RetryPolicy, Transport, envelope, fill, origin,
+};
 use crate::{Error, Quota, Server, User};
 
 /// The request timeout when none is set.
@@ -33,6 +34,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// # Ok::<(), docspace_people::Error>(())
 /// ```
 #[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `build` or `login`"]
 pub struct ClientBuilder {
     base_url: String,
     token: Option<SecretString>,
@@ -132,28 +134,38 @@ impl ClientBuilder {
                 "the maximum body size must be larger than zero",
             ));
         }
-        let http = reqwest::Client::builder()
-            .default_headers(credentials.headers()?)
-            .timeout(self.timeout)
-            .connect_timeout(self.timeout.min(Duration::from_secs(15)))
-            .user_agent(self.user_agent.as_str())
-            // Redirects are followed by the request path itself, within the portal's origin.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(Error::Transport)?;
+        let headers = credentials.headers()?;
+        let http = |defaults: reqwest::header::HeaderMap| {
+            reqwest::Client::builder()
+                .default_headers(defaults)
+                .timeout(self.timeout)
+                .connect_timeout(self.timeout.min(Duration::from_secs(15)))
+                .user_agent(self.user_agent.as_str())
+                // Redirects are followed by the request path itself, within the portal's origin.
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(Error::Transport)
+        };
+        // The generated client carries the credentials on every request; this crate's own
+        // path adds them per request, so that it can ask some things anonymously.
+        let generated =
+            docspace_people_gen::Client::new_with_client(&base_url, http(headers.clone())?);
+        let transport = Transport::new(
+            http(reqwest::header::HeaderMap::new())?,
+            headers,
+            base_url,
+            base,
+            self.retry,
+            self.max_body_size,
+            self.server,
+        );
         Ok(Client {
             inner: Arc::new(Inner {
-                generated: docspace_people_gen::Client::new_with_client(&base_url, http.clone()),
-                http,
-                base_url,
-                base,
+                generated,
+                transport,
                 credentials,
                 timeout: self.timeout,
                 user_agent: self.user_agent,
-                retry: self.retry,
-                max_body_size: self.max_body_size,
-                server: tokio::sync::OnceCell::new_with(self.server),
-                pacer: crate::transport::Pacer::default(),
             }),
         })
     }
@@ -181,16 +193,11 @@ impl ClientBuilder {
         };
         let request =
             Request::with_json(Method::POST, paths::AUTHENTICATE, &body, Resend::IfNotTaken)?;
-        let answer = anonymous.send(&request).await.map_err(|e| match e {
-            // Workspace answers a failed sign-in with 500 and this message.
-            Error::Server {
-                status: 500,
-                message: Some(message),
-            } if message.contains("authentication failed") => Error::Unauthorized {
-                message: Some(message),
-            },
-            e => e,
-        })?;
+        let answer = anonymous
+            .transport()
+            .send(&request)
+            .await
+            .map_err(sign_in_error)?;
         let envelope: types::AuthenticationEnvelope = answer.json()?;
         envelope::check(None, envelope.status, envelope.status_code)?;
         let token = envelope
@@ -223,27 +230,21 @@ pub struct Client {
 
 pub(crate) struct Inner {
     generated: docspace_people_gen::Client,
-    pub(crate) http: reqwest::Client,
-    pub(crate) base_url: String,
-    base: Url,
+    transport: Transport,
     credentials: Credentials,
     timeout: Duration,
     user_agent: String,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) max_body_size: usize,
-    pub(crate) server: tokio::sync::OnceCell<Server>,
-    pub(crate) pacer: crate::transport::Pacer,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url)
+            .field("base_url", &self.inner.transport.base_url)
             .field("credentials", &self.inner.credentials)
             .field("timeout", &self.inner.timeout)
             .field("user_agent", &self.inner.user_agent)
-            .field("retry", &self.inner.retry)
-            .field("max_body_size", &self.inner.max_body_size)
+            .field("retry", &self.inner.transport.retry)
+            .field("max_body_size", &self.inner.transport.max_body_size)
             .finish()
     }
 }
@@ -268,9 +269,10 @@ impl Client {
     /// Signs in with a user name (email) and password and returns a client using the session
     /// token the portal issued. See [`ClientBuilder::login`] to set a timeout first.
     ///
-    /// Errors: [`Error::NotFound`] for an unknown user, [`Error::Unauthorized`] for a wrong
-    /// password, [`Error::Forbidden`] for a disabled user, [`Error::RateLimited`] or
-    /// `Forbidden` after too many attempts.
+    /// Errors, the same on DocSpace and Workspace: [`Error::Unauthorized`] for an unknown user
+    /// or a wrong password, [`Error::Forbidden`] for a disabled or Pending user ("User
+    /// disabled") and after too many failed attempts ("Too many login attempts": the portal
+    /// blocks that login for a while; each new attempt extends the block, so none is retried).
     pub async fn login(
         base_url: impl Into<String>,
         user_name: &str,
@@ -281,7 +283,12 @@ impl Client {
 
     /// The portal's base URL, without a trailing slash.
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        &self.inner.transport.base_url
+    }
+
+    /// The request path every operation goes through.
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner.transport
     }
 
     /// The session token this client sends, if it uses one (for example to store it after
@@ -298,10 +305,10 @@ impl Client {
     pub(crate) async fn server_if(&self, needed: bool) -> Result<Option<Server>, Error> {
         let api_key = matches!(self.inner.credentials, Credentials::ApiKey(_));
         if !needed && !api_key {
-            return Ok(self.inner.server.get().copied());
+            return Ok(self.inner.transport.server.get().copied());
         }
         let server = self.server().await?;
-        if api_key && server.is_workspace() {
+        if api_key && !server.has_api_keys() {
             return Err(Error::Unsupported(format!(
                 "{server} has no API keys; sign in with a user name and password \
                  (Client::login) or use a session token"
@@ -310,14 +317,9 @@ impl Client {
         Ok(Some(server))
     }
 
-    /// The parsed base URL.
-    pub(crate) fn base(&self) -> &Url {
-        &self.inner.base
-    }
-
     /// The retry policy the client uses.
     pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.inner.retry
+        &self.inner.transport.retry
     }
 
     /// The generated low-level client, for operations this wrapper does not cover. It carries
@@ -331,7 +333,10 @@ impl Client {
     pub async fn me(&self) -> Result<User, Error> {
         tracing::debug!("GET people/@self");
         self.server_if(false).await?;
-        let answer = self.send(&Request::get(paths::GET_SELF_PROFILE)).await?;
+        let answer = self
+            .transport()
+            .send(&Request::get(paths::GET_SELF_PROFILE))
+            .await?;
         envelope::user(&answer)
     }
 
@@ -340,7 +345,7 @@ impl Client {
         tracing::debug!(%id, "GET people/{{userid}}");
         self.server_if(false).await?;
         let path = fill(paths::GET_PROFILE_BY_USER_ID, "userid", id);
-        let answer = self.send(&Request::get(path)).await?;
+        let answer = self.transport().send(&Request::get(path)).await?;
         envelope::user(&answer)
     }
 
@@ -395,6 +400,81 @@ impl Client {
     /// portal's default applies again, and returns them in request order.
     pub async fn reset_quota(&self, user_ids: &[Uuid]) -> Result<Vec<User>, Error> {
         self.apply(&Change::ResetQuota, user_ids).await
+    }
+}
+
+impl Client {
+    /// The server this client talks to: asked once (`GET /api/2.0/settings/version/build`,
+    /// which needs no sign-in) and remembered, unless it was set on the builder.
+    ///
+    /// ```no_run
+    /// # async fn run(client: docspace_people::Client) -> Result<(), docspace_people::Error> {
+    /// let server = client.server().await?;
+    /// println!("{server}: types {}", server.type_names_listed());
+    /// # Ok(()) }
+    /// ```
+    pub async fn server(&self) -> Result<Server, Error> {
+        let transport = self.transport();
+        transport
+            .server
+            .get_or_try_init(|| async {
+                // Always anonymous: the endpoint needs no sign-in, and a scoped API key is
+                // refused there (403) although it works everywhere it is meant to.
+                let request = Request::get(paths::GET_VERSION_BUILD).anonymous();
+                let answer = transport.send(&request).await?;
+                let envelope: types::VersionBuildEnvelope = answer.json()?;
+                envelope::check(envelope.error, envelope.status, envelope.status_code)?;
+                let versions = envelope.response.unwrap_or_default();
+                let server = Server::from_versions(
+                    versions.doc_space.as_deref(),
+                    versions.community_server.as_deref(),
+                )?;
+                tracing::info!(%server, "detected the server");
+                Ok(server)
+            })
+            .await
+            .copied()
+    }
+}
+
+impl Client {
+    /// Applies `change` to `user_ids` in one request and returns the users as the server
+    /// reports them. The one path of [`set_status`](Client::set_status),
+    /// [`set_type`](Client::set_type), [`set_quota`](Client::set_quota) and
+    /// [`reset_quota`](Client::reset_quota).
+    pub async fn apply(&self, change: &Change, user_ids: &[Uuid]) -> Result<Vec<User>, Error> {
+        change.check()?;
+        check_user_ids(user_ids)?;
+        // A status change is the same everywhere; types and quotas depend on the server.
+        let server = self.server_if(!matches!(change, Change::Status(_))).await?;
+        if let Some(server) = &server {
+            change.check_on(server)?;
+        }
+        tracing::debug!(%change, users = user_ids.len(), "bulk PUT");
+        let answer = self
+            .transport()
+            .send(&change.request(user_ids, server.as_ref())?)
+            .await?;
+        envelope::users(&answer)
+    }
+}
+
+/// A sign-in failure, the same on every product: a wrong password or an unknown user is
+/// [`Error::Unauthorized`] (Workspace answers a 500 "User authentication failed"), and the
+/// brute-force block is [`Error::Forbidden`] "Too many login attempts" on DocSpace (for 60 s)
+/// or a 500 "Login Fail. Too many attempts" on Workspace. Neither is retried: retrying a
+/// blocked sign-in extends the block.
+fn sign_in_error(error: Error) -> Error {
+    match error {
+        Error::ServerRefused { message, .. } if message.contains("authentication failed") => {
+            Error::Unauthorized {
+                message: Some(message),
+            }
+        }
+        Error::ServerRefused { message, .. } if message.contains("Too many") => Error::Forbidden {
+            message: Some(message),
+        },
+        other => other,
     }
 }
 

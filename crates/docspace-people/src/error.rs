@@ -5,12 +5,13 @@ mod decode;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-pub(crate) use decode::{from_envelope, snippet};
+pub(crate) use decode::{from_envelope, is_product_error, snippet};
 
 /// Everything that can go wrong when talking to a portal.
 ///
 /// Match on the variant to decide what to do; [`Error::is_retryable`] says whether sending the
-/// same request again may succeed. No variant ever holds a token, password or API key.
+/// same request again may succeed (the classification lives with the servers' rules, in
+/// `src/server/answers.rs`). No variant ever holds a token, password or API key.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -64,6 +65,17 @@ pub enum Error {
         /// The server's message, or the start of a non-JSON body such as a proxy's HTML page.
         message: Option<String>,
     },
+    /// A 5xx that is the server's considered answer, not a failure: sending the request again
+    /// gives the same answer, so it is never retried. Workspace answers permission, validation,
+    /// quota and sign-in failures this way, and some rules of every version too ("The user is
+    /// not suspended", "Data reassign process ... is not complete").
+    #[error("refused by the server ({status}): {message}")]
+    ServerRefused {
+        /// The HTTP status (500).
+        status: u16,
+        /// The server's message.
+        message: String,
+    },
     /// Another status that the API does not use for this operation.
     #[error("unexpected HTTP status {status}{}", suffix(message))]
     UnexpectedStatus {
@@ -72,6 +84,10 @@ pub enum Error {
         /// The server's message, or the start of the body.
         message: Option<String>,
     },
+    /// The call was cancelled (its [`CancellationToken`](crate::bulk::CancellationToken) fired)
+    /// before it had an answer.
+    #[error("cancelled")]
+    Cancelled,
     /// The request was refused before anything was sent: an empty id list, a malformed id, a
     /// value out of range, a base URL that is not http(s), ...
     #[error("invalid input: {0}")]
@@ -137,17 +153,6 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether sending the same request again may succeed: rate limiting, 500/502/503/504, and
-    /// transport failures (refused or dropped connections, timeouts).
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::RateLimited { .. } => true,
-            Error::Server { status, .. } => matches!(status, 500 | 502 | 503 | 504),
-            Error::Transport(e) => !e.is_builder() && !e.is_redirect(),
-            _ => false,
-        }
-    }
-
     /// How long the server asked to wait before retrying, if it said.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -166,11 +171,13 @@ impl Error {
             Error::PaymentRequired { .. } => Some(402),
             Error::RateLimited { .. } => Some(429),
             Error::Server { status, .. }
+            | Error::ServerRefused { status, .. }
             | Error::UnexpectedStatus { status, .. }
             | Error::UndecodableResponse { status, .. } => Some(*status),
             Error::ResponseTooLarge { status, .. } => Some(*status),
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
             Error::InvalidInput(_)
+            | Error::Cancelled
             | Error::Precondition { .. }
             | Error::Unsupported(_)
             | Error::Redirected { .. }
@@ -189,28 +196,9 @@ impl Error {
             | Error::RateLimited { message, .. }
             | Error::Server { message, .. }
             | Error::UnexpectedStatus { message, .. } => message.as_deref(),
+            Error::ServerRefused { message, .. } => Some(message),
             _ => None,
         }
-    }
-
-    /// Decodes an error answer of the People API, in any of its four shapes, from its status,
-    /// headers and (possibly empty, possibly not JSON) body. Useful with the
-    /// [`generated`](crate::generated) client, whose error responses are raw.
-    ///
-    /// ```
-    /// use docspace_people::Error;
-    /// use reqwest::{StatusCode, header::HeaderMap};
-    ///
-    /// let body = br#"{"error":{"message":"Access denied"},"status":1,"statusCode":403}"#;
-    /// let err = Error::from_response(StatusCode::FORBIDDEN, &HeaderMap::new(), body);
-    /// assert_eq!(err.server_message(), Some("Access denied"));
-    /// ```
-    pub fn from_response(
-        status: reqwest::StatusCode,
-        headers: &reqwest::header::HeaderMap,
-        body: &[u8],
-    ) -> Self {
-        decode::from_status_and_body(status, headers, body)
     }
 
     pub(crate) fn invalid_input(message: impl Into<String>) -> Self {

@@ -1,30 +1,44 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
-mod auth;
-pub mod bulk;
-mod change;
-mod client;
+// The layers, bottom to top (ARCHITECTURE.md): each module imports only from those above it
+// in this list, never from one below.
+//
+// The model, no IO: values, users, errors, and what each server does.
 mod dates;
 pub mod enums;
-mod envelope;
 mod error;
-pub mod lifecycle;
 mod quota;
-mod search;
 mod server;
 mod state;
-mod transport;
 mod user;
 mod wire_form;
+// Sending requests: HTTP, credentials, retries, pacing, the answers' envelopes.
+mod transport;
+// A change to users: what it sets, and the request that sets it.
+mod change;
+// The handle, its configuration and the single calls.
+mod boxed;
+mod client;
+// Reading users: by id, by pages, by query.
+mod read;
+// The server's background jobs: type changes, data reassignment, deletion.
+mod jobs;
+// Changing many users at once.
+pub mod bulk;
+// Offboarding: disable, move data, delete, per user.
+mod offboard;
+
+// The public face of jobs and offboarding.
+pub mod lifecycle;
 
 pub use change::Change;
 pub use client::{Client, ClientBuilder, DEFAULT_TIMEOUT, parse_user_ids};
 pub use enums::{ActivationStatus, MobilePhoneActivationStatus, Theme, UserStatus, UserType};
 pub use error::Error;
 pub use quota::{ParseQuotaError, Quota};
-pub use search::{MAX_PAGE_SIZE, SortBy, UserPage, UserQuery};
-pub use server::{Product, Server, Version};
+pub use read::{MAX_PAGE_SIZE, SortBy, UserPage, UserQuery};
+pub use server::{Product, Refusal, Server, Version};
 pub use transport::{DEFAULT_MAX_BODY_SIZE, RetryPolicy};
 pub use user::{Contact, Group, LOST_USER_ID, User, UserSummary};
 

@@ -212,16 +212,10 @@ impl User {
             self.is_collaborator,
         )
     }
-
-    /// The user's type as `server` reads the flags: on Workspace `isVisitor` alone tells
-    /// Visitor (2) from User (1); on DocSpace as [`user_type`](Self::user_type). Its name in
-    /// the portal's words is [`Server::type_name`](crate::Server::type_name).
-    pub fn user_type_on(&self, server: &crate::Server) -> Option<UserType> {
-        server.type_from_flags(&crate::state::UserState::from(self))
-    }
 }
 
-/// The type a user object's `is*` flags describe.
+/// The type a user object's `is*` flags describe on DocSpace: the owner and administrators are
+/// DocSpace admins, then room admins, guests (`isVisitor`) and users (`isCollaborator`).
 pub(crate) fn type_from_flags(
     is_owner: Option<bool>,
     is_admin: Option<bool>,

@@ -6,11 +6,13 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::engine::{Run, Target, changed, entry, read_states};
-use super::observe::Seen;
 use super::report::{Entry, Outcome};
+use super::run::{Run, Target, entry};
+use super::verdict::{ReadBack, changed, judge, read_states};
 use crate::UserType;
-use crate::lifecycle::{Follow, JobEnd, JobKind, Started, type_change_request};
+use crate::jobs::{Follow, JobEnd, JobKind, Started, type_change_request};
+use crate::read::Seen;
+use crate::state::UserState;
 
 /// Starts and follows the job for `target`, then reads the user back.
 pub(super) async fn settle(
@@ -67,72 +69,45 @@ fn outcome(
 ) -> Entry {
     let (position, id) = target;
     let how = end.describe();
-    match seen.remove(&id) {
-        Some(Seen::State(user)) => {
-            match run
-                .job
-                .change
-                .is_satisfied_by_state(&user, Some(&run.server))
-            {
-                Some(true) => {
-                    let note = match end {
-                        JobEnd::Completed(_) => "by the type-change job".to_owned(),
-                        _ => format!(
-                            "by the type-change job; confirmed by reading the user back ({how})"
-                        ),
-                    };
-                    changed(&run.job.change, target, &user, Some(note))
-                }
-                _ => {
-                    let now = run.server.type_from_flags(&user);
-                    if let (Some(now), Some(before)) = (&now, before)
-                        && now != before
-                    {
-                        // Changed, though not as asked: another job's type won.
-                        return entry(
-                            position,
-                            id,
-                            Outcome::Unknown,
-                            Some(format!(
-                                "{how}; the user reads back as {now}, neither as before ({before}) \
-                                 nor as asked"
-                            )),
-                        );
-                    }
-                    let outcome = match end {
-                        // The job may yet change the user.
-                        JobEnd::Unreadable { .. } => Outcome::Unknown,
-                        _ => Outcome::Failed,
-                    };
-                    let detail = match end {
-                        JobEnd::Completed(_) => {
-                            "the job reported success, but the user reads back unchanged".to_owned()
-                        }
-                        _ => format!("not changed (read back): {how}"),
-                    };
-                    entry(position, id, outcome, Some(detail))
-                }
-            }
+    let change = &run.job.change;
+    let in_target = |user: &UserState| change.is_satisfied_by_state(user, Some(&run.server));
+    match judge(&how, seen.remove(&id), in_target) {
+        ReadBack::InTarget(user) => {
+            let note = match end {
+                JobEnd::Completed(_) => "by the type-change job".to_owned(),
+                _ => format!("by the type-change job; confirmed by reading the user back ({how})"),
+            };
+            changed(change, target, &user, Some(note))
         }
-        Some(Seen::Missing) => entry(
-            position,
-            id,
-            Outcome::Unknown,
-            Some(format!(
-                "{how}; and the user could no longer be found when read back"
-            )),
-        ),
-        Some(Seen::Unreadable(error)) => entry(
-            position,
-            id,
-            Outcome::Unknown,
-            Some(format!("{how}; and reading the user back failed: {error}")),
-        ),
-        None => entry(
-            position,
-            id,
-            Outcome::Unknown,
-            Some(format!("{how}; and the user was not read back")),
-        ),
+        ReadBack::NotInTarget(user) => {
+            let now = run.server.type_from_flags(&user);
+            if let (Some(now), Some(before)) = (&now, before)
+                && now != before
+            {
+                // Changed, though not as asked: another job's type won.
+                return entry(
+                    position,
+                    id,
+                    Outcome::Unknown,
+                    Some(format!(
+                        "{how}; the user reads back as {now}, neither as before ({before}) \
+                         nor as asked"
+                    )),
+                );
+            }
+            let outcome = match end {
+                // The job may yet change the user.
+                JobEnd::Unreadable { .. } => Outcome::Unknown,
+                _ => Outcome::Failed,
+            };
+            let detail = match end {
+                JobEnd::Completed(_) => {
+                    "the job reported success, but the user reads back unchanged".to_owned()
+                }
+                _ => format!("not changed (read back): {how}"),
+            };
+            entry(position, id, outcome, Some(detail))
+        }
+        ReadBack::Unknown(detail) => entry(position, id, Outcome::Unknown, Some(detail)),
     }
 }

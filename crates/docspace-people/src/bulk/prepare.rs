@@ -4,15 +4,15 @@
 
 use uuid::Uuid;
 
-use super::Change;
-use super::engine::Run;
 use super::index::Index;
-use super::observe::{self, Seen};
 use super::report::{Counts, Duplicate, Outcome};
+use super::run::Run;
 use super::slots::{Route, Slots};
-use crate::MAX_PAGE_SIZE;
+use crate::Change;
+use crate::read::{self, Seen};
 use crate::state::UserState;
 use crate::transport::Attempts;
+use crate::{MAX_PAGE_SIZE, Refusal};
 
 /// Users read one by one per batch: bounds the memory of the reads, not their concurrency.
 const READ_BATCH: usize = 4096;
@@ -33,6 +33,8 @@ pub(super) struct Prepared {
 pub(super) enum Decision {
     /// Settled without sending.
     Settled(Outcome, Option<String>),
+    /// Refused by a rule, without sending.
+    Refused(Refusal),
     /// Sent in a chunk.
     Chunk,
     /// Through the type-change job.
@@ -71,7 +73,7 @@ pub(super) async fn prepare(
             }
             _ => false,
         };
-        observe::page_through(&job.client, unread, run.concurrency, &attempts, &mut keep).await;
+        read::page_through(&job.client, unread, run.concurrency, &attempts, &mut keep).await;
     }
     let mut next = 0;
     loop {
@@ -82,8 +84,7 @@ pub(super) async fn prepare(
         let Some(&last) = batch.last() else { break };
         next = last + 1;
         let batch_ids: Vec<Uuid> = batch.iter().map(|&p| ids[p]).collect();
-        for (id, seen) in
-            observe::read_each(&job.client, &batch_ids, run.concurrency, &attempts).await
+        for (id, seen) in read::read_each(&job.client, &batch_ids, run.concurrency, &attempts).await
         {
             if let Some(position) = index.find(id) {
                 slots.set(position, seen);
@@ -97,7 +98,7 @@ pub(super) async fn prepare(
         })
     });
     let caller = if may_send && matches!(job.change, Change::Status(_) | Change::Type(_)) {
-        observe::read_caller(&job.client, &attempts).await
+        read::read_caller(&job.client, &attempts).await
     } else {
         None
     };
@@ -116,6 +117,10 @@ pub(super) async fn prepare(
         let route = match decide(run, prepared.caller.as_ref(), seen) {
             Decision::Settled(outcome, _) => {
                 prepared.counts.add(outcome);
+                Route::Settled
+            }
+            Decision::Refused(_) => {
+                prepared.counts.add(Outcome::Refused);
                 Route::Settled
             }
             Decision::Chunk => {
@@ -144,10 +149,7 @@ pub(super) fn decide(run: &Run<'_>, caller: Option<&UserState>, seen: Option<See
                     // The server's rules refuse it for certain: not sent.
                     if let Some(reason) = change.refusal_of_state(&user, caller, Some(&run.server))
                     {
-                        return Decision::Settled(
-                            Outcome::Refused,
-                            Some(format!("{reason}; not sent")),
-                        );
+                        return Decision::Refused(reason);
                     }
                 }
             }
@@ -157,10 +159,7 @@ pub(super) fn decide(run: &Run<'_>, caller: Option<&UserState>, seen: Option<See
                 Decision::Chunk
             }
         }
-        Some(Seen::Missing) => Decision::Settled(
-            Outcome::Refused,
-            Some("no user has this id (the server answers 404); not sent".to_owned()),
-        ),
+        Some(Seen::Missing) => Decision::Refused(Refusal::UnknownUser),
         Some(Seen::Unreadable(error)) => Decision::Settled(
             Outcome::Failed,
             Some(format!(

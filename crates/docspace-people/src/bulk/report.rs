@@ -2,6 +2,8 @@
 
 use uuid::Uuid;
 
+use crate::Refusal;
+
 /// How a change ended for one user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -21,6 +23,13 @@ pub enum Outcome {
     /// be read back, or the server does not show the value. `detail` says why. Check the user
     /// before sending again; counts as not done.
     Unknown,
+}
+
+/// The outcome's name as reports write it (`changed`, `already_in_target`, ...).
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Outcome {
@@ -68,6 +77,11 @@ pub struct Entry {
     pub outcome: Outcome,
     /// The server's reason or the error, for refusals and failures; a note otherwise.
     pub detail: Option<String>,
+    /// Why the user was refused, typed, for [`Outcome::Refused`]: a rule the engine applied
+    /// before sending, or the server's own answer ([`Refusal::Server`]). Match on it rather
+    /// than on `detail`'s text.
+    #[serde(skip)]
+    pub reason: Option<Refusal>,
     /// The user's state before the job, when it was read (not for unknown ids).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prior: Option<Prior>,
@@ -118,6 +132,25 @@ impl Counts {
     }
 }
 
+/// `3 changed, 1 already in target, 0 refused, 0 failed, 0 unknown`.
+///
+/// ```
+/// let counts = docspace_people::bulk::Counts::default();
+/// assert_eq!(
+///     counts.to_string(),
+///     "0 changed, 0 already in target, 0 refused, 0 failed, 0 unknown"
+/// );
+/// ```
+impl std::fmt::Display for Counts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} changed, {} already in target, {} refused, {} failed, {} unknown",
+            self.changed, self.already_in_target, self.refused, self.failed, self.unknown
+        )
+    }
+}
+
 /// Running totals, passed to the progress callback after each chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -147,7 +180,7 @@ pub struct Progress {
 #[non_exhaustive]
 pub struct BulkReport {
     /// One entry per distinct input id, in input order; empty when
-    /// [`BulkOptions::keep_entries`](super::BulkOptions::keep_entries) is off.
+    /// [`BulkOptions::keep_entries`](super::options::BulkOptions::keep_entries) is off.
     pub entries: Vec<Entry>,
     /// Repeated input ids, in input order.
     pub duplicates: Vec<Duplicate>,
@@ -168,7 +201,7 @@ pub struct BulkReport {
 
 /// What a job is about to do, once every target's state is read and the server's refusals are
 /// predicted, before the first change is sent: passed to the hook of
-/// [`BulkJob::confirm`](super::BulkJob::confirm).
+/// [`BulkJob::confirm`](super::job::BulkJob::confirm).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Plan {

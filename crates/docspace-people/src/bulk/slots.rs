@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::observe::Seen;
 use crate::UserStatus;
+use crate::read::Seen;
 use crate::state::UserState;
 
 /// What reading found for a position.

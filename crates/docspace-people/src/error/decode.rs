@@ -45,6 +45,28 @@ struct ProblemDetails {
     errors: BTreeMap<String, Vec<String>>,
 }
 
+impl Error {
+    /// Decodes an error answer of the People API, in any of its four shapes, from its status,
+    /// headers and (possibly empty, possibly not JSON) body. Useful with the
+    /// [`generated`](crate::generated) client, whose error responses are raw.
+    ///
+    /// ```
+    /// use docspace_people::Error;
+    /// use reqwest::{StatusCode, header::HeaderMap};
+    ///
+    /// let body = br#"{"error":{"message":"Access denied"},"status":1,"statusCode":403}"#;
+    /// let err = Error::from_response(StatusCode::FORBIDDEN, &HeaderMap::new(), body);
+    /// assert_eq!(err.server_message(), Some("Access denied"));
+    /// ```
+    pub fn from_response(
+        status: reqwest::StatusCode,
+        headers: &reqwest::header::HeaderMap,
+        body: &[u8],
+    ) -> Self {
+        from_status_and_body(status, headers, body)
+    }
+}
+
 /// Maps an error status and its body (possibly empty, possibly not JSON) to an [`Error`].
 pub(crate) fn from_status_and_body(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
     let blank = body.iter().all(u8::is_ascii_whitespace);
@@ -59,6 +81,15 @@ pub(crate) fn from_status_and_body(status: StatusCode, headers: &HeaderMap, body
         None => (Some(snippet(body)), BTreeMap::new()),
     };
     from_parts(status.as_u16(), retry_after(headers), message, details)
+}
+
+/// Whether an error body is the product's own JSON error envelope (a thrown error with its
+/// message), rather than a proxy's page or another body.
+pub(crate) fn is_product_error(body: &[u8]) -> bool {
+    serde_json::from_slice::<ErrorBody>(body)
+        .ok()
+        .and_then(|b| b.error)
+        .is_some_and(|e| e.message.is_some())
 }
 
 /// Maps an `error` found in a 2xx envelope, with the status the envelope claims.

@@ -1,8 +1,11 @@
 //! The one request path: every operation of the wrapper, single calls and bulk alike, is sent
-//! by [`Client::execute`], which retries by the client's [`RetryPolicy`], follows only
-//! same-origin redirects, caps what it reads, and decodes error answers in one place.
+//! by [`Transport::execute`], which retries by the client's [`RetryPolicy`], follows only
+//! same-origin redirects, caps what it reads, decodes error answers in one place, and asks the
+//! server's rules ([`crate::server::answers`]) what a failed answer means before resending it.
 
+pub(crate) mod auth;
 mod body;
+pub(crate) mod envelope;
 pub(crate) mod origin;
 mod pacing;
 mod retry;
@@ -18,7 +21,8 @@ pub(crate) use pacing::Pacer;
 pub use retry::RetryPolicy;
 
 use crate::error::snippet;
-use crate::{Client, Error};
+use crate::server::answers::{self, Meaning};
+use crate::{Error, Server};
 
 /// The largest success body read when none is set: 32 MiB, about 150 times a full page of 100
 /// users as the server sends them.
@@ -50,9 +54,9 @@ pub(crate) struct Request {
     pub(crate) body: Option<Vec<u8>>,
     /// When it may be sent again.
     pub(crate) resend: Resend,
-    /// A 500 with a message is the server's considered answer, not a failure to retry
-    /// (Workspace answers permission failures on the People PUTs so).
-    pub(crate) server_error_is_answer: bool,
+    /// Sent without credentials: the version endpoint, which a scoped API key is refused on
+    /// although the endpoint needs no sign-in.
+    pub(crate) anonymous: bool,
 }
 
 impl Request {
@@ -64,7 +68,7 @@ impl Request {
             query: Vec::new(),
             body: None,
             resend: Resend::Idempotent,
-            server_error_is_answer: false,
+            anonymous: false,
         }
     }
 
@@ -83,8 +87,14 @@ impl Request {
             query: Vec::new(),
             body: Some(body),
             resend,
-            server_error_is_answer: false,
+            anonymous: false,
         })
+    }
+
+    /// The same request, sent without credentials.
+    pub(crate) fn anonymous(mut self) -> Self {
+        self.anonymous = true;
+        self
     }
 
     /// Adds a query parameter.
@@ -99,7 +109,7 @@ pub(crate) fn fill(template: &str, name: &str, value: impl std::fmt::Display) ->
     template.replace(&format!("{{{name}}}"), &value.to_string())
 }
 
-/// Why [`Client::execute`] returned no answer.
+/// Why [`Transport::execute`] returned no answer.
 #[derive(Debug)]
 pub(crate) enum Failure {
     /// The last error: not retryable, or out of attempts or time.
@@ -136,11 +146,50 @@ impl Answer {
     }
 }
 
-impl Client {
+/// The connection to one portal: the HTTP client, the credentials, the retry policy, the pacer,
+/// and what is known of the server. Held by [`Client`](crate::Client); everything that talks to
+/// the portal goes through [`execute`](Self::execute).
+pub(crate) struct Transport {
+    /// The HTTP client, without credentials: they are added per request.
+    pub(crate) http: reqwest::Client,
+    /// The credential headers (marked sensitive), added to every request but anonymous ones.
+    credentials: reqwest::header::HeaderMap,
+    pub(crate) base_url: String,
+    pub(crate) base: Url,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) max_body_size: usize,
+    /// The server, once detected or set: the meaning of a failed answer depends on it.
+    pub(crate) server: tokio::sync::OnceCell<Server>,
+    pub(crate) pacer: Pacer,
+}
+
+impl Transport {
+    /// A transport for the portal at `base_url` (already checked).
+    pub(crate) fn new(
+        http: reqwest::Client,
+        credentials: reqwest::header::HeaderMap,
+        base_url: String,
+        base: Url,
+        retry: RetryPolicy,
+        max_body_size: usize,
+        server: Option<Server>,
+    ) -> Self {
+        Transport {
+            http,
+            credentials,
+            base_url,
+            base,
+            retry,
+            max_body_size,
+            server: tokio::sync::OnceCell::new_with(server),
+            pacer: Pacer::default(),
+        }
+    }
+
     /// Sends `request` with the client's retry policy.
     pub(crate) async fn send(&self, request: &Request) -> Result<Answer, Error> {
         let attempts = Attempts {
-            policy: &self.inner.retry,
+            policy: &self.retry,
             cancel: None,
             on_send: &|| {},
         };
@@ -148,7 +197,7 @@ impl Client {
             Ok(answer) => Ok(answer),
             Err(Failure::Error(error)) => Err(error),
             // Without a token nothing cancels.
-            Err(Failure::Cancelled) => Err(Error::invalid_input("the call was cancelled")),
+            Err(Failure::Cancelled) => Err(Error::Cancelled),
         }
     }
 
@@ -162,7 +211,7 @@ impl Client {
         let started = Instant::now();
         let mut retry = 1u32;
         loop {
-            while let Some(wait) = self.inner.pacer.acquire() {
+            while let Some(wait) = self.pacer.acquire() {
                 if wait > attempts.policy.max_retry_after {
                     // Hours, after a daily limit: say so instead of sleeping in silence.
                     return Err(Failure::Error(Error::RateLimited {
@@ -188,18 +237,10 @@ impl Client {
                 Ok(answer) => return Ok(answer),
                 Err(error) => error,
             };
-            let answered = request.server_error_is_answer
-                && matches!(
-                    error,
-                    Error::Server {
-                        status: 500,
-                        message: Some(_)
-                    }
-                );
-            let may_resend = match request.resend {
-                _ if answered => false,
-                Resend::Idempotent => error.is_retryable(),
-                Resend::IfNotTaken => not_taken(&error),
+            let may_resend = match answers::meaning(&error) {
+                Meaning::NotTaken => true,
+                Meaning::MaybeTaken => request.resend == Resend::Idempotent,
+                Meaning::Answer | Meaning::Unauthorized | Meaning::Final => false,
             };
             let delay = if may_resend {
                 attempts.policy.delay(retry, &error, started.elapsed())
@@ -230,17 +271,19 @@ impl Client {
 
     /// One attempt, following same-origin redirects.
     async fn attempt(&self, request: &Request, attempts: &Attempts<'_>) -> Result<Answer, Error> {
-        let base = self.base();
+        let base = &self.base;
         let mut url = self.url_for(request)?;
         let mut method = request.method.clone();
         let mut body = request.body.clone();
         for _ in 0..=MAX_REDIRECTS {
             (attempts.on_send)();
             let mut builder = self
-                .inner
                 .http
                 .request(method.clone(), url.clone())
                 .header(ACCEPT, HeaderValue::from_static("application/json"));
+            if !request.anonymous {
+                builder = builder.headers(self.credentials.clone());
+            }
             if let Some(body) = &body {
                 builder = builder
                     .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
@@ -251,7 +294,7 @@ impl Client {
             if status.is_success() {
                 // Only a success speaks of the window: a 429's headers may be those of another
                 // policy (the daily write budget, say) that reads do not share.
-                self.inner.pacer.observe(response.headers());
+                self.pacer.observe(response.headers());
             }
             if status.is_redirection() {
                 let next = redirect_target(&response, &url)?;
@@ -276,12 +319,13 @@ impl Client {
                 continue;
             }
             if status.is_success() {
-                let body = body::read_capped(response, self.inner.max_body_size).await?;
+                let body = body::read_capped(response, self.max_body_size).await?;
                 return Ok(Answer { status, body });
             }
             let headers = response.headers().clone();
             let body = body::read_prefix(response, MAX_ERROR_BODY).await?;
-            return Err(Error::from_response(status, &headers, &body));
+            let error = Error::from_response(status, &headers, &body);
+            return Err(answers::refine(self.server.get(), error, &body));
         }
         Err(Error::Redirected {
             location: format!(
@@ -292,7 +336,7 @@ impl Client {
     }
 
     fn url_for(&self, request: &Request) -> Result<Url, Error> {
-        let text = format!("{}{}", self.inner.base_url, request.path);
+        let text = format!("{}{}", self.base_url, request.path);
         let mut url = Url::parse(&text).map_err(|e| {
             Error::invalid_input(format!("cannot build a URL for {}: {e}", request.path))
         })?;
@@ -301,17 +345,6 @@ impl Client {
                 .extend_pairs(request.query.iter().map(|(k, v)| (*k, v.as_str())));
         }
         Ok(url)
-    }
-}
-
-/// Whether the server certainly did not take the request: it could not be connected to, or it
-/// answered that it is busy or that the gateway could not reach it.
-fn not_taken(error: &Error) -> bool {
-    match error {
-        Error::Transport(e) => e.is_connect(),
-        Error::RateLimited { .. } => true,
-        Error::Server { status, .. } => matches!(status, 502..=504),
-        _ => false,
     }
 }
 

@@ -91,7 +91,7 @@ impl From<types::TaskProgress> for JobProgress {
 /// job (never started, terminated, or expired about a minute after it ended).
 pub(crate) fn decode(answer: &Answer) -> Result<Option<JobProgress>, Error> {
     let envelope: types::TaskProgressEnvelope = answer.json()?;
-    crate::envelope::check(envelope.error, envelope.status, envelope.status_code)?;
+    crate::transport::envelope::check(envelope.error, envelope.status, envelope.status_code)?;
     Ok(envelope.response.map(JobProgress::from))
 }
 

@@ -18,17 +18,11 @@
 //! their data to a receiver, and optionally deletes them. Deletion cannot be undone, and the
 //! server deletes only disabled users: [`Client::delete_user`](crate::Client::delete_user)
 //! checks that before sending.
+//!
+//! This module gathers the public types of the two layers that do this: the jobs
+//! (`src/jobs/`) and offboarding (`src/offboard.rs`).
 
-mod follow;
-mod offboard;
-mod ops;
-mod progress;
-
-pub use follow::{JobEnd, JobOptions};
-pub use offboard::{
+pub use crate::jobs::{JobEnd, JobOptions, JobProgress, JobStatus};
+pub use crate::offboard::{
     Offboard, OffboardOptions, OffboardPlan, OffboardReport, OffboardUser, Step, StepOutcome,
 };
-pub use progress::{JobProgress, JobStatus};
-
-pub(crate) use follow::{Follow, JobKind, Started};
-pub(crate) use ops::type_change_request;

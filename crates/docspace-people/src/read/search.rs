@@ -7,21 +7,11 @@ use uuid::Uuid;
 
 use docspace_people_gen::{paths, types};
 
+use super::{MAX_PAGE_SIZE, fetch_one, page_through};
 use crate::client::Client;
 use crate::enums::{ActivationStatus, UserStatus, UserType};
-use crate::envelope;
-use crate::transport::Request;
+use crate::transport::{Attempts, Failure, Request, envelope};
 use crate::{Error, User};
-
-/// The largest page the server returns.
-pub const MAX_PAGE_SIZE: u32 = 100;
-
-/// Whether paging through the rest of a user list of `total` users (its first page read)
-/// takes fewer requests than reading `missing` users one by one. Used wherever users are read
-/// by id ([`Client::users_by_id`], the bulk engine).
-pub(crate) fn paging_is_cheaper(total: usize, missing: usize) -> bool {
-    total.div_ceil(MAX_PAGE_SIZE as usize).saturating_sub(1) < missing
-}
 
 /// What to sort users by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -228,7 +218,7 @@ impl Client {
             request = request.query("sortOrder", "descending");
         }
         tracing::debug!(start_index, page_size, "GET people/filter");
-        let answer = self.send(&request).await?;
+        let answer = self.transport().send(&request).await?;
         let envelope: types::EmployeeFullListEnvelope = answer.json()?;
         envelope::check(envelope.error, envelope.status, envelope.status_code)?;
         let total = envelope.total.and_then(|t| u64::try_from(t).ok());
@@ -295,43 +285,24 @@ impl Client {
         concurrency: usize,
     ) -> Result<std::collections::HashMap<Uuid, User>, Error> {
         use std::collections::{HashMap, HashSet};
-        let concurrency = concurrency.clamp(1, crate::bulk::BulkOptions::MAX_IN_FLIGHT);
+        let concurrency = concurrency.clamp(1, crate::server::MAX_IN_FLIGHT);
         let wanted: HashSet<Uuid> = ids.iter().copied().collect();
         let mut found: HashMap<Uuid, User> = HashMap::with_capacity(wanted.len());
-        let page_size = MAX_PAGE_SIZE as usize;
-        if wanted.len() > page_size {
-            let query = UserQuery::new();
-            if let Ok(first) = self.find_users(&query, 0).await {
-                let total = first
-                    .total
-                    .and_then(|t| usize::try_from(t).ok())
-                    .unwrap_or(0);
-                let pages = total.div_ceil(page_size);
-                let keep = |users: Vec<User>, found: &mut HashMap<Uuid, User>| {
-                    for user in users {
-                        if wanted.contains(&user.id) {
-                            found.insert(user.id, user);
-                        }
-                    }
-                };
-                keep(first.users, &mut found);
-                if paging_is_cheaper(total, wanted.len().saturating_sub(found.len())) {
-                    let starts = (1..pages).filter_map(|p| u32::try_from(p * page_size).ok());
-                    let mut rest = stream::iter(starts)
-                        .map(|start| {
-                            let client = self.clone();
-                            let query = query.clone();
-                            async move { client.find_users(&query, start).await }
-                        })
-                        .buffer_unordered(concurrency);
-                    while let Some(page) = rest.next().await {
-                        // A page that cannot be read leaves its users to be read alone.
-                        if let Ok(page) = page {
-                            keep(page.users, &mut found);
-                        }
-                    }
+        let attempts = Attempts {
+            policy: self.retry_policy(),
+            cancel: None,
+            on_send: &|| {},
+        };
+        if wanted.len() > MAX_PAGE_SIZE as usize {
+            // A page that cannot be read leaves its users to be read alone.
+            let mut keep = |user: User| {
+                let wanted_here = wanted.contains(&user.id);
+                if wanted_here {
+                    found.insert(user.id, user);
                 }
-            }
+                wanted_here
+            };
+            page_through::<User>(self, wanted.len(), concurrency, &attempts, &mut keep).await;
         }
         let missing: Vec<Uuid> = wanted
             .iter()
@@ -340,8 +311,10 @@ impl Client {
             .collect();
         let mut singles = stream::iter(missing)
             .map(|id| {
-                let client = self.clone();
-                async move { (id, client.user(id).await) }
+                let attempts = &attempts;
+                crate::boxed::boxed(
+                    async move { (id, fetch_one::<User>(self, id, attempts).await) },
+                )
             })
             .buffer_unordered(concurrency);
         while let Some((id, result)) = singles.next().await {
@@ -349,8 +322,9 @@ impl Client {
                 Ok(user) if !user.is_lost_user() => {
                     found.insert(id, user);
                 }
-                Ok(_) | Err(Error::NotFound { .. }) => {}
-                Err(e) => return Err(e),
+                Ok(_) | Err(Failure::Error(Error::NotFound { .. })) => {}
+                Err(Failure::Error(e)) => return Err(e),
+                Err(Failure::Cancelled) => return Err(Error::Cancelled),
             }
         }
         Ok(found)

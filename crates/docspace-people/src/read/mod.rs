@@ -1,15 +1,58 @@
-//! Reading users' current state: before a change (so that "already in target" and "changed"
-//! are facts) and after an answer that was lost or refused (so that the report says what the
-//! server did, not what the engine guessed).
+//! Reading users, the one home of every read by id or by page: before a change (so that
+//! "already in target" and "changed" are facts), after an answer that was lost or refused (so
+//! that the report says what the server did, not what the engine guessed), and for callers
+//! ([`Client::users_by_id`], [`Client::find_users`]). The rule for when paging through the
+//! whole list is cheaper than single reads lives here too ([`paging_is_cheaper`]).
+
+mod search;
+
+pub use search::{SortBy, UserPage, UserQuery};
 
 use docspace_people_gen::paths;
 use futures::StreamExt;
+use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::engine::boxed;
+use crate::boxed::boxed;
 use crate::state::UserState;
-use crate::transport::{Attempts, Failure, Request, fill};
-use crate::{Client, Error, MAX_PAGE_SIZE};
+use crate::transport::{Answer, Attempts, Failure, Request, envelope, fill};
+use crate::{Client, Error, User};
+
+/// The largest page the server returns.
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// Whether paging through the rest of a user list of `total` users (its first page read)
+/// takes fewer requests than reading `missing` users one by one.
+pub(crate) fn paging_is_cheaper(total: usize, missing: usize) -> bool {
+    total.div_ceil(MAX_PAGE_SIZE as usize).saturating_sub(1) < missing
+}
+
+/// A form in which users are read: whole ([`User`]) or only the fields that decide a change
+/// ([`UserState`], a few bytes per user).
+pub(crate) trait Listed: DeserializeOwned + Send + Sync + 'static {
+    /// The users of a list answer, and its `total`.
+    fn list(answer: &Answer) -> Result<(Vec<Self>, Option<i64>), Error>;
+    /// The user of a single-user answer.
+    fn one(answer: &Answer) -> Result<Self, Error>;
+}
+
+impl Listed for UserState {
+    fn list(answer: &Answer) -> Result<(Vec<Self>, Option<i64>), Error> {
+        envelope::states(answer)
+    }
+    fn one(answer: &Answer) -> Result<Self, Error> {
+        envelope::state(answer)
+    }
+}
+
+impl Listed for User {
+    fn list(answer: &Answer) -> Result<(Vec<Self>, Option<i64>), Error> {
+        envelope::users_and_total(answer)
+    }
+    fn one(answer: &Answer) -> Result<Self, Error> {
+        envelope::user(answer)
+    }
+}
 
 /// What reading one user found.
 #[derive(Debug, Clone)]
@@ -23,16 +66,16 @@ pub(crate) enum Seen {
 }
 
 /// The signed-in user, whose rights some refusals depend on; `None` if it cannot be read.
-pub(super) async fn read_caller(client: &Client, attempts: &Attempts<'_>) -> Option<UserState> {
+pub(crate) async fn read_caller(client: &Client, attempts: &Attempts<'_>) -> Option<UserState> {
     let request = Request::get(paths::GET_SELF_PROFILE);
-    match client.execute(&request, attempts).await {
-        Ok(answer) => crate::envelope::state(&answer).ok(),
+    match client.transport().execute(&request, attempts).await {
+        Ok(answer) => envelope::state(&answer).ok(),
         Err(_) => None,
     }
 }
 
 /// Reads each id with its own request, `concurrency` at a time.
-pub(super) async fn read_each(
+pub(crate) async fn read_each(
     client: &Client,
     ids: &[Uuid],
     concurrency: usize,
@@ -45,11 +88,21 @@ pub(super) async fn read_each(
         .await
 }
 
+/// Reads one user in form `T` (`GET people/{id}`): the user, or the error.
+pub(crate) async fn fetch_one<T: Listed>(
+    client: &Client,
+    id: Uuid,
+    attempts: &Attempts<'_>,
+) -> Result<T, Failure> {
+    let request = Request::get(fill(paths::GET_PROFILE_BY_USER_ID, "userid", id));
+    let answer = client.transport().execute(&request, attempts).await?;
+    T::one(&answer).map_err(Failure::Error)
+}
+
 /// Reads one user: their state, missing (404), or why they could not be read.
 pub(crate) async fn read_one(client: &Client, id: Uuid, attempts: &Attempts<'_>) -> Seen {
-    let request = Request::get(fill(paths::GET_PROFILE_BY_USER_ID, "userid", id));
-    let result = match client.execute(&request, attempts).await {
-        Ok(answer) => crate::envelope::state(&answer),
+    let result = match fetch_one::<UserState>(client, id, attempts).await {
+        Ok(state) => Ok(state),
         Err(Failure::Error(error)) => Err(error),
         Err(Failure::Cancelled) => return Seen::Unreadable("cancelled".to_owned()),
     };
@@ -67,15 +120,15 @@ pub(crate) async fn read_one(client: &Client, id: Uuid, attempts: &Attempts<'_>)
 /// Pages through the whole user list if that is cheaper than reading `wanted` users one by
 /// one, passing every user listed to `keep`, which says whether it was one of them. Stops
 /// quietly on any error: the users not found are then read one by one.
-pub(super) async fn page_through(
+pub(crate) async fn page_through<T: Listed>(
     client: &Client,
     wanted: usize,
     concurrency: usize,
     attempts: &Attempts<'_>,
-    keep: &mut (dyn FnMut(UserState) -> bool + Send + Sync),
+    keep: &mut (dyn FnMut(T) -> bool + Send + Sync),
 ) {
     let page_size = MAX_PAGE_SIZE as usize;
-    let first = match read_page(client, 0, attempts).await {
+    let first = match read_page::<T>(client, 0, attempts).await {
         Ok(page) => page,
         Err(error) => {
             tracing::debug!(%error, "cannot page through the users; reading them one by one");
@@ -91,7 +144,7 @@ pub(super) async fn page_through(
         .count();
     let pages = total.div_ceil(page_size);
     let missing = wanted.saturating_sub(found);
-    if !crate::search::paging_is_cheaper(total, missing) {
+    if !paging_is_cheaper(total, missing) {
         tracing::debug!(pages, missing, "reading the rest one by one is cheaper");
         return;
     }
@@ -110,17 +163,17 @@ pub(super) async fn page_through(
     }
 }
 
-async fn read_page(
+async fn read_page<T: Listed>(
     client: &Client,
     start: usize,
     attempts: &Attempts<'_>,
-) -> Result<(Vec<UserState>, Option<i64>), Error> {
+) -> Result<(Vec<T>, Option<i64>), Error> {
     let request = Request::get(paths::GET_FILTERED_USERS)
         .query("count", MAX_PAGE_SIZE)
         .query("startIndex", start);
-    match client.execute(&request, attempts).await {
-        Ok(answer) => crate::envelope::states(&answer),
+    match client.transport().execute(&request, attempts).await {
+        Ok(answer) => T::list(&answer),
         Err(Failure::Error(error)) => Err(error),
-        Err(Failure::Cancelled) => Err(Error::invalid_input("cancelled")),
+        Err(Failure::Cancelled) => Err(Error::Cancelled),
     }
 }

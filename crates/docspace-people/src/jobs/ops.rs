@@ -29,7 +29,7 @@ impl Client {
     ) -> Result<JobProgress, Error> {
         self.require_type_job().await?;
         let request = type_change_request(user, &to, receiver)?;
-        let answer = self.send(&request).await?;
+        let answer = self.transport().send(&request).await?;
         progress::decode(&answer)?.ok_or_else(|| no_job_in_answer(answer.status.as_u16()))
     }
 
@@ -38,6 +38,7 @@ impl Client {
     pub async fn type_change_progress(&self, user: Uuid) -> Result<Option<JobProgress>, Error> {
         self.require_type_job().await?;
         let answer = self
+            .transport()
             .send(&JobKind::TypeChange.progress_request(user))
             .await?;
         progress::decode(&answer)
@@ -49,6 +50,7 @@ impl Client {
     pub async fn terminate_type_change(&self, user: Uuid) -> Result<Option<JobProgress>, Error> {
         self.require_type_job().await?;
         let answer = self
+            .transport()
             .send(&JobKind::TypeChange.terminate_request(user)?)
             .await?;
         progress::decode(&answer)
@@ -66,6 +68,7 @@ impl Client {
     ) -> Result<JobProgress, Error> {
         self.require_reassign().await?;
         let answer = self
+            .transport()
             .send(&reassign_request(from, to, delete_profile)?)
             .await?;
         progress::decode(&answer)?.ok_or_else(|| no_job_in_answer(answer.status.as_u16()))
@@ -74,7 +77,10 @@ impl Client {
     /// The data-reassignment job of the (source) user `from`; `None` when there is none.
     pub async fn reassign_progress(&self, from: Uuid) -> Result<Option<JobProgress>, Error> {
         self.require_reassign().await?;
-        let answer = self.send(&JobKind::Reassign.progress_request(from)).await?;
+        let answer = self
+            .transport()
+            .send(&JobKind::Reassign.progress_request(from))
+            .await?;
         progress::decode(&answer)
     }
 
@@ -82,6 +88,7 @@ impl Client {
     pub async fn terminate_reassign(&self, from: Uuid) -> Result<Option<JobProgress>, Error> {
         self.require_reassign().await?;
         let answer = self
+            .transport()
             .send(&JobKind::Reassign.terminate_request(from)?)
             .await?;
         progress::decode(&answer)
@@ -105,9 +112,9 @@ impl Client {
         if let Some(number) = to.as_ref().and_then(UserType::number) {
             request = request.query("type", number);
         }
-        let answer = self.send(&request).await?;
+        let answer = self.transport().send(&request).await?;
         let envelope: docspace_people_gen::types::BooleanEnvelope = answer.json()?;
-        crate::envelope::check(envelope.error, envelope.status, envelope.status_code)?;
+        crate::transport::envelope::check(envelope.error, envelope.status, envelope.status_code)?;
         envelope.response.ok_or_else(|| Error::UndecodableResponse {
             status: answer.status.as_u16(),
             reason: "the envelope has no `response` boolean".into(),
@@ -162,8 +169,8 @@ impl Client {
             .await
             .map_err(|e| not_found_is_precondition(e, id))?;
         check_deletable(&user)?;
-        match self.send(&delete_request(id)).await {
-            Ok(answer) => crate::envelope::user(&answer),
+        match self.transport().send(&delete_request(id)).await {
+            Ok(answer) => crate::transport::envelope::user(&answer),
             // Read a moment ago, gone now: a resend after a lost answer found its work done.
             Err(Error::NotFound { .. }) => Ok(user),
             Err(error) => Err(error),

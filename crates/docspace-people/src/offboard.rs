@@ -8,10 +8,9 @@ use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::follow::{Follow, JobEnd, JobKind, Started};
-use super::ops::{delete_request, reassign_request};
-use crate::bulk::observe::Seen;
 use crate::bulk::{BulkOptions, BulkReport, Duplicate, LimitStop, Outcome, Prior};
+use crate::jobs::{Follow, JobEnd, JobKind, Started, delete_request, reassign_request};
+use crate::read::Seen;
 use crate::transport::{Attempts, Failure};
 use crate::{Change, Client, Error, Server, UserStatus};
 
@@ -181,6 +180,7 @@ type DisabledFn = Arc<dyn Fn(&[crate::bulk::Entry]) + Send + Sync>;
 
 /// An offboarding, configured and ready to [`run`](Offboard::run). Made by
 /// [`Client::offboard`].
+#[must_use = "offboarding does nothing until it is run"]
 pub struct Offboard {
     client: Client,
     options: OffboardOptions,
@@ -487,7 +487,12 @@ impl Stage<'_> {
                 self.count_write();
             },
         };
-        match self.client.execute(&delete_request(id), &writes).await {
+        match self
+            .client
+            .transport()
+            .execute(&delete_request(id), &writes)
+            .await
+        {
             Ok(_) => outcome(Outcome::Changed, "deleted".into()),
             Err(Failure::Error(Error::NotFound { .. }))
                 if sends.load(std::sync::atomic::Ordering::Relaxed) > 1 =>
@@ -517,7 +522,7 @@ impl Stage<'_> {
                     cancel: None,
                     on_send: &|| self.count_read(),
                 };
-                match crate::bulk::observe::read_one(self.client, id, &quiet).await {
+                match crate::read::read_one(self.client, id, &quiet).await {
                     Seen::Missing => outcome(
                         Outcome::Changed,
                         format!("deleted: confirmed by reading the user back ({why})"),

@@ -1,17 +1,26 @@
-//! Which server a client talks to: DocSpace or Workspace, and which version. The two products
-//! serve the same People routes with different type numbers, status codes and rules, and
-//! DocSpace's rules changed between versions; everything the client predicts or classifies
-//! depends on this. The repository's `docs/wire.md` tabulates the differences.
+//! What each server does, with no IO: the one home of the servers' rules in the library.
+//!
+//! DocSpace and Workspace serve the same People routes with different type numbers, status
+//! codes and rules, and DocSpace's rules changed between versions; everything the client
+//! predicts or classifies depends on this. Here are the product and version
+//! ([`Server`]) with capabilities as predicates with version bounds (this file), the type names
+//! and reading a type from the flags (`types.rs`), predicted refusals (`refusals.rs`), and what
+//! a failed answer means (`answers.rs`). The repository's `docs/wire.md` tabulates the
+//! differences.
 
 use std::fmt;
 use std::str::FromStr;
 
-use docspace_people_gen::paths;
-use docspace_people_gen::types::VersionBuildEnvelope;
+use crate::Error;
 
-use crate::enums::UserType;
-use crate::transport::Request;
-use crate::{Client, Error};
+pub(crate) mod answers;
+pub(crate) mod refusals;
+mod types;
+
+pub use refusals::Refusal;
+
+/// Requests one user may have in flight at once: the server's limiter refuses more.
+pub(crate) const MAX_IN_FLIGHT: usize = 15;
 
 /// The product a portal runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,22 +129,6 @@ pub struct Server {
     pub version: Version,
 }
 
-/// The type names of each generation, in the portal's own words, with their numbers.
-const WORKSPACE_TYPES: &[(&str, UserType)] =
-    &[("User", UserType::RoomAdmin), ("Visitor", UserType::Guest)];
-const DOCSPACE_2_TYPES: &[(&str, UserType)] = &[
-    ("User", UserType::Guest),
-    ("Collaborator", UserType::User),
-    ("RoomAdmin", UserType::RoomAdmin),
-    ("DocSpaceAdmin", UserType::DocSpaceAdmin),
-];
-const DOCSPACE_3_TYPES: &[(&str, UserType)] = &[
-    ("Guest", UserType::Guest),
-    ("User", UserType::User),
-    ("RoomAdmin", UserType::RoomAdmin),
-    ("DocSpaceAdmin", UserType::DocSpaceAdmin),
-];
-
 impl Server {
     /// A DocSpace server of this version.
     pub const fn docspace(version: Version) -> Self {
@@ -176,6 +169,11 @@ impl Server {
         self.product == Product::Workspace
     }
 
+    /// Whether this is DocSpace at `version` or later.
+    pub fn is_docspace_at_least(&self, version: Version) -> bool {
+        self.product == Product::DocSpace && self.version >= version
+    }
+
     /// Whether a refused status or type change answers 403 and (for status) changes nothing,
     /// as DocSpace does since 3.7.1; before, and on Workspace, such users are skipped silently.
     pub fn refuses_with_403(&self) -> bool {
@@ -189,100 +187,34 @@ impl Server {
         self.product == Product::DocSpace && self.version >= Version::new(3, 1, 0)
     }
 
-    /// The user types that can be set, in the portal's own words, with the type each means.
-    pub fn user_types(&self) -> &'static [(&'static str, UserType)] {
-        match self.product {
-            Product::Workspace => WORKSPACE_TYPES,
-            Product::DocSpace if self.version.major < 3 => DOCSPACE_2_TYPES,
-            Product::DocSpace => DOCSPACE_3_TYPES,
-        }
+    /// Whether the server resets quotas to the portal default (`PUT people/resetquota`):
+    /// DocSpace only.
+    pub fn has_quota_reset(&self) -> bool {
+        self.product == Product::DocSpace
     }
 
-    /// The type a name means on this server (any case; `-`, `_` and spaces ignored), or an
-    /// error listing the names it has.
-    pub fn user_type_named(&self, name: &str) -> Result<UserType, Error> {
-        let wanted = fold(name);
-        self.user_types()
-            .iter()
-            .find(|(known, _)| fold(known) == wanted)
-            .map(|(_, user_type)| user_type.clone())
-            .ok_or_else(|| {
-                Error::invalid_input(format!(
-                    "{self} has no user type `{name}`; its types are: {}",
-                    self.type_names_listed()
-                ))
-            })
+    /// Whether the server has per-user quotas: DocSpace, and Workspace since 12.5.2.
+    pub fn has_user_quotas(&self) -> bool {
+        self.product == Product::DocSpace || self.version >= Version::new(12, 5, 2)
     }
 
-    /// The portal's own name for a type, if it has that type.
-    pub fn type_name(&self, user_type: &UserType) -> Option<&'static str> {
-        self.user_types()
-            .iter()
-            .find(|(_, t)| t == user_type)
-            .map(|(name, _)| *name)
+    /// Whether the server takes API keys (`Authorization: Bearer sk-...`): DocSpace only.
+    pub fn has_api_keys(&self) -> bool {
+        self.product == Product::DocSpace
     }
 
-    /// The portal's name for a type as a command-line word: `room-admin`, `visitor`.
-    pub fn type_label(&self, user_type: &UserType) -> Option<String> {
-        self.type_name(user_type).map(kebab)
+    /// Whether the server moves a user's data to a receiver (`people/reassign/...`) in a way
+    /// this library drives: DocSpace.
+    pub fn has_reassign(&self) -> bool {
+        self.product == Product::DocSpace
     }
 
-    /// The settable type names, lower case with dashes, for messages: `user, visitor`.
-    pub fn type_names_listed(&self) -> String {
-        self.user_types()
-            .iter()
-            .map(|(name, _)| kebab(name))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    /// The type a user has, in this server's terms, from the flags of the user object: on
-    /// Workspace `isVisitor` tells Visitor (2) from User (1); on DocSpace see
-    /// [`User::user_type`](crate::User::user_type).
-    pub(crate) fn type_from_flags(&self, user: &crate::state::UserState) -> Option<UserType> {
-        match self.product {
-            Product::Workspace => user.is_visitor.map(|visitor| {
-                if visitor {
-                    UserType::Guest
-                } else {
-                    UserType::RoomAdmin
-                }
-            }),
-            Product::DocSpace => user.user_type(),
-        }
-    }
-
-    /// Refuses what this server cannot do, before anything is sent: a type it does not have, a
-    /// quota reset or a per-user quota on Workspace without them.
-    pub(crate) fn check_change(&self, change: &crate::Change) -> Result<(), Error> {
-        use crate::Change;
-        match change {
-            Change::Type(user_type) => self.check_settable(user_type),
-            Change::ResetQuota if self.is_workspace() => Err(Error::Unsupported(format!(
-                "{self} has no quota reset (DocSpace's people/resetquota); set a quota instead"
-            ))),
-            Change::Quota(_) if self.is_workspace() && self.version < Version::new(12, 5, 2) => {
-                Err(Error::Unsupported(format!(
-                    "{self} has no per-user quotas (Workspace has them since 12.5.2)"
-                )))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Refuses a type this server cannot set.
-    pub(crate) fn check_settable(&self, user_type: &UserType) -> Result<(), Error> {
-        if self.type_name(user_type).is_some() {
-            return Ok(());
-        }
-        Err(Error::invalid_input(format!(
-            "{self} cannot set type {} (number {}); its types are: {}",
-            user_type,
-            user_type
-                .number()
-                .map_or_else(|| "?".to_owned(), |n| n.to_string()),
-            self.type_names_listed()
-        )))
+    /// Whether deleting a user destroys their documents: on Workspace, `DELETE people/{id}`
+    /// starts a job that deletes the user's My Documents, Trash, mail and Talk files (only
+    /// Common items go to the one who deletes). DocSpace keeps nothing of a deleted user either
+    /// but asks for a reassignment first.
+    pub fn deletion_destroys_documents(&self) -> bool {
+        self.product == Product::Workspace
     }
 }
 
@@ -310,52 +242,6 @@ impl FromStr for Server {
 impl fmt::Display for Server {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.product, self.version)
-    }
-}
-
-fn fold(name: &str) -> String {
-    name.chars()
-        .filter(|c| !matches!(c, '-' | '_' | ' '))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-/// `RoomAdmin` -> `room-admin`, `DocSpaceAdmin` -> `docspace-admin`.
-fn kebab(name: &str) -> String {
-    match name {
-        "DocSpaceAdmin" => "docspace-admin".to_owned(),
-        "RoomAdmin" => "room-admin".to_owned(),
-        other => other.to_lowercase(),
-    }
-}
-
-impl Client {
-    /// The server this client talks to: asked once (`GET /api/2.0/settings/version/build`,
-    /// which needs no sign-in) and remembered, unless it was set on the builder.
-    ///
-    /// ```no_run
-    /// # async fn run(client: docspace_people::Client) -> Result<(), docspace_people::Error> {
-    /// let server = client.server().await?;
-    /// println!("{server}: types {}", server.type_names_listed());
-    /// # Ok(()) }
-    /// ```
-    pub async fn server(&self) -> Result<Server, Error> {
-        self.inner
-            .server
-            .get_or_try_init(|| async {
-                let answer = self.send(&Request::get(paths::GET_VERSION_BUILD)).await?;
-                let envelope: VersionBuildEnvelope = answer.json()?;
-                crate::envelope::check(envelope.error, envelope.status, envelope.status_code)?;
-                let versions = envelope.response.unwrap_or_default();
-                let server = Server::from_versions(
-                    versions.doc_space.as_deref(),
-                    versions.community_server.as_deref(),
-                )?;
-                tracing::info!(%server, "detected the server");
-                Ok(server)
-            })
-            .await
-            .copied()
     }
 }
 
@@ -393,7 +279,7 @@ mod tests {
             err.contains("guest, user, room-admin, docspace-admin"),
             "{err}"
         );
-        assert!(ws.check_settable(&UserType::User).is_err());
+        assert!(ws.check_settable(&crate::UserType::User).is_err());
         assert!(!ds3.refuses_with_403());
         assert!(
             "DocSpace 3.7.1"

@@ -282,7 +282,7 @@ impl Follow<'_> {
             cancel: self.cancel,
             on_send: self.on_write,
         };
-        let answer = match self.client.execute(request, &writes).await {
+        let answer = match self.client.transport().execute(request, &writes).await {
             Ok(answer) => progress::decode(&answer),
             Err(Failure::Error(error)) => Err(error),
             Err(Failure::Cancelled) => return Started::Unanswered(None),
@@ -334,6 +334,7 @@ impl Follow<'_> {
             }
             let read = self
                 .client
+                .transport()
                 .execute(&kind.progress_request(user), &self.reads())
                 .await;
             let now = match read {
@@ -391,6 +392,7 @@ impl Follow<'_> {
         while Instant::now() < deadline {
             let read = self
                 .client
+                .transport()
                 .execute(&kind.progress_request(user), &self.settling_reads())
                 .await;
             match read.map(|answer| progress::decode(&answer)) {
@@ -421,6 +423,7 @@ impl Follow<'_> {
         let result = match kind.terminate_request(user) {
             Ok(request) => self
                 .client
+                .transport()
                 .execute(&request, &self.terminating())
                 .await
                 .map(|_| ())

@@ -28,6 +28,14 @@ pub(crate) fn users(answer: &Answer) -> Result<Vec<User>, Error> {
     Ok(envelope.response.into_iter().map(User::from).collect())
 }
 
+/// The users of a list envelope, whole, and the `total` of a paged list.
+pub(crate) fn users_and_total(answer: &Answer) -> Result<(Vec<User>, Option<i64>), Error> {
+    let envelope: types::EmployeeFullListEnvelope = answer.json()?;
+    check(envelope.error, envelope.status, envelope.status_code)?;
+    let users = envelope.response.into_iter().map(User::from).collect();
+    Ok((users, envelope.total))
+}
+
 /// The user of a single-user envelope.
 pub(crate) fn user(answer: &Answer) -> Result<User, Error> {
     let envelope: types::EmployeeFullEnvelope = answer.json()?;

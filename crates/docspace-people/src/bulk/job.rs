@@ -1,0 +1,114 @@
+//! A bulk job before it runs: the change, the options, the hooks and the cancellation token.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use super::options::BulkOptions;
+use super::report::{Entry, Plan, Progress};
+use crate::{Change, Client, User};
+
+type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+type ConfirmFn = Arc<dyn Fn(&Plan) -> bool + Send + Sync>;
+type EntriesFn = Arc<dyn Fn(&[Entry]) + Send + Sync>;
+
+/// A bulk change, configured and ready to [`run`](BulkJob::run). Made by [`Client::bulk`].
+#[must_use = "a bulk job does nothing until it is run"]
+pub struct BulkJob {
+    pub(super) client: Client,
+    pub(super) change: Change,
+    pub(super) options: BulkOptions,
+    pub(super) known: HashMap<uuid::Uuid, User>,
+    pub(super) receiver: Option<uuid::Uuid>,
+    pub(super) progress: Option<ProgressFn>,
+    pub(super) confirm: Option<ConfirmFn>,
+    pub(super) on_entries: Option<EntriesFn>,
+    pub(super) cancel: CancellationToken,
+}
+
+impl std::fmt::Debug for BulkJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BulkJob")
+            .field("change", &self.change)
+            .field("options", &self.options)
+            .field("known_users", &self.known.len())
+            .field("cancelled", &self.cancel.is_cancelled())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Starts a bulk change. See the [`bulk`](crate::bulk) module.
+    pub fn bulk(&self, change: Change) -> BulkJob {
+        BulkJob {
+            client: self.clone(),
+            change,
+            options: BulkOptions::default(),
+            known: HashMap::new(),
+            receiver: None,
+            progress: None,
+            confirm: None,
+            on_entries: None,
+            cancel: CancellationToken::new(),
+        }
+    }
+}
+
+impl BulkJob {
+    /// Sets the chunking, concurrency and retry settings.
+    pub fn options(mut self, options: BulkOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Users whose current state is known (for example from a search): those already as the
+    /// change would make them are reported [`Outcome::AlreadyInTarget`](super::Outcome::AlreadyInTarget) and not sent.
+    pub fn known_users(mut self, users: impl IntoIterator<Item = User>) -> Self {
+        self.known.extend(users.into_iter().map(|u| (u.id, u)));
+        self
+    }
+
+    /// Who receives the rooms of users whose type is lowered through the type-change job: an
+    /// active DocSpace admin or room admin (checked before anything is sent). The signed-in
+    /// user when not set, as on the server.
+    pub fn reassign_to(mut self, receiver: uuid::Uuid) -> Self {
+        self.receiver = Some(receiver);
+        self
+    }
+
+    /// Called after each chunk with the running totals.
+    pub fn on_progress(mut self, progress: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(progress));
+        self
+    }
+
+    /// Called with each batch of settled entries as the job goes (those settled before sending,
+    /// then each chunk's), each with the user's prior state: what a journal records, so that a
+    /// run that dies can be resumed and a finished one undone.
+    pub fn on_entries(mut self, on_entries: impl Fn(&[Entry]) + Send + Sync + 'static) -> Self {
+        self.on_entries = Some(Arc::new(on_entries));
+        self
+    }
+
+    /// Asks `confirm` before the first change is sent, with the [`Plan`]: how many users will
+    /// be sent, and how many are already in the target state or will be refused. When it
+    /// returns `false`, nothing is sent: the users that would have been are reported failed
+    /// "not sent: not confirmed", and the report says `cancelled`. It runs on the job's task;
+    /// a hook that waits for a person should use `tokio::task::block_in_place`.
+    pub fn confirm(mut self, confirm: impl Fn(&Plan) -> bool + Send + Sync + 'static) -> Self {
+        self.confirm = Some(Arc::new(confirm));
+        self
+    }
+
+    /// A token that cancels the job when cancelled, from another task or a signal handler.
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+
+    /// Uses this token to cancel the job.
+    pub fn with_cancel_token(mut self, token: CancellationToken) -> Self {
+        self.cancel = token;
+        self
+    }
+}

@@ -1,0 +1,208 @@
+//! Refusals the servers' rules make certain, predicted before anything is sent, and the typed
+//! reason of every refusal a report carries.
+//!
+//! The rules (DocSpace 3.x unless said): nobody changes the owner's status or type; nobody
+//! changes their own status; LDAP manages its users' status; only the owner changes another
+//! administrator's status or makes DocSpace admins; `PUT people/type` only raises a type, except
+//! that the owner may lower a DocSpace admin to room admin with it; lowering to User or Guest
+//! is the type-change job (DocSpace 3.1 and later), which refuses the caller, terminated users
+//! and, for a caller who is not the owner, DocSpace admins. Workspace skips the owner and the
+//! caller for status changes, and the owner, administrators and the caller for type changes.
+//! A 3.7 server answers these with 403, a 3.6 server skips them silently: either way the user is
+//! not changed, so the bulk engine does not send them.
+//!
+//! Rules that depend on who asks are predicted only when the caller is known (a scoped API key
+//! may not read `people/@self`); otherwise the server decides.
+
+use std::fmt;
+
+use super::Server;
+use crate::enums::{UserStatus, UserType};
+use crate::state::UserState;
+
+/// Why a user was (or will be) refused: the rule, or the server's own answer.
+///
+/// `Display` gives the reason in words, as reports show it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The portal owner: nobody changes their status or type.
+    Owner,
+    /// The signed-in user themself.
+    Caller,
+    /// An LDAP user, whose status LDAP manages.
+    Ldap,
+    /// An administrator whose status only the owner may change.
+    Administrator,
+    /// An administrator, whose type Workspace does not change.
+    WorkspaceAdministrator,
+    /// Only the owner makes DocSpace admins.
+    OnlyOwnerMakesAdmins,
+    /// Only the owner or a DocSpace admin can lower a type (the server fails anyone else's job).
+    OnlyAdminsLowerTypes,
+    /// A DocSpace admin, whose type only the owner may lower.
+    AdminLoweredByOwnerOnly,
+    /// A terminated user, whom the type-change job refuses.
+    Terminated,
+    /// A demotion on a server without the type-change job (DocSpace before 3.1).
+    NoTypeChangeJob,
+    /// A demotion the PUT cannot do: it only raises types.
+    PromotionOnly,
+    /// No user has this id.
+    UnknownUser,
+    /// The server refused, in its own words (or its status when it sent none).
+    Server(String),
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Refusal::Owner => "the portal owner",
+            Refusal::Caller => "yourself (the signed-in user)",
+            Refusal::Ldap => "an LDAP user: LDAP manages their status",
+            Refusal::Administrator => "an administrator: only the owner may change them",
+            Refusal::WorkspaceAdministrator => {
+                "an administrator: Workspace does not change their type"
+            }
+            Refusal::OnlyOwnerMakesAdmins => "only the owner makes DocSpace admins",
+            Refusal::OnlyAdminsLowerTypes => {
+                "only the owner or a DocSpace admin can lower a type (the server fails the job \
+                 of anyone else)"
+            }
+            Refusal::AdminLoweredByOwnerOnly => {
+                "a DocSpace admin: only the owner may lower their type"
+            }
+            Refusal::Terminated => "a terminated user: the type-change job refuses them",
+            Refusal::NoTypeChangeJob => {
+                "a demotion: unsupported before DocSpace 3.1, which has no type-change job"
+            }
+            Refusal::PromotionOnly => "a demotion: the type can only be raised this way",
+            Refusal::UnknownUser => "no user has this id (the server answers 404)",
+            Refusal::Server(text) => text,
+        })
+    }
+}
+
+/// What a change asks of the server, as its rules see it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Asked<'a> {
+    /// A status change.
+    Status,
+    /// A type change to this type.
+    Type(&'a UserType),
+    /// A quota change or reset: no rule refuses one user.
+    Quota,
+}
+
+/// The refusal the rules of `server` (DocSpace 3.x when not known) make certain for `user`,
+/// asked by `caller` (if known); `None` when the change may go through.
+pub(crate) fn predict(
+    server: Option<&Server>,
+    asked: Asked<'_>,
+    user: &UserState,
+    caller: Option<&UserState>,
+) -> Option<Refusal> {
+    let caller_is_owner = caller.and_then(|c| c.is_owner) == Some(true);
+    let caller_known = caller.is_some();
+    let is_caller = caller.is_some_and(|c| c.id == user.id);
+    let is_owner = user.is_owner == Some(true);
+    if server.is_some_and(Server::is_workspace) {
+        return match asked {
+            Asked::Status | Asked::Type(_) if is_owner => Some(Refusal::Owner),
+            Asked::Status if is_caller => Some(Refusal::Caller),
+            Asked::Status if user.is_ldap == Some(true) => Some(Refusal::Ldap),
+            Asked::Type(_) if user.is_admin == Some(true) => Some(Refusal::WorkspaceAdministrator),
+            Asked::Type(_) if is_caller => Some(Refusal::Caller),
+            _ => None,
+        };
+    }
+    match asked {
+        Asked::Status => {
+            if is_owner {
+                Some(Refusal::Owner)
+            } else if is_caller {
+                Some(Refusal::Caller)
+            } else if user.is_ldap == Some(true) {
+                Some(Refusal::Ldap)
+            } else if user.is_admin == Some(true) && caller_known && !caller_is_owner {
+                Some(Refusal::Administrator)
+            } else {
+                None
+            }
+        }
+        Asked::Type(target) => {
+            if is_owner {
+                return Some(Refusal::Owner);
+            }
+            if *target == UserType::DocSpaceAdmin && caller_known && !caller_is_owner {
+                return Some(Refusal::OnlyOwnerMakesAdmins);
+            }
+            let now = server
+                .map_or_else(|| user.user_type(), |s| s.type_from_flags(user))
+                .as_ref()
+                .and_then(rank);
+            match (now, rank(target)) {
+                (Some(now), Some(wanted)) if now > wanted => {
+                    demotion_refusal(user, target, caller, server)
+                }
+                _ => None,
+            }
+        }
+        Asked::Quota => None,
+    }
+}
+
+/// Why lowering `user` to `target` will be refused, if it will.
+fn demotion_refusal(
+    user: &UserState,
+    target: &UserType,
+    caller: Option<&UserState>,
+    server: Option<&Server>,
+) -> Option<Refusal> {
+    let caller_is_owner = caller.and_then(|c| c.is_owner) == Some(true);
+    if lowered_by_put(user, target) {
+        // The owner's demotion of a DocSpace admin to room admin (3.6 and 3.7+).
+        return match caller {
+            Some(_) if !caller_is_owner => Some(Refusal::AdminLoweredByOwnerOnly),
+            _ => None,
+        };
+    }
+    let by_job = matches!(target, UserType::Guest | UserType::User);
+    match server {
+        Some(server) if server.has_type_change_job() && by_job => {
+            let caller_is_admin = caller_is_owner || caller.and_then(|c| c.is_admin) == Some(true);
+            if caller.is_some_and(|c| c.id == user.id) {
+                Some(Refusal::Caller)
+            } else if caller.is_some() && !caller_is_admin {
+                Some(Refusal::OnlyAdminsLowerTypes)
+            } else if user.status == Some(UserStatus::Terminated) {
+                Some(Refusal::Terminated)
+            } else if user.is_admin == Some(true) && caller.is_some() && !caller_is_owner {
+                Some(Refusal::AdminLoweredByOwnerOnly)
+            } else {
+                None
+            }
+        }
+        Some(server) if !server.is_workspace() && by_job => Some(Refusal::NoTypeChangeJob),
+        _ => Some(Refusal::PromotionOnly),
+    }
+}
+
+/// Whether this demotion is the one `PUT people/type` does: a DocSpace admin (not the owner)
+/// lowered to room admin, which the server allows the owner.
+pub(crate) fn lowered_by_put(user: &UserState, target: &UserType) -> bool {
+    *target == UserType::RoomAdmin
+        && user.is_owner != Some(true)
+        && user.user_type() == Some(UserType::DocSpaceAdmin)
+}
+
+/// The order of types for promotions.
+pub(crate) fn rank(user_type: &UserType) -> Option<u8> {
+    match user_type {
+        UserType::Guest => Some(0),
+        UserType::User => Some(1),
+        UserType::RoomAdmin => Some(2),
+        UserType::DocSpaceAdmin => Some(3),
+        _ => None,
+    }
+}

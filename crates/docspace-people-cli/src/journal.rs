@@ -20,65 +20,50 @@ use std::sync::Mutex;
 
 use anyhow::{Context, bail};
 use docspace_people::bulk::{Change, Entry, Outcome, Prior};
-use docspace_people::{Quota, UserStatus, UserType, Uuid};
+use docspace_people::{UserStatus, Uuid};
 use serde::{Deserialize, Serialize};
 
 /// The journal format's version.
 pub const VERSION: u32 = 1;
 
-/// A change as the journal writes it: the kind and the number (or bytes) sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// What a run did, as the journal writes it: a change, in the library's stable serialized form
+/// (`{"status":2}`, `{"type":4}`, `{"quota":5368709120}`, `{"reset_quota":true}`), or an
+/// offboarding (`{"offboard":{"receiver":…,"delete":true}}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
 pub enum ChangeRecord {
     /// An offboarding: disable, then optionally move data to `receiver`, then optionally
     /// delete. Its `user` records are the disable step; `step` records the others.
     Offboard {
-        /// Who received the data.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        receiver: Option<Uuid>,
-        /// Whether users were deleted.
-        delete: bool,
+        /// The offboarding's steps.
+        offboard: OffboardRecord,
     },
-    /// `status` with its number.
-    Status(i64),
-    /// `type` with its number.
-    Type(i64),
-    /// `quota` in bytes, `-1` for none.
-    Quota(i64),
-    /// A quota reset.
-    ResetQuota(bool),
+    /// A change.
+    Change(Change),
+}
+
+/// The steps of an offboarding, as the journal writes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffboardRecord {
+    /// Who received the data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receiver: Option<Uuid>,
+    /// Whether users were deleted.
+    pub delete: bool,
 }
 
 impl ChangeRecord {
     /// The record of `change`.
-    pub fn of(change: &Change) -> anyhow::Result<Self> {
-        Ok(match change {
-            Change::Status(status) => {
-                ChangeRecord::Status(status.number().context("a status without a number")?)
-            }
-            Change::Type(user_type) => {
-                ChangeRecord::Type(user_type.number().context("a type without a number")?)
-            }
-            Change::Quota(quota) => {
-                ChangeRecord::Quota(quota.to_wire().context("a quota too large")?)
-            }
-            Change::ResetQuota => ChangeRecord::ResetQuota(true),
-            other => bail!("the journal cannot record {other}"),
-        })
+    pub fn of(change: &Change) -> Self {
+        ChangeRecord::Change(change.clone())
     }
 
-    /// The change again.
-    pub fn change(self) -> anyhow::Result<Change> {
-        Ok(match self {
-            ChangeRecord::Status(n) => Change::Status(UserStatus::from_number(n)),
-            ChangeRecord::Type(n) => Change::Type(UserType::from_number(n)),
-            ChangeRecord::Quota(q) => {
-                Change::Quota(Quota::from_wire(q).context("a quota the journal cannot read")?)
-            }
-            ChangeRecord::ResetQuota(_) => Change::ResetQuota,
-            // Its user records are the disable step.
+    /// The change whose outcomes the `user` records hold: for an offboarding, the disable step.
+    pub fn change(&self) -> Change {
+        match self {
+            ChangeRecord::Change(change) => change.clone(),
             ChangeRecord::Offboard { .. } => Change::Status(UserStatus::Terminated),
-        })
+        }
     }
 }
 
@@ -161,7 +146,7 @@ struct StartLine<'a> {
     version: u32,
     portal: &'a str,
     server: &'a str,
-    change: ChangeRecord,
+    change: &'a ChangeRecord,
     ids: &'a [Uuid],
     #[serde(skip_serializing_if = "Option::is_none")]
     receiver: Option<Uuid>,
@@ -240,7 +225,7 @@ impl JournalWriter {
                     version: VERSION,
                     portal: start.portal,
                     server: start.server,
-                    change: start.change,
+                    change: &start.change,
                     ids: start.ids,
                     receiver: start.receiver,
                     at: now(),
@@ -431,12 +416,7 @@ pub fn default_path(change: &Change) -> anyhow::Result<PathBuf> {
             .data_dir()
             .to_path_buf(),
     };
-    let kind = match change {
-        Change::Status(_) => "status",
-        Change::Type(_) => "type",
-        Change::Quota(_) => "quota",
-        _ => "reset-quota",
-    };
+    let kind = change.kind();
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
     Ok(dir.join("journals").join(format!("{stamp}-{kind}.jsonl")))
 }
@@ -449,6 +429,7 @@ pub fn now() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use docspace_people::{Quota, UserType};
 
     #[test]
     fn changes_round_trip_and_a_cut_last_line_is_ignored() {
@@ -459,10 +440,10 @@ mod tests {
             Change::Quota(Quota::Unlimited),
             Change::ResetQuota,
         ] {
-            let record = ChangeRecord::of(&change).unwrap();
+            let record = ChangeRecord::of(&change);
             let text = serde_json::to_string(&record).unwrap();
             let back: ChangeRecord = serde_json::from_str(&text).unwrap();
-            assert_eq!(back.change().unwrap(), change);
+            assert_eq!(back.change(), change);
         }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
@@ -472,7 +453,7 @@ mod tests {
             version: VERSION,
             portal: "https://p.example".into(),
             server: "DocSpace 3.7.1".into(),
-            change: ChangeRecord::Status(2),
+            change: serde_json::from_str(r#"{"status":2}"#).unwrap(),
             ids: vec![a, b],
             receiver: None,
             at: now(),
@@ -504,8 +485,10 @@ mod tests {
             portal: "https://p.example".into(),
             server: "DocSpace 3.7.1".into(),
             change: ChangeRecord::Offboard {
-                receiver: Some(keeper),
-                delete: true,
+                offboard: OffboardRecord {
+                    receiver: Some(keeper),
+                    delete: true,
+                },
             },
             ids: vec![a, b],
             receiver: Some(keeper),
@@ -533,8 +516,12 @@ mod tests {
         assert!(journal.deleted.contains(&b) && !journal.deleted.contains(&a));
         assert_eq!(journal.receiver, Some(keeper));
         assert_eq!(
-            journal.change.change().unwrap(),
+            journal.change.change(),
             Change::Status(UserStatus::Terminated)
         );
+        // The offboarding's form in journals written before stays readable.
+        let old: ChangeRecord =
+            serde_json::from_str(r#"{"offboard":{"receiver":null,"delete":false}}"#).unwrap();
+        assert!(matches!(old, ChangeRecord::Offboard { .. }));
     }
 }

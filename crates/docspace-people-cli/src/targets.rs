@@ -63,6 +63,7 @@ pub enum Value {
 }
 
 /// One target user, as given in the input.
+#[cfg(test)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     /// Where it came from.
@@ -171,6 +172,7 @@ impl Targets {
     }
 
     /// The target at `position`, as given.
+    #[cfg(test)]
     pub fn get(&self, position: usize) -> Option<Target> {
         let id = *self.ids.get(position)?;
         let input = self.input(position);
@@ -187,6 +189,7 @@ impl Targets {
     }
 
     /// The targets as given, in input order.
+    #[cfg(test)]
     pub fn iter(&self) -> impl Iterator<Item = Target> + '_ {
         (0..self.len()).filter_map(|position| self.get(position))
     }

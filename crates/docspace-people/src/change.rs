@@ -18,7 +18,27 @@ use crate::{Error, Quota, Server, User};
 /// A change to apply to users: the status, the type or the storage quota.
 ///
 /// Non-exhaustive: later versions may add changes, so a `match` needs a `_` arm.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// # Serialized form
+///
+/// A change serializes (serde) to a stable one-key object, the form journals store:
+/// `{"status": 2}` and `{"type": 4}` (the numbers the server uses, which mean the same on
+/// every version), `{"quota": 5368709120}` (bytes; `-1` for unlimited) and
+/// `{"reset_quota": true}`. New kinds of change add new keys; existing keys keep their meaning.
+///
+/// ```
+/// use docspace_people::{Change, Quota, UserStatus};
+///
+/// let change = Change::Quota(Quota::Bytes(5 << 30));
+/// let json = serde_json::to_string(&change)?;
+/// assert_eq!(json, r#"{"quota":5368709120}"#);
+/// assert_eq!(serde_json::from_str::<Change>(&json)?, change);
+/// let terminate: Change = serde_json::from_str(r#"{"status":2}"#)?;
+/// assert_eq!(terminate, Change::Status(UserStatus::Terminated));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "ChangeForm", into = "ChangeForm")]
 #[non_exhaustive]
 pub enum Change {
     /// Set the status: [`UserStatus::Active`] or [`UserStatus::Terminated`].
@@ -31,6 +51,144 @@ pub enum Change {
     Quota(Quota),
     /// Remove the custom quota, so the portal's default applies.
     ResetQuota,
+}
+
+/// The serialized form of [`Change`]: stable, one key per kind.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+enum ChangeForm {
+    Status(i64),
+    Type(i64),
+    Quota(i64),
+    ResetQuota(bool),
+}
+
+impl From<Change> for ChangeForm {
+    fn from(change: Change) -> Self {
+        // Numbers the enums lack (an unknown value kept from the server) serialize as -1 and
+        // are refused when read back, rather than mean something else.
+        match change {
+            Change::Status(status) => ChangeForm::Status(status.number().unwrap_or(-1)),
+            Change::Type(user_type) => ChangeForm::Type(user_type.number().unwrap_or(-1)),
+            Change::Quota(quota) => ChangeForm::Quota(quota.to_wire().unwrap_or(i64::MIN)),
+            Change::ResetQuota => ChangeForm::ResetQuota(true),
+        }
+    }
+}
+
+impl TryFrom<ChangeForm> for Change {
+    type Error = String;
+
+    fn try_from(form: ChangeForm) -> Result<Self, String> {
+        let change = match form {
+            ChangeForm::Status(n) => Change::Status(UserStatus::from_number(n)),
+            ChangeForm::Type(n) => Change::Type(UserType::from_number(n)),
+            ChangeForm::Quota(bytes) => Change::Quota(
+                Quota::from_wire(bytes).ok_or_else(|| format!("{bytes} is not a quota"))?,
+            ),
+            ChangeForm::ResetQuota(_) => Change::ResetQuota,
+        };
+        change.check().map_err(|e| e.to_string())?;
+        Ok(change)
+    }
+}
+
+/// What a user was before a change, as read from the portal before anything was sent: what
+/// [`Change::undo`] restores.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Prior {
+    /// The status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::UserStatus>,
+    /// The type, as the connected server reads the flags.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<crate::UserType>,
+    /// The storage quota, when the portal shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<crate::Quota>,
+    /// Whether the quota was the user's own rather than the portal default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_quota: Option<bool>,
+}
+
+impl Prior {
+    /// The prior state of a user read as `state` from `server`.
+    pub(crate) fn of(state: &UserState, server: &Server) -> Prior {
+        Prior {
+            status: state.status.clone(),
+            user_type: server.type_from_flags(state),
+            quota: state.quota_limit.and_then(Quota::from_wire),
+            custom_quota: state.is_custom_quota,
+        }
+    }
+}
+
+/// Why a change cannot be undone for a user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NotUndoable(String);
+
+impl Change {
+    /// The change that gives a user back what they had before this change, from their `prior`
+    /// state, on `server`: the status they had (Pending users are activated again, which
+    /// leaves them Pending), their type, their own quota or the portal default.
+    ///
+    /// ```
+    /// use docspace_people::{Change, Server, UserStatus};
+    /// use docspace_people::bulk::Prior;
+    ///
+    /// let server: Server = "DocSpace 3.7.1".parse()?;
+    /// let mut prior = Prior::default();
+    /// prior.status = Some(UserStatus::Active);
+    /// let undo = Change::Status(UserStatus::Terminated).undo(Some(&prior), &server)?;
+    /// assert_eq!(undo, Change::Status(UserStatus::Active));
+    /// assert!(Change::ResetQuota.undo(None, &server).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn undo(&self, prior: Option<&Prior>, server: &Server) -> Result<Change, NotUndoable> {
+        let not = |why: &str| NotUndoable(why.to_owned());
+        let prior = prior.ok_or_else(|| not("its state before the run was not recorded"))?;
+        match self {
+            Change::Status(_) => match prior.status {
+                Some(UserStatus::Terminated) => Ok(Change::Status(UserStatus::Terminated)),
+                Some(UserStatus::Active | UserStatus::Pending) => {
+                    Ok(Change::Status(UserStatus::Active))
+                }
+                _ => Err(not("its status before the run is not one that can be set")),
+            },
+            Change::Type(_) => prior
+                .user_type
+                .clone()
+                .map(Change::Type)
+                .ok_or_else(|| not("its type before the run was not recorded")),
+            Change::Quota(_) | Change::ResetQuota => match (prior.custom_quota, prior.quota) {
+                (Some(false), _) if server.has_quota_reset() => Ok(Change::ResetQuota),
+                (_, Some(quota)) => Ok(Change::Quota(quota)),
+                _ => Err(not("its quota before the run was not shown by the portal")),
+            },
+        }
+    }
+
+    /// Whether a request of this change may be sent again when its answer was lost: true for
+    /// changes that set a value (sending twice sets it twice); false for actions such as
+    /// sending mail, whose lost answers are reported unknown rather than sent again.
+    pub fn is_safe_to_resend(&self) -> bool {
+        match self {
+            Change::Status(_) | Change::Type(_) | Change::Quota(_) | Change::ResetQuota => true,
+        }
+    }
+
+    /// A short name of the kind of change, for file names and logs: `status`, `type`,
+    /// `quota`, `reset-quota`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Change::Status(_) => "status",
+            Change::Type(_) => "type",
+            Change::Quota(_) => "quota",
+            Change::ResetQuota => "reset-quota",
+        }
+    }
 }
 
 impl Change {
@@ -217,7 +375,11 @@ impl Change {
             n.ok_or_else(|| Error::invalid_input(format!("{self} has no number to send")))
         };
         let put = Method::PUT;
-        let resend = Resend::Idempotent;
+        let resend = if self.is_safe_to_resend() {
+            Resend::Idempotent
+        } else {
+            Resend::IfNotTaken
+        };
         match self {
             Change::Status(status) => {
                 let path = fill(

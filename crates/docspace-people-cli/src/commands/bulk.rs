@@ -83,7 +83,6 @@ pub async fn run_with_jobs(
         let connection = plan::Connection {
             client,
             server: &server,
-            me: &me,
         };
         return plan::dry_run(
             connection,
@@ -204,7 +203,7 @@ pub async fn send(
             writer.start(&journal::Start {
                 portal: client.base_url(),
                 server: &server.to_string(),
-                change: ChangeRecord::of(change).map_err(CliError::failed)?,
+                change: ChangeRecord::of(change),
                 ids: targets.ids(),
                 receiver: settings.reassign_to,
             });

@@ -64,7 +64,6 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
         let connection = plan::Connection {
             client,
             server: &server,
-            me: &me,
         };
         return plan::dry_run(
             connection,
@@ -103,8 +102,10 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
                 portal: client.base_url(),
                 server: &server.to_string(),
                 change: ChangeRecord::Offboard {
-                    receiver,
-                    delete: args.delete,
+                    offboard: journal::OffboardRecord {
+                        receiver,
+                        delete: args.delete,
+                    },
                 },
                 ids: targets.ids(),
                 receiver,

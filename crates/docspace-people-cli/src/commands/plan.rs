@@ -1,12 +1,15 @@
 //! `--dry-run`: who would change, who already is in the target state, who would be refused;
-//! nothing is sent but reads.
+//! nothing is sent but reads. The decisions are the library's ([`BulkJob::plan`]: the engine
+//! stopped before its first write); this module only renders them.
+//!
+//! [`BulkJob::plan`]: docspace_people::bulk::BulkJob::plan
 
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use docspace_people::bulk::Change;
-use docspace_people::{Client, Server, User, Uuid};
+use docspace_people::bulk::{BulkOptions, BulkPlan, Change, Planned, Prior};
+use docspace_people::{Client, Refusal, Server, User, Uuid};
 
 use super::to_stdout;
 use crate::error::{CliError, CliResult};
@@ -29,23 +32,29 @@ pub struct Connection<'a> {
     pub client: &'a Client,
     /// The server it talks to.
     pub server: &'a Server,
-    /// The signed-in user.
-    pub me: &'a User,
 }
 
 /// Reads the current state of every target (users found by email are already known), compares
 /// it with the change, prints the plan and writes it as the report. Sends no change.
 pub async fn dry_run(
-    Connection { client, server, me }: Connection<'_>,
+    Connection { client, server }: Connection<'_>,
     change: &Change,
     targets: &Targets,
     mut resolved: Resolved,
     concurrency: usize,
     report_file: Option<ReportFile>,
 ) -> CliResult<ExitCode> {
+    // Whole users, for their names; the plan then reads only those these did not find.
     targets::fetch_missing(client, targets.ids(), &mut resolved.known, concurrency).await?;
-    let report = plan(change, server, me, targets, &resolved);
-    to_stdout(|out| write_plan(out, change, server, &report, &resolved.known))
+    let planned = client
+        .bulk(change.clone())
+        .options(BulkOptions::default().concurrency(concurrency))
+        .known_users(resolved.known.values().cloned())
+        .plan(targets.ids())
+        .await
+        .map_err(|e| CliError::portal(e, "cannot plan the change"))?;
+    let report = plan(change, server, targets, &planned);
+    to_stdout(|out| write_plan(out, change, server, &report, &planned, &resolved.known))
         .map_err(CliError::failed)?;
     if let Some(file) = report_file {
         let path = file.path().to_path_buf();
@@ -58,59 +67,48 @@ pub async fn dry_run(
 fn plan(
     change: &Change,
     server: &Server,
-    me: &User,
     targets: &Targets,
-    resolved: &Resolved,
+    planned: &BulkPlan,
 ) -> Report<'static> {
-    let mut first_seen: HashMap<Uuid, usize> = HashMap::with_capacity(targets.len());
-    let mut users = Vec::with_capacity(targets.len());
-    let mut duplicates = Vec::new();
-    for (position, (target, id)) in targets.iter().zip(targets.ids()).enumerate() {
-        if let Some(&first) = first_seen.get(id) {
-            let first = targets.origin(first).to_string();
-            duplicates.push(Row {
-                source: target.origin.to_string(),
-                input: target.input.clone(),
-                id: *id,
-                outcome: "duplicate",
-                detail: Some(format!("same user as {first}; would be sent once")),
-            });
-            continue;
-        }
-        first_seen.insert(*id, position);
-        let (outcome, detail) = match resolved.known.get(id) {
-            None => (
+    let mut users = Vec::with_capacity(planned.entries.len());
+    for entry in &planned.entries {
+        let (outcome, detail) = match &entry.planned {
+            Planned::AlreadyInTarget => ("already_in_target", None),
+            Planned::Refused(Refusal::UnknownUser) => (
                 "not_found",
                 Some("no user has this id; the server would refuse it".to_owned()),
             ),
-            Some(user) => match change.is_satisfied_on(user, server) {
-                Some(true) => ("already_in_target", None),
-                satisfied => match change.refusal_on(user, Some(me), server) {
-                    Some(reason) => ("would_be_refused", Some(reason)),
-                    None if satisfied.is_none() => (
-                        "state_unknown",
-                        Some(
-                            "the portal does not show this (per-user quotas off?); it would \
-                             be sent"
-                                .to_owned(),
-                        ),
-                    ),
-                    None if change.is_demotion_on(user, server) => (
-                        "would_change",
-                        Some("through the type-change job (one user at a time)".to_owned()),
-                    ),
-                    None => ("would_change", None),
-                },
-            },
+            Planned::Refused(reason) => ("would_be_refused", Some(reason.to_string())),
+            Planned::Unreadable(why) => ("state_unknown", Some(why.clone())),
+            Planned::Send if entry.note.is_some() => ("state_unknown", entry.note.clone()),
+            Planned::ThroughJob => (
+                "would_change",
+                Some("through the type-change job (one user at a time)".to_owned()),
+            ),
+            _ => ("would_change", None),
         };
         users.push(Row {
-            source: target.origin.to_string(),
-            input: target.input.clone(),
-            id: *id,
+            source: targets.origin(entry.position).to_string(),
+            input: targets.input(entry.position),
+            id: entry.id,
             outcome,
             detail,
         });
     }
+    let duplicates: Vec<Row> = planned
+        .duplicates
+        .iter()
+        .map(|duplicate| {
+            let first = targets.origin(duplicate.first_position).to_string();
+            Row {
+                source: targets.origin(duplicate.position).to_string(),
+                input: targets.input(duplicate.position),
+                id: duplicate.id,
+                outcome: "duplicate",
+                detail: Some(format!("same user as {first}; would be sent once")),
+            }
+        })
+        .collect();
     let mut counts: Vec<(&'static str, usize)> = OUTCOMES
         .iter()
         .map(|&name| (name, users.iter().filter(|r| r.outcome == name).count()))
@@ -123,7 +121,7 @@ fn plan(
         stopped_by_limit: None,
         from_journal: false,
         requests: 0,
-        reads: 0,
+        reads: planned.reads,
         counts,
         users: Rows::Listed(users),
         duplicates,
@@ -131,19 +129,18 @@ fn plan(
 }
 
 /// The part of a user's state the change is about.
-fn current_state(change: &Change, server: &Server, user: &User) -> String {
-    match change {
-        Change::Status(_) => status_name(user.status.as_ref()),
-        Change::Type(_) => type_name(user.user_type_on(server).as_ref(), server),
-        Change::Quota(_) | Change::ResetQuota => {
-            let quota = quota_name(user.quota_limit);
-            match user.is_custom_quota {
+fn current_state(change: &Change, server: &Server, prior: &Prior) -> String {
+    match change.kind() {
+        "status" => status_name(prior.status.as_ref()),
+        "type" => type_name(prior.user_type.as_ref(), server),
+        _ => {
+            let quota = quota_name(prior.quota);
+            match prior.custom_quota {
                 Some(true) => format!("{quota} (custom)"),
                 Some(false) => format!("{quota} (default)"),
                 None => quota,
             }
         }
-        _ => "-".into(),
     }
 }
 
@@ -162,19 +159,25 @@ fn write_plan(
     change: &Change,
     server: &Server,
     report: &Report<'_>,
+    planned: &BulkPlan,
     known: &HashMap<Uuid, User>,
 ) -> io::Result<()> {
     let rows: Vec<[String; 5]> = report
         .users
         .iter()
-        .map(|row| {
-            let user = known.get(&row.id);
+        .zip(&planned.entries)
+        .map(|(row, entry)| {
             [
                 row.source.clone(),
                 row.input.clone(),
-                user.and_then(|u| u.display_name.clone())
+                known
+                    .get(&row.id)
+                    .and_then(|u| u.display_name.clone())
                     .unwrap_or_else(|| "-".into()),
-                user.map_or_else(|| "-".into(), |u| current_state(change, server, u)),
+                entry
+                    .prior
+                    .as_ref()
+                    .map_or_else(|| "-".into(), |p| current_state(change, server, p)),
                 plan_text(&row),
             ]
         })
@@ -210,6 +213,13 @@ fn write_plan(
         writeln!(
             out,
             "Refusals are predicted from the server's rules; a real run reports the server's answer."
+        )?;
+    }
+    if !planned.caller_known {
+        writeln!(
+            out,
+            "The signed-in user could not be read (an API key without the scope \
+             accounts.self:read?): refusals that depend on who asks are left to the server."
         )?;
     }
     Ok(())

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use docspace_people::bulk::{Change, Prior};
-use docspace_people::{UserStatus, Uuid};
+use docspace_people::Uuid;
+use docspace_people::bulk::Change;
 
 use super::bulk::{self, Context, Settings};
 use crate::cli::{GlobalArgs, JournalReportArgs, ReplayArgs, UndoArgs};
@@ -50,10 +50,7 @@ fn targets(path: &Path, ids: &[Uuid]) -> CliResult<Targets> {
 
 /// The change a journal records.
 fn change_of(journal: &Journal) -> CliResult<Change> {
-    journal.change.change().map_err(|error| CliError {
-        kind: Kind::Usage,
-        error,
-    })
+    Ok(journal.change.change())
 }
 
 /// Sends `change` for `ids` named by the journal at `path`, with no state known beforehand.
@@ -133,31 +130,6 @@ pub async fn resume(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode
     .await
 }
 
-/// The change that gives a user back what they had, for the kind of change `done`.
-fn reverse(done: &Change, prior: Option<&Prior>, workspace: bool) -> Result<Change, String> {
-    let prior = prior.ok_or("its state before the run was not recorded")?;
-    match done {
-        Change::Status(_) => match prior.status {
-            Some(UserStatus::Terminated) => Ok(Change::Status(UserStatus::Terminated)),
-            Some(UserStatus::Active | UserStatus::Pending) => {
-                Ok(Change::Status(UserStatus::Active))
-            }
-            _ => Err("its status before the run is not one that can be set".to_owned()),
-        },
-        Change::Type(_) => prior
-            .user_type
-            .clone()
-            .map(Change::Type)
-            .ok_or_else(|| "its type before the run was not recorded".to_owned()),
-        Change::Quota(_) | Change::ResetQuota => match (prior.custom_quota, prior.quota) {
-            (Some(false), _) if !workspace => Ok(Change::ResetQuota),
-            (_, Some(quota)) => Ok(Change::Quota(quota)),
-            _ => Err("its quota before the run was not shown by the portal".to_owned()),
-        },
-        _ => Err("this kind of change cannot be undone".to_owned()),
-    }
-}
-
 /// `undo JOURNAL`.
 pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
     let journal = read(&args.replay.journal)?;
@@ -185,7 +157,7 @@ pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
             ));
             continue;
         }
-        match reverse(&done, prior.as_ref(), server.is_workspace()) {
+        match done.undo(prior.as_ref(), &server) {
             Ok(change) => {
                 groups
                     .entry(change_name(&change, &server))
@@ -193,7 +165,7 @@ pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
                     .1
                     .push(*id);
             }
-            Err(reason) => not_undoable.push((*id, reason)),
+            Err(reason) => not_undoable.push((*id, reason.to_string())),
         }
     }
     println!(
@@ -208,8 +180,11 @@ pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
         println!("  {id}: not undoable: {reason}");
     }
     if let journal::ChangeRecord::Offboard {
-        receiver: Some(receiver),
-        ..
+        offboard:
+            journal::OffboardRecord {
+                receiver: Some(receiver),
+                ..
+            },
     } = journal.change
     {
         println!("  Note: data moved to {receiver} stays there; undo only re-enables the users.");

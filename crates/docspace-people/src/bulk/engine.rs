@@ -8,14 +8,14 @@ use uuid::Uuid;
 use super::index::Index;
 use super::job::BulkJob;
 use super::prepare::{self, Decision, Prepared};
-use super::report::{BulkReport, Counts, Duplicate, Entry, Outcome, Plan, Prior, Progress};
+use super::report::{BulkReport, Counts, Duplicate, Entry, Outcome, Plan, Progress};
 use super::run::{Run, Target, entry, refused};
 use super::slots::{Route, Slots};
 use super::{chunk, demote};
 use crate::Change;
 use crate::Server;
 use crate::boxed::boxed;
-use crate::state::UserState;
+use crate::change::Prior;
 
 pub(super) async fn run(
     job: BulkJob,
@@ -40,6 +40,7 @@ pub(super) async fn run(
         to_send,
         by_job,
         caller,
+        ..
     } = prepare::prepare(&run, user_ids, &index, &duplicates).await;
     drop(index);
     run.by_job = by_job;
@@ -183,7 +184,7 @@ impl Out<'_> {
     fn prior(&self, position: usize, id: Uuid) -> Option<Prior> {
         self.slots
             .state(position, id)
-            .map(|state| prior_of(&state, &self.run.server))
+            .map(|state| Prior::of(&state, &self.run.server))
     }
 
     /// Passes on `entries` and empties it.
@@ -222,15 +223,5 @@ fn report_progress(run: &Run<'_>, counts: &Counts, total: usize) {
             by_job: run.by_job,
             jobs_done: run.jobs_done(),
         });
-    }
-}
-
-/// A user's state as the journal keeps it.
-fn prior_of(state: &UserState, server: &Server) -> Prior {
-    Prior {
-        status: state.status.clone(),
-        user_type: server.type_from_flags(state),
-        quota: state.quota_limit.and_then(crate::Quota::from_wire),
-        custom_quota: state.is_custom_quota,
     }
 }

@@ -54,27 +54,55 @@ mod engine;
 mod index;
 mod job;
 mod options;
+mod plan;
 mod prepare;
 mod report;
 mod run;
 mod slots;
 mod verdict;
 
-pub use report::{BulkReport, Counts, Duplicate, Entry, LimitStop, Outcome, Plan, Prior, Progress};
+pub use report::{BulkReport, Counts, Duplicate, Entry, LimitStop, Outcome, Plan, Progress};
 pub use tokio_util::sync::CancellationToken;
 
-pub use crate::change::Change;
+pub use crate::change::{Change, NotUndoable, Prior};
 pub use job::BulkJob;
 pub use options::BulkOptions;
+pub use plan::{BulkPlan, Planned, PlannedEntry};
 
 use crate::Error;
 
 impl BulkJob {
-    /// Runs the change for `user_ids`. Fails only before any change is sent: on bad input (no
-    /// ids, a change that cannot be made or that the connected server does not have,
-    /// out-of-range options), or when the server's product and version cannot be learned
-    /// ([`Client::server`]); everything that happens after is in the report.
-    pub async fn run(self, user_ids: &[uuid::Uuid]) -> Result<BulkReport, Error> {
+    /// What [`run`](Self::run) would do for `user_ids`, id by id, without sending any change:
+    /// the engine stopped before its first write. It reads every target as `run` does (pages
+    /// of the user list or single reads, whichever takes fewer requests; users given with
+    /// [`known_users`](Self::known_users) are not read) and routes each by the same rule, so a
+    /// run right after finds the same decisions unless the portal changed in between. Fails
+    /// as `run` does, before reading.
+    ///
+    /// ```no_run
+    /// # async fn run(client: docspace_people::Client, ids: Vec<uuid::Uuid>) -> Result<(), docspace_people::Error> {
+    /// use docspace_people::UserStatus;
+    /// use docspace_people::bulk::{Change, Planned};
+    ///
+    /// let plan = client.bulk(Change::Status(UserStatus::Terminated)).plan(&ids).await?;
+    /// for entry in &plan.entries {
+    ///     if let Planned::Refused(reason) = &entry.planned {
+    ///         println!("{}: would be refused: {reason}", entry.id);
+    ///     }
+    /// }
+    /// println!("{} to send", plan.count(|p| matches!(p, Planned::Send | Planned::ThroughJob)));
+    /// # Ok(()) }
+    /// ```
+    pub async fn plan(&self, user_ids: &[uuid::Uuid]) -> Result<BulkPlan, Error> {
+        let (server, index, duplicates) = self.check(user_ids).await?;
+        Ok(plan::plan(self, server, user_ids, index, duplicates).await)
+    }
+
+    /// Checks what `run` and `plan` check before anything is read.
+    async fn check<'a>(
+        &self,
+        user_ids: &'a [uuid::Uuid],
+    ) -> Result<(crate::Server, index::Index<'a>, Vec<Duplicate>), Error> {
         self.options.check()?;
         self.change.check()?;
         if user_ids.is_empty() {
@@ -90,6 +118,15 @@ impl BulkJob {
         if let Some(receiver) = self.receiver {
             self.check_receiver(&server, receiver, user_ids).await?;
         }
+        Ok((server, index, duplicates))
+    }
+
+    /// Runs the change for `user_ids`. Fails only before any change is sent: on bad input (no
+    /// ids, a change that cannot be made or that the connected server does not have,
+    /// out-of-range options), or when the server's product and version cannot be learned
+    /// ([`Client::server`]); everything that happens after is in the report.
+    pub async fn run(self, user_ids: &[uuid::Uuid]) -> Result<BulkReport, Error> {
+        let (server, index, duplicates) = self.check(user_ids).await?;
         Ok(engine::run(self, server, user_ids, index, duplicates).await)
     }
 

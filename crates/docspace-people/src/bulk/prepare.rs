@@ -27,6 +27,8 @@ pub(super) struct Prepared {
     pub(super) by_job: usize,
     /// The signed-in user, read when some refusal depends on who asks.
     pub(super) caller: Option<UserState>,
+    /// Whether the caller was needed (and so read, or tried).
+    pub(super) caller_needed: bool,
 }
 
 /// What to do with one user.
@@ -97,7 +99,8 @@ pub(super) async fn prepare(
             job.change.is_satisfied_by_state(&user, Some(&run.server)) != Some(true)
         })
     });
-    let caller = if may_send && matches!(job.change, Change::Status(_) | Change::Type(_)) {
+    let caller_needed = may_send && matches!(job.change, Change::Status(_) | Change::Type(_));
+    let caller = if caller_needed {
         read::read_caller(&job.client, &attempts).await
     } else {
         None
@@ -108,6 +111,7 @@ pub(super) async fn prepare(
         to_send: 0,
         by_job: 0,
         caller,
+        caller_needed,
     };
     for (position, id) in ids.iter().enumerate() {
         if !prepared.slots.is_first(position) {

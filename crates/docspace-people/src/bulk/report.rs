@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use crate::Refusal;
+use crate::change::Prior;
 
 /// How a change ended for one user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -44,25 +45,6 @@ impl Outcome {
             Outcome::Unknown => "unknown",
         }
     }
-}
-
-/// What a user was before the job, as read from the portal before anything was sent: what
-/// undoing the change restores.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub struct Prior {
-    /// The status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<crate::UserStatus>,
-    /// The type, as the connected server reads the flags.
-    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
-    pub user_type: Option<crate::UserType>,
-    /// The storage quota, when the portal shows it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quota: Option<crate::Quota>,
-    /// Whether the quota was the user's own rather than the portal default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_quota: Option<bool>,
 }
 
 /// The outcome for one input id.

@@ -9,6 +9,7 @@ mod enums;
 mod faults;
 mod lifecycle;
 mod limits;
+mod plan;
 mod portal;
 mod properties;
 mod ratelimit;

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use docspace_people::bulk::BulkOptions;
+use docspace_people::lifecycle::JobOptions;
 use docspace_people::{ActivationStatus, Quota, SortBy, UserStatus, Uuid};
 
 /// Find users of an ONLYOFFICE DocSpace portal and change the status, type or storage quota of
@@ -281,13 +283,34 @@ pub struct JobArgs {
     pub reassign_to: Option<String>,
     /// Background jobs followed at once (the portal runs them one after another; a few keep
     /// it busy without letting queued jobs expire).
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=15))]
+    #[arg(long, default_value_t = DEFAULT_JOBS, value_parser = clap::value_parser!(u64).range(1..=MAX_JOBS))]
     pub jobs: u64,
     /// The first wait between two reads of a job's progress, in milliseconds (it grows to 8
     /// times that while a job shows no progress).
-    #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u64).range(1..=3750))]
+    #[arg(long, default_value_t = DEFAULT_JOB_POLL_MS, value_parser = clap::value_parser!(u64).range(1..=MAX_JOB_POLL_MS))]
     pub job_poll_ms: u64,
 }
+
+impl Default for JobArgs {
+    fn default() -> Self {
+        JobArgs {
+            reassign_to: None,
+            jobs: DEFAULT_JOBS,
+            job_poll_ms: DEFAULT_JOB_POLL_MS,
+        }
+    }
+}
+
+// The defaults and ranges of the run options: the library's, as numbers clap can show.
+const DEFAULT_CHUNK_SIZE: u64 = BulkOptions::DEFAULT_CHUNK_SIZE as u64;
+const MAX_CHUNK_SIZE: u64 = BulkOptions::MAX_CHUNK_SIZE as u64;
+const DEFAULT_CONCURRENCY: u64 = BulkOptions::DEFAULT_CONCURRENCY as u64;
+const MAX_CONCURRENCY: u64 = BulkOptions::MAX_CONCURRENCY as u64;
+const DEFAULT_JOBS: u64 = BulkOptions::DEFAULT_JOB_CONCURRENCY as u64;
+const MAX_JOBS: u64 = BulkOptions::MAX_IN_FLIGHT as u64;
+const DEFAULT_JOB_POLL_MS: u64 = JobOptions::DEFAULT_POLL_INTERVAL.as_millis() as u64;
+// The poll grows to 8 times the first wait, which must stay within the library's longest.
+const MAX_JOB_POLL_MS: u64 = JobOptions::MAX_POLL_INTERVAL.as_millis() as u64 / 8;
 
 /// `offboard` options.
 #[derive(Debug, Args)]
@@ -301,7 +324,7 @@ pub struct OffboardArgs {
     #[arg(long)]
     pub delete: bool,
     /// Data moves followed at once.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=15))]
+    #[arg(long, default_value_t = DEFAULT_JOBS, value_parser = clap::value_parser!(u64).range(1..=MAX_JOBS))]
     pub jobs: u64,
     /// Who and how.
     #[command(flatten)]
@@ -366,11 +389,11 @@ pub struct RunOptions {
     #[arg(long, value_enum, requires = "report")]
     pub report_format: Option<ReportFormat>,
     /// Users per request.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    #[arg(long, default_value_t = DEFAULT_CHUNK_SIZE, value_parser = clap::value_parser!(u64).range(1..=MAX_CHUNK_SIZE))]
     pub chunk_size: u64,
     /// Requests in flight at once (also bounds the look-ups of emails and current states; at
     /// most 15 are used, as a hosted portal takes no more from one user).
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u64).range(1..=MAX_CONCURRENCY))]
     pub concurrency: u64,
     /// Do not ask for confirmation (asked on a terminal when more than 20 users would change).
     #[arg(long, short = 'y')]

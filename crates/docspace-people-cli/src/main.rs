@@ -24,6 +24,7 @@ mod output;
 mod progress;
 mod report;
 mod session;
+mod settings;
 mod targets;
 
 use std::process::ExitCode;

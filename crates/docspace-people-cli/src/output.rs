@@ -39,10 +39,7 @@ pub fn escape(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
 
 /// A change in the portal's words: `type visitor` on Workspace, not DocSpace's `type Guest`.
 pub fn change_name(change: &docspace_people::Change, server: &Server) -> String {
-    match change {
-        docspace_people::Change::Type(t) => format!("type {}", type_name(Some(t), server)),
-        other => other.to_string(),
-    }
+    change.display_on(server)
 }
 
 /// The command-line name of a status.
@@ -219,6 +216,19 @@ impl<'a> JsonArray<'a> {
     pub fn finish(self) -> io::Result<()> {
         self.out
             .write_all(if self.first { b"]\n" } else { b"\n]\n" })
+    }
+}
+
+/// Runs `write` on a locked, buffered stdout. A closed pipe (`| head`) is not an error.
+pub fn to_stdout(
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = write(&mut out).and_then(|()| std::io::Write::flush(&mut out));
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }
 

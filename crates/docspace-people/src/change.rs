@@ -124,6 +124,17 @@ impl Prior {
     }
 }
 
+/// What part of a user a [`Change`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Aspect {
+    /// The status.
+    Status,
+    /// The type.
+    Type,
+    /// The storage quota.
+    Quota,
+}
+
 /// Why a change cannot be undone for a user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -176,6 +187,37 @@ impl Change {
     pub fn is_safe_to_resend(&self) -> bool {
         match self {
             Change::Status(_) | Change::Type(_) | Change::Quota(_) | Change::ResetQuota => true,
+        }
+    }
+
+    /// What part of a user this change is about: what a plan shows as the user's state now.
+    pub fn aspect(&self) -> Aspect {
+        match self {
+            Change::Status(_) => Aspect::Status,
+            Change::Type(_) => Aspect::Type,
+            Change::Quota(_) | Change::ResetQuota => Aspect::Quota,
+        }
+    }
+
+    /// The change in the portal's own words: `type visitor` on Workspace where
+    /// [`Display`](std::fmt::Display) says DocSpace's `type Guest`.
+    ///
+    /// ```
+    /// use docspace_people::{Change, Server, UserType};
+    ///
+    /// let workspace: Server = "Workspace 12.7".parse()?;
+    /// assert_eq!(Change::Type(UserType::Guest).display_on(&workspace), "type visitor");
+    /// # Ok::<(), docspace_people::Error>(())
+    /// ```
+    pub fn display_on(&self, server: &Server) -> String {
+        match self {
+            Change::Type(user_type) => format!(
+                "type {}",
+                server
+                    .type_label(user_type)
+                    .unwrap_or_else(|| user_type.to_string().to_lowercase())
+            ),
+            Change::Status(_) | Change::Quota(_) | Change::ResetQuota => self.to_string(),
         }
     }
 

@@ -99,7 +99,7 @@ pub fn profiles(global: &GlobalArgs) -> CliResult<ExitCode> {
         .into_iter()
         .map(|(name, portal)| [name.unwrap_or_else(|| "(default)".to_owned()), portal])
         .collect();
-    crate::commands::to_stdout(|out| {
+    crate::output::to_stdout(|out| {
         crate::output::write_aligned(out, &["PROFILE", "PORTAL"], &rows)
     })
     .map_err(CliError::failed)?;

@@ -5,6 +5,7 @@ mod login;
 mod offboard;
 mod plan;
 mod replay;
+mod runner;
 mod users;
 
 use std::process::ExitCode;
@@ -15,15 +16,8 @@ use crate::cli::{
     Cli, Command, ProfilesCommand, QuotaCommand, StatusCommand, TypeCommand, UsersCommand,
 };
 use crate::error::CliResult;
-
-/// The change a bulk command asks for: a type is named in the portal's words and means a
-/// number only once the server is known.
-pub enum Wanted {
-    /// A change that means the same everywhere.
-    Change(Change),
-    /// A type change, by name.
-    TypeNamed(String),
-}
+use crate::output::to_stdout;
+use bulk::Wanted;
 
 /// Runs the command the command line names.
 pub async fn run(cli: Cli) -> CliResult<ExitCode> {
@@ -60,18 +54,5 @@ pub async fn run(cli: Cli) -> CliResult<ExitCode> {
             .map_err(crate::error::CliError::failed)?;
             Ok(ExitCode::SUCCESS)
         }
-    }
-}
-
-/// Runs `write` on a locked, buffered stdout. A closed pipe (`| head`) is not an error.
-pub fn to_stdout(
-    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let result = write(&mut out).and_then(|()| std::io::Write::flush(&mut out));
-    match result {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
     }
 }

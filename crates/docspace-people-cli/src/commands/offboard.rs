@@ -6,14 +6,15 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use docspace_people::bulk::{BulkOptions, CancellationToken, Change, Outcome};
+use docspace_people::bulk::{CancellationToken, Change, Outcome};
 use docspace_people::lifecycle::{
     OffboardOptions, OffboardPlan, OffboardReport, OffboardUser, Step,
 };
 use docspace_people::{UserStatus, Uuid};
 
-use super::bulk::{ask, describe, finish, read_answer, resolve_one, source_and_input};
 use super::plan;
+use super::runner::{ask, describe, finish, read_answer, resolve_one, source_and_input};
+use crate::cli::JobArgs;
 use crate::cli::{GlobalArgs, OffboardArgs};
 use crate::error::{CliError, CliResult};
 use crate::journal::{self, ChangeRecord, JournalWriter, Record};
@@ -21,6 +22,7 @@ use crate::output::escape;
 use crate::progress::Bar;
 use crate::report::{Report, ReportFile, Row, Rows};
 use crate::session::{self, connect};
+use crate::settings::Settings;
 use crate::targets::{self, Targets};
 
 /// Runs `offboard`.
@@ -39,7 +41,11 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
         .as_deref()
         .map(|path| ReportFile::create(path, bulk.run.report_format, bulk.from.as_deref()))
         .transpose()?;
-    let concurrency = usize::try_from(bulk.run.concurrency).unwrap_or(4);
+    let settings = Settings::new(&bulk.run, None).with_jobs(&JobArgs {
+        jobs: args.jobs,
+        ..JobArgs::default()
+    });
+    let concurrency = settings.concurrency;
     let session = connect(global)?;
     let client = &session.client;
     let server = session::server(client, global).await?;
@@ -75,12 +81,9 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
         )
         .await;
     }
-    let mut options = OffboardOptions::default().delete(args.delete).bulk(
-        BulkOptions::default()
-            .chunk_size(usize::try_from(bulk.run.chunk_size).unwrap_or(100))
-            .concurrency(concurrency)
-            .job_concurrency(usize::try_from(args.jobs).unwrap_or(2)),
-    );
+    let mut options = OffboardOptions::default()
+        .delete(args.delete)
+        .bulk(settings.bulk_options());
     if let Some(receiver) = receiver {
         options = options.receiver(receiver);
     }

@@ -8,11 +8,11 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use docspace_people::bulk::{BulkOptions, BulkPlan, Change, Planned, Prior};
+use docspace_people::bulk::{Aspect, BulkOptions, BulkPlan, Change, Planned, Prior};
 use docspace_people::{Client, Refusal, Server, User, Uuid};
 
-use super::to_stdout;
 use crate::error::{CliError, CliResult};
+use crate::output::to_stdout;
 use crate::output::{change_name, escape, quota_name, status_name, type_name, write_aligned};
 use crate::report::{Report, ReportFile, Row, Rows};
 use crate::targets::{self, Resolved, Targets};
@@ -130,10 +130,10 @@ fn plan(
 
 /// The part of a user's state the change is about.
 fn current_state(change: &Change, server: &Server, prior: &Prior) -> String {
-    match change.kind() {
-        "status" => status_name(prior.status.as_ref()),
-        "type" => type_name(prior.user_type.as_ref(), server),
-        _ => {
+    match change.aspect() {
+        Aspect::Status => status_name(prior.status.as_ref()),
+        Aspect::Type => type_name(prior.user_type.as_ref(), server),
+        Aspect::Quota => {
             let quota = quota_name(prior.quota);
             match prior.custom_quota {
                 Some(true) => format!("{quota} (custom)"),

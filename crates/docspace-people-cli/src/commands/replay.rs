@@ -7,13 +7,14 @@ use std::process::ExitCode;
 use docspace_people::Uuid;
 use docspace_people::bulk::Change;
 
-use super::bulk::{self, Context, Settings};
+use super::runner::{self, Context};
 use crate::cli::{GlobalArgs, JournalReportArgs, ReplayArgs, UndoArgs};
 use crate::error::{CliError, CliResult, Kind};
 use crate::journal::{self, Journal};
 use crate::output::change_name;
 use crate::report::{Report, ReportFile, Row, Rows};
 use crate::session::{self, connect};
+use crate::settings::Settings;
 use crate::targets::Targets;
 
 /// Reads a journal, naming the file in any error.
@@ -63,7 +64,7 @@ async fn send_ids(
     report_file: Option<ReportFile>,
 ) -> CliResult<ExitCode> {
     let targets = targets(path, ids)?;
-    bulk::send(
+    runner::send(
         context,
         change,
         HashMap::new(),
@@ -312,7 +313,7 @@ pub fn report(args: JournalReportArgs) -> CliResult<ExitCode> {
         },
         duplicates: Vec::new(),
     };
-    bulk::finish(&report, report_file)
+    runner::finish(&report, report_file)
 }
 
 /// The report of the n-th undo group (from 0): `r.json`, `r-2.json`, ...

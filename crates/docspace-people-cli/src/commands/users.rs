@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use docspace_people::{MAX_PAGE_SIZE, Server, User, UserQuery};
 use futures::{Stream, StreamExt};
 
-use super::to_stdout;
 use crate::cli::{Format, GlobalArgs, ListArgs};
 use crate::error::{CliError, CliResult, Kind};
+use crate::output::to_stdout;
 use crate::output::{JsonArray, UserRow, write_table};
 use crate::session::{self, connect};
 

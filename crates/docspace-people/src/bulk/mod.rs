@@ -64,7 +64,7 @@ mod verdict;
 pub use report::{BulkReport, Counts, Duplicate, Entry, LimitStop, Outcome, Plan, Progress};
 pub use tokio_util::sync::CancellationToken;
 
-pub use crate::change::{Change, NotUndoable, Prior};
+pub use crate::change::{Aspect, Change, NotUndoable, Prior};
 pub use job::BulkJob;
 pub use options::BulkOptions;
 pub use plan::{BulkPlan, Planned, PlannedEntry};

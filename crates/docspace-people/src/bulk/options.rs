@@ -29,10 +29,10 @@ pub struct BulkOptions {
 impl Default for BulkOptions {
     fn default() -> Self {
         BulkOptions {
-            chunk_size: 100,
-            concurrency: 4,
+            chunk_size: Self::DEFAULT_CHUNK_SIZE,
+            concurrency: Self::DEFAULT_CONCURRENCY,
             retry: None,
-            job_concurrency: 2,
+            job_concurrency: Self::DEFAULT_JOB_CONCURRENCY,
             jobs: crate::jobs::JobOptions::default(),
             keep_entries: true,
         }
@@ -40,6 +40,18 @@ impl Default for BulkOptions {
 }
 
 impl BulkOptions {
+    /// The default ids per request.
+    pub const DEFAULT_CHUNK_SIZE: usize = 100;
+    /// The largest chunk accepted.
+    pub const MAX_CHUNK_SIZE: usize = 1000;
+    /// The default requests in flight.
+    pub const DEFAULT_CONCURRENCY: usize = 4;
+    /// The largest concurrency accepted (values above [`MAX_IN_FLIGHT`](Self::MAX_IN_FLIGHT)
+    /// are lowered to it when sending).
+    pub const MAX_CONCURRENCY: usize = 64;
+    /// The default type-change jobs followed at once.
+    pub const DEFAULT_JOB_CONCURRENCY: usize = 2;
+
     /// Sets [`chunk_size`](Self::chunk_size).
     pub fn chunk_size(mut self, chunk_size: usize) -> Self {
         self.chunk_size = chunk_size;
@@ -81,16 +93,18 @@ impl BulkOptions {
     pub const MAX_IN_FLIGHT: usize = crate::server::MAX_IN_FLIGHT;
 
     pub(crate) fn check(&self) -> Result<(), Error> {
-        if !(1..=1000).contains(&self.chunk_size) {
+        if !(1..=Self::MAX_CHUNK_SIZE).contains(&self.chunk_size) {
             return Err(Error::invalid_input(format!(
-                "chunk size {} is out of range 1..=1000",
-                self.chunk_size
+                "chunk size {} is out of range 1..={}",
+                self.chunk_size,
+                Self::MAX_CHUNK_SIZE
             )));
         }
-        if !(1..=64).contains(&self.concurrency) {
+        if !(1..=Self::MAX_CONCURRENCY).contains(&self.concurrency) {
             return Err(Error::invalid_input(format!(
-                "concurrency {} is out of range 1..=64",
-                self.concurrency
+                "concurrency {} is out of range 1..={}",
+                self.concurrency,
+                Self::MAX_CONCURRENCY
             )));
         }
         if !(1..=Self::MAX_IN_FLIGHT).contains(&self.job_concurrency) {

@@ -72,7 +72,7 @@ pub struct JobOptions {
 impl Default for JobOptions {
     fn default() -> Self {
         JobOptions {
-            poll_interval: Duration::from_millis(250),
+            poll_interval: Self::DEFAULT_POLL_INTERVAL,
             max_poll_interval: Duration::from_secs(2),
             timeout: Duration::from_secs(600),
         }
@@ -80,6 +80,12 @@ impl Default for JobOptions {
 }
 
 impl JobOptions {
+    /// The default first wait between two reads of a job's progress.
+    pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(250);
+    /// The longest wait between two reads accepted: the server forgets a job about a minute
+    /// after its last update.
+    pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(30);
+
     /// Sets [`poll_interval`](Self::poll_interval).
     pub fn poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval;
@@ -99,14 +105,14 @@ impl JobOptions {
     }
 
     pub(crate) fn check(&self) -> Result<(), Error> {
-        if self.poll_interval.is_zero() || self.poll_interval > Duration::from_secs(30) {
+        if self.poll_interval.is_zero() || self.poll_interval > Self::MAX_POLL_INTERVAL {
             return Err(Error::invalid_input(format!(
                 "job poll interval {:?} is out of range (0, 30 s]",
                 self.poll_interval
             )));
         }
         if self.max_poll_interval < self.poll_interval
-            || self.max_poll_interval > Duration::from_secs(30)
+            || self.max_poll_interval > Self::MAX_POLL_INTERVAL
         {
             return Err(Error::invalid_input(format!(
                 "job max poll interval {:?} must be between the poll interval and 30 s: the \

@@ -1,0 +1,483 @@
+//! The runner every changing command shares (`status set`, `type set`, `quota set`,
+//! `quota reset`, `offboard`, `resume`, `undo`): the guard rails (`--max-changes`, the question
+//! on a terminal), the execution with its hooks (progress bar, Ctrl-C, journal), and the
+//! summary and report.
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use docspace_people::bulk::{BulkOptions, BulkReport, CancellationToken, Change, Plan};
+use docspace_people::{Client, Server, User, Uuid};
+
+use crate::error::{CliError, CliResult};
+use crate::journal::{self, ChangeRecord, JournalWriter, Record};
+use crate::outcomes::Outcomes;
+use crate::output::{change_name, to_stdout, write_aligned};
+use crate::progress::Bar;
+use crate::report::{Report, ReportFile, Row, Rows};
+use crate::settings::Settings;
+use crate::targets::{self, Targets};
+
+/// The connected portal.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// The client.
+    pub client: &'a Client,
+    /// Its server.
+    pub server: &'a Server,
+}
+
+/// Sends `change` for the resolved `targets`, with the guard rails, a progress bar, Ctrl-C, a
+/// journal, a summary and a report. Nothing is kept per user but an id, a line number and an
+/// outcome: the journal and the report are written as the run goes and from those.
+pub async fn send(
+    Context { client, server }: Context<'_>,
+    change: &Change,
+    known: std::collections::HashMap<Uuid, User>,
+    targets: &Targets,
+    settings: &Settings,
+    report_file: Option<ReportFile>,
+) -> CliResult<ExitCode> {
+    // The report is written from `Outcomes`, a few bytes per user.
+    let options = settings.bulk_options().keep_entries(false);
+    let name = change_name(change, server);
+    let guard = Guard {
+        max_changes: settings.max_changes,
+        ask: !settings.yes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+        what: format!("{name} on {}", client.base_url()),
+        verdict: Arc::new(Mutex::new(None)),
+    };
+    let verdict = Arc::clone(&guard.verdict);
+    let journal = match &settings.journal {
+        Some(path) => {
+            let writer = JournalWriter::open(path).map_err(|e| CliError {
+                kind: crate::error::Kind::Usage,
+                error: e,
+            })?;
+            writer.start(&journal::Start {
+                portal: client.base_url(),
+                server: &server.to_string(),
+                change: ChangeRecord::of(change),
+                ids: targets.ids(),
+                receiver: settings.reassign_to,
+            });
+            eprintln!(
+                "Journal: {} (`docspace-people resume` or `undo` it).",
+                writer.path().display()
+            );
+            Some(Arc::new(writer))
+        }
+        None => None,
+    };
+    let outcomes = Arc::new(Mutex::new(Outcomes::new(targets.len())));
+    let report = execute(
+        client,
+        change,
+        &name,
+        options,
+        targets.ids(),
+        known,
+        Arc::clone(&outcomes),
+        guard,
+        journal.clone(),
+        settings.reassign_to,
+    )
+    .await?;
+    if let Some(journal) = &journal {
+        journal.append(&[Record::End {
+            at: journal::now(),
+            stopped_until: report
+                .stopped_by_limit
+                .map(|stop| chrono::DateTime::<chrono::Utc>::from(stop.until).to_rfc3339()),
+        }]);
+        if let Some(error) = journal.error() {
+            eprintln!(
+                "warning: the journal {} is incomplete: {error}",
+                journal.path().display()
+            );
+        }
+    }
+    let declined = verdict.lock().ok().and_then(|v| v.clone());
+    match declined {
+        Some(Declined::TooMany { would, max }) => {
+            return Err(CliError::usage(format_args!(
+                "this run would change {would} users, more than --max-changes {max}; nothing \
+                 was sent"
+            )));
+        }
+        Some(Declined::NotConfirmed) => {
+            return Err(CliError::usage("not confirmed; nothing was sent"));
+        }
+        None => {}
+    }
+    let outcomes = std::mem::take(
+        &mut *outcomes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    let report = to_report(&name, targets, &report, &outcomes);
+    finish(&report, report_file)
+}
+
+/// One user named on the command line (id or email), resolved on the portal.
+pub async fn resolve_one(client: &Client, user: &str, flag: &str) -> CliResult<Uuid> {
+    let mut named = targets::read(&[user.to_owned()], None, None)?;
+    targets::resolve(client, &mut named, 1).await?;
+    named
+        .ids()
+        .first()
+        .copied()
+        .ok_or_else(|| CliError::usage(format_args!("{flag} {user}: no such user on the portal")))
+}
+
+/// The signed-in user, for messages.
+pub fn describe(user: &User) -> String {
+    match (&user.display_name, &user.email) {
+        (Some(name), Some(email)) => format!("{name} <{email}>"),
+        (Some(name), None) => name.clone(),
+        (None, Some(email)) => email.clone(),
+        (None, None) => user.id.to_string(),
+    }
+}
+
+/// Runs the bulk job with a progress bar, cancelling it on Ctrl-C.
+/// Users above which a run on a terminal asks for confirmation.
+const CONFIRM_ABOVE: usize = 20;
+
+/// Why a run sent nothing.
+#[derive(Debug, Clone)]
+enum Declined {
+    TooMany { would: usize, max: usize },
+    NotConfirmed,
+}
+
+/// The guard rails of a run made by hand: `--max-changes`, and a question on a terminal.
+struct Guard {
+    max_changes: Option<usize>,
+    ask: bool,
+    what: String,
+    verdict: Arc<Mutex<Option<Declined>>>,
+}
+
+impl Guard {
+    /// Whether the plan may go ahead; asks on the terminal when it is big.
+    fn allows(&self, plan: &Plan, bar: &Bar) -> bool {
+        let declined = match self.max_changes {
+            Some(max) if plan.to_send > max => Some(Declined::TooMany {
+                would: plan.to_send,
+                max,
+            }),
+            _ if self.ask && plan.to_send > CONFIRM_ABOVE => {
+                let question = format!(
+                    "About to send {}: {} users would change ({} already so, {} refused or \
+                     unknown, {} unreadable). Continue? [y/N] ",
+                    self.what, plan.to_send, plan.already_in_target, plan.refused, plan.failed
+                );
+                let yes = tokio::task::block_in_place(|| bar.suspend(|| ask(&question)));
+                (!yes).then_some(Declined::NotConfirmed)
+            }
+            _ => None,
+        };
+        let allowed = declined.is_none();
+        if let Ok(mut verdict) = self.verdict.lock() {
+            *verdict = declined;
+        }
+        allowed
+    }
+}
+
+/// Asks on stderr and reads the answer from stdin: `y` or `yes` is a yes.
+pub fn ask(question: &str) -> bool {
+    matches!(
+        read_answer(question).trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    )
+}
+
+/// Asks on stderr and returns the line read from stdin (empty if none could be read).
+pub fn read_answer(question: &str) -> String {
+    eprint!("{question}");
+    let _ = io::stderr().flush();
+    let mut answer = String::new();
+    if io::stdin().read_line(&mut answer).is_err() {
+        answer.clear();
+    }
+    answer
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site; a struct would only rename them"
+)]
+async fn execute(
+    client: &Client,
+    change: &Change,
+    name: &str,
+    options: BulkOptions,
+    ids: &[Uuid],
+    known: std::collections::HashMap<Uuid, User>,
+    outcomes: Arc<Mutex<Outcomes>>,
+    guard: Guard,
+    journal: Option<Arc<JournalWriter>>,
+    receiver: Option<Uuid>,
+) -> CliResult<BulkReport> {
+    // Its length, the distinct users, comes with the first progress.
+    let bar = Bar::new(0, name);
+    let cancel = CancellationToken::new();
+    let progress_bar = bar.clone();
+    let job = client
+        .bulk(change.clone())
+        .options(options)
+        .known_users(known.into_values())
+        .with_cancel_token(cancel.clone())
+        .on_progress(move |p| {
+            progress_bar.set_length(p.total);
+            progress_bar.set(p.done);
+            let jobs = if p.by_job > 0 {
+                format!("type-change jobs {}/{}, ", p.jobs_done, p.by_job)
+            } else {
+                String::new()
+            };
+            progress_bar.message(format!(
+                "{jobs}{} refused, {} failed, {} unknown",
+                p.refused, p.failed, p.unknown
+            ));
+        });
+    let guard_bar = bar.clone();
+    let mut job = job.confirm(move |plan| guard.allows(plan, &guard_bar));
+    if let Some(receiver) = receiver {
+        job = job.reassign_to(receiver);
+    }
+    job = job.on_entries(move |entries| {
+        if let Some(journal) = &journal {
+            journal.entries(entries);
+        }
+        outcomes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .record(entries);
+    });
+    let watcher = tokio::spawn(cancel_on_ctrl_c(cancel, bar.clone()));
+    let result = job.run(ids).await;
+    watcher.abort();
+    bar.finish();
+    // Only bad input (caught before sending) fails the whole job.
+    result.map_err(|e| CliError::portal(e, "cannot start the change"))
+}
+
+async fn cancel_on_ctrl_c(cancel: CancellationToken, bar: Bar) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    bar.note(
+        "Interrupted: sending no more requests and waiting for those in flight \
+         (Ctrl-C again to quit at once, without the report).",
+    );
+    cancel.cancel();
+    if tokio::signal::ctrl_c().await.is_ok() {
+        eprintln!("Interrupted again: quitting.");
+        std::process::exit(130);
+    }
+}
+
+/// The report of a run: a row per distinct user, made from `outcomes` as it is written;
+/// positions index `targets`.
+fn to_report<'a>(
+    change: &str,
+    targets: &'a Targets,
+    bulk: &BulkReport,
+    outcomes: &'a Outcomes,
+) -> Report<'a> {
+    let row = move |position: usize| {
+        let (outcome, detail) = outcomes.get(position)?;
+        let (source, input) = source_and_input(targets, position);
+        Some(Row {
+            source,
+            input,
+            id: targets.ids().get(position).copied().unwrap_or_default(),
+            outcome,
+            detail,
+        })
+    };
+    let duplicates = bulk
+        .duplicates
+        .iter()
+        .map(|duplicate| {
+            let (source, input) = source_and_input(targets, duplicate.position);
+            Row {
+                source,
+                input,
+                id: duplicate.id,
+                outcome: "duplicate",
+                detail: Some(format!(
+                    "same user as {}; sent once",
+                    source_of(targets, duplicate.first_position)
+                )),
+            }
+        })
+        .collect();
+    Report {
+        change: change.to_owned(),
+        dry_run: false,
+        cancelled: bulk.cancelled,
+        from_journal: false,
+        stopped_by_limit: bulk.stopped_by_limit.map(crate::report::limit_stop),
+        requests: bulk.requests,
+        reads: bulk.reads,
+        counts: vec![
+            ("changed", bulk.counts.changed),
+            ("already_in_target", bulk.counts.already_in_target),
+            ("refused", bulk.counts.refused),
+            ("failed", bulk.counts.failed),
+            ("unknown", bulk.counts.unknown),
+            ("duplicates", bulk.duplicates.len()),
+        ],
+        users: Rows::Made {
+            len: bulk.counts.total(),
+            positions: targets.len(),
+            row: Box::new(row),
+        },
+        duplicates,
+    }
+}
+
+/// Where the input at `position` came from, and what it said: report columns SOURCE, INPUT.
+pub fn source_and_input(targets: &Targets, position: usize) -> (String, String) {
+    if position < targets.len() {
+        (
+            targets.origin(position).to_string(),
+            targets.input(position),
+        )
+    } else {
+        (format!("#{}", position + 1), String::new())
+    }
+}
+
+fn source_of(targets: &Targets, position: usize) -> String {
+    source_and_input(targets, position).0
+}
+
+/// Prints the summary, writes the report file, and picks the exit code.
+pub fn finish(report: &Report<'_>, report_file: Option<ReportFile>) -> CliResult<ExitCode> {
+    let report_path = report_file.as_ref().map(|f| f.path().to_path_buf());
+    to_stdout(|out| write_summary(out, report, report_path.as_deref()))
+        .map_err(CliError::failed)?;
+    if let Some(file) = report_file {
+        let path = file.path().to_path_buf();
+        file.write(report).map_err(CliError::failed)?;
+        eprintln!("Per-user report written to {}.", path.display());
+    }
+    if report.stopped_by_limit.is_some() {
+        return Ok(ExitCode::from(crate::error::STOPPED_BY_LIMIT));
+    }
+    let trouble = report
+        .counts
+        .iter()
+        .any(|(name, n)| is_trouble(name) && *n > 0);
+    Ok(if trouble {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Whether a row's outcome means the user did not end as asked.
+fn is_trouble(outcome: &str) -> bool {
+    matches!(outcome, "refused" | "failed" | "unknown" | "partial")
+}
+
+/// Rows of the "Not changed" table shown on the terminal; the report has every one.
+const MAX_ROWS_SHOWN: usize = 50;
+
+fn write_summary(
+    out: &mut dyn Write,
+    report: &Report<'_>,
+    report_path: Option<&std::path::Path>,
+) -> io::Result<()> {
+    let users = report.users.len();
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    if report.from_journal {
+        // A journal does not record requests: say so rather than count zero.
+        writeln!(
+            out,
+            "{}: {users} user{}, from the journal (requests are not recorded there).",
+            report.change,
+            plural(users),
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{}: {users} user{}, {} change request{}, {} read{}.",
+            report.change,
+            plural(users),
+            report.requests,
+            plural(report.requests),
+            report.reads,
+            plural(report.reads),
+        )?;
+    }
+    for (name, count) in &report.counts {
+        writeln!(out, "  {:<20} {count}", name.replace('_', " "))?;
+    }
+    let mut total = 0;
+    let mut trouble: Vec<[String; 5]> = Vec::new();
+    for r in report.users.iter().filter(|r| is_trouble(r.outcome)) {
+        total += 1;
+        if trouble.len() < MAX_ROWS_SHOWN {
+            trouble.push([
+                r.source.clone(),
+                r.input.clone(),
+                r.id.to_string(),
+                r.outcome.to_owned(),
+                r.detail.clone().unwrap_or_default(),
+            ]);
+        }
+    }
+    if !trouble.is_empty() {
+        writeln!(out, "Not changed:")?;
+        write_aligned(
+            out,
+            &["SOURCE", "INPUT", "ID", "OUTCOME", "DETAIL"],
+            &trouble,
+        )?;
+        if total > trouble.len() {
+            writeln!(
+                out,
+                "... and {} more not changed; {}",
+                total - trouble.len(),
+                match report_path {
+                    Some(path) => format!("the report {} lists them all.", path.display()),
+                    None => "run with --report FILE to get them all.".to_owned(),
+                }
+            )?;
+        }
+    }
+    if let Some((wait, until)) = &report.stopped_by_limit {
+        writeln!(
+            out,
+            "Stopped by the portal's rate limit: it asks to wait {wait} s, until about {until}. \
+             Nothing more was sent. Run the same command again then: the users already changed \
+             are found in the target state and skipped."
+        )?;
+    }
+    if report.cancelled {
+        writeln!(
+            out,
+            "Cancelled: the users not sent are reported as failed; running the same command \
+             again finishes the job (the changes are idempotent)."
+        )?;
+    }
+    if report
+        .counts
+        .iter()
+        .any(|(name, n)| *name == "unknown" && *n > 0)
+    {
+        writeln!(
+            out,
+            "Unknown: the portal's answer was lost and the user could not be read back; check \
+             those users before running again."
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! The users a bulk command targets: read from arguments, a file or stdin (`read.rs`), checked
+//! before anything is sent, kept in a few bytes each (here), and emails resolved to ids
+//! through the API (`resolve.rs`).
+
+mod read;
+mod resolve;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use docspace_people::Uuid;
+
+use crate::error::{CliError, CliResult};
+
+pub use read::read;
+pub use resolve::{Resolved, fetch_missing, resolve};
+
+/// At most this many input problems are listed; the rest are counted.
+const MAX_PROBLEMS_SHOWN: usize = 20;
+
+/// Where an input value came from, for messages and reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The n-th positional argument (from 1).
+    Argument(usize),
+    /// Line n (from 1) of a file or of stdin.
+    Line {
+        /// The file name, or `stdin`.
+        source: Arc<str>,
+        /// The line, counting from 1.
+        line: u64,
+    },
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Argument(n) => write!(f, "argument {n}"),
+            Origin::Line { source, line } => write!(f, "{source} line {line}"),
+        }
+    }
+}
+
+/// A target as given: a user id or an email address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// A user id.
+    Id(Uuid),
+    /// An email address, to be resolved through the API.
+    Email(String),
+}
+
+/// One target user, as given in the input.
+#[cfg(test)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Where it came from.
+    pub origin: Origin,
+    /// The text as given (trimmed).
+    pub input: String,
+    /// What it names.
+    pub value: Value,
+}
+
+/// The targets of a command, in input order, in about 20 bytes each (an id and a line
+/// number), so that a file of a million ids stays small: the text as given is kept only when
+/// it is not the id's usual form (an email, an id in capitals or braces).
+#[derive(Debug, Default)]
+pub struct Targets {
+    /// The file or `stdin` the lines after the arguments came from.
+    source: Option<Arc<str>>,
+    /// Targets given as arguments: the first ones.
+    arguments: usize,
+    /// The line of each target read from the file, in order.
+    lines: Vec<u32>,
+    /// The user id of each target; nil for an email until [`resolve`] finds its user.
+    ids: Vec<Uuid>,
+    /// The text as given, where it is not `ids[position]` written the usual way.
+    texts: HashMap<usize, Box<str>>,
+    /// The positions of email targets.
+    emails: Vec<usize>,
+}
+
+impl Targets {
+    /// Targets that are the lines of `source` (a journal, say): `ids[i]` on line `i + 1`.
+    pub fn numbered(source: &str, ids: &[Uuid]) -> CliResult<Self> {
+        let mut targets = Targets {
+            source: Some(Arc::from(source)),
+            ..Targets::default()
+        };
+        for (index, id) in ids.iter().enumerate() {
+            targets.add(Some(index as u64 + 1), &id.to_string(), Value::Id(*id))?;
+        }
+        Ok(targets)
+    }
+
+    pub(super) fn add(&mut self, line: Option<u64>, text: &str, value: Value) -> CliResult<()> {
+        let position = self.ids.len();
+        match line {
+            None => self.arguments += 1,
+            Some(line) => self.lines.push(u32::try_from(line).map_err(|_| {
+                CliError::usage(format_args!(
+                    "line {line}: files of more than {} lines are not read",
+                    u32::MAX
+                ))
+            })?),
+        }
+        match value {
+            Value::Id(id) => {
+                self.ids.push(id);
+                if id.hyphenated().to_string() != text {
+                    self.texts.insert(position, text.into());
+                }
+            }
+            Value::Email(email) => {
+                self.ids.push(Uuid::nil());
+                self.emails.push(position);
+                self.texts.insert(position, email.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// How many targets.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The user id of every target, in input order (repeats kept: the bulk engine reports
+    /// them); emails are resolved by [`resolve`].
+    pub fn ids(&self) -> &[Uuid] {
+        &self.ids
+    }
+
+    /// Where the target at `position` came from.
+    pub fn origin(&self, position: usize) -> Origin {
+        match position.checked_sub(self.arguments) {
+            None => Origin::Argument(position + 1),
+            Some(index) => Origin::Line {
+                source: self.source.clone().unwrap_or_else(|| Arc::from("input")),
+                line: self.lines.get(index).copied().map_or(0, u64::from),
+            },
+        }
+    }
+
+    /// The text given for the target at `position`.
+    pub fn input(&self, position: usize) -> String {
+        match self.texts.get(&position) {
+            Some(text) => text.to_string(),
+            None => self
+                .ids
+                .get(position)
+                .map_or_else(String::new, Uuid::to_string),
+        }
+    }
+
+    /// The target at `position`, as given.
+    #[cfg(test)]
+    pub fn get(&self, position: usize) -> Option<Target> {
+        let id = *self.ids.get(position)?;
+        let input = self.input(position);
+        let value = if self.emails.binary_search(&position).is_ok() {
+            Value::Email(input.clone())
+        } else {
+            Value::Id(id)
+        };
+        Some(Target {
+            origin: self.origin(position),
+            input,
+            value,
+        })
+    }
+
+    /// The targets as given, in input order.
+    #[cfg(test)]
+    pub fn iter(&self) -> impl Iterator<Item = Target> + '_ {
+        (0..self.len()).filter_map(|position| self.get(position))
+    }
+}
+
+pub(super) fn input_problems(headline: &str, problems: Vec<String>) -> CliError {
+    let mut message = format!("{headline}; nothing was sent:");
+    for problem in problems.iter().take(MAX_PROBLEMS_SHOWN) {
+        message.push_str("\n  ");
+        message.push_str(problem);
+    }
+    if problems.len() > MAX_PROBLEMS_SHOWN {
+        message.push_str(&format!(
+            "\n  ... and {} more",
+            problems.len() - MAX_PROBLEMS_SHOWN
+        ));
+    }
+    CliError::usage(message)
+}

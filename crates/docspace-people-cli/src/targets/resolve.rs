@@ -1,0 +1,144 @@
+//! Resolving email targets to user ids through the API, and reading the users a command needs
+//! whole.
+
+use std::collections::HashMap;
+
+use docspace_people::{Client, User, Uuid};
+use futures::StreamExt;
+
+use super::{Targets, input_problems};
+use crate::error::{CliError, CliResult};
+use crate::progress::Bar;
+
+/// What resolving the targets learned.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    /// The users found by email, by id: their current state is known.
+    pub known: HashMap<Uuid, User>,
+}
+
+/// Resolves the email targets through the API, `concurrency` look-ups at a time, to a user
+/// whose email matches exactly (ignoring case), and puts their ids in `targets`. An unknown or
+/// ambiguous email is an input error naming its line; an API error is a portal error. Nothing
+/// is changed.
+pub async fn resolve(
+    client: &Client,
+    targets: &mut Targets,
+    concurrency: usize,
+) -> CliResult<Resolved> {
+    let email_of = |position: &usize| {
+        targets
+            .texts
+            .get(position)
+            .map(|text| text.to_lowercase())
+            .unwrap_or_default()
+    };
+    let mut emails: Vec<String> = targets.emails.iter().map(email_of).collect();
+    emails.sort_unstable();
+    emails.dedup();
+    let bar = if emails.is_empty() {
+        Bar::hidden()
+    } else {
+        Bar::new(emails.len(), "Looking up emails")
+    };
+    let mut found: HashMap<String, Vec<User>> = HashMap::with_capacity(emails.len());
+    let mut lookups = futures::stream::iter(emails)
+        .map(|email| async move {
+            let users = client.users_with_email(&email).await;
+            (email, users)
+        })
+        .buffer_unordered(concurrency.max(1));
+    while let Some((email, users)) = lookups.next().await {
+        bar.inc(1);
+        match users {
+            Ok(users) => {
+                found.insert(email, users);
+            }
+            Err(e) => {
+                bar.finish();
+                return Err(CliError::portal(e, format_args!("cannot look up {email}")));
+            }
+        }
+    }
+    drop(lookups);
+    bar.finish();
+
+    let mut resolved = Resolved::default();
+    let mut problems = Vec::new();
+    for position in targets.emails.clone() {
+        let email = targets.input(position);
+        let users = found
+            .get(&email.to_lowercase())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        match users {
+            [user] => {
+                if let Some(id) = targets.ids.get_mut(position) {
+                    *id = user.id;
+                }
+                resolved.known.insert(user.id, user.clone());
+            }
+            [] => problems.push(format!(
+                "{}: no user has the email address `{email}`",
+                targets.origin(position)
+            )),
+            several => problems.push(format!(
+                "{}: {} users have the email address `{email}` ({}); give the user id \
+                 instead",
+                targets.origin(position),
+                several.len(),
+                several
+                    .iter()
+                    .map(|u| u.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(input_problems(
+            "some email addresses do not name exactly one user",
+            problems,
+        ));
+    }
+    Ok(resolved)
+}
+
+/// Fetches the current state of the users in `ids` not already in `known`, `concurrency` at a
+/// time, and adds them to `known`; returns the ids that name no user.
+pub async fn fetch_missing(
+    client: &Client,
+    ids: &[Uuid],
+    known: &mut HashMap<Uuid, User>,
+    concurrency: usize,
+) -> CliResult<Vec<Uuid>> {
+    let mut wanted: Vec<Uuid> = ids
+        .iter()
+        .filter(|id| !known.contains_key(id))
+        .copied()
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Pages of the user list when they are cheaper than reading users one by one: a dry run of
+    // 100,000 users must not cost 100,000 requests.
+    let bar = Bar::new(wanted.len(), "Reading users");
+    let mut found = client
+        .users_by_id(&wanted, concurrency)
+        .await
+        .map_err(|e| CliError::portal(e, "cannot read the users"))?;
+    bar.set(wanted.len());
+    bar.finish();
+    let mut missing = Vec::new();
+    for id in wanted {
+        match found.remove(&id) {
+            Some(user) => {
+                known.insert(id, user);
+            }
+            None => missing.push(id),
+        }
+    }
+    Ok(missing)
+}

@@ -1,15 +1,15 @@
-//! Who is calling: the `asc_auth_key` cookie first, then the `Authorization` header.
-//!
-//! The header may hold a session token raw or as `Bearer <token>`, or an API key
-//! (`Bearer sk-...`). A cookie that is present but stale wins over a valid header (401), as on
-//! the real server.
+//! Who is calling, as DocSpace 3.7.1 decides it: the `Authorization` header chooses the scheme
+//! first. `Bearer sk-...` (exactly `Bearer `, case-sensitive) is an API key, and the cookie is
+//! then ignored; a raw or lowercase key is refused (401). Without such a header, the
+//! `asc_auth_key` cookie is read first (a present but stale cookie wins over a valid header:
+//! 401), then a session token in the header, raw or as `Bearer <token>`.
 
 use axum::http::{HeaderMap, header};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::model::{KeyScope, PortalState, status};
+use crate::model::{PortalState, status};
 
 /// The name of the session cookie.
 pub const AUTH_COOKIE: &str = "asc_auth_key";
@@ -21,6 +21,19 @@ pub(crate) struct Caller {
     pub(crate) index: usize,
     /// Whether the credentials carry the `accounts:write` scope.
     pub(crate) can_write: bool,
+    /// Whether the credentials reach beyond `accounts:*` (a session, or a key with a global
+    /// scope): `people/@self` needs it.
+    pub(crate) global: bool,
+}
+
+/// The API key of a request, if its `Authorization` header carries one the way the server reads
+/// them: exactly `Bearer sk-...`.
+pub(crate) fn api_key(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    value
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|key| key.starts_with("sk-"))
 }
 
 /// The value of the `asc_auth_key` cookie, if the request has one.
@@ -51,18 +64,17 @@ pub(crate) fn authenticate(
     headers: &HeaderMap,
     now: DateTime<Utc>,
 ) -> Result<Caller, ApiError> {
-    let (user, can_write) = if let Some(token) = auth_cookie(headers) {
-        (session_user(state, token, now)?, true)
+    let (user, can_write, global) = if let Some(key) = api_key(headers) {
+        let key = state.api_keys.get(key).ok_or(ApiError::Unauthorized)?;
+        (key.user, key.scope.can_write(), key.scope.is_global())
+    } else if let Some(token) = auth_cookie(headers) {
+        (session_user(state, token, now)?, true, true)
     } else if let Some(credential) = authorization(headers) {
         if credential.starts_with("sk-") {
-            let key = state
-                .api_keys
-                .get(credential)
-                .ok_or(ApiError::Unauthorized)?;
-            (key.user, key.scope == KeyScope::Full)
-        } else {
-            (session_user(state, credential, now)?, true)
+            // A key not sent as exactly `Bearer sk-...` (raw, or `bearer`): not a key.
+            return Err(ApiError::Unauthorized);
         }
+        (session_user(state, credential, now)?, true, true)
     } else {
         return Err(ApiError::Unauthorized);
     };
@@ -70,7 +82,11 @@ pub(crate) fn authenticate(
     if state.users[index].status == status::TERMINATED {
         return Err(ApiError::Unauthorized);
     }
-    Ok(Caller { index, can_write })
+    Ok(Caller {
+        index,
+        can_write,
+        global,
+    })
 }
 
 fn session_user(state: &PortalState, token: &str, now: DateTime<Utc>) -> Result<Uuid, ApiError> {

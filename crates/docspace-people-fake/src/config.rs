@@ -78,6 +78,12 @@ impl ServerVersion {
         !self.is_workspace() && !self.docspace_at_least(31)
     }
 
+    /// Whether API keys can be limited to scopes such as `accounts:read` (DocSpace 3.7.1 and
+    /// later).
+    pub(crate) fn has_api_key_scopes(self) -> bool {
+        self.validates_strictly()
+    }
+
     /// Whether the portal serves the type-change job (`POST people/type`, its progress and
     /// terminate routes) and `GET people/reassign/necessary`: DocSpace 3.1 and later.
     pub(crate) fn has_type_jobs(self) -> bool {

@@ -191,6 +191,22 @@ pub(crate) enum KeyScope {
     Full,
     /// `accounts:read` only: the PUT operations answer 403 with an empty body.
     ReadOnly,
+    /// `accounts:read` and `accounts:write` (DocSpace 3.7.1's least privilege for people
+    /// changes): `people/@self` needs `accounts.self:read` and answers 403, and the anonymous
+    /// `settings/version/build` answers 403 with an empty body to a request carrying the key.
+    Accounts,
+}
+
+impl KeyScope {
+    /// Whether the key may change people (`accounts:write`).
+    pub(crate) fn can_write(self) -> bool {
+        matches!(self, KeyScope::Full | KeyScope::Accounts)
+    }
+
+    /// Whether the key may read the caller's own profile and call routes outside `people`.
+    pub(crate) fn is_global(self) -> bool {
+        matches!(self, KeyScope::Full | KeyScope::ReadOnly)
+    }
 }
 
 /// An API key.

@@ -213,9 +213,18 @@ async fn authenticate(
     Ok(response)
 }
 
-/// `GET /api/2.0/settings/version/build`: anonymous.
-async fn version_build(State(shared): AppState, uri: Uri) -> Response {
-    let version = shared.state.read().version;
+/// `GET /api/2.0/settings/version/build`: anonymous; but a request carrying an API key
+/// limited to `accounts:*` is refused (403, empty body), as the scope filter runs first.
+async fn version_build(State(shared): AppState, headers: HeaderMap, uri: Uri) -> Response {
+    let state = shared.state.read();
+    let scoped = auth::api_key(&headers)
+        .and_then(|key| state.api_keys.get(key))
+        .is_some_and(|key| !key.scope.is_global());
+    if scoped && state.version.has_api_key_scopes() {
+        return ApiError::MissingScope.into_response();
+    }
+    let version = state.version;
+    drop(state);
     json_response(
         StatusCode::OK,
         &Envelope::ok(version.version_build(), 1, None, shared.link(&uri, "GET")),
@@ -229,6 +238,10 @@ async fn get_self(
 ) -> Result<Response, ApiError> {
     let state = shared.state.read();
     let caller = shared.caller(&state, &headers, false)?;
+    if !caller.global {
+        // `accounts.self:read` is not part of `accounts:*`.
+        return Err(ApiError::MissingScope);
+    }
     let user = shared
         .renderer(&state)
         .full(&state.users[caller.index], true);

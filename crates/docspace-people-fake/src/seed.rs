@@ -22,7 +22,8 @@
 //! [`crate::FakePortal::set_rooms_owned`] changes that. Terminated users cannot sign in (403);
 //! invitees have no password (401). The department
 //! "Research & Development" and the names with an apostrophe exercise HTML encoding.
-//! [`READONLY_API_KEY`] belongs to the admin and lacks the `accounts:write` scope.
+//! [`READONLY_API_KEY`] belongs to the admin and lacks the `accounts:write` scope;
+//! [`SCOPED_API_KEY`] is the owner's, limited to `accounts:read` and `accounts:write`.
 
 use std::borrow::Cow;
 
@@ -47,6 +48,9 @@ pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const ADMIN_PASSWORD: &str = "Admin-Passw0rd!";
 /// An API key of the administrator with `accounts:read` only: the PUTs answer it 403 (empty body).
 pub const READONLY_API_KEY: &str = "sk-fake-readonly-7215ee9c7d9dc229d2921a40e899ec5f";
+/// The owner's least-privilege API key: scopes `accounts:read` and `accounts:write` only (no
+/// `accounts.self:read`), as DocSpace 3.7.1 lets an administrator make.
+pub const SCOPED_API_KEY: &str = "sk-fake-accounts-3c59dc048e8850243be8079a5c74d079";
 /// A regular user's (type 4, not an administrator) email address.
 pub const USER_EMAIL: &str = "user@example.com";
 /// The regular user's password.
@@ -465,6 +469,13 @@ pub(crate) fn build(config: &PortalConfig) -> PortalState {
             ApiKey {
                 user: owner_id,
                 scope: KeyScope::Full,
+            },
+        );
+        state.api_keys.insert(
+            SCOPED_API_KEY.to_owned(),
+            ApiKey {
+                user: owner_id,
+                scope: KeyScope::Accounts,
             },
         );
     }

@@ -6,11 +6,10 @@ use std::process::ExitCode;
 use docspace_people::bulk::Change;
 
 use super::plan;
-use super::runner::{Context, describe, resolve_one, send};
+use super::runner::{Context, resolve_one, send, sign_in};
 use crate::cli::{BulkArgs, GlobalArgs, JobArgs};
 use crate::error::{CliError, CliResult};
 use crate::journal;
-use crate::output::escape;
 use crate::report::ReportFile;
 use crate::session::{self, connect};
 use crate::settings::Settings;
@@ -60,18 +59,7 @@ pub async fn run_with_jobs(
                 .map_err(|e| CliError::portal(e, "type set"))?,
         ),
     };
-    let me = client.me().await.map_err(|e| {
-        CliError::portal(e, format_args!("cannot sign in to {}", client.base_url()))
-    })?;
-    if !global.demo {
-        // The name comes from the server: escape what a terminal would obey.
-        let who = describe(&me);
-        eprintln!(
-            "Signed in to {} as {}.",
-            client.base_url(),
-            escape(&who, false)
-        );
-    }
+    sign_in(client, global.demo).await?;
     let resolved = targets::resolve(client, &mut targets, concurrency).await?;
     let receiver = match &jobs.reassign_to {
         Some(user) => Some(resolve_one(client, user, "--reassign-to").await?),

@@ -13,12 +13,11 @@ use docspace_people::lifecycle::{
 use docspace_people::{UserStatus, Uuid};
 
 use super::plan;
-use super::runner::{ask, describe, finish, read_answer, resolve_one, source_and_input};
+use super::runner::{ask, finish, read_answer, resolve_one, sign_in, source_and_input};
 use crate::cli::JobArgs;
 use crate::cli::{GlobalArgs, OffboardArgs};
 use crate::error::{CliError, CliResult};
 use crate::journal::{self, ChangeRecord, JournalWriter, Record};
-use crate::output::escape;
 use crate::progress::Bar;
 use crate::report::{Report, ReportFile, Row, Rows};
 use crate::session::{self, connect};
@@ -49,16 +48,7 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
     let session = connect(global)?;
     let client = &session.client;
     let server = session::server(client, global).await?;
-    let me = client.me().await.map_err(|e| {
-        CliError::portal(e, format_args!("cannot sign in to {}", client.base_url()))
-    })?;
-    if !global.demo {
-        eprintln!(
-            "Signed in to {} as {}.",
-            client.base_url(),
-            escape(&describe(&me), false)
-        );
-    }
+    sign_in(client, global.demo).await?;
     let resolved = targets::resolve(client, &mut targets, concurrency).await?;
     let receiver = match &args.reassign_to {
         Some(user) => Some(resolve_one(client, user, "--reassign-to").await?),

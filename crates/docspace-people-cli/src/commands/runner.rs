@@ -120,6 +120,38 @@ pub async fn send(
     finish(&report, report_file)
 }
 
+/// Says who the command runs as, from `people/@self`. A key that may change people but not read
+/// its own profile (DocSpace 3.7.1's `accounts:read`/`accounts:write` scopes without
+/// `accounts.self:read`) gets 403 there: the command still runs, and refusals that depend on who
+/// asks are left to the portal. Any other failure stops the command.
+pub async fn sign_in(client: &Client, quiet: bool) -> CliResult<()> {
+    match client.me().await {
+        Ok(me) if !quiet => {
+            // The name comes from the server: escape what a terminal would obey.
+            eprintln!(
+                "Signed in to {} as {}.",
+                client.base_url(),
+                crate::output::escape(&describe(&me), false)
+            );
+            Ok(())
+        }
+        Ok(_) => Ok(()),
+        Err(docspace_people::Error::Forbidden { .. }) => {
+            eprintln!(
+                "Connected to {} with credentials that cannot read their own profile (an API \
+                 key without the accounts.self:read scope?): refusals that depend on who asks \
+                 are left to the portal.",
+                client.base_url()
+            );
+            Ok(())
+        }
+        Err(e) => Err(CliError::portal(
+            e,
+            format_args!("cannot sign in to {}", client.base_url()),
+        )),
+    }
+}
+
 /// One user named on the command line (id or email), resolved on the portal.
 pub async fn resolve_one(client: &Client, user: &str, flag: &str) -> CliResult<Uuid> {
     let mut named = targets::read(&[user.to_owned()], None, None)?;

@@ -206,3 +206,41 @@ pub(crate) fn rank(user_type: &UserType) -> Option<u8> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(json: &str) -> UserState {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn only_the_owner_lowers_an_admin_to_room_admin() {
+        let server: Server = "DocSpace 3.6".parse().unwrap();
+        let admin = state(r#"{"id":"75a5f745-f697-4418-b38d-0fe0d277e258","isAdmin":true}"#);
+        let owner = state(r#"{"id":"9924256a-739c-462b-af15-e652a3b1b6eb","isOwner":true}"#);
+        let other = state(r#"{"id":"9924256a-739c-462b-af15-e652a3b1b6ec","isAdmin":true}"#);
+        let to_room_admin = Asked::Type(&UserType::RoomAdmin);
+        assert_eq!(
+            predict(Some(&server), to_room_admin, &admin, Some(&owner)),
+            None
+        );
+        assert_eq!(
+            predict(Some(&server), to_room_admin, &admin, Some(&other)),
+            Some(Refusal::AdminLoweredByOwnerOnly)
+        );
+        // Unknown caller (a scoped key): left to the server.
+        assert_eq!(predict(Some(&server), to_room_admin, &admin, None), None);
+        // Lower than room admin is the job's, whatever the caller.
+        assert_eq!(
+            predict(
+                Some(&server),
+                Asked::Type(&UserType::Guest),
+                &admin,
+                Some(&other)
+            ),
+            Some(Refusal::AdminLoweredByOwnerOnly)
+        );
+    }
+}

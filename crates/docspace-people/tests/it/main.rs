@@ -3,6 +3,7 @@
 //! Everything runs over real HTTP on loopback: against the fake portal
 //! (`docspace-people-fake`) or a wiremock server that answers like the real one.
 
+mod answers;
 mod api;
 mod bulk;
 mod enums;

@@ -1,0 +1,249 @@
+//! What the newest server source says about answers and credentials, through the library:
+//! deterministic 500s are answers (never retried), a proxy's 500 is a failure on every product,
+//! 402 at the seat limit is settled by reading back, a scoped API key still works, and sign-in
+//! failures are typed the same on both products.
+
+use std::time::Duration;
+
+use docspace_people::bulk::{BulkOptions, Change, Outcome};
+use docspace_people::{Client, Error, Refusal, RetryPolicy, Server, UserStatus, Version};
+use docspace_people_fake::seed::{OWNER_EMAIL, SCOPED_API_KEY, USER_EMAIL};
+use docspace_people_fake::{FakePortal, PortalConfig, ServerVersion};
+use serde_json::{Value, json};
+use uuid::Uuid;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const ID1: Uuid = Uuid::from_u128(0x75a5f745_f697_4418_b38d_0fe0d277e258);
+const ID2: Uuid = Uuid::from_u128(0x9924256a_739c_462b_af15_e652a3b1b6eb);
+const WORKSPACE: Server = Server::workspace(Version::new(12, 7, 1));
+const DOCSPACE_37: Server = Server::docspace(Version::new(3, 7, 1));
+
+/// A client that retries quickly, many times: a retried answer shows in the request count.
+fn client(server: &MockServer, on: Server) -> Client {
+    Client::builder(server.uri())
+        .server(on)
+        .token("token")
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(5)
+                .backoff(Duration::from_millis(1), Duration::from_millis(2)),
+        )
+        .build()
+        .unwrap()
+}
+
+fn thrown(status: u16, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({
+        "error": {"message": message, "type": "System.Exception"}, "status": 1, "statusCode": status
+    }))
+}
+
+fn user(id: Uuid, status: i64) -> Value {
+    json!({"id": id, "displayName": "A", "status": status, "isVisitor": false})
+}
+
+fn envelope(response: Value) -> Value {
+    json!({"response": response, "count": 1, "status": 0, "statusCode": 200})
+}
+
+async fn requests_to(server: &MockServer, method_name: &str, to: &str) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == method_name && r.url.path() == to)
+        .count()
+}
+
+#[tokio::test]
+async fn a_deterministic_500_is_an_answer_sent_once() {
+    let server = MockServer::start().await;
+    let route = format!("/api/2.0/people/{ID1}");
+    Mock::given(method("GET"))
+        .and(path(route.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID1, 2))))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(route.as_str()))
+        .respond_with(thrown(
+            500,
+            "Data reassign process for 75a5f745 is not complete.",
+        ))
+        .mount(&server)
+        .await;
+    let err = client(&server, DOCSPACE_37)
+        .delete_user(ID1)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::ServerRefused { status: 500, ref message } if message.starts_with("Data reassign")),
+        "{err:?}"
+    );
+    assert!(!err.is_retryable());
+    assert_eq!(
+        requests_to(&server, "DELETE", &route).await,
+        1,
+        "never resent"
+    );
+}
+
+#[tokio::test]
+async fn workspace_refusals_are_its_json_500s_and_a_proxy_page_is_a_failure() {
+    // Workspace's own envelope: a refusal, sent once, reported with its text.
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/api/2.0/people/status/2"))
+        .respond_with(thrown(500, "Access denied"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/people/@self"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID2, 1))))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID1, 1))))
+        .mount(&server)
+        .await;
+    let report = client(&server, WORKSPACE)
+        .bulk(Change::Status(UserStatus::Terminated))
+        .known_users([serde_json::from_value(user(ID1, 1)).unwrap()])
+        .run(&[ID1])
+        .await
+        .unwrap();
+    assert_eq!(report.entries[0].outcome, Outcome::Refused, "{report:?}");
+    assert_eq!(
+        report.entries[0].reason,
+        Some(Refusal::Server("Access denied".into()))
+    );
+    assert_eq!(
+        requests_to(&server, "PUT", "/api/2.0/people/status/2").await,
+        1
+    );
+
+    // An nginx page in front of Workspace: retried, then failed (resumable), never refused.
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/api/2.0/people/status/2"))
+        .respond_with(
+            ResponseTemplate::new(500).set_body_string(
+                "<html><body><h1>500 Internal Server Error</h1>nginx</body></html>",
+            ),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/people/@self"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID2, 1))))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID1, 1))))
+        .mount(&server)
+        .await;
+    let report = client(&server, WORKSPACE)
+        .bulk(Change::Status(UserStatus::Terminated))
+        .known_users([serde_json::from_value(user(ID1, 1)).unwrap()])
+        .run(&[ID1])
+        .await
+        .unwrap();
+    assert_eq!(report.entries[0].outcome, Outcome::Failed, "{report:?}");
+    assert_eq!(
+        requests_to(&server, "PUT", "/api/2.0/people/status/2").await,
+        5,
+        "retried by the policy"
+    );
+}
+
+#[tokio::test]
+async fn a_402_part_way_is_settled_by_reading_back() {
+    // The server changed ID1, then met the seat limit at ID2.
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/api/2.0/people/status/1"))
+        .respond_with(ResponseTemplate::new(402))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/2.0/people/{ID1}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID1, 1))))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/2.0/people/{ID2}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID2, 2))))
+        .mount(&server)
+        .await;
+    let before = [user(ID1, 2), user(ID2, 2)].map(|u| serde_json::from_value(u).unwrap());
+    let report = client(&server, DOCSPACE_37)
+        .bulk(Change::Status(UserStatus::Active))
+        .known_users(before)
+        .options(BulkOptions::default().chunk_size(10))
+        .run(&[ID1, ID2])
+        .await
+        .unwrap();
+    let outcomes: Vec<Outcome> = report.entries.iter().map(|e| e.outcome).collect();
+    assert_eq!(outcomes, [Outcome::Changed, Outcome::Refused], "{report:?}");
+    assert_eq!(
+        requests_to(&server, "PUT", "/api/2.0/people/status/1").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_key_scoped_to_accounts_works_without_reading_itself() {
+    let portal = FakePortal::start(PortalConfig::demo()).unwrap();
+    let client = Client::builder(portal.base_url())
+        .api_key(SCOPED_API_KEY)
+        .build()
+        .unwrap();
+    // The version is asked anonymously; @self is refused to this key.
+    assert_eq!(client.server().await.unwrap().version.minor, 7);
+    assert!(matches!(client.me().await, Err(Error::Forbidden { .. })));
+    let user = portal.id_of(USER_EMAIL).unwrap();
+    let owner = portal.id_of(OWNER_EMAIL).unwrap();
+    let plan = client
+        .bulk(Change::Status(UserStatus::Terminated))
+        .plan(&[user, owner])
+        .await
+        .unwrap();
+    assert!(!plan.caller_known, "the caller could not be read");
+    let report = client
+        .bulk(Change::Status(UserStatus::Terminated))
+        .run(&[user, owner])
+        .await
+        .unwrap();
+    assert_eq!(report.entries[0].outcome, Outcome::Changed, "{report:?}");
+    assert_eq!(report.entries[1].reason, Some(Refusal::Owner));
+    assert_eq!(portal.user(user).unwrap().status, 2);
+}
+
+#[tokio::test]
+async fn the_owner_lowers_an_admin_to_room_admin_with_the_put() {
+    for version in [ServerVersion::V3_6, ServerVersion::V3_7] {
+        let portal = FakePortal::start(PortalConfig::demo().with_version(version)).unwrap();
+        let admin = portal
+            .id_of(docspace_people_fake::seed::ADMIN_EMAIL)
+            .unwrap();
+        let owner = Client::builder(portal.base_url())
+            .token(portal.owner_token())
+            .build()
+            .unwrap();
+        let report = owner
+            .bulk(Change::Type(docspace_people::UserType::RoomAdmin))
+            .run(&[admin])
+            .await
+            .unwrap();
+        assert_eq!(
+            report.entries[0].outcome,
+            Outcome::Changed,
+            "{version}: {report:?}"
+        );
+        assert_eq!(report.requests, 1, "{version}: one PUT, no job");
+        let now = portal.user(admin).unwrap();
+        assert!(!now.is_admin, "{version}");
+    }
+}

@@ -323,6 +323,11 @@ pub struct OffboardArgs {
     /// of users on a terminal, and needs --yes without one.
     #[arg(long)]
     pub delete: bool,
+    /// With --delete on Workspace: delete although Workspace deletes each user's My Documents,
+    /// Trash, mail and Talk files with them (this tool cannot move them first there). Refused
+    /// without it.
+    #[arg(long, requires = "delete")]
+    pub destroy_documents: bool,
     /// Data moves followed at once.
     #[arg(long, default_value_t = DEFAULT_JOBS, value_parser = clap::value_parser!(u64).range(1..=MAX_JOBS))]
     pub jobs: u64,

@@ -78,6 +78,12 @@ impl ServerVersion {
         !self.is_workspace() && !self.docspace_at_least(31)
     }
 
+    /// Whether deleting a user deletes their My Documents, Trash, mail and Talk files
+    /// (Workspace's `RemoveProgressItem`).
+    pub(crate) fn deletion_destroys_documents(self) -> bool {
+        self.is_workspace()
+    }
+
     /// Whether API keys can be limited to scopes such as `accounts:read` (DocSpace 3.7.1 and
     /// later).
     pub(crate) fn has_api_key_scopes(self) -> bool {

@@ -298,10 +298,15 @@ pub(crate) fn check_delete_many(
 }
 
 /// Deletes users: their rooms go to the caller (the server's background clean-up), then they
-/// vanish.
+/// vanish. On Workspace the clean-up deletes their own documents instead (only Common items go
+/// to the caller): recorded in `destroyed_documents`.
 pub(crate) fn delete_users(state: &mut PortalState, caller: Caller, indexes: &[usize]) {
     for index in indexes {
         state.move_rooms(*index, caller.index);
+        if state.version.deletion_destroys_documents() {
+            let id = state.users[*index].id;
+            state.destroyed_documents.push(id);
+        }
     }
     state.remove_users(indexes);
 }

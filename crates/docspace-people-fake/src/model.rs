@@ -237,6 +237,9 @@ pub(crate) struct PortalState {
     pub(crate) per_user_quota: bool,
     pub(crate) default_user_quota: i64,
     pub(crate) storage_limit: i64,
+    /// Users whose documents a deletion destroyed (Workspace deletes a user's My Documents,
+    /// Trash, mail and Talk files with them), in order: what tests check.
+    pub(crate) destroyed_documents: Vec<Uuid>,
 }
 
 impl PortalState {
@@ -253,6 +256,7 @@ impl PortalState {
             per_user_quota: config.per_user_quota,
             default_user_quota: config.default_user_quota,
             storage_limit: config.storage_limit,
+            destroyed_documents: Vec::new(),
         }
     }
 

@@ -215,6 +215,12 @@ impl FakePortal {
         self.shared.limiter.lock().next_day();
     }
 
+    /// The users whose documents a deletion destroyed, in order (Workspace deletes a user's
+    /// My Documents, Trash, mail and Talk files with them; DocSpace destroys none here).
+    pub fn destroyed_documents(&self) -> Vec<Uuid> {
+        self.shared.state.read().destroyed_documents.clone()
+    }
+
     /// How many requests the rate limiter refused with 429 so far.
     pub fn rate_limited(&self) -> u64 {
         self.shared.limiter.lock().refused

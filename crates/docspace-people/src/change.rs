@@ -267,9 +267,20 @@ impl Change {
                 };
                 now.map(|t| &t == user_type)
             }
-            Change::Quota(quota) => user
-                .quota_limit
-                .map(|q| Quota::from_wire(q) == Some(*quota)),
+            Change::Quota(quota) => {
+                let shown = user.quota_limit.and_then(Quota::from_wire);
+                match shown {
+                    // Workspace shows -1 while per-user quotas are off, though it saves the
+                    // value: -1 there says nothing about a size.
+                    Some(Quota::Unlimited)
+                        if *quota != Quota::Unlimited
+                            && server.is_some_and(|s| s.hides_quota_when_off()) =>
+                    {
+                        None
+                    }
+                    shown => user.quota_limit.map(|_| shown == Some(*quota)),
+                }
+            }
             Change::ResetQuota => user.is_custom_quota.map(|custom| !custom),
         }
     }

@@ -110,6 +110,12 @@ pub struct OffboardOptions {
     pub receiver: Option<Uuid>,
     /// Delete the users for good after the other steps. Cannot be undone.
     pub delete: bool,
+    /// Delete even where deletion destroys the users' documents: on Workspace,
+    /// `DELETE people/{id}` deletes their My Documents, Trash, mail and Talk files (only
+    /// Common items go to the one who deletes), and this crate cannot move them first there.
+    /// Without it, offboarding with [`delete`](Self::delete) on such a server is refused
+    /// before anything is sent.
+    pub destroy_documents: bool,
     /// Chunking, concurrency, retries, and how jobs are followed.
     pub bulk: BulkOptions,
 }
@@ -124,6 +130,13 @@ impl OffboardOptions {
     /// Sets [`delete`](Self::delete).
     pub fn delete(mut self, delete: bool) -> Self {
         self.delete = delete;
+        self
+    }
+
+    /// Sets [`destroy_documents`](Self::destroy_documents): the acknowledgement that deleting
+    /// users on Workspace destroys their documents.
+    pub fn destroy_documents(mut self, destroy: bool) -> Self {
+        self.destroy_documents = destroy;
         self
     }
 
@@ -268,6 +281,17 @@ impl Offboard {
         }
         self.options.bulk.check()?;
         let server = self.client.server().await?;
+        if self.options.delete
+            && server.deletion_destroys_documents()
+            && !self.options.destroy_documents
+        {
+            return Err(Error::Unsupported(format!(
+                "on {server}, deleting a user also deletes their My Documents, Trash, mail and \
+                 Talk files for good, and this crate cannot move them to someone first there; \
+                 nothing was sent. Offboard without deleting, or acknowledge the loss with \
+                 OffboardOptions::destroy_documents"
+            )));
+        }
         if let Some(receiver) = self.options.receiver {
             self.check_receiver(&server, receiver, user_ids).await?;
         }

@@ -48,13 +48,20 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
     let session = connect(global)?;
     let client = &session.client;
     let server = session::server(client, global).await?;
+    if args.delete && server.deletion_destroys_documents() && !args.destroy_documents {
+        return Err(CliError::usage(format_args!(
+            "on {server}, --delete also deletes each user's My Documents, Trash, mail and Talk \
+             files for good, and this tool cannot move them to someone first there; nothing was \
+             sent. Offboard without --delete, or pass --destroy-documents to accept the loss"
+        )));
+    }
     sign_in(client, global.demo).await?;
     let resolved = targets::resolve(client, &mut targets, concurrency).await?;
     let receiver = match &args.reassign_to {
         Some(user) => Some(resolve_one(client, user, "--reassign-to").await?),
         None => None,
     };
-    let steps = steps_text(receiver, args.delete);
+    let steps = steps_text(receiver, args.delete, args.destroy_documents);
     if bulk.dry_run {
         println!("Offboarding: {steps}. The first step:");
         let connection = plan::Connection {
@@ -73,6 +80,7 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
     }
     let mut options = OffboardOptions::default()
         .delete(args.delete)
+        .destroy_documents(args.destroy_documents)
         .bulk(settings.bulk_options());
     if let Some(receiver) = receiver {
         options = options.receiver(receiver);
@@ -209,12 +217,14 @@ fn last_step(receiver: Option<Uuid>, delete: bool) -> &'static Step {
     }
 }
 
-fn steps_text(receiver: Option<Uuid>, delete: bool) -> String {
+fn steps_text(receiver: Option<Uuid>, delete: bool, destroy_documents: bool) -> String {
     let mut steps = vec!["disable".to_owned()];
     if let Some(receiver) = receiver {
         steps.push(format!("move their data to {receiver}"));
     }
-    if delete {
+    if delete && destroy_documents {
+        steps.push("DELETE for good with their documents, mail and Talk files".to_owned());
+    } else if delete {
         steps.push("DELETE for good".to_owned());
     }
     steps.join(", then ")

@@ -163,7 +163,35 @@ impl Client {
     /// The user is read first: one who is not terminated (disabled), or is the owner, is
     /// refused with [`Error::Precondition`] naming them, and nothing is sent. Disable users
     /// with [`set_status`](Self::set_status) and [`crate::UserStatus::Terminated`] first.
+    ///
+    /// On a server where deletion destroys the user's documents (Workspace: their My
+    /// Documents, Trash, mail and Talk files go with them) it is refused with
+    /// [`Error::Precondition`], and nothing is sent: use
+    /// [`delete_user_destroying_documents`](Self::delete_user_destroying_documents) to delete
+    /// anyway.
     pub async fn delete_user(&self, id: Uuid) -> Result<User, Error> {
+        self.delete(id, false).await
+    }
+
+    /// [`delete_user`](Self::delete_user), also where deleting destroys the user's documents
+    /// (Workspace): the caller acknowledges that their My Documents, Trash, mail and Talk files
+    /// are deleted with them.
+    pub async fn delete_user_destroying_documents(&self, id: Uuid) -> Result<User, Error> {
+        self.delete(id, true).await
+    }
+
+    async fn delete(&self, id: Uuid, destroy_documents: bool) -> Result<User, Error> {
+        let server = self.server().await?;
+        if server.deletion_destroys_documents() && !destroy_documents {
+            return Err(Error::Precondition {
+                user: id,
+                reason: format!(
+                    "is not deleted: on {server}, deletion also deletes their My Documents, \
+                     Trash, mail and Talk files for good (use \
+                     delete_user_destroying_documents to delete anyway)"
+                ),
+            });
+        }
         let user = self
             .user(id)
             .await

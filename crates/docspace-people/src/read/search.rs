@@ -179,6 +179,8 @@ impl Client {
     /// ```
     pub async fn find_users(&self, query: &UserQuery, start_index: u32) -> Result<UserPage, Error> {
         let page_size = query.effective_page_size()?;
+        // An API key is refused before sending on a server without them (Workspace).
+        self.server_if(false).await?;
         let start = i32::try_from(start_index)
             .map_err(|_| Error::invalid_input(format!("start index {start_index} is too large")))?;
         let mut request = Request::get(paths::GET_FILTERED_USERS)

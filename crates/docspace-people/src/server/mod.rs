@@ -198,6 +198,12 @@ impl Server {
         self.product == Product::DocSpace || self.version >= Version::new(12, 5, 2)
     }
 
+    /// Whether the server answers `quotaLimit: -1` for a quota it saved while per-user quotas
+    /// are off on the portal (Workspace), so that -1 does not mean "unlimited" there.
+    pub fn hides_quota_when_off(&self) -> bool {
+        self.product == Product::Workspace
+    }
+
     /// Whether the server takes API keys (`Authorization: Bearer sk-...`): DocSpace only.
     pub fn has_api_keys(&self) -> bool {
         self.product == Product::DocSpace

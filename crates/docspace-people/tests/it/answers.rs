@@ -247,3 +247,55 @@ async fn the_owner_lowers_an_admin_to_room_admin_with_the_put() {
         assert!(!now.is_admin, "{version}");
     }
 }
+
+#[tokio::test]
+async fn a_workspace_quota_saved_while_quotas_are_off_is_not_called_refused() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/api/2.0/settings/userquota"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(json!([
+            {"id": ID1, "displayName": "A", "status": 1, "quotaLimit": -1}
+        ]))))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
+            json!({"id": ID1, "displayName": "A", "status": 1, "quotaLimit": -1}),
+        )))
+        .mount(&server)
+        .await;
+    let report = client(&server, WORKSPACE)
+        .bulk(Change::Quota(docspace_people::Quota::Bytes(5 << 30)))
+        .run(&[ID1])
+        .await
+        .unwrap();
+    assert_eq!(report.entries[0].outcome, Outcome::Unknown, "{report:?}");
+    assert!(
+        report.entries[0]
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("does not show")),
+        "{report:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_api_key_never_goes_to_workspace() {
+    let server = MockServer::start().await;
+    let client = Client::builder(server.uri())
+        .server(WORKSPACE)
+        .api_key("sk-secret")
+        .build()
+        .unwrap();
+    let err = client
+        .find_users(&docspace_people::UserQuery::new(), 0)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+    let err = client.user(ID1).await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "nothing sent"
+    );
+}

@@ -445,3 +445,59 @@ async fn a_room_admin_caller_gets_the_jobs_failure_not_a_success() {
     assert_eq!(report.entries[0].outcome, Outcome::Refused, "{report:?}");
     assert_eq!(report.requests, 0);
 }
+
+#[tokio::test]
+async fn workspace_deletion_destroys_documents_and_needs_an_acknowledgement() {
+    let portal = portal(ServerVersion::Workspace12_7);
+    let client = Client::login(
+        portal.base_url(),
+        OWNER_EMAIL,
+        docspace_people_fake::seed::OWNER_PASSWORD,
+    )
+    .await
+    .unwrap();
+    let leavers = portal.user_ids_where(|u| u.status == 1 && !u.is_admin && !u.is_ldap);
+    let (first, second) = (leavers[0], leavers[1]);
+    client
+        .set_status(UserStatus::Terminated, &[first, second])
+        .await
+        .unwrap();
+
+    // A single deletion: refused before sending, then deleted when acknowledged.
+    let err = client.delete_user(first).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Precondition { user, reason } if *user == first && reason.contains("My Documents")),
+        "{err:?}"
+    );
+    assert!(portal.user(first).is_some() && portal.destroyed_documents().is_empty());
+    client
+        .delete_user_destroying_documents(first)
+        .await
+        .unwrap();
+    assert!(portal.user(first).is_none());
+    assert_eq!(portal.destroyed_documents(), [first]);
+
+    // Offboarding with deletion: refused whole, nothing sent, without the acknowledgement.
+    let err = client
+        .offboard(OffboardOptions::default().delete(true).bulk(options()))
+        .run(&[second])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Unsupported(ref m) if m.contains("Talk files")),
+        "{err:?}"
+    );
+    assert!(portal.user(second).is_some());
+    let report = client
+        .offboard(
+            OffboardOptions::default()
+                .delete(true)
+                .destroy_documents(true)
+                .bulk(options()),
+        )
+        .run(&[second])
+        .await
+        .unwrap();
+    assert_eq!(report.completed(), 1, "{report:?}");
+    assert_eq!(portal.destroyed_documents(), [first, second]);
+}

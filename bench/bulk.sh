@@ -44,9 +44,9 @@ fi
 
 echo "== building (release)" >&2
 cargo build --release --quiet -p docspace-people-fake --bin docspace-people-fake
-cargo build --release --quiet -p docspace-people --example bulk_bench
+cargo build --release --quiet -p docspace-people-bench --bin bulk_bench
 FAKE="$TARGET/release/docspace-people-fake"
-BENCH="$TARGET/release/examples/bulk_bench"
+BENCH="$TARGET/release/bulk_bench"
 
 FAKE_PID=""
 stop_fake() {

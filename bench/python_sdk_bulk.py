@@ -4,7 +4,7 @@
 Usage:
   python_sdk_bulk.py --portal URL --api-key sk-... --users N [--chunk-size 100] [--concurrency 1]
 
-The same job as `crates/docspace-people/examples/bulk_bench.rs`:
+The same job as `bench/drivers/src/bin/bulk_bench.rs`:
 1. (not timed) list the ids of the first N users matching `--filter` through `GET people/filter`,
    100 per page (split into disjoint filters for the fake's generated users, as the Rust binary). The listing uses plain urllib + json, not the SDK, because it is not what is
    measured and decoding 100,000 users into the SDK's pydantic models only to keep their ids would

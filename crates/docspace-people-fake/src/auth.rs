@@ -96,29 +96,53 @@ fn session_user(state: &PortalState, token: &str, now: DateTime<Utc>) -> Result<
     }
 }
 
-/// Checks a sign-in: the user's index, or 404 unknown, 403 disabled, 401 wrong password.
+/// Failed sign-ins of one login that block it (DocSpace's brute-force protection): more than
+/// this many within [`SIGN_IN_WINDOW`].
+const SIGN_IN_FAILURES: usize = 5;
+/// The window of failed sign-ins, and how long a block lasts.
+const SIGN_IN_WINDOW: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+/// Checks a sign-in: the user's index; or 401 for an unknown user or a wrong password (the
+/// server does not tell them apart), 403 "User disabled" for a terminated or Pending user with
+/// the right password, and 403 "Too many login attempts" once a login has failed more than
+/// five times within a minute (for a minute; the right password does not lift it). There is no
+/// other limit on sign-in.
 pub(crate) fn check_password(
-    state: &PortalState,
+    state: &mut PortalState,
     user_name: &str,
     password: &str,
+    now: DateTime<Utc>,
 ) -> Result<usize, ApiError> {
-    let index = state
-        .index_by_email(user_name)
-        .or_else(|| {
-            state
-                .users
-                .iter()
-                .position(|u| u.user_name.eq_ignore_ascii_case(user_name.trim()))
-        })
-        .ok_or_else(ApiError::user_not_found)?;
+    let login = user_name.trim().to_lowercase();
+    let failures = state.sign_in_failures.entry(login.clone()).or_default();
+    failures.retain(|at| now - *at < SIGN_IN_WINDOW);
+    if failures.len() > SIGN_IN_FAILURES {
+        return Err(ApiError::Thrown {
+            kind: crate::error::Thrown::Security,
+            message: "Too many login attempts. Please try again later".to_owned(),
+        });
+    }
+    let found = state.index_by_email(user_name).or_else(|| {
+        state
+            .users
+            .iter()
+            .position(|u| u.user_name.eq_ignore_ascii_case(user_name.trim()))
+    });
+    let index = match found {
+        Some(index) if state.users[index].password.as_deref() == Some(password) => index,
+        _ => {
+            state.sign_in_failures.entry(login).or_default().push(now);
+            return Err(ApiError::authentication_failed());
+        }
+    };
     let user = &state.users[index];
-    if user.status == status::TERMINATED {
-        return Err(ApiError::access_denied());
+    if user.status == status::TERMINATED || user.status == status::PENDING {
+        return Err(ApiError::Thrown {
+            kind: crate::error::Thrown::Security,
+            message: "User disabled".to_owned(),
+        });
     }
-    match &user.password {
-        Some(expected) if expected == password => Ok(index),
-        _ => Err(ApiError::authentication_failed()),
-    }
+    Ok(index)
 }
 
 #[cfg(test)]

@@ -240,6 +240,8 @@ pub(crate) struct PortalState {
     /// Users whose documents a deletion destroyed (Workspace deletes a user's My Documents,
     /// Trash, mail and Talk files with them), in order: what tests check.
     pub(crate) destroyed_documents: Vec<Uuid>,
+    /// Failed sign-ins by login (lower case), for the brute-force block.
+    pub(crate) sign_in_failures: HashMap<String, Vec<chrono::DateTime<chrono::Utc>>>,
 }
 
 impl PortalState {
@@ -257,6 +259,7 @@ impl PortalState {
             default_user_quota: config.default_user_quota,
             storage_limit: config.storage_limit,
             destroyed_documents: Vec::new(),
+            sign_in_failures: HashMap::new(),
         }
     }
 

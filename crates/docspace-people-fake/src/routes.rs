@@ -186,7 +186,7 @@ async fn authenticate(
     let (user_name, password) = params::auth_request(&body)?;
     let now = Utc::now();
     let mut state = shared.state.write();
-    let index = auth::check_password(&state, &user_name, &password)?;
+    let index = auth::check_password(&mut state, &user_name, &password, now)?;
     let user_id = state.users[index].id;
     let (token, session) = state.open_session(user_id, now);
     drop(state);

@@ -13,14 +13,14 @@
 //! | Alex Turner ([`GUEST_EMAIL`]) and 5 more | ... | [`DEFAULT_PASSWORD`] | guests (type 2) |
 //! | Peter Jansen | [`LDAP_USER_EMAIL`] | [`DEFAULT_PASSWORD`] | LDAP user |
 //! | Hiroshi Tanaka | `hiroshi.tanaka@example.com` | [`DEFAULT_PASSWORD`] | SSO user |
-//! | Victor Nguyen ([`TERMINATED_USER_EMAIL`]), Elena Popescu, Brian Kelly | ... | - | terminated |
+//! | Victor Nguyen ([`TERMINATED_USER_EMAIL`]), Elena Popescu, Brian Kelly | ... | [`DEFAULT_PASSWORD`] | terminated |
 //! | Sarah Cohen | [`TERMINATED_INVITEE_EMAIL`] | - | terminated, never finished her invitation |
 //! | Julia Wagner | [`PENDING_INVITEE_EMAIL`] | - | invited: status Pending (4), activation Pending (2) |
 //! | Anna Kowalczyk | `anna.kowalczyk@northwind.example` | - | invited guest, Pending |
 //!
 //! DocSpace and room admins own 0 to 3 rooms each (drawn from the seed), everyone else none;
-//! [`crate::FakePortal::set_rooms_owned`] changes that. Terminated users cannot sign in (403);
-//! invitees have no password (401). The department
+//! [`crate::FakePortal::set_rooms_owned`] changes that. Terminated users cannot sign in (403
+//! "User disabled" with the right password); invitees have no password (401). The department
 //! "Research & Development" and the names with an apostrophe exercise HTML encoding.
 //! [`READONLY_API_KEY`] belongs to the admin and lacks the `accounts:write` scope;
 //! [`SCOPED_API_KEY`] is the owner's, limited to `accounts:read` and `accounts:write`.
@@ -163,9 +163,9 @@ impl Person {
         self.sso = true;
         self
     }
+    /// Disabled: keeps the password, which then gets 403 "User disabled".
     const fn terminated(mut self) -> Self {
         self.status = status::TERMINATED;
-        self.password = None;
         self
     }
     /// Invited and never finished the invitation.

@@ -61,10 +61,17 @@ pub(crate) async fn workspace_layer(
     };
     let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
     if sign_in && !status.is_success() {
-        return thrown(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "User authentication failed",
-        );
+        // Workspace answers every failed sign-in with a 500, its brute-force block too.
+        let blocked = parsed
+            .as_ref()
+            .and_then(|v| v["error"]["message"].as_str())
+            .is_some_and(|m| m.starts_with("Too many"));
+        let message = if blocked {
+            "Login Fail. Too many attempts"
+        } else {
+            "User authentication failed"
+        };
+        return thrown(StatusCode::INTERNAL_SERVER_ERROR, message);
     }
     if !status.is_success() {
         let message = parsed

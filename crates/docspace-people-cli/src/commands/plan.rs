@@ -45,11 +45,13 @@ pub async fn dry_run(
     report_file: Option<ReportFile>,
 ) -> CliResult<ExitCode> {
     // Whole users, for their names; the plan then reads only those these did not find.
-    targets::fetch_missing(client, targets.ids(), &mut resolved.known, concurrency).await?;
+    let absent =
+        targets::fetch_missing(client, targets.ids(), &mut resolved.known, concurrency).await?;
     let planned = client
         .bulk(change.clone())
         .options(BulkOptions::default().concurrency(concurrency))
         .known_users(resolved.known.values().cloned())
+        .known_absent(absent)
         .plan(targets.ids())
         .await
         .map_err(|e| CliError::portal(e, "cannot plan the change"))?;

@@ -148,13 +148,14 @@ async fn sign_in_refusals() {
                 .json(&json!({"userName": user, "password": password})),
         )
     };
+    // An unknown user is answered like a wrong password (401), not 404.
     let unknown = sign_in("nobody@example.com", "x").await;
-    assert_eq!(unknown.thrown(404), "The user could not be found");
+    assert_eq!(unknown.thrown(401), "User authentication failed");
     let wrong = sign_in(OWNER_EMAIL, "wrong").await;
     assert!(!wrong.thrown(401).is_empty());
     assert!(wrong.headers.get("set-cookie").is_none());
     let disabled = sign_in(TERMINATED_USER_EMAIL, DEFAULT_PASSWORD).await;
-    assert_eq!(disabled.thrown(403), "Access denied");
+    assert_eq!(disabled.thrown(403), "User disabled");
     // An invitee never set a password.
     sign_in(PENDING_INVITEE_EMAIL, "").await.thrown(401);
     // Other seeded users share the default password.
@@ -170,6 +171,60 @@ async fn sign_in_refusals() {
         )
         .await;
     assert_eq!(missing.problem(), ["password"]);
+}
+
+#[tokio::test]
+async fn brute_force_blocks_one_login_for_a_minute_with_a_403() {
+    let api = Api::demo().await;
+    let sign_in = |user: &str, password: &str| {
+        api.send(
+            api.client
+                .post(api.url("/api/2.0/authentication"))
+                .json(&json!({"userName": user, "password": password})),
+        )
+    };
+    for _ in 0..6 {
+        sign_in(USER_EMAIL, "wrong").await.thrown(401);
+    }
+    // Blocked, the right password included; no 429 and no Retry-After.
+    let blocked = sign_in(USER_EMAIL, USER_PASSWORD).await;
+    assert!(blocked.headers.get("retry-after").is_none());
+    assert_eq!(
+        blocked.thrown(403),
+        "Too many login attempts. Please try again later"
+    );
+    // Other logins are not.
+    sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await.ok();
+}
+
+#[tokio::test]
+async fn a_key_scoped_to_accounts_reads_and_writes_people_only() {
+    use docspace_people_fake::seed::SCOPED_API_KEY;
+    let api = Api::demo().await;
+    api.get(SCOPED_API_KEY, "/api/2.0/people/filter?count=1")
+        .await
+        .ok();
+    let me = api.get(SCOPED_API_KEY, "/api/2.0/people/@self").await;
+    assert_eq!(me.status, 403);
+    assert!(me.body.is_empty(), "no body: {:?}", me.body);
+    // The version endpoint is anonymous, but refuses a request carrying this key.
+    let version = api
+        .get(SCOPED_API_KEY, "/api/2.0/settings/version/build")
+        .await;
+    assert_eq!(version.status, 403);
+    let anonymous = api
+        .send(api.client.get(api.url("/api/2.0/settings/version/build")))
+        .await;
+    assert_eq!(anonymous.status, 200);
+    // Only exactly `Bearer sk-...` is a key.
+    let lower = api
+        .send(
+            api.client
+                .get(api.url("/api/2.0/people/filter?count=1"))
+                .header("authorization", format!("bearer {SCOPED_API_KEY}")),
+        )
+        .await;
+    assert_eq!(lower.status, 401);
 }
 
 #[tokio::test]

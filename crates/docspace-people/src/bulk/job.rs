@@ -20,6 +20,7 @@ pub struct BulkJob {
     pub(super) change: Change,
     pub(super) options: BulkOptions,
     pub(super) known: HashMap<uuid::Uuid, User>,
+    pub(super) absent: Vec<uuid::Uuid>,
     pub(super) receiver: Option<uuid::Uuid>,
     pub(super) progress: Option<ProgressFn>,
     pub(super) confirm: Option<ConfirmFn>,
@@ -46,6 +47,7 @@ impl Client {
             change,
             options: BulkOptions::default(),
             known: HashMap::new(),
+            absent: Vec::new(),
             receiver: None,
             progress: None,
             confirm: None,
@@ -59,6 +61,14 @@ impl BulkJob {
     /// Sets the chunking, concurrency and retry settings.
     pub fn options(mut self, options: BulkOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// Ids known to name no user (a read just answered 404 for them): they are reported as
+    /// unknown users ([`Refusal::UnknownUser`](crate::Refusal::UnknownUser)) without being
+    /// read again.
+    pub fn known_absent(mut self, ids: impl IntoIterator<Item = uuid::Uuid>) -> Self {
+        self.absent.extend(ids);
         self
     }
 

@@ -61,6 +61,11 @@ pub(super) async fn prepare(
             slots.set(position, Seen::State(UserState::from(user)));
         }
     }
+    for id in &job.absent {
+        if let Some(position) = index.find(*id) {
+            slots.set(position, Seen::Missing);
+        }
+    }
     let attempts = Attempts {
         policy: &run.policy,
         cancel: Some(&job.cancel),

@@ -299,3 +299,57 @@ async fn an_api_key_never_goes_to_workspace() {
         "nothing sent"
     );
 }
+
+#[tokio::test]
+async fn sign_in_failures_are_typed_alike_on_both_products_and_never_retried() {
+    for version in [ServerVersion::V3_7, ServerVersion::Workspace12_7] {
+        let portal = FakePortal::start(PortalConfig::demo().with_version(version)).unwrap();
+        let login = |user: &'static str, password: &'static str| {
+            let url = portal.base_url();
+            async move {
+                Client::builder(url)
+                    .retry(
+                        RetryPolicy::default()
+                            .max_attempts(5)
+                            .backoff(Duration::from_millis(1), Duration::from_millis(2)),
+                    )
+                    .login(user, password)
+                    .await
+            }
+        };
+        // An unknown user is a wrong password: 401 on DocSpace, Workspace's 500.
+        let err = login("nobody@example.com", "x").await.unwrap_err();
+        assert!(
+            matches!(err, Error::Unauthorized { .. }),
+            "{version}: {err:?}"
+        );
+        // Five more failures block the login, the right password included.
+        for _ in 0..5 {
+            let err = login(USER_EMAIL, "wrong").await.unwrap_err();
+            assert!(
+                matches!(err, Error::Unauthorized { .. }),
+                "{version}: {err:?}"
+            );
+        }
+        let _ = login(USER_EMAIL, "wrong").await;
+        let before = portal.request_count();
+        let err = login(USER_EMAIL, docspace_people_fake::seed::USER_PASSWORD)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Forbidden { message: Some(ref m) } if m.contains("Too many")),
+            "{version}: {err:?}"
+        );
+        assert_eq!(
+            portal.request_count() - before,
+            1,
+            "{version}: a block is not retried"
+        );
+        // Another login is not blocked.
+        assert!(
+            login(OWNER_EMAIL, docspace_people_fake::seed::OWNER_PASSWORD)
+                .await
+                .is_ok()
+        );
+    }
+}

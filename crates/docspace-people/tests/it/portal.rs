@@ -56,7 +56,8 @@ async fn sign_in_who_am_i_and_sign_in_failures() {
     let unknown = Client::login(portal.base_url(), "nobody@example.com", "x")
         .await
         .unwrap_err();
-    assert!(matches!(unknown, Error::NotFound { .. }), "{unknown:?}");
+    // The server does not tell an unknown user from a wrong password (401, not 404).
+    assert!(matches!(unknown, Error::Unauthorized { .. }), "{unknown:?}");
     let disabled = Client::login(portal.base_url(), TERMINATED_USER_EMAIL, "Demo-Passw0rd!")
         .await
         .unwrap_err();

@@ -2,7 +2,7 @@
 //! through a hand-written raw reqwest loop sending the same chunks with the same concurrency.
 //!
 //! ```text
-//! cargo run --release -p docspace-people --example bulk_bench -- \
+//! cargo run --release -p docspace-people-bench --bin bulk_bench -- \
 //!     --portal http://127.0.0.1:8092 --api-key sk-... --users 10000 --mode wrapper|raw
 //! ```
 //!

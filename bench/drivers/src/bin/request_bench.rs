@@ -2,9 +2,9 @@
 //! (issue "Bulk runs an administrator can trust").
 //!
 //! ```text
-//! cargo run --release -p docspace-people --example request_bench -- status --users 100000 --protected 0.05
-//! cargo run --release -p docspace-people --example request_bench -- type --users 16420
-//! cargo run --release -p docspace-people --example request_bench -- status --users 100000 --protected 0.05 --real-limiter --latency-ms 50
+//! cargo run --release -p docspace-people-bench --bin request_bench -- status --users 100000 --protected 0.05
+//! cargo run --release -p docspace-people-bench --bin request_bench -- type --users 16420
+//! cargo run --release -p docspace-people-bench --bin request_bench -- status --users 100000 --protected 0.05 --real-limiter --latency-ms 50
 //! ```
 //!
 //! Starts the fake portal (DocSpace 3.7) in-process with the demo organisation plus `--users`

@@ -3,7 +3,7 @@
 //! the report with the portal's state before and after.
 //!
 //! ```text
-//! cargo run --release -p docspace-people --example fault_bench -- \
+//! cargo run --release -p docspace-people-bench --bin fault_bench -- \
 //!     --users 20000 --version 3.7 --change status --fault drop-after@rate=0.3 --fault 500@rate=0.05
 //! ```
 //!

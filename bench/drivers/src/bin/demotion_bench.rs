@@ -3,7 +3,7 @@
 //! one after another, as the server does), then compares every report line with the portal.
 //!
 //! ```text
-//! cargo run --release -p docspace-people --example demotion_bench -- \
+//! cargo run --release -p docspace-people-bench --bin demotion_bench -- \
 //!     --users 1000 --job-ms 300 --jobs 2
 //! ```
 //!

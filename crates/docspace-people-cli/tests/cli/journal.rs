@@ -1,0 +1,202 @@
+//! The journal: `resume` after a stop or a kill, and `undo`.
+
+use std::process::{Command, Stdio};
+
+use docspace_people_fake::{Endpoint, Faults, PortalConfig, Trigger};
+
+use crate::common::{BIN, Portal, journal_of, path_str, run, temp};
+
+#[test]
+fn a_stopped_run_resumes_from_its_journal_and_undo_takes_it_back() {
+    let portal = Portal::start_with(PortalConfig::demo().with_extra_users(120).with_rate_limit(
+        docspace_people_fake::RateLimit {
+            writes_per_day: 4,
+            ..docspace_people_fake::RateLimit::real()
+        },
+    ));
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let ids: Vec<String> = portal
+        .portal
+        .user_ids_where(|u| u.status == 1 && !u.is_owner && !u.is_admin && !u.is_ldap)
+        .iter()
+        .take(70)
+        .map(ToString::to_string)
+        .collect();
+    let input = dir.path().join("targets.txt");
+    std::fs::write(&input, ids.join("\n")).expect("a file");
+    let run_args = [
+        "status",
+        "set",
+        "terminated",
+        "--from",
+        path_str(&input),
+        "--chunk-size",
+        "10",
+        "--concurrency",
+        "1",
+    ];
+    let out = run(&portal.args(&url, &token, &run_args), "", dir.path());
+    assert_eq!(out.code, 4, "{out:?}");
+    let journal = journal_of(&out.stderr);
+    assert!(
+        journal.starts_with(dir.path().join("journals")),
+        "{journal:?}"
+    );
+    let terminated = |ids: &[String]| {
+        ids.iter()
+            .filter(|id| portal.portal.user(id.parse().unwrap()).unwrap().status == 2)
+            .count()
+    };
+    assert_eq!(terminated(&ids), 40);
+
+    // The report can be made from the journal, without the portal.
+    let from_journal = dir.path().join("from-journal.json");
+    let out = run(
+        &[
+            "report",
+            path_str(&journal),
+            "--report",
+            path_str(&from_journal),
+        ],
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains("from the journal"), "{}", out.stdout);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&from_journal).unwrap()).unwrap();
+    assert_eq!(json["counts"]["changed"], 40);
+    assert_eq!(json["counts"]["failed"], 30);
+
+    // The next day, resume sends only the 30 users whose outcome is not known.
+    portal.portal.next_day();
+    portal.portal.reset_counters();
+    let resume = ["resume", path_str(&journal)];
+    let out = run(&portal.args(&url, &token, &resume), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("for 30 of 70 users"), "{}", out.stderr);
+    assert_eq!(terminated(&ids), 70);
+    assert_eq!(portal.portal.counters().endpoint(Endpoint::UpdateStatus), 1);
+    let out = run(&portal.args(&url, &token, &resume), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("Nothing to resume"), "{}", out.stdout);
+
+    // Undo: a dry run shows the plan; the real one restores everyone the runs changed.
+    let undo = ["undo", path_str(&journal), "--dry-run"];
+    let out = run(&portal.args(&url, &token, &undo), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("status Active: 70 users"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(terminated(&ids), 70);
+    portal.portal.next_day();
+    let undo = ["undo", path_str(&journal), "--chunk-size", "100"];
+    let out = run(&portal.args(&url, &token, &undo), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(terminated(&ids), 0);
+}
+
+#[test]
+fn a_run_killed_mid_way_resumes_to_the_right_state() {
+    let portal = Portal::start_with(
+        PortalConfig::demo().with_extra_users(150).with_faults(
+            Faults::none()
+                .with_latency(std::time::Duration::from_millis(150), Trigger::Always)
+                .writes_only(),
+        ),
+    );
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let ids: Vec<String> = portal
+        .portal
+        .user_ids_where(|u| u.status == 1 && !u.is_owner && !u.is_admin && !u.is_ldap)
+        .iter()
+        .take(100)
+        .map(ToString::to_string)
+        .collect();
+    let input = dir.path().join("targets.txt");
+    std::fs::write(&input, ids.join("\n")).expect("a file");
+    let journal = dir.path().join("run.jsonl");
+    let mut args = portal.args(
+        &url,
+        &token,
+        &[
+            "status",
+            "set",
+            "terminated",
+            "--from",
+            path_str(&input),
+            "--chunk-size",
+            "5",
+            "--concurrency",
+            "1",
+            "--journal",
+            path_str(&journal),
+        ],
+    );
+    args.push("--yes");
+    let mut child = Command::new(BIN)
+        .args(&args)
+        .env("DOCSPACE_CONFIG_DIR", dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    // Wait for the condition (some outcomes journaled), not for a time.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let users = std::fs::read_to_string(&journal)
+            .map(|t| t.matches("\"kind\":\"user\"").count())
+            .unwrap_or(0);
+        if users >= 10 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run journals nothing"
+        );
+        std::thread::yield_now();
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    let done_before = ids
+        .iter()
+        .filter(|id| portal.portal.user(id.parse().unwrap()).unwrap().status == 2)
+        .count();
+    assert!(done_before < ids.len(), "killed mid-way: {done_before}");
+
+    portal.portal.set_faults(Faults::none());
+    let out = run(
+        &portal.args(&url, &token, &["resume", path_str(&journal)]),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        ids.iter()
+            .all(|id| portal.portal.user(id.parse().unwrap()).unwrap().status == 2)
+    );
+    // The journal and the portal agree: every user's last outcome is changed or already so.
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let mut last = std::collections::HashMap::new();
+    for line in text.lines() {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(line)
+            && v["kind"] == "user"
+        {
+            last.insert(
+                v["id"].as_str().unwrap().to_owned(),
+                v["outcome"].as_str().unwrap().to_owned(),
+            );
+        }
+    }
+    assert_eq!(last.len(), ids.len());
+    assert!(
+        last.values()
+            .all(|o| o == "changed" || o == "already_in_target"),
+        "{last:?}"
+    );
+}

@@ -1,0 +1,15 @@
+//! End-to-end tests: the built `docspace-people` binary against the in-process demo portal
+//! (`--demo`) and against a fake portal started here (`--portal` and `--token`), checking
+//! stdout, stderr, report files, the portal's state and the exit codes.
+
+mod common;
+
+mod auth;
+mod demo;
+mod guard;
+mod journal;
+mod lifecycle;
+mod quota;
+mod reports;
+mod targets;
+mod users_list;

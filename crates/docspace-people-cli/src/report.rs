@@ -312,7 +312,17 @@ fn write_csv(out: &mut dyn Write, report: &Report<'_>) -> anyhow::Result<()> {
         .iter()
         .chain(report.duplicates.iter().map(Cow::Borrowed))
     {
-        csv.serialize(&*row).context("cannot write the report")?;
+        let safe = Row {
+            source: crate::output::csv_cell(&row.source).into_owned(),
+            input: crate::output::csv_cell(&row.input).into_owned(),
+            id: row.id,
+            outcome: row.outcome,
+            detail: row
+                .detail
+                .as_deref()
+                .map(|d| crate::output::csv_cell(d).into_owned()),
+        };
+        csv.serialize(&safe).context("cannot write the report")?;
     }
     if report.users.is_empty() && report.duplicates.is_empty() {
         csv.write_record(["source", "input", "id", "outcome", "detail"])

@@ -4601,6 +4601,27 @@ let response = client.reset_users_quota()
     pub fn reset_users_quota(&self) -> builder::ResetUsersQuota<'_> {
         builder::ResetUsersQuota::new(self)
     }
+    /**Send the invitation again to users who are still Pending
+
+Mails the invitation again to every listed user who is still Pending (status 4); active
+and terminated users are skipped. Each call sends mail, so a client must not resend a
+request whose answer was lost. With `resendAll: true` it mails every Pending user of
+the portal and ignores the list (administrators only). Answers the listed users, full
+form. Rate-limited by the "sensitive" policy (5 requests per 15 minutes per user), so
+bulk resends must send few requests. Workspace has no such route.
+
+
+Sends a `PUT` request to `/api/2.0/people/invite`
+
+```ignore
+let response = client.resend_user_invites()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn resend_user_invites(&self) -> builder::ResendUserInvites<'_> {
+        builder::ResendUserInvites::new(self)
+    }
     /**Start the background job that changes one user's type
 
 The only way to lower a user's type on DocSpace 3.1 and later (DocSpace admin or room
@@ -5796,6 +5817,94 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::resend_user_invites`]
+
+[`Client::resend_user_invites`]: super::Client::resend_user_invites*/
+    #[derive(Debug, Clone)]
+    pub struct ResendUserInvites<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::UpdateMembersRequest, String>,
+    }
+    impl<'a> ResendUserInvites<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateMembersRequest>,
+            <V as std::convert::TryInto<
+                types::UpdateMembersRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateMembersRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateMembersRequest,
+            ) -> types::builder::UpdateMembersRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/api/2.0/people/invite`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::EmployeeFullListEnvelope>, Error<ByteStream>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateMembersRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/2.0/people/invite", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "resend_user_invites",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::start_user_type_update`]
 
 [`Client::start_user_type_update`]: super::Client::start_user_type_update*/
@@ -6391,6 +6500,8 @@ pub mod paths {
     pub const GET_USER_TYPE_UPDATE_PROGRESS: &str = "/api/2.0/people/type/progress/{userid}";
     /// `GET /api/2.0/settings/version/build` (`getVersionBuild`).
     pub const GET_VERSION_BUILD: &str = "/api/2.0/settings/version/build";
+    /// `PUT /api/2.0/people/invite` (`resendUserInvites`).
+    pub const RESEND_USER_INVITES: &str = "/api/2.0/people/invite";
     /// `PUT /api/2.0/people/resetquota` (`resetUsersQuota`).
     pub const RESET_USERS_QUOTA: &str = "/api/2.0/people/resetquota";
     /// `POST /api/2.0/people/reassign/start` (`startReassign`).

@@ -25,10 +25,23 @@ fn read(path: &Path) -> CliResult<Journal> {
     })
 }
 
-/// The global options, pointed at the journal's portal when none was given.
+/// The global options, pointed at the journal's portal when none was given. Credentials go only
+/// to a portal the user named for them: a token or API key given on the command line or in the
+/// environment is refused for the journal's portal unless `--portal` (or `DOCSPACE_URL`) names
+/// it too, since a journal handed over could name any host; a stored profile's token goes only
+/// to that profile's own portal.
 fn global_for(global: &GlobalArgs, journal: &Journal) -> CliResult<GlobalArgs> {
     let mut global = global.clone();
     match &global.portal {
+        None if global.token.is_some() || global.api_key.is_some() => {
+            return Err(CliError::usage(format_args!(
+                "the journal names the portal {}; your token or API key is sent there only if \
+                 you name it too: pass --portal {} (or set DOCSPACE_URL) if that is the portal \
+                 your credentials are for",
+                session::shown_url(&journal.portal),
+                session::shown_url(&journal.portal)
+            )));
+        }
         None => global.portal = Some(journal.portal.clone()),
         Some(portal)
             if portal.trim().trim_end_matches('/') != journal.portal.trim_end_matches('/') =>

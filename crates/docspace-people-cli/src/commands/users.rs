@@ -99,7 +99,7 @@ async fn write_csv(
     let mut csv = csv::Writer::from_writer(out);
     let mut any = false;
     while let Some(user) = next(users, error).await {
-        csv.serialize(UserRow::new(&user, server))?;
+        csv.serialize(UserRow::new(&user, server).for_csv())?;
         any = true;
     }
     if !any {

@@ -11,5 +11,6 @@ mod journal;
 mod lifecycle;
 mod quota;
 mod reports;
+mod safety;
 mod targets;
 mod users_list;

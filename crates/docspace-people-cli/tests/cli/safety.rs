@@ -1,0 +1,120 @@
+//! What the newest server source and the security campaign asked of the tool: a scoped API key
+//! runs the commands, Workspace deletion needs its flag, journals are private and locked, and
+//! credentials go only to a portal the user named.
+
+use docspace_people_fake::seed::{SCOPED_API_KEY, USER_EMAIL};
+use docspace_people_fake::{PortalConfig, ServerVersion};
+
+use crate::common::{Portal, path_str, run, temp};
+
+#[test]
+fn a_key_scoped_to_accounts_lists_plans_and_changes() {
+    let portal = Portal::start();
+    let url = portal.portal.base_url();
+    let dir = temp();
+    let key = ["--portal", url.as_str(), "--api-key", SCOPED_API_KEY];
+    let out = run(
+        &[&key[..], &["users", "list", "--format", "json"]].concat(),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains(USER_EMAIL), "{}", out.stdout);
+    let change = ["status", "set", "terminated", USER_EMAIL];
+    let out = run(
+        &[&key[..], &change, &["--dry-run"]].concat(),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("1 would change"), "{}", out.stdout);
+    assert!(out.stdout.contains("accounts.self:read"), "{}", out.stdout);
+    let out = run(&[&key[..], &change, &["--yes"]].concat(), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(portal.status_of(USER_EMAIL), 2);
+}
+
+#[test]
+fn deleting_on_workspace_needs_the_flag_that_says_documents_are_destroyed() {
+    let portal =
+        Portal::start_with(PortalConfig::demo().with_version(ServerVersion::Workspace12_7));
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let offboard = ["offboard", USER_EMAIL, "--delete", "--yes"];
+    let out = run(&portal.args(&url, &token, &offboard), "", dir.path());
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--destroy-documents"), "{}", out.stderr);
+    assert_eq!(portal.status_of(USER_EMAIL), 1, "nothing was sent");
+    assert!(portal.portal.destroyed_documents().is_empty());
+    let with_flag = [&offboard[..], &["--destroy-documents"]].concat();
+    let out = run(&portal.args(&url, &token, &with_flag), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(portal.portal.destroyed_documents().len(), 1);
+    assert!(portal.portal.user_by_email(USER_EMAIL).is_none());
+}
+
+#[cfg(unix)]
+#[test]
+fn journals_are_private_locked_and_credentials_stay_with_the_named_portal() {
+    use std::os::unix::fs::PermissionsExt;
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let journal = dir.path().join("private").join("j.jsonl");
+    let args = [
+        "status",
+        "set",
+        "terminated",
+        USER_EMAIL,
+        "--yes",
+        "--journal",
+        path_str(&journal),
+    ];
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&journal), 0o600);
+    assert_eq!(mode(journal.parent().unwrap()), 0o700);
+
+    // A second run may not write into a journal another run holds.
+    let held = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&journal)
+        .unwrap();
+    held.lock().unwrap();
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("in use by another run"),
+        "{}",
+        out.stderr
+    );
+    drop(held);
+
+    // `undo` with a token but no --portal: the journal's portal is not trusted with it.
+    let out = run(
+        &["undo", path_str(&journal), "--yes", "--token", &token],
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--portal"), "{}", out.stderr);
+    assert_eq!(portal.status_of(USER_EMAIL), 2, "nothing was undone");
+    // Naming the portal sends them.
+    let out = run(
+        &[
+            "undo",
+            path_str(&journal),
+            "--yes",
+            "--portal",
+            &url,
+            "--token",
+            &token,
+        ],
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(portal.status_of(USER_EMAIL), 1);
+}

@@ -114,6 +114,9 @@ pub enum Command {
     /// Set or reset the storage quota of users.
     #[command(subcommand)]
     Quota(QuotaCommand),
+    /// Send invitations again to users who never accepted theirs.
+    #[command(subcommand)]
+    Invite(InviteCommand),
     /// Offboard users: disable them, then optionally move their rooms and files to a receiver
     /// (--reassign-to), then optionally delete them for good (--delete, asks for the count).
     /// A user's steps stop at the first that does not succeed.
@@ -334,6 +337,25 @@ pub struct OffboardArgs {
     /// Who and how.
     #[command(flatten)]
     pub bulk: BulkArgs,
+}
+
+/// `invite` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum InviteCommand {
+    /// Mail the invitation again to the target users who are still Pending (DocSpace). Users
+    /// who are not Pending are refused without sending. Each request sends mail, so a request
+    /// whose answer was lost is reported unknown and never sent again, by this run or by
+    /// `resume`.
+    Resend {
+        /// Every user of the portal who is still Pending, found with the user list, instead of
+        /// targets. (Each is listed in the report; the server's whole-portal `resendAll` is not
+        /// used.)
+        #[arg(long, conflicts_with_all = ["targets", "from"])]
+        all_pending: bool,
+        /// Who and how.
+        #[command(flatten)]
+        bulk: BulkArgs,
+    },
 }
 
 /// `quota` subcommands.

@@ -397,15 +397,15 @@ impl Journal {
     }
 
     /// The ids whose outcome is not known yet: never settled, failed or unknown. A resumed run
-    /// sends only these.
-    pub fn unsettled(&self) -> Vec<Uuid> {
+    /// sends only these; for a change that is not safe to resend (mail), not the unknown ones,
+    /// whose request may have been taken.
+    pub fn unsettled(&self, resend_unknown: bool) -> Vec<Uuid> {
         self.ids
             .iter()
-            .filter(|id| {
-                !matches!(
-                    self.outcomes.get(id).map(|o| o.0.as_str()),
-                    Some("changed" | "already_in_target" | "refused")
-                )
+            .filter(|id| match self.outcomes.get(id).map(|o| o.0.as_str()) {
+                Some("changed" | "already_in_target" | "refused") => false,
+                Some("unknown") => resend_unknown,
+                _ => true,
             })
             .copied()
             .collect()
@@ -486,7 +486,7 @@ mod tests {
         text.push_str("{\"kind\":\"user\",\"id\":\"00000");
         std::fs::write(&path, text).unwrap();
         let journal = Journal::read(&path).unwrap();
-        assert_eq!(journal.unsettled(), [b]);
+        assert_eq!(journal.unsettled(true), [b]);
         assert_eq!(journal.changed().len(), 1);
     }
 

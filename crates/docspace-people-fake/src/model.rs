@@ -240,6 +240,8 @@ pub(crate) struct PortalState {
     /// Users whose documents a deletion destroyed (Workspace deletes a user's My Documents,
     /// Trash, mail and Talk files with them), in order: what tests check.
     pub(crate) destroyed_documents: Vec<Uuid>,
+    /// The users an invitation was mailed to (again), in order: what tests check.
+    pub(crate) invitations_sent: Vec<Uuid>,
     /// Failed sign-ins by login (lower case), for the brute-force block.
     pub(crate) sign_in_failures: HashMap<String, Vec<chrono::DateTime<chrono::Utc>>>,
 }
@@ -259,6 +261,7 @@ impl PortalState {
             default_user_quota: config.default_user_quota,
             storage_limit: config.storage_limit,
             destroyed_documents: Vec::new(),
+            invitations_sent: Vec::new(),
             sign_in_failures: HashMap::new(),
         }
     }

@@ -192,6 +192,24 @@ pub(crate) fn members_request(body: &[u8]) -> Result<Vec<Uuid>, ApiError> {
     problems.finish(ids)
 }
 
+/// `UpdateMembersRequest` of `PUT people/invite`: the user ids, and `resendAll`.
+pub(crate) fn resend_request(body: &[u8]) -> Result<(Vec<Uuid>, bool), ApiError> {
+    let map = object(
+        body,
+        "ASC.People.ApiModels.RequestDto.UpdateMembersRequestDto",
+    )?;
+    let mut problems = Problems::default();
+    let ids = user_ids(&map, &mut problems);
+    let all = match property(&map, "resendAll") {
+        None => false,
+        Some(value) => value.as_bool().unwrap_or_else(|| {
+            problems.conversion("$.resendAll", "System.Boolean");
+            false
+        }),
+    };
+    problems.finish((ids, all))
+}
+
 /// `UpdateMembersQuotaRequest`: the user ids and the quota, which must be a JSON integer.
 pub(crate) fn quota_request(body: &[u8]) -> Result<(Vec<Uuid>, i64), ApiError> {
     let map = object(

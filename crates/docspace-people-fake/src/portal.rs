@@ -221,6 +221,12 @@ impl FakePortal {
         self.shared.state.read().destroyed_documents.clone()
     }
 
+    /// The users an invitation was mailed to again (`PUT people/invite`), in order, a user once
+    /// per mail.
+    pub fn invitations_sent(&self) -> Vec<Uuid> {
+        self.shared.state.read().invitations_sent.clone()
+    }
+
     /// How many requests the rate limiter refused with 429 so far.
     pub fn rate_limited(&self) -> u64 {
         self.shared.limiter.lock().refused

@@ -100,6 +100,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/api/2.0/people/resetquota",
             as_user_name("resetquota").put(reset_quota),
         )
+        .route(
+            "/api/2.0/people/invite",
+            as_user_name("invite").put(resend_invitations),
+        )
         .fallback(|| async { StatusCode::NOT_FOUND })
         .method_not_allowed_fallback(|| async { StatusCode::METHOD_NOT_ALLOWED })
         .layer(middleware::from_fn_with_state(
@@ -402,5 +406,22 @@ async fn reset_quota(
     let caller = shared.caller(&state, &headers, true)?;
     let ids = params::members_request(&body.map_err(body_error)?)?;
     let targets = rules::reset_quota(&mut state, caller, &ids)?;
+    Ok(shared.bulk_response(&state, &targets, &uri))
+}
+
+/// `PUT /api/2.0/people/invite`: DocSpace only.
+async fn resend_invitations(
+    State(shared): AppState,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let mut state = shared.state.write();
+    if state.version.is_workspace() {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    }
+    let caller = shared.caller(&state, &headers, true)?;
+    let (ids, all) = params::resend_request(&body.map_err(body_error)?)?;
+    let targets = rules::resend_invitations(&mut state, caller, &ids, all)?;
     Ok(shared.bulk_response(&state, &targets, &uri))
 }

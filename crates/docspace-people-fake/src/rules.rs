@@ -241,3 +241,29 @@ pub(crate) fn reset_quota(
         })
         .collect())
 }
+
+/// `PUT /people/invite`: mails the invitation again to the listed users who are still Pending
+/// (with `all`, to every Pending user, the list ignored), and answers the listed users that
+/// exist (with `all`, the Pending users mailed). Administrators only.
+pub(crate) fn resend_invitations(
+    state: &mut PortalState,
+    caller: Caller,
+    ids: &[Uuid],
+    all: bool,
+) -> Result<Vec<Target>, ApiError> {
+    require_admin(state, caller)?;
+    let listed: Vec<usize> = if all {
+        (0..state.users.len())
+            .filter(|&i| state.users[i].status == status::PENDING)
+            .collect()
+    } else {
+        ids.iter().filter_map(|id| state.index_of(*id)).collect()
+    };
+    for &index in &listed {
+        if state.users[index].status == status::PENDING {
+            let id = state.users[index].id;
+            state.invitations_sent.push(id);
+        }
+    }
+    Ok(listed.into_iter().map(Target::User).collect())
+}

@@ -24,7 +24,8 @@ use crate::{Error, Quota, Server, User};
 /// A change serializes (serde) to a stable one-key object, the form journals store:
 /// `{"status": 2}` and `{"type": 4}` (the numbers the server uses, which mean the same on
 /// every version), `{"quota": 5368709120}` (bytes; `-1` for unlimited) and
-/// `{"reset_quota": true}`. New kinds of change add new keys; existing keys keep their meaning.
+/// `{"reset_quota": true}`, `{"resend_invitation": true}`. New kinds of change add new keys;
+/// existing keys keep their meaning.
 ///
 /// ```
 /// use docspace_people::{Change, Quota, UserStatus};
@@ -51,6 +52,12 @@ pub enum Change {
     Quota(Quota),
     /// Remove the custom quota, so the portal's default applies.
     ResetQuota,
+    /// Send the invitation again to users who are still Pending (`PUT people/invite`;
+    /// DocSpace only). An **action**: it sets nothing, so its outcome is what the server
+    /// answered. Each request mails people, so a request whose answer was lost is never sent
+    /// again: its users are reported [`Outcome::Unknown`](crate::bulk::Outcome::Unknown).
+    /// Users who are not Pending are refused before sending (the server skips them).
+    ResendInvitation,
 }
 
 /// The serialized form of [`Change`]: stable, one key per kind.
@@ -61,6 +68,7 @@ enum ChangeForm {
     Type(i64),
     Quota(i64),
     ResetQuota(bool),
+    ResendInvitation(bool),
 }
 
 impl From<Change> for ChangeForm {
@@ -72,6 +80,7 @@ impl From<Change> for ChangeForm {
             Change::Type(user_type) => ChangeForm::Type(user_type.number().unwrap_or(-1)),
             Change::Quota(quota) => ChangeForm::Quota(quota.to_wire().unwrap_or(i64::MIN)),
             Change::ResetQuota => ChangeForm::ResetQuota(true),
+            Change::ResendInvitation => ChangeForm::ResendInvitation(true),
         }
     }
 }
@@ -87,6 +96,7 @@ impl TryFrom<ChangeForm> for Change {
                 Quota::from_wire(bytes).ok_or_else(|| format!("{bytes} is not a quota"))?,
             ),
             ChangeForm::ResetQuota(_) => Change::ResetQuota,
+            ChangeForm::ResendInvitation(_) => Change::ResendInvitation,
         };
         change.check().map_err(|e| e.to_string())?;
         Ok(change)
@@ -178,6 +188,7 @@ impl Change {
                 (_, Some(quota)) => Ok(Change::Quota(quota)),
                 _ => Err(not("its quota before the run was not shown by the portal")),
             },
+            Change::ResendInvitation => Err(not("an invitation sent cannot be taken back")),
         }
     }
 
@@ -187,13 +198,23 @@ impl Change {
     pub fn is_safe_to_resend(&self) -> bool {
         match self {
             Change::Status(_) | Change::Type(_) | Change::Quota(_) | Change::ResetQuota => true,
+            Change::ResendInvitation => false,
+        }
+    }
+
+    /// Whether this change is an action with no target state (sending mail): its outcome is
+    /// what the server answered, and no user is ever "already" as it would make them.
+    pub fn is_action(&self) -> bool {
+        match self {
+            Change::Status(_) | Change::Type(_) | Change::Quota(_) | Change::ResetQuota => false,
+            Change::ResendInvitation => true,
         }
     }
 
     /// What part of a user this change is about: what a plan shows as the user's state now.
     pub fn aspect(&self) -> Aspect {
         match self {
-            Change::Status(_) => Aspect::Status,
+            Change::Status(_) | Change::ResendInvitation => Aspect::Status,
             Change::Type(_) => Aspect::Type,
             Change::Quota(_) | Change::ResetQuota => Aspect::Quota,
         }
@@ -217,7 +238,10 @@ impl Change {
                     .type_label(user_type)
                     .unwrap_or_else(|| user_type.to_string().to_lowercase())
             ),
-            Change::Status(_) | Change::Quota(_) | Change::ResetQuota => self.to_string(),
+            Change::Status(_)
+            | Change::Quota(_)
+            | Change::ResetQuota
+            | Change::ResendInvitation => self.to_string(),
         }
     }
 
@@ -229,6 +253,7 @@ impl Change {
             Change::Type(_) => "type",
             Change::Quota(_) => "quota",
             Change::ResetQuota => "reset-quota",
+            Change::ResendInvitation => "resend-invitation",
         }
     }
 }
@@ -282,6 +307,8 @@ impl Change {
                 }
             }
             Change::ResetQuota => user.is_custom_quota.map(|custom| !custom),
+            // An action: nobody is already "invited again".
+            Change::ResendInvitation => Some(false),
         }
     }
 
@@ -341,6 +368,7 @@ impl Change {
             Change::Status(_) => Asked::Status,
             Change::Type(user_type) => Asked::Type(user_type),
             Change::Quota(_) | Change::ResetQuota => Asked::Quota,
+            Change::ResendInvitation => Asked::Invitation,
         }
     }
 
@@ -390,7 +418,7 @@ impl Change {
             Change::Type(user_type) => Err(Error::invalid_input(format!(
                 "type {user_type} cannot be set; use RoomAdmin, Guest, DocSpaceAdmin or User"
             ))),
-            Change::ResetQuota => Ok(()),
+            Change::ResetQuota | Change::ResendInvitation => Ok(()),
             Change::Quota(quota) => quota.to_wire().map(|_| ()).ok_or_else(|| {
                 Error::invalid_input(format!("quota {quota} is larger than the server can store"))
             }),
@@ -408,7 +436,13 @@ impl Change {
             Change::Quota(_) if !server.has_user_quotas() => Err(Error::Unsupported(format!(
                 "{server} has no per-user quotas (Workspace has them since 12.5.2)"
             ))),
-            Change::Status(_) | Change::Quota(_) | Change::ResetQuota => Ok(()),
+            Change::ResendInvitation if !server.has_invitations() => Err(Error::Unsupported(
+                format!("{server} has no invitations to send again (DocSpace's PUT people/invite)"),
+            )),
+            Change::Status(_)
+            | Change::Quota(_)
+            | Change::ResetQuota
+            | Change::ResendInvitation => Ok(()),
         }
     }
 
@@ -466,6 +500,14 @@ impl Change {
             Change::ResetQuota => {
                 Request::with_json(put, paths::RESET_USERS_QUOTA, &members, resend)
             }
+            Change::ResendInvitation => {
+                // The list, never the whole portal: `resendAll: true` mails every Pending user.
+                let body = UpdateMembersRequest {
+                    resend_all: Some(false),
+                    ..members
+                };
+                Request::with_json(put, paths::RESEND_USER_INVITES, &body, resend)
+            }
         }
     }
 }
@@ -477,6 +519,7 @@ impl std::fmt::Display for Change {
             Change::Type(user_type) => write!(f, "type {user_type}"),
             Change::Quota(quota) => write!(f, "quota {quota}"),
             Change::ResetQuota => f.write_str("quota reset to the portal default"),
+            Change::ResendInvitation => f.write_str("invitation resend"),
         }
     }
 }

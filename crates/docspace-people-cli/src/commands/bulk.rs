@@ -13,7 +13,12 @@ use crate::journal;
 use crate::report::ReportFile;
 use crate::session::{self, connect};
 use crate::settings::Settings;
-use crate::targets;
+use crate::targets::{self, Targets};
+
+/// Neither listed nor selected: clap makes this impossible; an error rather than a panic.
+fn unreachable_targets() -> CliResult<Targets> {
+    Err(CliError::usage("no target users given"))
+}
 
 /// [`run`] with the default job settings.
 pub async fn run(global: &GlobalArgs, wanted: Wanted, args: BulkArgs) -> CliResult<ExitCode> {
@@ -38,8 +43,56 @@ pub async fn run_with_jobs(
     args: BulkArgs,
     jobs: JobArgs,
 ) -> CliResult<ExitCode> {
+    run_selected(global, wanted, args, jobs, None).await
+}
+
+/// Users chosen by what the portal knows rather than listed.
+#[derive(Debug, Clone, Copy)]
+pub enum Select {
+    /// Every user still Pending.
+    AllPending,
+}
+
+impl Select {
+    /// The ids of the users selected, in the portal's order.
+    async fn ids(
+        self,
+        client: &docspace_people::Client,
+    ) -> CliResult<(&'static str, Vec<docspace_people::Uuid>)> {
+        use futures::TryStreamExt;
+        let (label, query) = match self {
+            Select::AllPending => (
+                "Pending users",
+                docspace_people::UserQuery::new().status(docspace_people::UserStatus::Pending),
+            ),
+        };
+        let ids = client
+            .find_all_users(query)
+            .map_ok(|user| user.id)
+            .try_collect()
+            .await
+            .map_err(|e| CliError::portal(e, format_args!("cannot list {label}")))?;
+        Ok((label, ids))
+    }
+}
+
+/// [`run_with_jobs`], on the users `select` chooses when given (the arguments then name none).
+pub async fn run_selected(
+    global: &GlobalArgs,
+    wanted: Wanted,
+    args: BulkArgs,
+    jobs: JobArgs,
+    select: Option<Select>,
+) -> CliResult<ExitCode> {
     // Everything that can be checked without the portal is checked first.
-    let mut targets = targets::read(&args.targets, args.from.as_deref(), args.column.as_deref())?;
+    let listed = match select {
+        None => Some(targets::read(
+            &args.targets,
+            args.from.as_deref(),
+            args.column.as_deref(),
+        )?),
+        Some(_) => None,
+    };
     let report_file = args
         .run
         .report
@@ -60,6 +113,19 @@ pub async fn run_with_jobs(
         ),
     };
     sign_in(client, global.demo).await?;
+    let mut targets = match (listed, select) {
+        (Some(targets), _) => targets,
+        (None, Some(select)) => {
+            let (label, ids) = select.ids(client).await?;
+            if ids.is_empty() {
+                println!("No users to send to: the portal has no {label}.");
+                return Ok(ExitCode::SUCCESS);
+            }
+            eprintln!("{} users: {label}.", ids.len());
+            Targets::numbered(label, &ids)?
+        }
+        (None, None) => unreachable_targets()?,
+    };
     let resolved = targets::resolve(client, &mut targets, concurrency).await?;
     let receiver = match &jobs.reassign_to {
         Some(user) => Some(resolve_one(client, user, "--reassign-to").await?),

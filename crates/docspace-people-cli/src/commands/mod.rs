@@ -13,7 +13,8 @@ use std::process::ExitCode;
 use docspace_people::bulk::Change;
 
 use crate::cli::{
-    Cli, Command, ProfilesCommand, QuotaCommand, StatusCommand, TypeCommand, UsersCommand,
+    Cli, Command, InviteCommand, ProfilesCommand, QuotaCommand, StatusCommand, TypeCommand,
+    UsersCommand,
 };
 use crate::error::CliResult;
 use crate::output::to_stdout;
@@ -35,6 +36,18 @@ pub async fn run(cli: Cli) -> CliResult<ExitCode> {
             jobs,
             bulk,
         }) => bulk::run_with_jobs(&global, Wanted::TypeNamed(user_type), bulk, jobs).await,
+        Command::Invite(InviteCommand::Resend { all_pending, bulk }) => {
+            let select = all_pending.then_some(bulk::Select::AllPending);
+            let wanted = Wanted::Change(Change::ResendInvitation);
+            bulk::run_selected(
+                &global,
+                wanted,
+                bulk,
+                crate::cli::JobArgs::default(),
+                select,
+            )
+            .await
+        }
         Command::Offboard(args) => offboard::run(&global, args).await,
         Command::Quota(QuotaCommand::Set { quota, bulk }) => {
             bulk::run(&global, Wanted::Change(Change::Quota(quota)), bulk).await

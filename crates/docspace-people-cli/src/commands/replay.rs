@@ -100,7 +100,7 @@ pub async fn resume(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode
         )));
     }
     let change = change_of(&journal)?;
-    let ids = journal.unsettled();
+    let ids = journal.unsettled(change.is_safe_to_resend());
     if ids.is_empty() {
         println!(
             "Nothing to resume: every one of the {} users of {} has a known outcome.",

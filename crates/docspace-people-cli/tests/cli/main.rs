@@ -7,6 +7,7 @@ mod common;
 mod auth;
 mod demo;
 mod guard;
+mod invite;
 mod journal;
 mod lifecycle;
 mod quota;

@@ -42,6 +42,10 @@ pub(super) async fn settle(run: &Run<'_>, chunk: Vec<Target>) -> Vec<Entry> {
                 .map(|(users, _)| users)
                 .map_err(Failure::Error)
         });
+        if job.change.is_action() {
+            settle_action(run, &part, answer, &mut out);
+            continue;
+        }
         match answer {
             Ok(users) => {
                 let unconfirmed = classify_answer(run, &part, users, &mut out);
@@ -109,6 +113,79 @@ pub(super) async fn settle(run: &Run<'_>, chunk: Vec<Target>) -> Vec<Entry> {
         }
     }
     out
+}
+
+/// Settles the users of an action's request (an invitation sent again) from what the server
+/// answered: nothing can be read back, since the portal keeps no trace of mail sent, and the
+/// request is never sent again once it may have been taken.
+fn settle_action(
+    run: &Run<'_>,
+    part: &[Target],
+    answer: Result<Vec<UserState>, Failure>,
+    out: &mut Vec<Entry>,
+) {
+    match answer {
+        Ok(users) => {
+            let listed: std::collections::HashSet<Uuid> = users.iter().map(|u| u.id).collect();
+            for &(position, id) in part {
+                out.push(if listed.contains(&id) {
+                    entry(
+                        position,
+                        id,
+                        Outcome::Changed,
+                        Some("invitation sent again".to_owned()),
+                    )
+                } else {
+                    entry(
+                        position,
+                        id,
+                        Outcome::Unknown,
+                        Some(
+                            "the server's answer left this user out; whether it mailed them is \
+                             not known"
+                                .to_owned(),
+                        ),
+                    )
+                });
+            }
+        }
+        // Only a request the server certainly did not take is retried: cancelled while
+        // waiting, nothing went.
+        Err(Failure::Cancelled) => {
+            all(
+                part,
+                Outcome::Failed,
+                "not sent: the job was cancelled",
+                out,
+            );
+        }
+        Err(Failure::Error(error @ (Error::InvalidInput(_) | Error::Unsupported(_)))) => {
+            all(part, Outcome::Failed, &format!("not sent: {error}"), out);
+        }
+        Err(Failure::Error(error)) => match answers::meaning(&error) {
+            Meaning::Answer => {
+                let reason = error
+                    .server_message()
+                    .map_or_else(|| error.to_string(), str::to_owned);
+                all(part, Outcome::Refused, &reason, out);
+            }
+            Meaning::Unauthorized | Meaning::NotTaken => {
+                run.note_limit(&error);
+                let detail = format!(
+                    "not sent (the server did not take it): {}",
+                    describe(&error)
+                );
+                all(part, Outcome::Failed, &detail, out);
+            }
+            Meaning::MaybeTaken | Meaning::Final => {
+                let detail = format!(
+                    "{}; the server may have sent it, so it is not sent again",
+                    describe(&error)
+                );
+                all(part, Outcome::Unknown, &detail, out);
+            }
+        },
+    }
 }
 
 /// After a 403. A 3.7 server refuses a status or quota change whole when one target is

@@ -204,6 +204,11 @@ impl Server {
         self.product == Product::Workspace
     }
 
+    /// Whether the server sends invitations again on request (`PUT people/invite`): DocSpace.
+    pub fn has_invitations(&self) -> bool {
+        self.product == Product::DocSpace
+    }
+
     /// Whether the server takes API keys (`Authorization: Bearer sk-...`): DocSpace only.
     pub fn has_api_keys(&self) -> bool {
         self.product == Product::DocSpace

@@ -48,6 +48,8 @@ pub enum Refusal {
     NoTypeChangeJob,
     /// A demotion the PUT cannot do: it only raises types.
     PromotionOnly,
+    /// Not Pending: an invitation goes again only to users who have not accepted one.
+    NotPending,
     /// No user has this id.
     UnknownUser,
     /// The server refused, in its own words (or its status when it sent none).
@@ -77,6 +79,9 @@ impl fmt::Display for Refusal {
                 "a demotion: unsupported before DocSpace 3.1, which has no type-change job"
             }
             Refusal::PromotionOnly => "a demotion: the type can only be raised this way",
+            Refusal::NotPending => {
+                "not Pending: only users who have not accepted their invitation get it again"
+            }
             Refusal::UnknownUser => "no user has this id (the server answers 404)",
             Refusal::Server(text) => text,
         })
@@ -92,6 +97,8 @@ pub(crate) enum Asked<'a> {
     Type(&'a UserType),
     /// A quota change or reset: no rule refuses one user.
     Quota,
+    /// Sending an invitation again: only users still Pending get one.
+    Invitation,
 }
 
 /// The refusal the rules of `server` (DocSpace 3.x when not known) make certain for `user`,
@@ -149,6 +156,10 @@ pub(crate) fn predict(
             }
         }
         Asked::Quota => None,
+        Asked::Invitation => match user.status {
+            Some(UserStatus::Pending) => None,
+            _ => Some(Refusal::NotPending),
+        },
     }
 }
 

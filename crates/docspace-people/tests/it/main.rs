@@ -8,6 +8,7 @@ mod api;
 mod bulk;
 mod enums;
 mod faults;
+mod invitations;
 mod lifecycle;
 mod limits;
 mod plan;

@@ -53,6 +53,7 @@ fn changes(workspace: bool) -> Vec<Change> {
             Change::Type(UserType::User),
             Change::Type(UserType::DocSpaceAdmin),
             Change::ResetQuota,
+            Change::ResendInvitation,
         ]);
     }
     changes

@@ -6,7 +6,7 @@
 use chrono::{DateTime, FixedOffset, Timelike, Utc};
 
 /// Formats `at` in the portal's time zone the way the server does.
-pub(crate) fn api_date(at: DateTime<Utc>, offset: FixedOffset) -> String {
+pub fn api_date(at: DateTime<Utc>, offset: FixedOffset) -> String {
     let local = at.with_timezone(&offset);
     let ticks = local.nanosecond() % 1_000_000_000 / 100;
     let zone = if offset.local_minus_utc() == 0 {

@@ -145,6 +145,7 @@ mod dates;
 mod error;
 pub mod faults;
 mod filter;
+pub mod helpers;
 mod job_runner;
 mod job_steps;
 mod jobs;

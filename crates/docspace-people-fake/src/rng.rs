@@ -5,18 +5,18 @@
 
 /// SplitMix64: fast, small, and good enough for seeding demo data and fault decisions.
 #[derive(Debug, Clone)]
-pub(crate) struct SplitMix64 {
+pub struct SplitMix64 {
     state: u64,
 }
 
 impl SplitMix64 {
     /// A generator that starts from `seed`.
-    pub(crate) fn new(seed: u64) -> Self {
+    pub fn new(seed: u64) -> Self {
         Self { state: seed }
     }
 
     /// The next 64 random bits.
-    pub(crate) fn next_u64(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -25,18 +25,18 @@ impl SplitMix64 {
     }
 
     /// A number in `0..bound` (`bound` must be non-zero).
-    pub(crate) fn below(&mut self, bound: u64) -> u64 {
+    pub fn below(&mut self, bound: u64) -> u64 {
         self.next_u64() % bound.max(1)
     }
 
     /// A number in `[0, 1)`.
-    pub(crate) fn next_f64(&mut self) -> f64 {
+    pub fn next_f64(&mut self) -> f64 {
         // 53 random bits, the precision of an f64 mantissa.
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     /// A random version-4 UUID built from this generator.
-    pub(crate) fn uuid(&mut self) -> uuid::Uuid {
+    pub fn uuid(&mut self) -> uuid::Uuid {
         let hi = self.next_u64().to_be_bytes();
         let lo = self.next_u64().to_be_bytes();
         let mut bytes = [0u8; 16];

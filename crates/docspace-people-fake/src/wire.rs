@@ -165,7 +165,7 @@ pub(crate) struct EmployeeFullDto {
 }
 
 /// HTML-encodes like .NET's `HtmlEncode`: `&`, `<`, `>`, `"` and `'`.
-pub(crate) fn html_encode(text: &str) -> String {
+pub fn html_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -22,6 +22,7 @@ use std::time::Duration;
 use criterion::{BatchSize, Criterion, Throughput};
 use docspace_people::User;
 use docspace_people::generated::types::EmployeeFullListEnvelope;
+use docspace_people_fake::helpers::{self, SplitMix64, html_encode};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -31,30 +32,12 @@ const USERS: usize = 10_000;
 // ---------------------------------------------------------------------------------------------
 // Input generation (deterministic).
 
-/// SplitMix64: a small deterministic generator, so every run decodes the same bytes.
-struct Rng(u64);
+/// The fake portal's deterministic generator, so every run decodes the same bytes.
+type Rng = SplitMix64;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-
-    fn uuid(&mut self) -> Uuid {
-        let bytes = (u128::from(self.next()) << 64) | u128::from(self.next());
-        uuid::Builder::from_random_bytes(bytes.to_le_bytes()).into_uuid()
-    }
+/// One of `items`, at random.
+fn pick<'a>(rng: &mut Rng, items: &[&'a str]) -> &'a str {
+    items[rng.below(items.len() as u64) as usize]
 }
 
 const FIRST: &[&str] = &[
@@ -97,35 +80,26 @@ const LOCATIONS: &[&str] = &["Riga", "London", "Berlin", "Lisbon", "Toronto", "S
 const CULTURES: &[&str] = &["en-US", "de-DE", "fr-FR", "pt-BR", "ja-JP", "lv-LV"];
 const PORTAL: &str = "https://portal.example.com";
 
-/// HTML-encodes like the server (.NET `HtmlEncode`).
-fn html_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A seven-digit date string in the portal's offset, as the server writes it.
+/// A seven-digit date string in the portal's offset, as the server writes it (the fake's
+/// formatting, at a random time of 2015 to 2025).
 fn api_date(rng: &mut Rng, offset_minutes: i32) -> String {
     let (year, month, day) = (2015 + rng.below(11), 1 + rng.below(12), 1 + rng.below(28));
     let (hour, minute, second) = (rng.below(24), rng.below(60), rng.below(60));
     let ticks = rng.below(10_000_000);
-    let zone = if offset_minutes == 0 {
-        "Z".to_owned()
-    } else {
-        let sign = if offset_minutes < 0 { '-' } else { '+' };
-        let m = offset_minutes.unsigned_abs();
-        format!("{sign}{:02}:{:02}", m / 60, m % 60)
-    };
-    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{ticks:07}{zone}")
+    let at = chrono::NaiveDate::from_ymd_opt(year as i32, month as u32, day as u32)
+        .and_then(|d| {
+            d.and_hms_nano_opt(
+                hour as u32,
+                minute as u32,
+                second as u32,
+                ticks as u32 * 100,
+            )
+        })
+        .map(|t| t.and_utc())
+        .unwrap_or_default();
+    let offset = chrono::FixedOffset::east_opt(offset_minutes * 60)
+        .unwrap_or(chrono::FixedOffset::east_opt(0).unwrap());
+    helpers::api_date(at, offset)
 }
 
 #[derive(Serialize)]
@@ -233,14 +207,14 @@ enum Body {
 
 /// The JSON body of a 10,000-user response.
 fn response_body(users: usize, style: Body) -> Vec<u8> {
-    let mut rng = Rng(0x5EED_D0C5_BACE_0001);
+    let mut rng = Rng::new(0x5EED_D0C5_BACE_0001);
     let group_ids: Vec<Uuid> = GROUPS.iter().map(|_| rng.uuid()).collect();
     let owner_id = rng.uuid();
     let offset = 180; // the portal's time zone, +03:00
     let response = (0..users)
         .map(|i| {
-            let first = rng.pick(FIRST);
-            let last = rng.pick(LAST);
+            let first = pick(&mut rng, FIRST);
+            let last = pick(&mut rng, LAST);
             let user_name = format!(
                 "{}.{}.{i}",
                 first.to_lowercase(),
@@ -291,7 +265,7 @@ fn response_body(users: usize, style: Body) -> Vec<u8> {
                         manager: "olivia.bennett".to_owned(),
                     })
                     .collect(),
-                location: rng.pick(LOCATIONS),
+                location: pick(&mut rng, LOCATIONS),
                 notes: html_encode(&format!(
                     "Badge #{} & desk {}",
                     rng.below(100_000),
@@ -308,7 +282,7 @@ fn response_body(users: usize, style: Body) -> Vec<u8> {
                 is_owner: false,
                 is_visitor: (60..82).contains(&user_type),
                 is_collaborator: user_type < 60,
-                culture_name: rng.pick(CULTURES),
+                culture_name: pick(&mut rng, CULTURES),
                 mobile_phone: format!("+44 7{:03} {:06}", rng.below(1000), rng.below(1_000_000)),
                 mobile_phone_activation_status: (rng.below(2)) as i32,
                 is_sso: false,

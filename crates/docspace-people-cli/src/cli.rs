@@ -185,6 +185,11 @@ pub struct UndoArgs {
     /// Show what would be restored; send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Restore users even if they were changed after the run. By default a user who is no
+    /// longer as the run left them is skipped and listed: undo does not overwrite later
+    /// decisions.
+    #[arg(long)]
+    pub force: bool,
     /// The undo's own journal (default: a new file, as for any run).
     #[arg(long = "journal", value_name = "FILE")]
     pub own_journal: Option<PathBuf>,

@@ -4,13 +4,18 @@
 //!
 //! ```text
 //! {"kind":"start","version":1,"portal":"https://…","server":"DocSpace 3.7.1","change":{"status":2},"ids":[…],"at":"…"}
+//! {"kind":"sending","id":"…","prior":{"status":1,"type":"User"}}
 //! {"kind":"user","id":"…","outcome":"changed","prior":{"status":1,"type":"User"}}
 //! {"kind":"user","id":"…","outcome":"refused","detail":"the portal owner; not sent","prior":{…}}
 //! {"kind":"end","at":"…","stopped_until":null}
 //! ```
 //!
-//! A resumed run appends a new `start` (with the ids it sends) and its own users to the same
-//! file; the last record of an id is its outcome.
+//! A `sending` record is written ahead, flushed before the request that changes the user is
+//! sent: a run that dies before the user's outcome is recorded leaves the user `unknown` (with
+//! their prior state), so `report` says so, `resume` reads them again, and `undo` restores them
+//! if the portal shows them as the run left them. A resumed run appends a new `start` (with
+//! the ids it sends) and its own users to the same file; the last record of an id is its
+//! outcome, and its first prior state is the one `undo` restores.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -98,6 +103,15 @@ pub enum Record {
         /// The reason or note.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         detail: Option<String>,
+        /// The state before the run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prior: Option<Prior>,
+    },
+    /// A user about to be sent, with their state before: written and flushed before the
+    /// request.
+    Sending {
+        /// The user id.
+        id: Uuid,
         /// The state before the run.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         prior: Option<Prior>,
@@ -253,6 +267,18 @@ impl JournalWriter {
         });
     }
 
+    /// Appends the write-ahead records of users about to be sent, flushed before returning.
+    pub fn sending(&self, users: &[(Uuid, Option<Prior>)]) {
+        let records: Vec<Record> = users
+            .iter()
+            .map(|(id, prior)| Record::Sending {
+                id: *id,
+                prior: prior.clone(),
+            })
+            .collect();
+        self.append(&records);
+    }
+
     /// Appends the outcomes of `entries`.
     pub fn entries(&self, entries: &[Entry]) {
         let records: Vec<Record> = entries
@@ -286,6 +312,9 @@ pub struct Journal {
     pub outcomes: HashMap<Uuid, (String, Option<String>, Option<Prior>)>,
     /// Users an offboarding deleted, or may have deleted (outcome unknown).
     pub deleted: std::collections::HashSet<Uuid>,
+    /// Users a run sent (a `sending` record): they may have been changed whatever their last
+    /// outcome says.
+    pub sent: std::collections::HashSet<Uuid>,
     /// Who received the rooms of demoted users, if the run named one.
     pub receiver: Option<Uuid>,
 }
@@ -303,6 +332,7 @@ impl Journal {
         let mut seen = std::collections::HashSet::new();
         let mut outcomes: HashMap<Uuid, (String, Option<String>, Option<Prior>)> = HashMap::new();
         let mut deleted = std::collections::HashSet::new();
+        let mut sent = std::collections::HashSet::new();
         let mut receiver = None;
         while let Some((index, line)) = lines.next() {
             let line =
@@ -374,6 +404,28 @@ impl Journal {
                     }
                     outcomes.insert(id, (outcome, detail, earliest));
                 }
+                Record::Sending { id, prior } => {
+                    sent.insert(id);
+                    let earlier = outcomes.get(&id);
+                    let earliest = earlier.and_then(|o| o.2.clone()).or(prior);
+                    if earlier.is_some_and(|o| o.0 == Outcome::Changed.as_str()) {
+                        if let Some(entry) = outcomes.get_mut(&id) {
+                            entry.2 = earliest;
+                        }
+                        continue;
+                    }
+                    // Until its outcome is recorded, the user may or may not be changed.
+                    let detail = "sent, but the run stopped before its outcome was recorded; \
+                                  read the user, or resume";
+                    outcomes.insert(
+                        id,
+                        (
+                            Outcome::Unknown.as_str().to_owned(),
+                            Some(detail.to_owned()),
+                            earliest,
+                        ),
+                    );
+                }
                 Record::Step {
                     id, step, outcome, ..
                 } => {
@@ -392,6 +444,7 @@ impl Journal {
             ids,
             outcomes,
             deleted,
+            sent,
             receiver,
         })
     }
@@ -412,12 +465,19 @@ impl Journal {
     }
 
     /// The users the runs changed, with their state before the first run.
+    ///
+    /// Besides the users recorded changed, this includes users a run sent whose change was not
+    /// recorded: unknown, or found already in the target state by a later run (the first
+    /// request may have done it). `undo` restores any of them only if the portal shows them as
+    /// the run left them.
     pub fn changed(&self) -> Vec<(Uuid, Option<Prior>)> {
         self.ids
             .iter()
             .filter_map(|id| {
                 let (outcome, _, prior) = self.outcomes.get(id)?;
-                (outcome == Outcome::Changed.as_str()).then(|| (*id, prior.clone()))
+                let maybe = self.sent.contains(id)
+                    && matches!(outcome.as_str(), "unknown" | "already_in_target");
+                (outcome == Outcome::Changed.as_str() || maybe).then(|| (*id, prior.clone()))
             })
             .collect()
     }

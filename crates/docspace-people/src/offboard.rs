@@ -189,6 +189,7 @@ impl OffboardReport {
 
 type ConfirmFn = Arc<dyn Fn(&OffboardPlan) -> bool + Send + Sync>;
 type StepFn = Arc<dyn Fn(Uuid, &StepOutcome) + Send + Sync>;
+type SendingFn = Arc<dyn Fn(&[(Uuid, Option<crate::bulk::Prior>)]) + Send + Sync>;
 type DisabledFn = Arc<dyn Fn(&[crate::bulk::Entry]) + Send + Sync>;
 
 /// An offboarding, configured and ready to [`run`](Offboard::run). Made by
@@ -200,6 +201,7 @@ pub struct Offboard {
     confirm: Option<ConfirmFn>,
     on_step: Option<StepFn>,
     on_disabled: Option<DisabledFn>,
+    on_sending: Option<SendingFn>,
     cancel: CancellationToken,
 }
 
@@ -234,6 +236,7 @@ impl Client {
             confirm: None,
             on_step: None,
             on_disabled: None,
+            on_sending: None,
             cancel: CancellationToken::new(),
         }
     }
@@ -262,6 +265,16 @@ impl Offboard {
         on_entries: impl Fn(&[crate::bulk::Entry]) + Send + Sync + 'static,
     ) -> Self {
         self.on_disabled = Some(Arc::new(on_entries));
+        self
+    }
+
+    /// Called with the users of each disable request and their prior state just before it is
+    /// sent: see [`BulkJob::on_sending`](crate::bulk::BulkJob::on_sending).
+    pub fn on_sending(
+        mut self,
+        on_sending: impl Fn(&[(Uuid, Option<crate::bulk::Prior>)]) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_sending = Some(Arc::new(on_sending));
         self
     }
 
@@ -315,6 +328,9 @@ impl Offboard {
                     to_delete: if delete { going_on } else { 0 },
                 })
             });
+        }
+        if let Some(on_sending) = self.on_sending.clone() {
+            disable = disable.on_sending(move |users| on_sending(users));
         }
         if let Some(on_entries) = self.on_disabled.clone() {
             disable = disable.on_entries(move |entries| on_entries(entries));

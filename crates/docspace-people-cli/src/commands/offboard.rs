@@ -156,6 +156,9 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
             }]);
         }
     });
+    if let Some(journal) = journal.clone() {
+        offboard = offboard.on_sending(move |users| journal.sending(users));
+    }
     {
         let journal = journal.clone();
         let disable_bar = bar.clone();

@@ -163,6 +163,7 @@ pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
     // Users by the change that restores them, in a stable order.
     let mut groups: BTreeMap<String, (Change, Vec<Uuid>)> = BTreeMap::new();
     let mut not_undoable = Vec::new();
+    let mut restorable = Vec::new();
     for (id, prior) in &changed {
         if journal.deleted.contains(id) {
             not_undoable.push((
@@ -172,15 +173,47 @@ pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
             continue;
         }
         match done.undo(prior.as_ref(), &server) {
-            Ok(change) => {
+            Ok(change) => restorable.push((*id, change)),
+            Err(reason) => not_undoable.push((*id, reason.to_string())),
+        }
+    }
+    // Only users still as the run left them are restored: a later decision is not undone.
+    let ids: Vec<Uuid> = restorable.iter().map(|(id, _)| *id).collect();
+    let now = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        let concurrency = Settings::new(&args.replay.run, None).concurrency;
+        client
+            .users_by_id(&ids, concurrency)
+            .await
+            .map_err(|e| CliError::portal(e, "cannot read the users to undo"))?
+    };
+    let mut changed_since = 0;
+    for (id, change) in restorable {
+        let as_left = match now.get(&id) {
+            None => Some("no longer exists"),
+            Some(user) if done.is_satisfied_on(user, &server) == Some(true) => None,
+            Some(_) if args.force => None,
+            Some(_) => {
+                Some("changed since the run (not as it left them); not undone without --force")
+            }
+        };
+        match as_left {
+            Some(reason) => {
+                changed_since += 1;
+                not_undoable.push((id, reason.to_owned()));
+            }
+            None => {
                 groups
                     .entry(change_name(&change, &server))
                     .or_insert_with(|| (change, Vec::new()))
                     .1
-                    .push(*id);
+                    .push(id);
             }
-            Err(reason) => not_undoable.push((*id, reason.to_string())),
         }
+    }
+    if changed_since > 0 {
+        eprintln!("{changed_since} users are no longer as the run left them and are not undone.");
     }
     println!(
         "Undo of {} ({} users changed):",

@@ -281,6 +281,9 @@ async fn execute(
     if let Some(receiver) = receiver {
         job = job.reassign_to(receiver);
     }
+    if let Some(journal) = journal.clone() {
+        job = job.on_sending(move |users| journal.sending(users));
+    }
     job = job.on_entries(move |entries| {
         if let Some(journal) = &journal {
             journal.entries(entries);

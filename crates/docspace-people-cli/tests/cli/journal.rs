@@ -200,3 +200,120 @@ fn a_run_killed_mid_way_resumes_to_the_right_state() {
         "{last:?}"
     );
 }
+
+/// Issue 18's reproduction: the change is applied, its answer dropped, and the run killed while
+/// it retries. The write-ahead record makes the user unknown (not "not sent") in the report,
+/// and `undo` restores them.
+#[test]
+fn a_change_applied_but_not_settled_is_unknown_and_undone() {
+    let portal = Portal::start_with(
+        PortalConfig::demo().with_faults(
+            Faults::none()
+                .with_dropped_connection(
+                    Trigger::Always,
+                    docspace_people_fake::DropMode::AfterHandling,
+                )
+                .writes_only(),
+        ),
+    );
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let journal = dir.path().join("kj.jsonl");
+    let user = docspace_people_fake::seed::USER_EMAIL;
+    let mut args = portal.args(
+        &url,
+        &token,
+        &[
+            "status",
+            "set",
+            "terminated",
+            user,
+            "--journal",
+            path_str(&journal),
+        ],
+    );
+    args.extend(["--yes", "--max-attempts", "100"]);
+    let mut child = Command::new(BIN)
+        .args(&args)
+        .env("DOCSPACE_CONFIG_DIR", dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    // Wait for the condition: the portal holds the change (its answer was dropped).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while portal.status_of(user) != 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the change never arrived"
+        );
+        std::thread::yield_now();
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    portal.portal.set_faults(Faults::none());
+
+    let out = run(&["report", path_str(&journal)], "", dir.path());
+    assert!(out.stdout.contains("unknown"), "{out:?}");
+    assert!(!out.stdout.contains("not sent"), "{out:?}");
+    let out = run(
+        &portal.args(&url, &token, &["undo", path_str(&journal), "--yes"]),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(portal.status_of(user), 1, "restored");
+}
+
+/// `undo` leaves alone a user changed after the run, and says so, in the dry run too.
+#[test]
+fn undo_skips_users_changed_since_the_run() {
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let journal = dir.path().join("j.jsonl");
+    let (user, guest) = (
+        docspace_people_fake::seed::USER_EMAIL,
+        docspace_people_fake::seed::GUEST_EMAIL,
+    );
+    let args = [
+        "status",
+        "set",
+        "terminated",
+        user,
+        guest,
+        "--yes",
+        "--journal",
+        path_str(&journal),
+    ];
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    // A later decision: the guest is enabled again by someone else.
+    let out = run(
+        &portal.args(&url, &token, &["status", "set", "active", guest, "--yes"]),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let undo = |extra: &[&str]| {
+        let mut args = vec!["undo", path_str(&journal), "--yes"];
+        args.extend_from_slice(extra);
+        run(&portal.args(&url, &token, &args), "", dir.path())
+    };
+    let out = undo(&["--dry-run"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("changed since the run"),
+        "{}",
+        out.stdout
+    );
+    let out = undo(&[]);
+    assert_eq!(out.code, 1, "one user not undone: {out:?}");
+    assert_eq!(portal.status_of(user), 1, "restored");
+    assert_eq!(
+        portal.status_of(guest),
+        1,
+        "left as the later decision made it"
+    );
+}

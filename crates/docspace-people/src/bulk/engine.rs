@@ -102,7 +102,10 @@ pub(super) async fn run(
         let targets = routed(user_ids, &slots, Route::Chunk);
         let mut results = futures::stream::iter(targets)
             .chunks(job.options.chunk_size)
-            .map(|part| boxed(chunk::settle(&run, part)))
+            .map(|part| {
+                announce(&run, &slots, &part);
+                boxed(chunk::settle(&run, part))
+            })
             .buffer_unordered(run.concurrency);
         while let Some(mut chunk_entries) = results.next().await {
             for e in &chunk_entries {
@@ -123,7 +126,10 @@ pub(super) async fn run(
             ((position, id), before)
         });
         let mut settled = futures::stream::iter(jobs)
-            .map(|(target, before)| boxed(demote::settle(&run, target, to, before)))
+            .map(|(target, before)| {
+                announce(&run, &slots, &[target]);
+                boxed(demote::settle(&run, target, to, before))
+            })
             .buffer_unordered(
                 job.options
                     .job_concurrency
@@ -223,5 +229,26 @@ fn report_progress(run: &Run<'_>, counts: &Counts, total: usize) {
             by_job: run.by_job,
             jobs_done: run.jobs_done(),
         });
+    }
+}
+
+/// Passes the users about to be sent, with their prior state, to the hook of
+/// [`BulkJob::on_sending`](super::BulkJob::on_sending). The stream makes a request's future
+/// (and so calls this) only when it is about to be polled, so the hook runs before its first
+/// send.
+fn announce(run: &Run<'_>, slots: &Slots, targets: &[Target]) {
+    if let Some(on_sending) = &run.job.on_sending
+        && run.not_sending().is_none()
+    {
+        let users: Vec<(Uuid, Option<Prior>)> = targets
+            .iter()
+            .map(|&(position, id)| {
+                let prior = slots
+                    .state(position, id)
+                    .map(|s| Prior::of(&s, &run.server));
+                (id, prior)
+            })
+            .collect();
+        on_sending(&users);
     }
 }

@@ -7,11 +7,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::options::BulkOptions;
 use super::report::{Entry, Plan, Progress};
+use crate::change::Prior;
 use crate::{Change, Client, User};
 
 type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 type ConfirmFn = Arc<dyn Fn(&Plan) -> bool + Send + Sync>;
 type EntriesFn = Arc<dyn Fn(&[Entry]) + Send + Sync>;
+type SendingFn = Arc<dyn Fn(&[(uuid::Uuid, Option<Prior>)]) + Send + Sync>;
 
 /// A bulk change, configured and ready to [`run`](BulkJob::run). Made by [`Client::bulk`].
 #[must_use = "a bulk job does nothing until it is run"]
@@ -25,6 +27,7 @@ pub struct BulkJob {
     pub(super) progress: Option<ProgressFn>,
     pub(super) confirm: Option<ConfirmFn>,
     pub(super) on_entries: Option<EntriesFn>,
+    pub(super) on_sending: Option<SendingFn>,
     pub(super) cancel: CancellationToken,
 }
 
@@ -52,6 +55,7 @@ impl Client {
             progress: None,
             confirm: None,
             on_entries: None,
+            on_sending: None,
             cancel: CancellationToken::new(),
         }
     }
@@ -98,6 +102,19 @@ impl BulkJob {
     /// run that dies can be resumed and a finished one undone.
     pub fn on_entries(mut self, on_entries: impl Fn(&[Entry]) + Send + Sync + 'static) -> Self {
         self.on_entries = Some(Arc::new(on_entries));
+        self
+    }
+
+    /// Called with the users of each request (a chunk, or a user's type-change job) and their
+    /// prior state just before it is first sent, on the task that sends it: what a
+    /// write-ahead journal records, so that a run that dies between sending and settling
+    /// still knows whom it may have changed and what they were (their outcome is then unknown
+    /// until read). The request waits for the hook, so it should write and flush, and return.
+    pub fn on_sending(
+        mut self,
+        on_sending: impl Fn(&[(uuid::Uuid, Option<Prior>)]) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_sending = Some(Arc::new(on_sending));
         self
     }
 

@@ -474,3 +474,33 @@ async fn entries_passed_only_to_the_hook_are_those_a_kept_report_has() {
         "every user read has a prior"
     );
 }
+
+#[tokio::test]
+async fn the_write_ahead_hook_runs_before_each_request_with_the_priors() {
+    let portal = Arc::new(FakePortal::start(PortalConfig::demo()).unwrap());
+    let targets = changeable(&portal);
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (hook_portal, hook_seen) = (Arc::clone(&portal), Arc::clone(&seen));
+    let report = owner(&portal)
+        .bulk(Change::Status(UserStatus::Terminated))
+        .options(fast().chunk_size(7))
+        .on_sending(move |users| {
+            for (id, prior) in users {
+                // Announced before the request: the portal has not changed them yet.
+                let now = hook_portal.user(*id).unwrap().status;
+                let before = prior.as_ref().and_then(|p| p.status.clone());
+                hook_seen.lock().unwrap().push((*id, now, before));
+            }
+        })
+        .run(&targets)
+        .await
+        .unwrap();
+    assert_eq!(report.counts.changed, targets.len());
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), targets.len(), "every sent user announced once");
+    assert!(
+        seen.iter()
+            .all(|(_, now, before)| *now == 1 && *before == Some(UserStatus::Active)),
+        "{seen:?}"
+    );
+}

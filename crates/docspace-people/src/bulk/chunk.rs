@@ -265,11 +265,26 @@ fn classify_answer(
     out: &mut Vec<Entry>,
 ) -> Vec<Target> {
     let change = &run.job.change;
-    let by_id: HashMap<Uuid, UserState> = users.into_iter().map(|u| (u.id, u)).collect();
+    // An answer that lists a user twice in different states contradicts itself: such users are
+    // read back rather than taken at either entry.
+    let mut by_id: HashMap<Uuid, Option<UserState>> = HashMap::with_capacity(users.len());
+    for user in users {
+        match by_id.entry(user.id) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(Some(user));
+            }
+            std::collections::hash_map::Entry::Occupied(mut slot) => {
+                if slot.get().as_ref() != Some(&user) {
+                    tracing::warn!(id = %user.id, "the answer lists a user twice, differently");
+                    slot.insert(None);
+                }
+            }
+        }
+    }
     let mut unconfirmed = Vec::new();
     for &target in targets {
         let (position, id) = target;
-        match by_id.get(&id) {
+        match by_id.get(&id).and_then(Option::as_ref) {
             Some(user) => out.push(match change.is_satisfied_by_state(user, Some(&run.server)) {
                 Some(true) => changed(change, target, user, None),
                 Some(false) => entry(

@@ -10,6 +10,9 @@ use super::report::{Entry, LimitStop, Outcome};
 use crate::transport::RetryPolicy;
 use crate::{Error, Refusal, Server};
 
+/// Where a wait beyond the clock's range is saturated: a hundred years ahead.
+const FAR_AHEAD: std::time::Duration = std::time::Duration::from_secs(100 * 365 * 24 * 3600);
+
 /// One id to send and its input position.
 pub(super) type Target = (usize, Uuid);
 
@@ -101,9 +104,13 @@ impl<'a> Run<'a> {
         } = error
             && *wait > self.policy.max_retry_after
         {
-            let until = std::time::SystemTime::now()
+            // A wait too long to add to the clock (`Retry-After: 18446744073709551615`) means
+            // "not before someone clears it": saturate far ahead, never wrap to the past.
+            let now = std::time::SystemTime::now();
+            let until = now
                 .checked_add(*wait)
-                .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
+                .or_else(|| now.checked_add(FAR_AHEAD))
+                .unwrap_or(now);
             let mut stopped = self
                 .stopped
                 .lock()

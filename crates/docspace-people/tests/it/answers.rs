@@ -353,3 +353,65 @@ async fn sign_in_failures_are_typed_alike_on_both_products_and_never_retried() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_answer_that_contradicts_itself_is_read_back() {
+    let server = MockServer::start().await;
+    // The same user listed twice, changed and unchanged; the portal shows them unchanged.
+    Mock::given(method("PUT"))
+        .and(path("/api/2.0/people/status/2"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(envelope(json!([user(ID1, 1), user(ID1, 2)]))),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/people/@self"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID2, 1))))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID1, 1))))
+        .mount(&server)
+        .await;
+    let report = client(&server, DOCSPACE_37)
+        .bulk(Change::Status(UserStatus::Terminated))
+        .run(&[ID1])
+        .await
+        .unwrap();
+    assert_ne!(report.entries[0].outcome, Outcome::Changed, "{report:?}");
+    assert!(report.reads >= 2, "read before and back: {report:?}");
+}
+
+#[tokio::test]
+async fn a_wait_beyond_the_clock_is_far_ahead_not_in_1970() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .respond_with(
+            ResponseTemplate::new(429).insert_header("Retry-After", "18446744073709551615"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/people/@self"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID2, 1))))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID1, 1))))
+        .mount(&server)
+        .await;
+    let report = client(&server, DOCSPACE_37)
+        .bulk(Change::Status(UserStatus::Terminated))
+        .run(&[ID1])
+        .await
+        .unwrap();
+    let stop = report.stopped_by_limit.expect("stopped by the limit");
+    let year = std::time::Duration::from_secs(365 * 24 * 3600);
+    assert!(
+        stop.until > std::time::SystemTime::now() + year,
+        "{:?}",
+        stop.until
+    );
+    assert_eq!(report.entries[0].outcome, Outcome::Failed);
+}

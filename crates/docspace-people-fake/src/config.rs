@@ -237,6 +237,9 @@ pub struct PortalConfig {
     pub default_user_quota: i64,
     /// The portal's total storage, in bytes: a larger user quota is refused with 400.
     pub storage_limit: i64,
+    /// The paid seats (active room admins and DocSpace admins, the owner included), if
+    /// limited: activating or promoting past them answers 402, part-way through a request.
+    pub paid_seats: Option<usize>,
     /// The portal's time zone, in minutes east of UTC (dates are written in it).
     pub utc_offset_minutes: i32,
     /// Faults to inject; none by default. Can be changed at run time with
@@ -277,6 +280,12 @@ impl PortalConfig {
     /// Injects these faults from the start.
     pub fn with_faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
+        self
+    }
+
+    /// Limits the paid seats to `seats` (see [`PortalConfig::paid_seats`]).
+    pub fn with_paid_seats(mut self, seats: usize) -> Self {
+        self.paid_seats = Some(seats);
         self
     }
 
@@ -336,6 +345,7 @@ impl Default for PortalConfig {
             version: ServerVersion::V3_7,
             seed: Seed::demo(),
             per_user_quota: true,
+            paid_seats: None,
             default_user_quota: 10 * GIB,
             storage_limit: 100 * GIB,
             utc_offset_minutes: 180,

@@ -30,6 +30,8 @@ pub(crate) enum Thrown {
     InvalidOperation,
     /// A plain `Exception`: 500.
     Generic,
+    /// `TenantQuotaException`: 402, the paid seats are all taken.
+    Quota,
 }
 
 impl Thrown {
@@ -41,6 +43,7 @@ impl Thrown {
             Self::NotFound => "ASC.Common.Web.ItemNotFoundException",
             Self::InvalidOperation => "System.InvalidOperationException",
             Self::Generic => "System.Exception",
+            Self::Quota => "ASC.Core.Tenants.TenantQuotaException",
         }
     }
 
@@ -52,6 +55,7 @@ impl Thrown {
             Self::NotFound => -2146233088,
             Self::InvalidOperation => -2146233079,
             Self::Generic => -2146233088,
+            Self::Quota => -2146233088,
         }
     }
 
@@ -63,6 +67,7 @@ impl Thrown {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::InvalidOperation => StatusCode::FORBIDDEN,
             Self::Generic => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Quota => StatusCode::PAYMENT_REQUIRED,
         }
     }
 }
@@ -127,6 +132,14 @@ impl ApiError {
         Self::Thrown {
             kind: Thrown::InvalidOperation,
             message: message.into(),
+        }
+    }
+
+    /// 402: the portal's paid seats are all taken.
+    pub(crate) fn seats_taken() -> Self {
+        Self::Thrown {
+            kind: Thrown::Quota,
+            message: "The number of paid users exceeds the limit of the tariff".to_owned(),
         }
     }
 

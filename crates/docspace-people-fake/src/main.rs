@@ -56,6 +56,11 @@ struct Args {
     /// Turn per-user quotas off (`quotaLimit` and `isCustomQuota` disappear).
     #[arg(long)]
     no_user_quota: bool,
+    /// Limit the paid seats (active room admins and DocSpace admins, the owner included) to N:
+    /// activating or promoting past them answers 402 part-way through a request, as the server
+    /// does.
+    #[arg(long, value_name = "N")]
+    paid_seats: Option<usize>,
     /// The portal's time zone in minutes east of UTC.
     #[arg(long, default_value_t = 180, allow_negative_numbers = true)]
     utc_offset_minutes: i32,
@@ -172,6 +177,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_job_workers(usize::from(args.job_workers));
     if let Some(limit) = args.rate_limit {
         config = config.with_rate_limit(limit);
+    }
+    if let Some(seats) = args.paid_seats {
+        config = config.with_paid_seats(seats);
     }
     if let Some(seed) = args.seed {
         config.seed = config.seed.with_rng_seed(seed);

@@ -28,6 +28,40 @@ fn require_admin(state: &PortalState, caller: Caller) -> Result<(), ApiError> {
     }
 }
 
+/// Whether a seat is paid: an active room admin or DocSpace admin (the owner included).
+fn takes_seat(user: &crate::model::User, user_type: UserType, active: bool) -> bool {
+    active && (user.is_owner || matches!(user_type, UserType::RoomAdmin | UserType::DocSpaceAdmin))
+}
+
+/// 402 when the portal limits its paid seats and the user at `index`, activated (`to_type`
+/// `None`) or promoted to `to_type`, would take one more than there are.
+fn check_seat(
+    state: &PortalState,
+    index: usize,
+    to_type: Option<UserType>,
+) -> Result<(), ApiError> {
+    let Some(seats) = state.paid_seats else {
+        return Ok(());
+    };
+    let user = &state.users[index];
+    let active = user.status == status::ACTIVE;
+    let now_paid = takes_seat(user, user.user_type, active);
+    let then_paid = takes_seat(user, to_type.unwrap_or(user.user_type), true);
+    if now_paid || !then_paid {
+        return Ok(());
+    }
+    let in_use = state
+        .users
+        .iter()
+        .filter(|u| takes_seat(u, u.user_type, u.status == status::ACTIVE))
+        .count();
+    if in_use >= seats {
+        Err(ApiError::seats_taken())
+    } else {
+        Ok(())
+    }
+}
+
 /// Whether the caller may not change the status of `target` (3.7 refuses, 3.6 skips).
 fn status_off_limits(state: &PortalState, caller: Caller, target: usize) -> bool {
     let user = &state.users[target];
@@ -81,6 +115,10 @@ pub(crate) fn update_status(
             targets.push(index);
         }
         for index in &targets {
+            // The seats are checked user by user: those before stay changed (402).
+            if new_status == status::ACTIVE {
+                check_seat(state, *index, None)?;
+            }
             apply_status(state, *index, new_status, now);
         }
         Ok(targets.into_iter().map(Target::User).collect())
@@ -104,6 +142,9 @@ pub(crate) fn update_status(
             };
             let settable = new_status == status::ACTIVE || new_status == status::TERMINATED;
             if !off_limits && (settable || !workspace) {
+                if new_status == status::ACTIVE && !workspace {
+                    check_seat(state, index, None)?;
+                }
                 apply_status(state, index, new_status, now);
             }
             targets.push(Target::User(index));
@@ -181,6 +222,7 @@ pub(crate) fn update_type(
         };
         if promotion_allowed(state, caller, index, new_type) {
             if let Some(user_type) = UserType::from_number(new_type) {
+                check_seat(state, index, Some(user_type))?;
                 state.users[index].user_type = user_type;
             }
         } else if state.version.validates_strictly() {

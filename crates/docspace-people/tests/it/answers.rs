@@ -415,3 +415,42 @@ async fn a_wait_beyond_the_clock_is_far_ahead_not_in_1970() {
     );
     assert_eq!(report.entries[0].outcome, Outcome::Failed);
 }
+
+#[tokio::test]
+async fn promotions_past_the_paid_seats_stop_part_way_and_are_read_back() {
+    let probe = FakePortal::start(PortalConfig::demo()).unwrap();
+    let in_use = probe
+        .snapshot()
+        .iter()
+        .filter(|u| u.status == 1 && (u.is_owner || u.user_type == 1 || u.user_type == 3))
+        .count();
+    drop(probe);
+    // One seat left: the first promotion of a chunk takes it, the second meets the limit.
+    let portal = FakePortal::start(PortalConfig::demo().with_paid_seats(in_use + 1)).unwrap();
+    let guests = portal.user_ids_where(|u| u.status == 1 && u.user_type == 2 && !u.is_ldap);
+    let targets = &guests[..3];
+    let report = Client::builder(portal.base_url())
+        .token(portal.owner_token())
+        .build()
+        .unwrap()
+        .bulk(Change::Type(docspace_people::UserType::RoomAdmin))
+        .options(BulkOptions::default().chunk_size(10))
+        .run(targets)
+        .await
+        .unwrap();
+    let outcomes: Vec<Outcome> = report.entries.iter().map(|e| e.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [Outcome::Changed, Outcome::Refused, Outcome::Refused],
+        "{report:?}"
+    );
+    assert!(
+        report.entries[1]
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("paid users")),
+        "{report:?}"
+    );
+    assert_eq!(portal.user(targets[0]).unwrap().user_type, 1);
+    assert_eq!(portal.user(targets[1]).unwrap().user_type, 2);
+}

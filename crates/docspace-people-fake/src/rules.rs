@@ -220,6 +220,14 @@ pub(crate) fn update_type(
             targets.push(Target::Lost);
             continue;
         };
+        // A terminated user's type never changes: 3.7 refuses the request there (the users
+        // before stay changed), 3.6 drops them from the answer.
+        if state.users[index].status == status::TERMINATED {
+            if state.version.validates_strictly() {
+                return Err(ApiError::access_denied());
+            }
+            continue;
+        }
         if promotion_allowed(state, caller, index, new_type) {
             if let Some(user_type) = UserType::from_number(new_type) {
                 check_seat(state, index, Some(user_type))?;

@@ -143,3 +143,23 @@ async fn version_switches_at_run_time() {
     assert_eq!("3.7.1".parse::<ServerVersion>(), Ok(ServerVersion::V3_7));
     assert!("4.0".parse::<ServerVersion>().is_err());
 }
+
+#[tokio::test]
+async fn a_terminated_user_is_dropped_from_a_type_change() {
+    let api = v36().await;
+    let token = api.portal.owner_token();
+    let guest = api.pick(1, active_guest)[0];
+    let gone = api.id(TERMINATED_USER_EMAIL);
+    let before = api.user(gone).user_type;
+    let users = api
+        .put(
+            &token,
+            "/api/2.0/people/type/1",
+            json!({"userIds": [guest, gone]}),
+        )
+        .await
+        .ok();
+    assert_eq!(ids(&users), [guest], "the terminated user is left out");
+    assert_eq!(api.user(guest).user_type, 1);
+    assert_eq!(api.user(gone).user_type, before, "never changed");
+}

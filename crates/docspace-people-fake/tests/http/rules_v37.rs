@@ -413,3 +413,26 @@ async fn seeded_organisation_covers_every_role() {
     assert_eq!(again.portal.snapshot(), users);
     assert_eq!(api.portal.groups(), again.portal.groups());
 }
+
+#[tokio::test]
+async fn a_terminated_user_stops_a_type_change_with_403() {
+    let api = Api::demo().await;
+    let token = api.portal.owner_token();
+    let guest = api.pick(1, active_guest)[0];
+    let gone = api.id(TERMINATED_USER_EMAIL);
+    let before = api.user(gone).user_type;
+    let reply = api
+        .put(
+            &token,
+            "/api/2.0/people/type/1",
+            json!({"userIds": [guest, gone]}),
+        )
+        .await;
+    assert_eq!(reply.thrown(403), "Access denied");
+    assert_eq!(
+        api.user(guest).user_type,
+        1,
+        "the user before it stays changed"
+    );
+    assert_eq!(api.user(gone).user_type, before, "never changed");
+}

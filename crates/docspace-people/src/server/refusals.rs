@@ -42,7 +42,7 @@ pub enum Refusal {
     OnlyAdminsLowerTypes,
     /// A DocSpace admin, whose type only the owner may lower.
     AdminLoweredByOwnerOnly,
-    /// A terminated user, whom the type-change job refuses.
+    /// A terminated user, whose type the server never changes.
     Terminated,
     /// A demotion on a server without the type-change job (DocSpace before 3.1).
     NoTypeChangeJob,
@@ -74,7 +74,9 @@ impl fmt::Display for Refusal {
             Refusal::AdminLoweredByOwnerOnly => {
                 "a DocSpace admin: only the owner may lower their type"
             }
-            Refusal::Terminated => "a terminated user: the type-change job refuses them",
+            Refusal::Terminated => {
+                "a terminated user: the server changes no terminated user's type"
+            }
             Refusal::NoTypeChangeJob => {
                 "a demotion: unsupported before DocSpace 3.1, which has no type-change job"
             }
@@ -140,6 +142,10 @@ pub(crate) fn predict(
         Asked::Type(target) => {
             if is_owner {
                 return Some(Refusal::Owner);
+            }
+            if user.status == Some(UserStatus::Terminated) {
+                // 3.7 refuses the request there, 3.6 drops them: never changed either way.
+                return Some(Refusal::Terminated);
             }
             if *target == UserType::DocSpaceAdmin && caller_known && !caller_is_owner {
                 return Some(Refusal::OnlyOwnerMakesAdmins);

@@ -146,7 +146,9 @@ pub struct ReportFile {
     destination: PathBuf,
     shown: PathBuf,
     format: ReportFormat,
-    temp: tempfile::NamedTempFile,
+    /// The directory the temporary file goes in, and the destination's name.
+    dir: PathBuf,
+    name: String,
 }
 
 impl ReportFile {
@@ -205,22 +207,21 @@ impl ReportFile {
         let name = destination
             .file_name()
             .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .map_err(|e| {
-                CliError::usage(format_args!(
-                    "cannot write the report {}: cannot create a file in {}: {e}",
-                    path.display(),
-                    dir.display()
-                ))
-            })?;
+        // Checked now, before anything is sent; the file itself is made only when the report
+        // is written, so a run that dies leaves no empty temporary file behind.
+        temp_in(&dir, &name).map_err(|e| {
+            CliError::usage(format_args!(
+                "cannot write the report {}: cannot create a file in {}: {e}",
+                path.display(),
+                dir.display()
+            ))
+        })?;
         Ok(ReportFile {
             destination,
             shown,
             format,
-            temp,
+            dir,
+            name,
         })
     }
 
@@ -235,9 +236,16 @@ impl ReportFile {
         let ReportFile {
             destination,
             format,
-            temp,
+            dir,
+            name,
             ..
         } = self;
+        let temp = temp_in(&dir, &name).with_context(|| {
+            format!(
+                "cannot write the report: cannot create a file in {}",
+                dir.display()
+            )
+        })?;
         {
             let mut out = BufWriter::new(temp.as_file());
             match format {
@@ -264,6 +272,14 @@ impl ReportFile {
             })?;
         Ok(())
     }
+}
+
+/// A temporary file beside the report, hidden, removed if it is not put in place.
+fn temp_in(dir: &Path, name: &str) -> std::io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
 }
 
 fn write_json(out: &mut dyn Write, report: &Report<'_>) -> anyhow::Result<()> {

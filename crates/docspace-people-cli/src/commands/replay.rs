@@ -247,7 +247,13 @@ pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
     };
     let settings = Settings::new(&args.replay.run, own_journal);
     let mut worst = 0u8;
-    for (index, (_, (change, ids))) in groups.into_iter().enumerate() {
+    for (index, (name, (change, ids))) in groups.into_iter().enumerate() {
+        if runner::interrupted() {
+            // One Ctrl-C stops the whole undo, not only the run it came in.
+            eprintln!("Interrupted: {name} for {} users not started.", ids.len());
+            worst = worst.max(1);
+            continue;
+        }
         let report_file = args
             .replay
             .run

@@ -301,10 +301,20 @@ async fn execute(
     result.map_err(|e| CliError::portal(e, "cannot start the change"))
 }
 
+/// Set by the first Ctrl-C of the process: a command made of several runs (`undo`, one run
+/// per kind of restore) starts no further run once it is set.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether Ctrl-C was pressed during a run of this process.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 async fn cancel_on_ctrl_c(cancel: CancellationToken, bar: Bar) {
     if tokio::signal::ctrl_c().await.is_err() {
         return;
     }
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
     bar.note(
         "Interrupted: sending no more requests and waiting for those in flight \
          (Ctrl-C again to quit at once, without the report).",

@@ -120,6 +120,8 @@ fn a_run_killed_mid_way_resumes_to_the_right_state() {
     let input = dir.path().join("targets.txt");
     std::fs::write(&input, ids.join("\n")).expect("a file");
     let journal = dir.path().join("run.jsonl");
+    let reports = tempfile::tempdir().expect("a directory");
+    let report = reports.path().join("report.json");
     let mut args = portal.args(
         &url,
         &token,
@@ -135,6 +137,8 @@ fn a_run_killed_mid_way_resumes_to_the_right_state() {
             "1",
             "--journal",
             path_str(&journal),
+            "--report",
+            path_str(&report),
         ],
     );
     args.push("--yes");
@@ -163,6 +167,9 @@ fn a_run_killed_mid_way_resumes_to_the_right_state() {
     }
     child.kill().expect("SIGKILL");
     child.wait().expect("reaped");
+    // A run that dies leaves no temporary report behind (it is made only at the end).
+    let left: Vec<_> = std::fs::read_dir(reports.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
     let done_before = ids
         .iter()
         .filter(|id| portal.portal.user(id.parse().unwrap()).unwrap().status == 2)
@@ -316,4 +323,82 @@ fn undo_skips_users_changed_since_the_run() {
         1,
         "left as the later decision made it"
     );
+}
+
+/// One Ctrl-C stops the whole undo: the next kind of restore does not start.
+#[test]
+fn one_ctrl_c_stops_the_whole_undo() {
+    use std::time::{Duration, Instant};
+
+    let portal =
+        Portal::start_with(PortalConfig::demo().with_job_duration(Duration::from_millis(300)));
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let journal = dir.path().join("promote.jsonl");
+    let pick = |user_type: i32| -> Vec<String> {
+        portal
+            .portal
+            .user_ids_where(|u| u.status == 1 && u.user_type == user_type && !u.is_ldap)
+            .iter()
+            .take(3)
+            .map(ToString::to_string)
+            .collect()
+    };
+    let (guests, users) = (pick(2), pick(4));
+    let mut args = vec![
+        "type",
+        "set",
+        "room-admin",
+        "--yes",
+        "--journal",
+        path_str(&journal),
+    ];
+    args.extend(guests.iter().chain(&users).map(String::as_str));
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+
+    // Undo: "type guest" (three jobs, one at a time), then "type user".
+    let undo_journal = dir.path().join("u.jsonl");
+    let undo = portal.args(
+        &url,
+        &token,
+        &[
+            "undo",
+            path_str(&journal),
+            "--yes",
+            "--journal",
+            path_str(&undo_journal),
+        ],
+    );
+    let child = Command::new(BIN)
+        .args(&undo)
+        .env("DOCSPACE_CONFIG_DIR", dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let started = Instant::now();
+    while portal.portal.counters().endpoint(Endpoint::StartTypeJob) < 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no job started"
+        );
+        std::thread::yield_now();
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let output = child.wait_with_output().expect("the binary ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("not started"), "{stderr}");
+    // The second kind of restore never started: the users are still room admins.
+    for id in &users {
+        assert_eq!(
+            portal.portal.user(id.parse().unwrap()).unwrap().user_type,
+            1
+        );
+    }
 }

@@ -46,7 +46,8 @@ pub struct GlobalArgs {
         value_name = "TOKEN"
     )]
     pub token: Option<String>,
-    /// An API key (`sk-...`) instead of a session token.
+    /// An API key (`sk-...`) instead of a session token. Prefer --api-key-file or the
+    /// environment: a command line is visible to other users in the process list.
     #[arg(
         long,
         env = "DOCSPACE_API_KEY",
@@ -55,6 +56,16 @@ pub struct GlobalArgs {
         value_name = "KEY"
     )]
     pub api_key: Option<String>,
+    /// Read the API key from the first line of FILE (`-`: the first line of standard input,
+    /// whose other lines are left for `--from -`).
+    #[arg(
+        long,
+        env = "DOCSPACE_API_KEY_FILE",
+        global = true,
+        value_name = "FILE",
+        conflicts_with = "api_key"
+    )]
+    pub api_key_file: Option<PathBuf>,
     /// Run against a demo portal started in-process (seeded with ~50 people, signed in as the
     /// owner); nothing leaves this machine and every change vanishes when the command ends.
     #[arg(long, global = true)]
@@ -297,6 +308,34 @@ pub struct JobArgs {
     /// times that while a job shows no progress).
     #[arg(long, default_value_t = DEFAULT_JOB_POLL_MS, value_parser = clap::value_parser!(u64).range(1..=MAX_JOB_POLL_MS))]
     pub job_poll_ms: u64,
+}
+
+impl GlobalArgs {
+    /// Reads the API key of `--api-key-file` into `api_key`, naming the file in any error and
+    /// never echoing the key.
+    pub fn read_secrets(&mut self) -> Result<(), String> {
+        let Some(path) = &self.api_key_file else {
+            return Ok(());
+        };
+        let mut line = String::new();
+        let read = if path.as_os_str() == "-" {
+            std::io::stdin().read_line(&mut line)
+        } else {
+            std::fs::File::open(path).and_then(|file| {
+                std::io::BufRead::read_line(&mut std::io::BufReader::new(file), &mut line)
+            })
+        };
+        read.map_err(|e| format!("cannot read the API key from {}: {e}", path.display()))?;
+        let key = line.trim();
+        if key.is_empty() {
+            return Err(format!(
+                "{} holds no API key on its first line",
+                path.display()
+            ));
+        }
+        self.api_key = Some(key.to_owned());
+        Ok(())
+    }
 }
 
 impl Default for JobArgs {

@@ -315,6 +315,8 @@ pub struct Journal {
     /// Users a run sent (a `sending` record): they may have been changed whatever their last
     /// outcome says.
     pub sent: std::collections::HashSet<Uuid>,
+    /// When the portal's rate limit lets the last run go on, if it stopped it (RFC 3339).
+    pub stopped_until: Option<String>,
     /// Who received the rooms of demoted users, if the run named one.
     pub receiver: Option<Uuid>,
 }
@@ -333,6 +335,7 @@ impl Journal {
         let mut outcomes: HashMap<Uuid, (String, Option<String>, Option<Prior>)> = HashMap::new();
         let mut deleted = std::collections::HashSet::new();
         let mut sent = std::collections::HashSet::new();
+        let mut stopped_until = None;
         let mut receiver = None;
         while let Some((index, line)) = lines.next() {
             let line =
@@ -433,7 +436,11 @@ impl Journal {
                         deleted.insert(id);
                     }
                 }
-                Record::End { .. } => {}
+                // The last run's end says whether the journal stops at a rate limit.
+                Record::End {
+                    stopped_until: until,
+                    ..
+                } => stopped_until = until,
             }
         }
         let (portal, change) =
@@ -445,6 +452,7 @@ impl Journal {
             outcomes,
             deleted,
             sent,
+            stopped_until,
             receiver,
         })
     }

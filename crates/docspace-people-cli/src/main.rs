@@ -33,8 +33,12 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let mut cli = cli::Cli::parse();
     init_tracing(cli.global.verbose);
+    if let Err(message) = cli.global.read_secrets() {
+        eprintln!("error: {message}");
+        return ExitCode::from(error::Kind::Usage.code());
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -349,11 +349,26 @@ pub fn report(args: JournalReportArgs) -> CliResult<ExitCode> {
         }
     }
     counts.push(("duplicates", 0));
+    // A run the daily limit stopped: say until when, as the run itself did.
+    let stopped_by_limit = journal.stopped_until.as_deref().map(|until| {
+        let wait = chrono::DateTime::parse_from_rfc3339(until)
+            .map(|at| (at.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds())
+            .unwrap_or(0);
+        let shown = chrono::DateTime::parse_from_rfc3339(until).map_or_else(
+            |_| until.to_owned(),
+            |at| {
+                at.with_timezone(&chrono::Utc)
+                    .format("%Y-%m-%d %H:%M UTC")
+                    .to_string()
+            },
+        );
+        (u64::try_from(wait).unwrap_or(0), shown)
+    });
     let report = Report {
         change: change.to_string(),
         dry_run: false,
         cancelled: false,
-        stopped_by_limit: None,
+        stopped_by_limit,
         from_journal: true,
         requests: 0,
         reads: 0,

@@ -25,6 +25,7 @@ pub(crate) fn run(args: &[&str], stdin: &str, config_dir: &Path) -> Run {
         .env_remove("DOCSPACE_URL")
         .env_remove("DOCSPACE_TOKEN")
         .env_remove("DOCSPACE_API_KEY")
+        .env_remove("DOCSPACE_API_KEY_FILE")
         .env_remove("DOCSPACE_PASSWORD")
         .env_remove("DOCSPACE_PROFILE")
         .env_remove("RUST_LOG")

@@ -62,8 +62,14 @@ fn a_stopped_run_resumes_from_its_journal_and_undo_takes_it_back() {
         "",
         dir.path(),
     );
-    assert_eq!(out.code, 1, "{out:?}");
+    // The journal says the run was stopped by the daily limit, with the same exit code.
+    assert_eq!(out.code, 4, "{out:?}");
     assert!(out.stdout.contains("from the journal"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("Stopped by the portal's rate limit"),
+        "{}",
+        out.stdout
+    );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&from_journal).unwrap()).unwrap();
     assert_eq!(json["counts"]["changed"], 40);

@@ -35,6 +35,60 @@ fn a_key_scoped_to_accounts_lists_plans_and_changes() {
 }
 
 #[test]
+fn the_api_key_can_come_from_a_file_or_stdin_and_never_shows() {
+    let portal = Portal::start();
+    let url = portal.portal.base_url();
+    let dir = temp();
+    let file = dir.path().join("key");
+    std::fs::write(&file, format!("{SCOPED_API_KEY}\n")).unwrap();
+    let list = ["users", "list", "--format", "json"];
+    let out = run(
+        &[
+            &["--portal", url.as_str(), "--api-key-file", path_str(&file)][..],
+            &list,
+        ]
+        .concat(),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains(USER_EMAIL), "{}", out.stdout);
+    // From stdin: the first line is the key, the rest are the targets of --from -.
+    let out = run(
+        &[
+            "--portal",
+            url.as_str(),
+            "--api-key-file",
+            "-",
+            "status",
+            "set",
+            "terminated",
+            "--from",
+            "-",
+            "--dry-run",
+        ],
+        &format!("{SCOPED_API_KEY}\n{USER_EMAIL}\n"),
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("1 would change"), "{}", out.stdout);
+    // An empty file is refused by name, and no key is ever printed.
+    std::fs::write(&file, "\n").unwrap();
+    let out = run(
+        &[
+            &["--portal", url.as_str(), "--api-key-file", path_str(&file)][..],
+            &list,
+        ]
+        .concat(),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("holds no API key"), "{}", out.stderr);
+    assert!(!out.stderr.contains(SCOPED_API_KEY) && !out.stdout.contains(SCOPED_API_KEY));
+}
+
+#[test]
 fn deleting_on_workspace_needs_the_flag_that_says_documents_are_destroyed() {
     let portal =
         Portal::start_with(PortalConfig::demo().with_version(ServerVersion::Workspace12_7));

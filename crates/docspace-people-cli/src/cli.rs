@@ -168,6 +168,11 @@ pub struct ReplayArgs {
     /// The journal of the run.
     #[arg(value_name = "JOURNAL")]
     pub journal: PathBuf,
+    /// Use a journal whose seals do not verify with your key (edited by hand, written by
+    /// another user or on another machine, or from before journals were sealed). Check it
+    /// first: it decides whom the command changes.
+    #[arg(long)]
+    pub trust_journal: bool,
     /// The report, the chunking and the guard rails.
     #[command(flatten)]
     pub run: RunOptions,

@@ -171,8 +171,34 @@ struct StartLine<'a> {
 #[derive(Debug)]
 pub struct JournalWriter {
     path: PathBuf,
-    out: Mutex<BufWriter<File>>,
+    out: Mutex<Out>,
     error: Mutex<Option<String>>,
+}
+
+/// The open file, and the number of the next line (each line's seal covers its place).
+#[derive(Debug)]
+struct Out {
+    file: BufWriter<File>,
+    line: u64,
+}
+
+impl Out {
+    /// Writes `record` as one line, sealed with this user's key when there is one.
+    fn line(&mut self, record: &impl Serialize) -> anyhow::Result<()> {
+        match crate::seal::key() {
+            Some(key) => {
+                let mut sealing = key.sealing(self.line, &mut self.file);
+                serde_json::to_writer(&mut sealing, record)?;
+                sealing.finish()?;
+            }
+            None => {
+                serde_json::to_writer(&mut self.file, record)?;
+                self.file.write_all(b"\n")?;
+            }
+        }
+        self.line += 1;
+        Ok(())
+    }
 }
 
 impl JournalWriter {
@@ -204,9 +230,35 @@ impl JournalWriter {
                     .with_context(|| format!("cannot lock the journal {}", path.display()));
             }
         }
+        // Appending to a journal (a resumed run): its lines so far number the next ones, and
+        // a last line cut off by a crash is ended first, so the new lines start on their own.
+        let (mut line, mut last) = (0u64, None);
+        let mut reader = BufReader::new(
+            File::open(path)
+                .with_context(|| format!("cannot read the journal {}", path.display()))?,
+        );
+        loop {
+            let chunk = reader
+                .fill_buf()
+                .with_context(|| format!("cannot read the journal {}", path.display()))?;
+            let Some(&end) = chunk.last() else { break };
+            line += chunk.iter().filter(|b| **b == b'\n').count() as u64;
+            last = Some(end);
+            let len = chunk.len();
+            reader.consume(len);
+        }
+        let mut file = file;
+        if last.is_some_and(|b| b != b'\n') {
+            line += 1;
+            file.write_all(b"\n")
+                .with_context(|| format!("cannot write the journal {}", path.display()))?;
+        }
         Ok(JournalWriter {
             path: path.to_path_buf(),
-            out: Mutex::new(BufWriter::new(file)),
+            out: Mutex::new(Out {
+                file: BufWriter::new(file),
+                line,
+            }),
             error: Mutex::new(None),
         })
     }
@@ -221,22 +273,21 @@ impl JournalWriter {
     pub fn append(&self, records: &[Record]) {
         self.write_with(|out| {
             for record in records {
-                serde_json::to_writer(&mut *out, record)?;
-                out.write_all(b"\n")?;
+                out.line(record)?;
             }
             Ok(())
         });
     }
 
     /// Writes with `write`, then flushes; keeps the first failure.
-    fn write_with(&self, write: impl FnOnce(&mut BufWriter<File>) -> anyhow::Result<()>) {
+    fn write_with(&self, write: impl FnOnce(&mut Out) -> anyhow::Result<()>) {
         let result = (|| -> anyhow::Result<()> {
             let mut out = self
                 .out
                 .lock()
                 .map_err(|_| anyhow::anyhow!("the journal's lock is poisoned"))?;
             write(&mut out)?;
-            out.flush()?;
+            out.file.flush()?;
             Ok(())
         })();
         if let Err(e) = result
@@ -249,21 +300,16 @@ impl JournalWriter {
     /// Appends the `start` record of a run.
     pub fn start(&self, start: &Start<'_>) {
         self.write_with(|out| {
-            serde_json::to_writer(
-                &mut *out,
-                &StartLine {
-                    kind: "start",
-                    version: VERSION,
-                    portal: start.portal,
-                    server: start.server,
-                    change: &start.change,
-                    ids: start.ids,
-                    receiver: start.receiver,
-                    at: now(),
-                },
-            )?;
-            out.write_all(b"\n")?;
-            Ok(())
+            out.line(&StartLine {
+                kind: "start",
+                version: VERSION,
+                portal: start.portal,
+                server: start.server,
+                change: &start.change,
+                ids: start.ids,
+                receiver: start.receiver,
+                at: now(),
+            })
         });
     }
 
@@ -317,6 +363,8 @@ pub struct Journal {
     pub sent: std::collections::HashSet<Uuid>,
     /// When the portal's rate limit lets the last run go on, if it stopped it (RFC 3339).
     pub stopped_until: Option<String>,
+    /// Whether every line verified with this user's key.
+    pub sealed: crate::seal::Sealed,
     /// Who received the rooms of demoted users, if the run named one.
     pub receiver: Option<Uuid>,
 }
@@ -336,6 +384,9 @@ impl Journal {
         let mut deleted = std::collections::HashSet::new();
         let mut sent = std::collections::HashSet::new();
         let mut stopped_until = None;
+        let mut sealed = crate::seal::Sealed::Verified;
+        let mut cut: Option<(usize, String)> = None;
+        let key = crate::seal::key();
         let mut receiver = None;
         while let Some((index, line)) = lines.next() {
             let line =
@@ -345,13 +396,24 @@ impl Journal {
             }
             let record: Record = match serde_json::from_str(&line) {
                 Ok(record) => record,
+                // A last line cut off by a crash: not a record, nor checked.
                 Err(_) if lines.peek().is_none() => break,
-                Err(e) => bail!(
-                    "{} line {}: not a journal record: {e}",
-                    path.display(),
-                    index + 1
-                ),
+                // Or one a resumed run wrote after: it starts with its own `start`.
+                Err(e) => {
+                    cut = Some((index, e.to_string()));
+                    continue;
+                }
             };
+            if let Some((at, error)) = cut.take()
+                && !matches!(record, Record::Start { .. })
+            {
+                bail!(
+                    "{} line {}: not a journal record: {error}",
+                    path.display(),
+                    at + 1
+                );
+            }
+            sealed.check(key, index as u64, &line);
             match record {
                 Record::Start {
                     version,
@@ -453,6 +515,7 @@ impl Journal {
             deleted,
             sent,
             stopped_until,
+            sealed,
             receiver,
         })
     }

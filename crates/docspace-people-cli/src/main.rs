@@ -23,6 +23,7 @@ mod outcomes;
 mod output;
 mod progress;
 mod report;
+mod seal;
 mod session;
 mod settings;
 mod targets;
@@ -35,6 +36,7 @@ use tracing_subscriber::EnvFilter;
 fn main() -> ExitCode {
     let mut cli = cli::Cli::parse();
     init_tracing(cli.global.verbose);
+    seal::init(cli.global.config_dir.as_deref());
     if let Err(message) = cli.global.read_secrets() {
         eprintln!("error: {message}");
         return ExitCode::from(error::Kind::Usage.code());

@@ -25,6 +25,26 @@ fn read(path: &Path) -> CliResult<Journal> {
     })
 }
 
+/// Reads a journal that will decide whom a command changes: one whose seals do not verify is
+/// refused unless `trust` (`--trust-journal`), and then only with a warning.
+fn read_trusted(path: &Path, trust: bool) -> CliResult<Journal> {
+    let journal = read(path)?;
+    if let Some(problem) = journal.sealed.problem() {
+        if !trust {
+            return Err(CliError::usage(format_args!(
+                "the journal {} cannot be trusted: {problem}. Check it, then pass \
+                 --trust-journal to use it anyway",
+                path.display()
+            )));
+        }
+        eprintln!(
+            "warning: {}: {problem}; used as --trust-journal asks.",
+            path.display()
+        );
+    }
+    Ok(journal)
+}
+
 /// The global options, pointed at the journal's portal when none was given. Credentials go only
 /// to a portal the user named for them: a token or API key given on the command line or in the
 /// environment is refused for the journal's portal unless `--portal` (or `DOCSPACE_URL`) names
@@ -90,7 +110,7 @@ async fn send_ids(
 
 /// `resume JOURNAL`.
 pub async fn resume(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode> {
-    let journal = read(&args.journal)?;
+    let journal = read_trusted(&args.journal, args.trust_journal)?;
     if matches!(journal.change, journal::ChangeRecord::Offboard { .. }) {
         return Err(CliError::usage(format_args!(
             "{} is the journal of an offboarding, which `resume` does not continue; run the \
@@ -146,7 +166,7 @@ pub async fn resume(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode
 
 /// `undo JOURNAL`.
 pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
-    let journal = read(&args.replay.journal)?;
+    let journal = read_trusted(&args.replay.journal, args.replay.trust_journal)?;
     let done = change_of(&journal)?;
     let changed = journal.changed();
     if changed.is_empty() {
@@ -304,6 +324,9 @@ fn outcome_name(text: &str) -> &'static str {
 /// outcome; users never settled (the run died first) are failed "not sent".
 pub fn report(args: JournalReportArgs) -> CliResult<ExitCode> {
     let journal = read(&args.journal)?;
+    if let Some(problem) = journal.sealed.problem() {
+        eprintln!("warning: {}: {problem}.", args.journal.display());
+    }
     let change = change_of(&journal)?;
     let report_file = args
         .report

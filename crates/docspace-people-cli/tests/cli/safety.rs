@@ -172,3 +172,56 @@ fn journals_are_private_locked_and_credentials_stay_with_the_named_portal() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(portal.status_of(USER_EMAIL), 1);
 }
+
+#[test]
+fn an_edited_journal_is_detected_and_used_only_when_trusted() {
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let journal = dir.path().join("j.jsonl");
+    let args = [
+        "type",
+        "set",
+        "room-admin",
+        USER_EMAIL,
+        "--yes",
+        "--journal",
+        path_str(&journal),
+    ];
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    // Edited: the prior type of the user made DocSpaceAdmin, to promote them on undo.
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(text.contains("\"mac\":\""), "sealed lines: {text}");
+    let edited = text.replace("\"type\":\"User\"", "\"type\":\"DocSpaceAdmin\"");
+    assert_ne!(edited, text, "the prior was found");
+    std::fs::write(&journal, edited).unwrap();
+    let undo = |extra: &[&str]| {
+        let mut args = vec!["undo", path_str(&journal), "--yes"];
+        args.extend_from_slice(extra);
+        run(&portal.args(&url, &token, &args), "", dir.path())
+    };
+    let out = undo(&[]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("cannot be trusted"), "{}", out.stderr);
+    assert_eq!(
+        portal.portal.user_by_email(USER_EMAIL).unwrap().user_type,
+        1,
+        "nothing sent"
+    );
+    // `report` still reads it, with a warning.
+    let out = run(&["report", path_str(&journal)], "", dir.path());
+    assert!(out.stderr.contains("does not verify"), "{}", out.stderr);
+    // A journal made with another key (another user's): refused the same way.
+    let other = temp();
+    let out = run(
+        &portal.args(
+            &url,
+            &token,
+            &["undo", path_str(&journal), "--yes", "--dry-run"],
+        ),
+        "",
+        other.path(),
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+}

@@ -161,7 +161,7 @@ impl<W: Write> Sealing<'_, W> {
             ));
         }
         let seal = hex(&self.mac.finalize().into_bytes());
-        write!(self.inner, "{MARK}{seal}\"}}\n")?;
+        writeln!(self.inner, "{MARK}{seal}\"}}")?;
         Ok(self.inner)
     }
 }

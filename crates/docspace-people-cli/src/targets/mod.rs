@@ -74,7 +74,7 @@ pub struct Targets {
     arguments: usize,
     /// The line of each target read from the file, in order.
     lines: Vec<u32>,
-    /// The user id of each target; nil for an email until [`resolve`] finds its user.
+    /// The user id of each target; nil for an email until [`resolve()`] finds its user.
     ids: Vec<Uuid>,
     /// The text as given, where it is not `ids[position]` written the usual way.
     texts: HashMap<usize, Box<str>>,
@@ -133,7 +133,7 @@ impl Targets {
     }
 
     /// The user id of every target, in input order (repeats kept: the bulk engine reports
-    /// them); emails are resolved by [`resolve`].
+    /// them); emails are resolved by [`resolve()`].
     pub fn ids(&self) -> &[Uuid] {
         &self.ids
     }

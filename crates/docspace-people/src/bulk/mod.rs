@@ -124,7 +124,7 @@ impl BulkJob {
     /// Runs the change for `user_ids`. Fails only before any change is sent: on bad input (no
     /// ids, a change that cannot be made or that the connected server does not have,
     /// out-of-range options), or when the server's product and version cannot be learned
-    /// ([`Client::server`]); everything that happens after is in the report.
+    /// ([`Client::server`](crate::Client::server)); everything that happens after is in the report.
     pub async fn run(self, user_ids: &[uuid::Uuid]) -> Result<BulkReport, Error> {
         let (server, index, duplicates) = self.check(user_ids).await?;
         Ok(engine::run(self, server, user_ids, index, duplicates).await)

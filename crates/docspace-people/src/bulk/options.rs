@@ -19,8 +19,8 @@ pub struct BulkOptions {
     pub job_concurrency: usize,
     /// How jobs are polled and how long one may take.
     pub jobs: crate::jobs::JobOptions,
-    /// Whether [`BulkReport::entries`] keeps every entry (the default). With `false` the
-    /// entries go only to the hook of [`BulkJob::on_entries`], and the job's memory stays
+    /// Whether [`BulkReport::entries`](super::BulkReport::entries) keeps every entry (the default). With `false` the
+    /// entries go only to the hook of [`BulkJob::on_entries`](super::BulkJob::on_entries), and the job's memory stays
     /// a few bytes per user however many there are: for runs of millions, where the caller
     /// writes each entry out (a journal, a report file) as it comes.
     pub keep_entries: bool,

@@ -104,7 +104,7 @@ impl fmt::Display for Version {
 }
 
 /// The server a client talks to: its product and version. Learned once from
-/// `GET /api/2.0/settings/version/build` ([`Client::server`]), or set on the builder
+/// `GET /api/2.0/settings/version/build` ([`Client::server`](crate::Client::server)), or set on the builder
 /// ([`ClientBuilder::server`](crate::ClientBuilder::server)) to skip that request.
 ///
 /// ```

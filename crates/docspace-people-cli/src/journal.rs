@@ -554,16 +554,72 @@ impl Journal {
     }
 }
 
-/// Where a journal goes when `--journal` is not given: the user's data directory (or
-/// `DOCSPACE_DATA_DIR`), `journals/<time>-<change>.jsonl`.
-pub fn default_path(change: &Change) -> anyhow::Result<PathBuf> {
-    let dir = match std::env::var_os("DOCSPACE_DATA_DIR") {
+/// The mark of a run in progress on a portal: a lock file in the data directory
+/// (`locks/<portal>.lock`) holding the running journal's path, locked while the run lasts. It
+/// does not stop a second run; it lets it warn that two runs change the same portal at once.
+#[derive(Debug)]
+pub struct PortalLock {
+    _file: File,
+}
+
+impl PortalLock {
+    /// Takes the mark of `portal` for the run whose journal is `journal`. Returns the mark, or,
+    /// when another run holds it, the other run's journal. Any trouble with the lock file
+    /// itself is not worth stopping a run for: no mark, no warning.
+    pub fn take(portal: &str, journal: &Path) -> Result<Option<PortalLock>, String> {
+        let Ok(dir) = data_dir() else {
+            return Ok(None);
+        };
+        let dir = dir.join("locks");
+        if crate::config::create_private_dir(&dir).is_err() {
+            return Ok(None);
+        }
+        let name: String = portal
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let path = dir.join(format!("{name}.lock"));
+        let Ok(mut file) = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+        else {
+            return Ok(None);
+        };
+        match file.try_lock() {
+            Ok(()) => {
+                let _ = file.set_len(0);
+                let _ = writeln!(file, "{}", journal.display());
+                let _ = file.flush();
+                Ok(Some(PortalLock { _file: file }))
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut other = String::new();
+                let _ = std::io::Read::read_to_string(&mut file, &mut other);
+                Err(other.trim().to_owned())
+            }
+            Err(std::fs::TryLockError::Error(_)) => Ok(None),
+        }
+    }
+}
+
+/// The data directory: `DOCSPACE_DATA_DIR`, or the platform's.
+fn data_dir() -> anyhow::Result<PathBuf> {
+    Ok(match std::env::var_os("DOCSPACE_DATA_DIR") {
         Some(dir) => PathBuf::from(dir),
         None => directories::ProjectDirs::from("", "", "docspace-people")
             .context("no home directory to keep journals in; pass --journal FILE")?
             .data_dir()
             .to_path_buf(),
-    };
+    })
+}
+
+/// Where a journal goes when `--journal` is not given: the user's data directory (or
+/// `DOCSPACE_DATA_DIR`), `journals/<time>-<change>.jsonl`.
+pub fn default_path(change: &Change) -> anyhow::Result<PathBuf> {
+    let dir = data_dir()?;
     let kind = change.kind();
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
     Ok(dir.join("journals").join(format!("{stamp}-{kind}.jsonl")))

@@ -70,6 +70,20 @@ pub async fn send(
         }
         None => None,
     };
+    // Held for the run: another run on this portal meanwhile is warned of this one.
+    let _portal_lock = journal.as_ref().and_then(|writer| {
+        match journal::PortalLock::take(client.base_url(), writer.path()) {
+            Ok(lock) => lock,
+            Err(other) => {
+                eprintln!(
+                    "warning: another run is changing users on {} now (its journal: {other}); \
+                     two runs in opposite directions undo each other's changes.",
+                    client.base_url()
+                );
+                None
+            }
+        }
+    });
     let outcomes = Arc::new(Mutex::new(Outcomes::new(targets.len())));
     let report = execute(
         client,

@@ -225,3 +225,75 @@ fn an_edited_journal_is_detected_and_used_only_when_trusted() {
     );
     assert_eq!(out.code, 2, "{out:?}");
 }
+
+#[test]
+fn a_second_run_on_the_same_portal_is_warned_of_the_first() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use docspace_people_fake::{Faults, Trigger};
+
+    let portal = Portal::start_with(
+        PortalConfig::demo().with_faults(
+            Faults::none()
+                .with_latency(Duration::from_millis(200), Trigger::Always)
+                .writes_only(),
+        ),
+    );
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let ids: Vec<String> = portal
+        .portal
+        .user_ids_where(|u| u.status == 1 && !u.is_admin && !u.is_ldap)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let first_journal = dir.path().join("first.jsonl");
+    let mut args = portal.args(
+        &url,
+        &token,
+        &[
+            "status",
+            "set",
+            "terminated",
+            "--yes",
+            "--chunk-size",
+            "1",
+            "--concurrency",
+            "1",
+        ],
+    );
+    args.extend(["--journal", path_str(&first_journal)]);
+    args.extend(ids.iter().skip(1).map(String::as_str));
+    let mut first = Command::new(crate::common::BIN)
+        .args(&args)
+        .env("DOCSPACE_CONFIG_DIR", dir.path())
+        .env("DOCSPACE_DATA_DIR", dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let started = Instant::now();
+    while !std::fs::read_to_string(&first_journal).is_ok_and(|t| t.contains("\"sending\"")) {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the first run sends nothing"
+        );
+        std::thread::yield_now();
+    }
+    let second = run(
+        &portal.args(&url, &token, &["status", "set", "active", &ids[0], "--yes"]),
+        "",
+        dir.path(),
+    );
+    first.kill().expect("SIGKILL");
+    first.wait().expect("reaped");
+    assert_eq!(second.code, 0, "{second:?}");
+    assert!(
+        second.stderr.contains("another run is changing users"),
+        "{}",
+        second.stderr
+    );
+    assert!(second.stderr.contains("first.jsonl"), "{}", second.stderr);
+}

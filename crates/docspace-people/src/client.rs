@@ -507,8 +507,14 @@ where
 fn normalize_base_url(text: &str) -> Result<String, Error> {
     // Messages show the URL without its query and fragment: they may carry a token.
     let shown = text.split(['?', '#']).next().unwrap_or_default().trim();
-    let url = Url::parse(text.trim())
-        .map_err(|e| Error::invalid_input(format!("base URL `{shown}` is not a URL: {e}")))?;
+    let url = Url::parse(text.trim()).map_err(|e| {
+        let hint = if matches!(e, url::ParseError::RelativeUrlWithoutBase) {
+            format!("; did you mean https://{shown}?")
+        } else {
+            String::new()
+        };
+        Error::invalid_input(format!("base URL `{shown}` is not a URL: {e}{hint}"))
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::invalid_input(format!(
             "base URL `{}` must start with http:// or https://",
@@ -526,6 +532,26 @@ fn normalize_base_url(text: &str) -> Result<String, Error> {
         return Err(Error::invalid_input(
             "the base URL must not carry credentials; use token() or api_key()",
         ));
+    }
+    // A page of the portal pasted from the browser, or the API's own path: every request
+    // would then be a bare 404.
+    let path = url.path().trim_end_matches('/');
+    let root = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
+    if path.ends_with("/api/2.0") || path.contains("/api/2.0/") {
+        return Err(Error::invalid_input(format!(
+            "base URL `{}` includes the API's path: use the portal's root URL ({root}); the \
+             client adds /api/2.0 itself",
+            origin::shown(&url)
+        )));
+    }
+    if ["/products/", "/rooms/", "/accounts/"]
+        .iter()
+        .any(|page| format!("{path}/").contains(page))
+    {
+        return Err(Error::invalid_input(format!(
+            "base URL `{}` is a page of the portal: use the portal's root URL ({root})",
+            origin::shown(&url)
+        )));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
@@ -545,6 +571,21 @@ mod tests {
             "http://a.example/docspace"
         );
         assert!(normalize_base_url("ftp://a.example").is_err());
+        let err = normalize_base_url("portal.example.com")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("did you mean https://portal.example.com?"),
+            "{err}"
+        );
+        let err = normalize_base_url("https://p.example/products/people/")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("root URL (https://p.example)"), "{err}");
+        let err = normalize_base_url("https://p.example/api/2.0")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("adds /api/2.0 itself"), "{err}");
         assert!(normalize_base_url("a.example").is_err());
         assert!(normalize_base_url("https://u:p@a.example").is_err());
         assert!(normalize_base_url("https://a.example/?x=1").is_err());

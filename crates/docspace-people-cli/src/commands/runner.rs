@@ -430,6 +430,10 @@ pub fn finish(report: &Report<'_>, report_file: Option<ReportFile>) -> CliResult
     if report.stopped_by_limit.is_some() {
         return Ok(ExitCode::from(crate::error::STOPPED_BY_LIMIT));
     }
+    if report.cancelled && interrupted() {
+        // As a shell reports a command ended by Ctrl-C (128 + SIGINT).
+        return Ok(ExitCode::from(130));
+    }
     let trouble = report
         .counts
         .iter()
@@ -443,7 +447,12 @@ pub fn finish(report: &Report<'_>, report_file: Option<ReportFile>) -> CliResult
 
 /// Whether a row's outcome means the user did not end as asked.
 fn is_trouble(outcome: &str) -> bool {
-    matches!(outcome, "refused" | "failed" | "unknown" | "partial")
+    // `partly_done` is the offboarding count of users stopped after a first step, `partial`
+    // their row's outcome.
+    matches!(
+        outcome,
+        "refused" | "failed" | "unknown" | "partial" | "partly_done"
+    )
 }
 
 /// Rows of the "Not changed" table shown on the terminal; the report has every one.
@@ -539,4 +548,19 @@ fn write_summary(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_left_part_way_are_trouble() {
+        for name in ["refused", "failed", "unknown", "partial", "partly_done"] {
+            assert!(is_trouble(name), "{name}");
+        }
+        for name in ["changed", "already_in_target", "duplicates"] {
+            assert!(!is_trouble(name), "{name}");
+        }
+    }
 }

@@ -69,7 +69,7 @@ fn ctrl_c_cancels_the_job_and_still_writes_the_accounting() {
     let output = child.wait_with_output().expect("the binary ends");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert_eq!(output.status.code(), Some(130), "{stdout}\n{stderr}");
     assert!(stderr.contains("Interrupted"), "{stderr}");
     assert!(stdout.contains("Cancelled"), "{stdout}");
 

@@ -105,6 +105,36 @@ fn read_lines(
     Ok(())
 }
 
+/// A reader that notes where each non-blank line starts, and its number.
+struct LineCounter {
+    inner: Box<dyn Read>,
+    offset: u64,
+    line: u64,
+    at_line_start: bool,
+    starts: std::rc::Rc<std::cell::RefCell<Vec<(u64, u64)>>>,
+}
+
+impl Read for LineCounter {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut starts = self.starts.borrow_mut();
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if self.at_line_start {
+                if b != b'\r' && b != b'\n' {
+                    starts.push((self.offset + i as u64, self.line));
+                }
+                self.at_line_start = false;
+            }
+            if b == b'\n' {
+                self.line += 1;
+                self.at_line_start = true;
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
 /// The values of one column of a CSV file with a header row.
 fn read_csv(
     source: Arc<str>,
@@ -113,10 +143,31 @@ fn read_csv(
     targets: &mut Targets,
     problems: &mut Vec<String>,
 ) -> CliResult<()> {
+    // The csv crate's line numbers are off after `\r\n` line ends (most HR exports) and blank
+    // lines, and its record positions may point at the line end before a record: a record's
+    // line is the first non-blank line starting at or after its position, counted here.
+    let starts = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let line_of = |position: Option<&csv::Position>| {
+        position.map_or(0, |p| {
+            let starts = starts.borrow();
+            let at = starts.partition_point(|&(offset, _)| offset < p.byte());
+            starts
+                .get(at)
+                .or(starts.last())
+                .map_or(p.line(), |&(_, line)| line)
+        })
+    };
+    let counted = LineCounter {
+        inner: reader,
+        offset: 0,
+        line: 1,
+        at_line_start: true,
+        starts: std::rc::Rc::clone(&starts),
+    };
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(reader);
+        .from_reader(counted);
     let headers: Vec<String> = csv
         .byte_headers()
         .map_err(|e| CliError::usage(format_args!("{source}: cannot read the CSV header: {e}")))?
@@ -158,7 +209,7 @@ fn read_csv(
         let record = match record {
             Ok(record) => record,
             Err(e) => {
-                let line = e.position().map_or(0, csv::Position::line);
+                let line = line_of(e.position());
                 problems.push(format!("{source} line {line}: {e}"));
                 if e.is_io_error() {
                     break;
@@ -174,7 +225,7 @@ fn read_csv(
         }
         let origin = Origin::Line {
             source: source.clone(),
-            line: record.position().map_or(0, csv::Position::line),
+            line: line_of(record.position()),
         };
         match record.get(index).map(std::str::from_utf8) {
             Some(Ok(text)) if !text.trim().is_empty() => {

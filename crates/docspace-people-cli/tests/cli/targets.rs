@@ -76,3 +76,40 @@ fn an_unknown_email_fails_the_command_before_any_change() {
     assert_eq!(portal.portal.snapshot(), before);
     assert_eq!(portal.portal.counters().endpoint(Endpoint::UpdateStatus), 0);
 }
+
+#[test]
+fn csv_files_with_windows_line_ends_name_the_right_line() {
+    let dir = temp();
+    for (name, text) in [
+        ("crlf.csv", "email\r\nuser@example.com\r\nbad-email\r\n"),
+        ("lf.csv", "email\nuser@example.com\nbad-email\n"),
+        (
+            "quoted.csv",
+            "email,note\r\nuser@example.com,\"two\r\nlines\"\r\n\r\nbad-email,x\r\n",
+        ),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        let out = run(
+            &[
+                "--demo",
+                "status",
+                "set",
+                "terminated",
+                "--from",
+                path_str(&file),
+                "--dry-run",
+            ],
+            "",
+            dir.path(),
+        );
+        assert_eq!(out.code, 2, "{out:?}");
+        let line = if name == "quoted.csv" { 5 } else { 3 };
+        assert!(
+            out.stderr
+                .contains(&format!("{name} line {line}: `bad-email`")),
+            "{name}: {}",
+            out.stderr
+        );
+    }
+}

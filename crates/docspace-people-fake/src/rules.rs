@@ -280,16 +280,22 @@ pub(crate) fn reset_quota(
     ids: &[Uuid],
 ) -> Result<Vec<Target>, ApiError> {
     require_admin(state, caller)?;
-    Ok(ids
-        .iter()
-        .map(|id| match state.index_of(*id) {
+    let mut targets = Vec::with_capacity(ids.len());
+    for id in ids {
+        match state.index_of(*id) {
             Some(index) => {
                 state.users[index].custom_quota = None;
-                Target::User(index)
+                targets.push(Target::User(index));
             }
-            None => Target::Lost,
-        })
-        .collect())
+            // 3.7 looks each user up in its loop: an unknown one is 403, after the users
+            // before it were reset. Earlier servers answer the placeholder user.
+            None if state.version.validates_strictly() => {
+                return Err(ApiError::access_denied());
+            }
+            None => targets.push(Target::Lost),
+        }
+    }
+    Ok(targets)
 }
 
 /// `PUT /people/invite`: mails the invitation again to the listed users who are still Pending

@@ -273,15 +273,22 @@ async fn unknown_ids_become_the_placeholder_for_type_and_quota() {
         .await
         .ok();
     assert_eq!(ids(&users), [guest, LOST_USER_ID]);
-    let users = api
+    // Resetting looks each user up in turn: an unknown id is 403 "Access denied", after the
+    // users before it were reset.
+    assert_eq!(api.user(guest).custom_quota, Some(1024));
+    let reply = api
         .put(
             &owner,
             "/api/2.0/people/resetquota",
-            json!({"userIds": [unknown]}),
+            json!({"userIds": [guest, unknown]}),
         )
-        .await
-        .ok();
-    assert_eq!(ids(&users), [LOST_USER_ID]);
+        .await;
+    assert_eq!(reply.thrown(403), "Access denied");
+    assert_eq!(
+        api.user(guest).custom_quota,
+        None,
+        "the user before it was reset"
+    );
 }
 
 #[tokio::test]

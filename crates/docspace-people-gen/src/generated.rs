@@ -4389,10 +4389,15 @@ let response = client.update_workspace_user_quota()
 Returns a session token and also sets it as the `asc_auth_key` cookie. The token
 authenticates later requests, either as that cookie or in the `Authorization` header.
 
+DocSpace answers an unknown user like a wrong password (401; there is no 404 for a
+user name and password), a disabled or Pending user with the right password with 403
+"User disabled", and, after more than five failed sign-ins of one login within 60 s,
+403 "Too many login attempts. Please try again later" for 60 s, without `Retry-After`.
+
 Workspace (CommunityServer) answers this POST with **201**, as it does every POST, and a
-failed sign-in with **500** "User authentication failed". (Only the 200 is modelled
-here, since progenitor takes one success body per operation; the hand-written wrapper
-accepts any 2xx.)
+failed sign-in with **500** "User authentication failed" (its block: "Login Fail. Too
+many attempts"). (Only the 200 is modelled here, since progenitor takes one success
+body per operation; the hand-written wrapper accepts any 2xx.)
 
 
 Sends a `POST` request to `/api/2.0/authentication`

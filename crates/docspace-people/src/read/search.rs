@@ -241,8 +241,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: docspace_people::Client) -> Result<(), docspace_people::Error> {
-    /// use futures::TryStreamExt;
-    /// use docspace_people::UserQuery;
+    /// use docspace_people::{TryStreamExt, UserQuery};
     ///
     /// let everyone: Vec<_> = client.find_all_users(UserQuery::new()).try_collect().await?;
     /// # Ok(()) }

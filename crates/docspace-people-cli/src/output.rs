@@ -246,6 +246,19 @@ impl<'a> JsonArray<'a> {
     }
 }
 
+/// Runs `write` on stdout, or on stderr when stdout carries something else (`--report -`).
+pub fn to_stdout_unless(
+    to_stderr: bool,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    if !to_stderr {
+        return to_stdout(write);
+    }
+    let stderr = std::io::stderr();
+    let mut out = std::io::BufWriter::new(stderr.lock());
+    write(&mut out).and_then(|()| std::io::Write::flush(&mut out))
+}
+
 /// Runs `write` on a locked, buffered stdout. A closed pipe (`| head`) is not an error.
 pub fn to_stdout(
     write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,

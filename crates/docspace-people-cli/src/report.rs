@@ -149,6 +149,8 @@ pub struct ReportFile {
     /// The directory the temporary file goes in, and the destination's name.
     dir: PathBuf,
     name: String,
+    /// `--report -`: the report goes to standard output (and the summary to stderr).
+    stdout: bool,
 }
 
 impl ReportFile {
@@ -168,6 +170,16 @@ impl ReportFile {
                 _ => ReportFormat::Json,
             });
         let shown = path.to_path_buf();
+        if path.as_os_str() == "-" {
+            return Ok(ReportFile {
+                destination: shown.clone(),
+                shown,
+                format,
+                dir: PathBuf::new(),
+                name: String::new(),
+                stdout: true,
+            });
+        }
         let destination = match std::fs::metadata(path) {
             Ok(meta) if !meta.is_file() => {
                 return Err(CliError::usage(format_args!(
@@ -222,12 +234,19 @@ impl ReportFile {
             format,
             dir,
             name,
+            stdout: false,
         })
     }
 
     /// The path as given.
     pub fn path(&self) -> &Path {
         &self.shown
+    }
+
+    /// Whether the report goes to standard output (`--report -`): the summary then goes to
+    /// stderr, so that stdout is the report alone.
+    pub fn is_stdout(&self) -> bool {
+        self.stdout
     }
 
     /// Writes the whole report, then puts it in place with a rename. On any error the
@@ -238,8 +257,19 @@ impl ReportFile {
             format,
             dir,
             name,
+            stdout,
             ..
         } = self;
+        if stdout {
+            let out = std::io::stdout();
+            let mut out = BufWriter::new(out.lock());
+            match format {
+                ReportFormat::Json => write_json(&mut out, report)?,
+                ReportFormat::Csv => write_csv(&mut out, report)?,
+                ReportFormat::Jsonl => write_jsonl(&mut out, report)?,
+            }
+            return out.flush().context("cannot write the report");
+        }
         let temp = temp_in(&dir, &name).with_context(|| {
             format!(
                 "cannot write the report: cannot create a file in {}",

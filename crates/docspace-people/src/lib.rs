@@ -44,9 +44,9 @@ pub use user::{Contact, Group, LOST_USER_ID, User, UserSummary};
 
 /// The generated low-level crate, for what this wrapper does not cover.
 pub use docspace_people_gen as generated;
-/// Secret strings, as returned by [`Client::session_token`].
-pub use secrecy;
-pub use uuid::Uuid;
 /// The stream adapters that [`Client::find_all_users`] needs (`try_collect`, `try_next`, ...),
 /// so that a caller does not have to depend on `futures` for them.
 pub use futures::TryStreamExt;
+/// Secret strings, as returned by [`Client::session_token`].
+pub use secrecy;
+pub use uuid::Uuid;

@@ -12,7 +12,6 @@ use docspace_people::bulk::{Aspect, BulkOptions, BulkPlan, Change, Planned, Prio
 use docspace_people::{Client, Refusal, Server, User, Uuid};
 
 use crate::error::{CliError, CliResult};
-use crate::output::to_stdout;
 use crate::output::{change_name, escape, quota_name, status_name, type_name, write_aligned};
 use crate::report::{Report, ReportFile, Row, Rows};
 use crate::targets::{self, Resolved, Targets};
@@ -56,12 +55,17 @@ pub async fn dry_run(
         .await
         .map_err(|e| CliError::portal(e, "cannot plan the change"))?;
     let report = plan(change, server, targets, &planned);
-    to_stdout(|out| write_plan(out, change, server, &report, &planned, &resolved.known))
-        .map_err(CliError::failed)?;
+    let report_on_stdout = report_file.as_ref().is_some_and(ReportFile::is_stdout);
+    crate::output::to_stdout_unless(report_on_stdout, |out| {
+        write_plan(out, change, server, &report, &planned, &resolved.known)
+    })
+    .map_err(CliError::failed)?;
     if let Some(file) = report_file {
         let path = file.path().to_path_buf();
         file.write(&report).map_err(CliError::failed)?;
-        eprintln!("Dry-run report written to {}.", path.display());
+        if !report_on_stdout {
+            eprintln!("Dry-run report written to {}.", path.display());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -408,7 +408,8 @@ pub fn report(args: JournalReportArgs) -> CliResult<ExitCode> {
 
 /// The report of the n-th undo group (from 0): `r.json`, `r-2.json`, ...
 fn numbered(path: &Path, index: usize) -> PathBuf {
-    if index == 0 {
+    // Standard output takes every group's report, one after the other.
+    if index == 0 || path.as_os_str() == "-" {
         return path.to_path_buf();
     }
     let stem = path

@@ -13,7 +13,7 @@ use docspace_people::{Client, Server, User, Uuid};
 use crate::error::{CliError, CliResult};
 use crate::journal::{self, ChangeRecord, JournalWriter, Record};
 use crate::outcomes::Outcomes;
-use crate::output::{change_name, to_stdout, write_aligned};
+use crate::output::{change_name, write_aligned};
 use crate::progress::Bar;
 use crate::report::{Report, ReportFile, Row, Rows};
 use crate::settings::Settings;
@@ -420,12 +420,17 @@ fn source_of(targets: &Targets, position: usize) -> String {
 /// Prints the summary, writes the report file, and picks the exit code.
 pub fn finish(report: &Report<'_>, report_file: Option<ReportFile>) -> CliResult<ExitCode> {
     let report_path = report_file.as_ref().map(|f| f.path().to_path_buf());
-    to_stdout(|out| write_summary(out, report, report_path.as_deref()))
-        .map_err(CliError::failed)?;
+    let report_on_stdout = report_file.as_ref().is_some_and(ReportFile::is_stdout);
+    crate::output::to_stdout_unless(report_on_stdout, |out| {
+        write_summary(out, report, report_path.as_deref())
+    })
+    .map_err(CliError::failed)?;
     if let Some(file) = report_file {
         let path = file.path().to_path_buf();
         file.write(report).map_err(CliError::failed)?;
-        eprintln!("Per-user report written to {}.", path.display());
+        if !report_on_stdout {
+            eprintln!("Per-user report written to {}.", path.display());
+        }
     }
     if report.stopped_by_limit.is_some() {
         return Ok(ExitCode::from(crate::error::STOPPED_BY_LIMIT));

@@ -285,3 +285,29 @@ fn the_daily_limit_stops_a_run_with_its_own_exit_code_and_a_rerun_finishes_it() 
             .all(|id| portal.portal.user(id.parse().unwrap()).unwrap().status == 2)
     );
 }
+
+#[test]
+fn report_dash_writes_the_report_alone_to_stdout() {
+    let dir = temp();
+    let out = run(
+        &[
+            "--demo",
+            "status",
+            "set",
+            "terminated",
+            "user@example.com",
+            "owner@example.com",
+            "--report",
+            "-",
+        ],
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 1, "the owner is refused: {out:?}");
+    // Stdout is the JSON report and nothing else; the summary went to stderr.
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("stdout is JSON");
+    assert_eq!(json["counts"]["changed"], 1);
+    assert_eq!(json["counts"]["refused"], 1);
+    assert!(out.stderr.contains("changed"), "{}", out.stderr);
+    assert!(!std::path::Path::new("-").exists(), "no file named -");
+}

@@ -62,9 +62,15 @@ impl CliError {
             docspace_people::Error::InvalidInput(_) => Kind::Usage,
             _ => Kind::Portal,
         };
+        let hint = next_step(&error);
+        let error = anyhow::Error::new(error).context(context.to_string());
         CliError {
             kind,
-            error: anyhow::Error::new(error).context(context.to_string()),
+            error: match hint {
+                // The hint ends the message: what to do next.
+                Some(hint) => anyhow::anyhow!("{}. {hint}", CliError { kind, error }),
+                None => error,
+            },
         }
     }
 
@@ -90,6 +96,27 @@ impl fmt::Display for CliError {
             text.push_str(&cause);
         }
         f.write_str(&text)
+    }
+}
+
+/// What to do next after a refusal of the credentials or of a sign-in, which the server's own
+/// words do not say.
+fn next_step(error: &docspace_people::Error) -> Option<&'static str> {
+    use docspace_people::Error;
+    match error {
+        Error::Forbidden { message: Some(m) } if m.contains("Too many") => Some(
+            "The portal blocks sign-in for this login for about a minute after repeated \
+             failures, and each new attempt extends the block: wait, then try once",
+        ),
+        Error::Forbidden { message: Some(m) } if m.contains("User disabled") => Some(
+            "This user is disabled, or has not accepted their invitation: an administrator \
+             can enable them",
+        ),
+        Error::Unauthorized { .. } => Some(
+            "The portal refused the credentials: a session token expires, so sign in again with \
+             `docspace-people login`; or check the user name and password, --token or --api-key",
+        ),
+        _ => None,
     }
 }
 

@@ -24,6 +24,12 @@ fn a_rejected_token_is_an_auth_error_before_any_change() {
     );
     assert_eq!(out.code, 3, "{out:?}");
     assert!(out.stderr.contains("401"), "{}", out.stderr);
+    // And says what to do next.
+    assert!(
+        out.stderr.contains("docspace-people login"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(portal.portal.counters().endpoint(Endpoint::UpdateStatus), 0);
 }
 
@@ -226,4 +232,38 @@ fn named_profiles_keep_several_portals() {
     assert!(!profile_file.exists());
     let out = run(&["--profile", "work", "users", "list"], "", &config_dir);
     assert_ne!(out.code, 0, "no portal or token left for it: {out:?}");
+}
+
+#[test]
+fn a_blocked_sign_in_says_to_wait() {
+    use docspace_people_fake::seed::{USER_EMAIL, USER_PASSWORD};
+    let portal = Portal::start();
+    let url = portal.portal.base_url();
+    let dir = temp();
+    let login = |password: &str| {
+        run(
+            &[
+                "login",
+                "--portal",
+                &url,
+                "--user",
+                USER_EMAIL,
+                "--password-stdin",
+            ],
+            &format!("{password}\n"),
+            dir.path(),
+        )
+    };
+    for _ in 0..6 {
+        let out = login("wrong");
+        assert_eq!(out.code, 3, "{out:?}");
+    }
+    let out = login(USER_PASSWORD);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(
+        out.stderr.contains("Too many login attempts"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("wait"), "{}", out.stderr);
 }

@@ -355,7 +355,7 @@ pub struct Journal {
     /// Every id the runs targeted, in first-seen order.
     pub ids: Vec<Uuid>,
     /// The last outcome of each id, with its detail and the earliest prior state seen.
-    pub outcomes: HashMap<Uuid, (String, Option<String>, Option<Prior>)>,
+    pub outcomes: Outcomes,
     /// Users an offboarding deleted, or may have deleted (outcome unknown).
     pub deleted: std::collections::HashSet<Uuid>,
     /// Users a run sent (a `sending` record): they may have been changed whatever their last
@@ -380,7 +380,7 @@ impl Journal {
         let mut start: Option<(String, ChangeRecord)> = None;
         let mut ids = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        let mut outcomes: HashMap<Uuid, (String, Option<String>, Option<Prior>)> = HashMap::new();
+        let mut outcomes: Outcomes = HashMap::new();
         let mut deleted = std::collections::HashSet::new();
         let mut sent = std::collections::HashSet::new();
         let mut stopped_until = None;
@@ -455,40 +455,19 @@ impl Journal {
                     detail,
                     prior,
                 } => {
-                    let earlier = outcomes.get(&id);
-                    let earliest = earlier.and_then(|o| o.2.clone()).or(prior);
-                    // Once changed, a user stays changed for undo: a later run finds them
-                    // already in the target state, which must not hide the first change.
-                    if earlier.is_some_and(|o| o.0 == Outcome::Changed.as_str())
-                        && outcome != Outcome::Changed.as_str()
-                    {
-                        if let Some(entry) = outcomes.get_mut(&id) {
-                            entry.2 = earliest;
-                        }
-                        continue;
-                    }
-                    outcomes.insert(id, (outcome, detail, earliest));
+                    record_outcome(&mut outcomes, id, outcome, detail, prior);
                 }
                 Record::Sending { id, prior } => {
                     sent.insert(id);
-                    let earlier = outcomes.get(&id);
-                    let earliest = earlier.and_then(|o| o.2.clone()).or(prior);
-                    if earlier.is_some_and(|o| o.0 == Outcome::Changed.as_str()) {
-                        if let Some(entry) = outcomes.get_mut(&id) {
-                            entry.2 = earliest;
-                        }
-                        continue;
-                    }
                     // Until its outcome is recorded, the user may or may not be changed.
                     let detail = "sent, but the run stopped before its outcome was recorded; \
                                   read the user, or resume";
-                    outcomes.insert(
+                    record_outcome(
+                        &mut outcomes,
                         id,
-                        (
-                            Outcome::Unknown.as_str().to_owned(),
-                            Some(detail.to_owned()),
-                            earliest,
-                        ),
+                        Outcome::Unknown.as_str().to_owned(),
+                        Some(detail.to_owned()),
+                        prior,
                     );
                 }
                 Record::Step {
@@ -552,6 +531,32 @@ impl Journal {
             })
             .collect()
     }
+}
+
+/// The outcomes of a journal by user: the last outcome, its detail, and the earliest prior.
+type Outcomes = HashMap<Uuid, (String, Option<String>, Option<Prior>)>;
+
+/// Records `outcome` for `id`, keeping the earliest prior state seen. Once changed, a user
+/// stays changed for undo: a later run finds them already in the target state (or a later
+/// `sending` record says nothing new), which must not hide the first change.
+fn record_outcome(
+    outcomes: &mut Outcomes,
+    id: Uuid,
+    outcome: String,
+    detail: Option<String>,
+    prior: Option<Prior>,
+) {
+    let earlier = outcomes.get(&id);
+    let earliest = earlier.and_then(|o| o.2.clone()).or(prior);
+    if earlier.is_some_and(|o| o.0 == Outcome::Changed.as_str())
+        && outcome != Outcome::Changed.as_str()
+    {
+        if let Some(entry) = outcomes.get_mut(&id) {
+            entry.2 = earliest;
+        }
+        return;
+    }
+    outcomes.insert(id, (outcome, detail, earliest));
 }
 
 /// The mark of a run in progress on a portal: a lock file in the data directory

@@ -92,20 +92,13 @@ async fn send_ids(
     context: Context<'_>,
     change: &Change,
     ids: &[Uuid],
+    known: HashMap<Uuid, docspace_people::User>,
     path: &Path,
     settings: &Settings,
     report_file: Option<ReportFile>,
 ) -> CliResult<ExitCode> {
     let targets = targets(path, ids)?;
-    runner::send(
-        context,
-        change,
-        HashMap::new(),
-        &targets,
-        settings,
-        report_file,
-    )
-    .await
+    runner::send(context, change, known, &targets, settings, report_file).await
 }
 
 /// `resume JOURNAL`.
@@ -157,6 +150,7 @@ pub async fn resume(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode
         context,
         &change,
         &ids,
+        HashMap::new(),
         &args.journal,
         &settings,
         report_file,
@@ -292,10 +286,16 @@ pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
             client,
             server: &server,
         };
+        // The users were just read to check them: the run does not read them again.
+        let known = ids
+            .iter()
+            .filter_map(|id| now.get(id).map(|user| (*id, user.clone())))
+            .collect();
         let code = send_ids(
             context,
             &change,
             &ids,
+            known,
             &args.replay.journal,
             &settings,
             report_file,
@@ -374,18 +374,15 @@ pub fn report(args: JournalReportArgs) -> CliResult<ExitCode> {
     counts.push(("duplicates", 0));
     // A run the daily limit stopped: say until when, as the run itself did.
     let stopped_by_limit = journal.stopped_until.as_deref().map(|until| {
-        let wait = chrono::DateTime::parse_from_rfc3339(until)
-            .map(|at| (at.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds())
-            .unwrap_or(0);
-        let shown = chrono::DateTime::parse_from_rfc3339(until).map_or_else(
-            |_| until.to_owned(),
-            |at| {
-                at.with_timezone(&chrono::Utc)
-                    .format("%Y-%m-%d %H:%M UTC")
-                    .to_string()
-            },
-        );
-        (u64::try_from(wait).unwrap_or(0), shown)
+        match chrono::DateTime::parse_from_rfc3339(until) {
+            Ok(at) => {
+                let at = at.with_timezone(&chrono::Utc);
+                let wait = (at - chrono::Utc::now()).num_seconds();
+                let shown = at.format("%Y-%m-%d %H:%M UTC").to_string();
+                (u64::try_from(wait).unwrap_or(0), shown)
+            }
+            Err(_) => (0, until.to_owned()),
+        }
     });
     let report = Report {
         change: change.to_string(),

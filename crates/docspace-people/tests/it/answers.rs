@@ -47,6 +47,19 @@ fn envelope(response: Value) -> Value {
     json!({"response": response, "count": 1, "status": 0, "statusCode": 200})
 }
 
+/// Reads answer the caller (`@self`, ID2) and ID1, active, for every other user.
+async fn mount_reads(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/people/@self"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID2, 1))))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID1, 1))))
+        .mount(server)
+        .await;
+}
+
 async fn requests_to(server: &MockServer, method_name: &str, to: &str) -> usize {
     server
         .received_requests()
@@ -99,15 +112,7 @@ async fn workspace_refusals_are_its_json_500s_and_a_proxy_page_is_a_failure() {
         .respond_with(thrown(500, "Access denied"))
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/2.0/people/@self"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID2, 1))))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID1, 1))))
-        .mount(&server)
-        .await;
+    mount_reads(&server).await;
     let report = client(&server, WORKSPACE)
         .bulk(Change::Status(UserStatus::Terminated))
         .known_users([serde_json::from_value(user(ID1, 1)).unwrap()])
@@ -135,15 +140,7 @@ async fn workspace_refusals_are_its_json_500s_and_a_proxy_page_is_a_failure() {
         )
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/2.0/people/@self"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID2, 1))))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID1, 1))))
-        .mount(&server)
-        .await;
+    mount_reads(&server).await;
     let report = client(&server, WORKSPACE)
         .bulk(Change::Status(UserStatus::Terminated))
         .known_users([serde_json::from_value(user(ID1, 1)).unwrap()])
@@ -365,15 +362,7 @@ async fn an_answer_that_contradicts_itself_is_read_back() {
         )
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/2.0/people/@self"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID2, 1))))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID1, 1))))
-        .mount(&server)
-        .await;
+    mount_reads(&server).await;
     let report = client(&server, DOCSPACE_37)
         .bulk(Change::Status(UserStatus::Terminated))
         .run(&[ID1])
@@ -392,15 +381,7 @@ async fn a_wait_beyond_the_clock_is_far_ahead_not_in_1970() {
         )
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/2.0/people/@self"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID2, 1))))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(user(ID1, 1))))
-        .mount(&server)
-        .await;
+    mount_reads(&server).await;
     let report = client(&server, DOCSPACE_37)
         .bulk(Change::Status(UserStatus::Terminated))
         .run(&[ID1])

@@ -507,6 +507,28 @@ property on a 2xx body means the request failed after all.
             Default::default()
         }
     }
+    ///A list of short user records in the success envelope.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct EmployeeListEnvelope {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<ApiErrorDetail>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub response: ::std::vec::Vec<EmployeeDto>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i32>,
+        #[serde(
+            rename = "statusCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub status_code: ::std::option::Option<i32>,
+    }
+    impl EmployeeListEnvelope {
+        pub fn builder() -> builder::EmployeeListEnvelope {
+            Default::default()
+        }
+    }
     /**An error. Thrown errors fill `error`; binding and validation failures put a
 ProblemDetails object in `response`. `status` is 1 and `statusCode` repeats the HTTP status.
 */
@@ -541,6 +563,20 @@ ProblemDetails object in `response`. `status` is 1 and `statusCode` repeats the 
     }
     impl GroupSummary {
         pub fn builder() -> builder::GroupSummary {
+            Default::default()
+        }
+    }
+    ///`InviteUsersRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct InviteUsersRequest {
+        ///The language of the mail, e.g. `en-US`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub culture: ::std::option::Option<::std::string::String>,
+        ///Handled in order; a bad one stops the request after the earlier ones.
+        pub invitations: ::std::vec::Vec<UserInvitation>,
+    }
+    impl InviteUsersRequest {
+        pub fn builder() -> builder::InviteUsersRequest {
             Default::default()
         }
     }
@@ -723,6 +759,18 @@ status 2 with an empty `error`.
     }
     impl UpdateMembersRequest {
         pub fn builder() -> builder::UpdateMembersRequest {
+            Default::default()
+        }
+    }
+    ///`UserInvitation`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct UserInvitation {
+        pub email: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: crate::enums::UserType,
+    }
+    impl UserInvitation {
+        pub fn builder() -> builder::UserInvitation {
             Default::default()
         }
     }
@@ -2977,6 +3025,128 @@ Workspace, and (as a meaningless constant) on DocSpace before 3.1.
             }
         }
         #[derive(Clone, Debug)]
+        pub struct EmployeeListEnvelope {
+            count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            error: ::std::result::Result<
+                ::std::option::Option<super::ApiErrorDetail>,
+                ::std::string::String,
+            >,
+            response: ::std::result::Result<
+                ::std::vec::Vec<super::EmployeeDto>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            status_code: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for EmployeeListEnvelope {
+            fn default() -> Self {
+                Self {
+                    count: Ok(Default::default()),
+                    error: Ok(Default::default()),
+                    response: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    status_code: Ok(Default::default()),
+                }
+            }
+        }
+        impl EmployeeListEnvelope {
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for count: {e}")
+                    });
+                self
+            }
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ApiErrorDetail>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
+            pub fn response<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::EmployeeDto>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.response = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for response: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn status_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status_code: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<EmployeeListEnvelope>
+        for super::EmployeeListEnvelope {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: EmployeeListEnvelope,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    count: value.count?,
+                    error: value.error?,
+                    response: value.response?,
+                    status: value.status?,
+                    status_code: value.status_code?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::EmployeeListEnvelope> for EmployeeListEnvelope {
+            fn from(value: super::EmployeeListEnvelope) -> Self {
+                Self {
+                    count: Ok(value.count),
+                    error: Ok(value.error),
+                    response: Ok(value.response),
+                    status: Ok(value.status),
+                    status_code: Ok(value.status_code),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ErrorEnvelope {
             error: ::std::result::Result<
                 ::std::option::Option<super::ApiErrorDetail>,
@@ -3156,6 +3326,70 @@ Workspace, and (as a meaningless constant) on DocSpace before 3.1.
                     id: Ok(value.id),
                     manager: Ok(value.manager),
                     name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct InviteUsersRequest {
+            culture: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            invitations: ::std::result::Result<
+                ::std::vec::Vec<super::UserInvitation>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for InviteUsersRequest {
+            fn default() -> Self {
+                Self {
+                    culture: Ok(Default::default()),
+                    invitations: Err("no value supplied for invitations".to_string()),
+                }
+            }
+        }
+        impl InviteUsersRequest {
+            pub fn culture<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.culture = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for culture: {e}")
+                    });
+                self
+            }
+            pub fn invitations<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::UserInvitation>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.invitations = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for invitations: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<InviteUsersRequest> for super::InviteUsersRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: InviteUsersRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    culture: value.culture?,
+                    invitations: value.invitations?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::InviteUsersRequest> for InviteUsersRequest {
+            fn from(value: super::InviteUsersRequest) -> Self {
+                Self {
+                    culture: Ok(value.culture),
+                    invitations: Ok(value.invitations),
                 }
             }
         }
@@ -3978,6 +4212,64 @@ Workspace, and (as a meaningless constant) on DocSpace before 3.1.
             }
         }
         #[derive(Clone, Debug)]
+        pub struct UserInvitation {
+            email: ::std::result::Result<::std::string::String, ::std::string::String>,
+            type_: ::std::result::Result<crate::enums::UserType, ::std::string::String>,
+        }
+        impl ::std::default::Default for UserInvitation {
+            fn default() -> Self {
+                Self {
+                    email: Err("no value supplied for email".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl UserInvitation {
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::enums::UserType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UserInvitation> for super::UserInvitation {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UserInvitation,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    email: value.email?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UserInvitation> for UserInvitation {
+            fn from(value: super::UserInvitation) -> Self {
+                Self {
+                    email: Ok(value.email),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct VersionBuild {
             community_server: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -4434,6 +4726,7 @@ Users matching every given filter, sorted, one page of at most `count` users sta
 Sends a `GET` request to `/api/2.0/people/filter`
 
 Arguments:
+- `account_login_type`: Only accounts that sign in this way: 0 SSO, 1 LDAP, 2 standard (neither).
 - `activation_status`: Only users with this `EmployeeActivationStatus` number: 0 NotActivated, 1 Activated, 2 Pending.
 - `count`: Page size, 1 to 100. The server uses 100 when absent and caps larger values at 100.
 - `employee_status`: Only users with this `EmployeeStatus` number: 1 Active, 2 Terminated, 4 Pending.
@@ -4446,6 +4739,7 @@ Arguments:
 - `start_index`: Zero-based index of the first user of the page.
 ```ignore
 let response = client.get_filtered_users()
+    .account_login_type(account_login_type)
     .activation_status(activation_status)
     .count(count)
     .employee_status(employee_status)
@@ -4626,6 +4920,32 @@ let response = client.resend_user_invites()
 ```*/
     pub fn resend_user_invites(&self) -> builder::ResendUserInvites<'_> {
         builder::ResendUserInvites::new(self)
+    }
+    /**Invite people by e-mail, each with a type
+
+Handles the invitations in order. A new address becomes a user with status Pending (4)
+and activation Pending, and is mailed a link; an address that already belongs to a user
+is not mailed, and a lower type is raised to the invited one. A bad invitation stops the
+request after the earlier ones were handled: an invalid or punycode address is 400
+"Incorrect email", the address of a terminated user 400 "User disabled: <email>". 403
+when invitations are off, for a User or Guest caller, for type Guest (guests are invited
+through rooms), for RoomAdmin unless the caller is a DocSpace admin, and for
+DocSpaceAdmin unless the caller is the owner; 402 before anything when the invitations of
+paid types exceed the paid seats. Answers every Pending user the caller can see, short
+form. A portal may cap invitations per day; each address spends one. Workspace has no
+such route.
+
+
+Sends a `POST` request to `/api/2.0/people/invite`
+
+```ignore
+let response = client.invite_users()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn invite_users(&self) -> builder::InviteUsers<'_> {
+        builder::InviteUsers::new(self)
     }
     /**Start the background job that changes one user's type
 
@@ -5065,6 +5385,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetFilteredUsers<'a> {
         client: &'a super::Client,
+        account_login_type: Result<Option<i32>, String>,
         activation_status: Result<Option<i32>, String>,
         count: Result<Option<i32>, String>,
         employee_status: Result<Option<i32>, String>,
@@ -5080,6 +5401,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
+                account_login_type: Ok(None),
                 activation_status: Ok(None),
                 count: Ok(None),
                 employee_status: Ok(None),
@@ -5091,6 +5413,18 @@ pub mod builder {
                 sort_order: Ok(None),
                 start_index: Ok(None),
             }
+        }
+        pub fn account_login_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.account_login_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `i32` for account_login_type failed".to_string()
+                });
+            self
         }
         pub fn activation_status<V>(mut self, value: V) -> Self
         where
@@ -5215,6 +5549,7 @@ pub mod builder {
         ) -> Result<ResponseValue<types::EmployeeFullListEnvelope>, Error<ByteStream>> {
             let Self {
                 client,
+                account_login_type,
                 activation_status,
                 count,
                 employee_status,
@@ -5226,6 +5561,7 @@ pub mod builder {
                 sort_order,
                 start_index,
             } = self;
+            let account_login_type = account_login_type.map_err(Error::InvalidRequest)?;
             let activation_status = activation_status.map_err(Error::InvalidRequest)?;
             let count = count.map_err(Error::InvalidRequest)?;
             let employee_status = employee_status.map_err(Error::InvalidRequest)?;
@@ -5252,6 +5588,12 @@ pub mod builder {
                 .header(
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "accountLoginType",
+                        &account_login_type,
+                    ),
                 )
                 .query(
                     &progenitor_client::QueryParam::new(
@@ -5910,6 +6252,93 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::invite_users`]
+
+[`Client::invite_users`]: super::Client::invite_users*/
+    #[derive(Debug, Clone)]
+    pub struct InviteUsers<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::InviteUsersRequest, String>,
+    }
+    impl<'a> InviteUsers<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::InviteUsersRequest>,
+            <V as std::convert::TryInto<
+                types::InviteUsersRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `InviteUsersRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::InviteUsersRequest,
+            ) -> types::builder::InviteUsersRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/2.0/people/invite`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::EmployeeListEnvelope>, Error<ByteStream>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::InviteUsersRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/2.0/people/invite", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "invite_users",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                402u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::start_user_type_update`]
 
 [`Client::start_user_type_update`]: super::Client::start_user_type_update*/
@@ -6505,6 +6934,8 @@ pub mod paths {
     pub const GET_USER_TYPE_UPDATE_PROGRESS: &str = "/api/2.0/people/type/progress/{userid}";
     /// `GET /api/2.0/settings/version/build` (`getVersionBuild`).
     pub const GET_VERSION_BUILD: &str = "/api/2.0/settings/version/build";
+    /// `POST /api/2.0/people/invite` (`inviteUsers`).
+    pub const INVITE_USERS: &str = "/api/2.0/people/invite";
     /// `PUT /api/2.0/people/invite` (`resendUserInvites`).
     pub const RESEND_USER_INVITES: &str = "/api/2.0/people/invite";
     /// `PUT /api/2.0/people/resetquota` (`resetUsersQuota`).

@@ -44,6 +44,8 @@ pub(crate) struct Criteria {
     pub(crate) user_type: Option<i32>,
     pub(crate) is_admin: Option<bool>,
     pub(crate) group: Option<Uuid>,
+    /// `accountLoginType`: 0 SSO, 1 LDAP, 2 standard.
+    pub(crate) login_type: Option<i32>,
     pub(crate) sort_by: SortBy,
     pub(crate) descending: bool,
 }
@@ -91,6 +93,10 @@ impl FilterQuery {
                     query.criteria.is_admin = Some(params::boolean("isAdministrator", value)?);
                 }
                 "groupid" => query.criteria.group = Some(params::guid("groupId", value)?),
+                "accountlogintype" => {
+                    query.criteria.login_type =
+                        Some(params::login_type("accountLoginType", value)?);
+                }
                 "sortby" => {
                     query.criteria.sort_by = match value.trim().to_ascii_lowercase().as_str() {
                         "lastname" => SortBy::LastName,
@@ -145,6 +151,17 @@ fn matches(query: &Criteria, group: Option<Option<u16>>, user: &User, workspace:
         && user.is_admin() != admin
     {
         return false;
+    }
+    if let Some(kind) = query.login_type {
+        let standard = !user.is_sso && !user.is_ldap;
+        let matched = match kind {
+            0 => user.is_sso,
+            1 => user.is_ldap,
+            _ => standard,
+        };
+        if !matched {
+            return false;
+        }
     }
     match group {
         None => true,

@@ -60,6 +60,12 @@ pub(crate) fn employee_type(field: &str, value: &str) -> Result<i32, ApiError> {
     parse_enum(field, value, &NAMES, 0..=4)
 }
 
+/// An `AccountLoginType` (name or number: 0 SSO, 1 LDAP, 2 Standart, as .NET spells it).
+pub(crate) fn login_type(field: &str, value: &str) -> Result<i32, ApiError> {
+    const NAMES: [(&str, i32); 3] = [("SSO", 0), ("LDAP", 1), ("Standart", 2)];
+    parse_enum(field, value, &NAMES, 0..=2)
+}
+
 /// An `EmployeeActivationStatus` (name or number; flag combinations of 1, 2 and 4).
 pub(crate) fn activation_status(field: &str, value: &str) -> Result<i32, ApiError> {
     const NAMES: [(&str, i32); 4] = [
@@ -208,6 +214,56 @@ pub(crate) fn resend_request(body: &[u8]) -> Result<(Vec<Uuid>, bool), ApiError>
         }),
     };
     problems.finish((ids, all))
+}
+
+/// `InviteUsersRequest` of `POST people/invite`: each invitation's type number and address, in
+/// order (`culture` is not checked).
+pub(crate) fn invite_request(body: &[u8]) -> Result<Vec<(i32, String)>, ApiError> {
+    let map = object(
+        body,
+        "ASC.People.ApiModels.RequestDto.InviteUsersRequestDto",
+    )?;
+    let mut problems = Problems::default();
+    let invitations = match property(&map, "invitations") {
+        None => {
+            problems.add("invitations", "The Invitations field is required.");
+            Vec::new()
+        }
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                let kind = item
+                    .as_object()
+                    .and_then(|o| property(o, "type"))
+                    .and_then(|t| match t {
+                        Value::Number(n) => n.as_i64().and_then(|n| i32::try_from(n).ok()),
+                        Value::String(s) => employee_type("type", s).ok(),
+                        _ => None,
+                    })
+                    .filter(|n| (1..=4).contains(n));
+                let email = item
+                    .as_object()
+                    .and_then(|o| property(o, "email"))
+                    .and_then(Value::as_str);
+                match (kind, email) {
+                    (Some(kind), Some(email)) => Some((kind, email.to_owned())),
+                    _ => {
+                        problems.conversion(
+                            &format!("$.invitations[{i}]"),
+                            "ASC.People.ApiModels.RequestDto.UserInvitationRequestDto",
+                        );
+                        None
+                    }
+                }
+            })
+            .collect(),
+        Some(_) => {
+            problems.conversion("$.invitations", "System.Collections.Generic.IEnumerable`1");
+            Vec::new()
+        }
+    };
+    problems.finish(invitations)
 }
 
 /// `UpdateMembersQuotaRequest`: the user ids and the quota, which must be a JSON integer.

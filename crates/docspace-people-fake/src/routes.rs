@@ -102,7 +102,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route(
             "/api/2.0/people/invite",
-            as_user_name("invite").put(resend_invitations),
+            as_user_name("invite")
+                .put(resend_invitations)
+                .post(invite_users),
         )
         .fallback(|| async { StatusCode::NOT_FOUND })
         .method_not_allowed_fallback(|| async { StatusCode::METHOD_NOT_ALLOWED })
@@ -407,6 +409,31 @@ async fn reset_quota(
     let ids = params::members_request(&body.map_err(body_error)?)?;
     let targets = rules::reset_quota(&mut state, caller, &ids)?;
     Ok(shared.bulk_response(&state, &targets, &uri))
+}
+
+/// `POST /api/2.0/people/invite`: DocSpace only. Answers every Pending user, short form.
+async fn invite_users(
+    State(shared): AppState,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let mut state = shared.state.write();
+    if state.version.is_workspace() {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    }
+    let caller = shared.caller(&state, &headers, true)?;
+    let invitations = params::invite_request(&body.map_err(body_error)?)?;
+    let pending = rules::invite_users(&mut state, caller, &invitations, Utc::now())?;
+    let renderer = shared.renderer(&state);
+    let users: Vec<_> = pending
+        .iter()
+        .map(|index| renderer.short(&state.users[*index]))
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &Envelope::ok(users, 1, None, shared.link(&uri, "POST")),
+    ))
 }
 
 /// `PUT /api/2.0/people/invite`: DocSpace only.

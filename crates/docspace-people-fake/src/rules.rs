@@ -298,6 +298,106 @@ pub(crate) fn reset_quota(
     Ok(targets)
 }
 
+/// Whether the server takes `email` as an address: one `@` between a local part and a dotted
+/// domain, no spaces, and no punycode (`xn--`), which the server refuses too.
+fn is_valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && email.is_ascii()
+        && !email
+            .chars()
+            .any(|c| c.is_ascii_whitespace() || c.is_ascii_control())
+        && !domain.to_ascii_lowercase().contains("xn--")
+}
+
+/// How much a type may do, for raising an invited user's type (never lowering it).
+fn power(user_type: UserType) -> u8 {
+    match user_type {
+        UserType::Guest => 0,
+        UserType::User => 1,
+        UserType::RoomAdmin => 2,
+        UserType::DocSpaceAdmin => 3,
+    }
+}
+
+/// `POST /people/invite`: invites each address with its type, in order. Refusals about the
+/// caller and the types come first (403), then the paid seats (402), both before anything is
+/// done; a bad address stops the request with 400 after the earlier ones were handled. A new
+/// address becomes a Pending user and is mailed; a known one is not mailed, and a lower type is
+/// raised. Answers the indexes of every Pending user.
+pub(crate) fn invite_users(
+    state: &mut PortalState,
+    caller: Caller,
+    invitations: &[(i32, String)],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<usize>, ApiError> {
+    let inviter = &state.users[caller.index];
+    let (caller_is_admin, caller_is_owner) = (inviter.is_admin(), inviter.is_owner);
+    if !caller_is_admin && inviter.user_type != UserType::RoomAdmin {
+        return Err(ApiError::access_denied());
+    }
+    let mut types = Vec::with_capacity(invitations.len());
+    for (number, _) in invitations {
+        let user_type = UserType::from_number(*number).ok_or_else(ApiError::access_denied)?;
+        let allowed = match user_type {
+            UserType::Guest => false,
+            UserType::User => true,
+            UserType::RoomAdmin => caller_is_admin,
+            UserType::DocSpaceAdmin => caller_is_owner,
+        };
+        if !allowed {
+            return Err(ApiError::access_denied());
+        }
+        types.push(user_type);
+    }
+    if let Some(seats) = state.paid_seats {
+        let paid = types
+            .iter()
+            .filter(|t| matches!(t, UserType::RoomAdmin | UserType::DocSpaceAdmin))
+            .count();
+        let in_use = state
+            .users
+            .iter()
+            .filter(|u| takes_seat(u, u.user_type, u.status == status::ACTIVE))
+            .count();
+        if paid > 0 && in_use + paid > seats {
+            return Err(ApiError::seats_taken());
+        }
+    }
+    for ((_, email), user_type) in invitations.iter().zip(types) {
+        let email = email.trim();
+        if !is_valid_email(email) {
+            return Err(ApiError::bad_argument("Incorrect email"));
+        }
+        match state.index_by_email(email) {
+            Some(index) if state.users[index].status == status::TERMINATED => {
+                return Err(ApiError::bad_argument(format!("User disabled: {email}")));
+            }
+            Some(index) => {
+                let user = &mut state.users[index];
+                if !user.is_owner && power(user.user_type) < power(user_type) {
+                    user.user_type = user_type;
+                }
+            }
+            None => {
+                let index =
+                    state.push_user(crate::seed::invitee(email, user_type, caller.index, now));
+                let id = state.users[index].id;
+                state.invitations_sent.push(id);
+            }
+        }
+    }
+    Ok((0..state.users.len())
+        .filter(|&i| state.users[i].status == status::PENDING)
+        .collect())
+}
+
 /// `PUT /people/invite`: mails the invitation again to the listed users who are still Pending
 /// (with `all`, to every Pending user, the list ignored), and answers the listed users that
 /// exist (with `all`, the Pending users mailed). Administrators only.

@@ -629,3 +629,40 @@ fn add_extra_users(
         state.push_user(user);
     }
 }
+
+/// The user `POST people/invite` creates for a new address: Pending, no password, named after
+/// the address until they join.
+pub(crate) fn invitee(
+    email: &str,
+    user_type: UserType,
+    inviter: usize,
+    now: DateTime<Utc>,
+) -> User {
+    let local = email.split('@').next().unwrap_or(email);
+    User {
+        id: uuid::Uuid::new_v4(),
+        first_name: local.to_owned(),
+        last_name: String::new(),
+        email: email.to_owned(),
+        user_name: local.to_owned(),
+        user_type,
+        is_owner: false,
+        status: status::PENDING,
+        activation: activation::PENDING,
+        terminated_at: None,
+        is_ldap: false,
+        is_sso: false,
+        groups: Vec::new(),
+        custom_quota: None,
+        used_space: 0,
+        password: None,
+        registered: now,
+        created_by: Some(inviter),
+        mobile_phone: None,
+        location: None,
+        culture: "en-US",
+        theme: Theme::Base,
+        rooms_owned: 0,
+        keys: Default::default(),
+    }
+}

@@ -6,6 +6,7 @@ mod delete;
 mod errors;
 mod faults;
 mod filter;
+mod invite;
 mod jobs;
 mod limiter;
 mod rules_v36;

@@ -115,7 +115,7 @@ LAYERS = [
     {'client'},
     {'read'},
     {'jobs'},
-    {'bulk'},
+    {'bulk', 'invite'},
     {'offboard'},
     {'lifecycle'},
 ]

@@ -26,6 +26,8 @@ mod read;
 mod jobs;
 // Changing many users at once.
 pub mod bulk;
+// New invitations by e-mail, settled by reading back.
+mod invite;
 // Offboarding: disable, move data, delete, per user.
 mod offboard;
 
@@ -36,6 +38,9 @@ pub use change::Change;
 pub use client::{Client, ClientBuilder, DEFAULT_TIMEOUT, parse_user_ids};
 pub use enums::{ActivationStatus, MobilePhoneActivationStatus, Theme, UserStatus, UserType};
 pub use error::Error;
+pub use invite::{
+    DEFAULT_INVITE_BATCH, Invitation, InviteEntry, InviteOptions, InviteReport, MAX_INVITE_BATCH,
+};
 pub use quota::{ParseQuotaError, Quota};
 pub use read::{MAX_PAGE_SIZE, SortBy, UserPage, UserQuery};
 pub use server::{Product, Refusal, Server, Version};

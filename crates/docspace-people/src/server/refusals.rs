@@ -52,6 +52,17 @@ pub enum Refusal {
     NotPending,
     /// No user has this id.
     UnknownUser,
+    /// Not an address the server takes for an invitation (malformed, or punycode).
+    InvalidEmail,
+    /// Guests are invited through rooms, not by e-mail.
+    GuestsInvitedThroughRooms,
+    /// Only DocSpace admins invite room admins.
+    OnlyAdminsInviteRoomAdmins,
+    /// The address belongs to a disabled user (the server answers 400 "User disabled").
+    DisabledAddress,
+    /// The address already belongs to a user of a lower type; an invitation would raise
+    /// their type without mailing them, which is a type change, not an invitation.
+    AlreadyMember,
     /// The server refused, in its own words (or its status when it sent none).
     Server(String),
 }
@@ -85,6 +96,15 @@ impl fmt::Display for Refusal {
                 "not Pending: only users who have not accepted their invitation get it again"
             }
             Refusal::UnknownUser => "no user has this id (the server answers 404)",
+            Refusal::InvalidEmail => {
+                "not an e-mail address the server takes (malformed or punycode)"
+            }
+            Refusal::GuestsInvitedThroughRooms => "guests are invited through rooms, not by e-mail",
+            Refusal::OnlyAdminsInviteRoomAdmins => "only DocSpace admins invite room admins",
+            Refusal::DisabledAddress => "the address of a disabled user; enable them instead",
+            Refusal::AlreadyMember => {
+                "already on the portal with a lower type; change it with a type change"
+            }
             Refusal::Server(text) => text,
         })
     }
@@ -166,6 +186,46 @@ pub(crate) fn predict(
             Some(UserStatus::Pending) => None,
             _ => Some(Refusal::NotPending),
         },
+    }
+}
+
+/// Whether `email` is an address `POST people/invite` takes: one `@` between a local part and
+/// a dotted domain, no spaces or control characters, and no punycode label (`xn--`), which the
+/// server refuses with 400 "Incorrect email", stopping the request there.
+pub(crate) fn is_invitable_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !domain.to_ascii_lowercase().contains("xn--")
+}
+
+/// The refusal certain for inviting `email` as `user_type` by `caller` (if known): before
+/// anything is sent, since the server stops a request at its first bad invitation.
+pub(crate) fn invitation(
+    email: &str,
+    user_type: &UserType,
+    caller: Option<&UserState>,
+) -> Option<Refusal> {
+    let caller_is_owner = caller.and_then(|c| c.is_owner) == Some(true);
+    let caller_is_admin = caller_is_owner || caller.and_then(|c| c.is_admin) == Some(true);
+    if !is_invitable_email(email) {
+        Some(Refusal::InvalidEmail)
+    } else if *user_type == UserType::Guest {
+        Some(Refusal::GuestsInvitedThroughRooms)
+    } else if caller.is_none() {
+        None
+    } else if *user_type == UserType::DocSpaceAdmin && !caller_is_owner {
+        Some(Refusal::OnlyOwnerMakesAdmins)
+    } else if *user_type == UserType::RoomAdmin && !caller_is_admin {
+        Some(Refusal::OnlyAdminsInviteRoomAdmins)
+    } else {
+        None
     }
 }
 

@@ -117,6 +117,7 @@ LAYERS = [
     {'jobs'},
     {'bulk', 'invite'},
     {'offboard'},
+    {'sync'},
     {'lifecycle'},
 ]
 for k in edges: edges[k].discard('')

@@ -31,6 +31,9 @@ mod invite;
 // Offboarding: disable, move data, delete, per user.
 mod offboard;
 
+// Keeping a portal in line with its source of truth: plan, then apply.
+pub mod sync;
+
 // The public face of jobs and offboarding.
 pub mod lifecycle;
 

@@ -16,4 +16,5 @@ mod portal;
 mod properties;
 mod ratelimit;
 mod servers;
+mod sync;
 mod wire;

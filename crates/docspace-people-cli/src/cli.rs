@@ -125,9 +125,12 @@ pub enum Command {
     /// Set or reset the storage quota of users.
     #[command(subcommand)]
     Quota(QuotaCommand),
-    /// Send invitations again to users who never accepted theirs.
-    #[command(subcommand)]
+    /// Invite people by e-mail (`invite --type user --from new-hires.csv`), or send the
+    /// invitation again to users who never accepted theirs (`invite resend`).
     Invite(InviteCommand),
+    /// Keep the portal in line with a source of truth (an HR export): `sync plan` writes what
+    /// would change, `sync apply` applies exactly that plan; `sync --desired FILE` does both.
+    Sync(SyncCommand),
     /// Offboard users: disable them, then optionally move their rooms and files to a receiver
     /// (--reassign-to), then optionally delete them for good (--delete, asks for the count).
     /// A user's steps stop at the first that does not succeed.
@@ -163,9 +166,9 @@ pub struct LoginArgs {
 }
 
 /// `resume`: a journal and how to run.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ReplayArgs {
-    /// The journal of the run.
+    /// The journal of the run (a sync's journal directory: each of its journals in turn).
     #[arg(value_name = "JOURNAL")]
     pub journal: PathBuf,
     /// Use a journal whose seals do not verify with your key (edited by hand, written by
@@ -193,7 +196,7 @@ pub struct JournalReportArgs {
 }
 
 /// `undo`: a journal, how to run, and where the undo's own journal goes.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct UndoArgs {
     /// The journal and how to run.
     #[command(flatten)]
@@ -388,9 +391,46 @@ pub struct OffboardArgs {
     pub bulk: BulkArgs,
 }
 
+/// `invite`: new invitations, or `invite resend`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct InviteCommand {
+    /// `resend`, or nothing for new invitations.
+    #[command(subcommand)]
+    pub resend: Option<InviteResend>,
+    /// New invitations.
+    #[command(flatten)]
+    pub new: InviteArgs,
+}
+
+/// `invite --type TYPE --from FILE`: invite new people by e-mail (DocSpace).
+#[derive(Debug, Args)]
+pub struct InviteArgs {
+    /// The type to invite as, in the portal's words: user, room-admin, docspace-admin (guests
+    /// are invited through rooms).
+    #[arg(long = "type", value_name = "TYPE", default_value = "user")]
+    pub user_type: String,
+    /// E-mail addresses to invite.
+    #[arg(value_name = "EMAIL")]
+    pub emails: Vec<String>,
+    /// Read addresses from FILE (`-` for standard input): one per line, or a CSV file (`.csv`,
+    /// or with --column).
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+    /// The CSV column holding the addresses (default: a column named email or mail).
+    #[arg(long, value_name = "NAME", requires = "from")]
+    pub column: Option<String>,
+    /// Show who would be invited and who is on the portal already; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The report and the guard rails.
+    #[command(flatten)]
+    pub run: RunOptions,
+}
+
 /// `invite` subcommands.
 #[derive(Debug, Subcommand)]
-pub enum InviteCommand {
+pub enum InviteResend {
     /// Mail the invitation again to the target users who are still Pending (DocSpace). Users
     /// who are not Pending are refused without sending. Each request sends mail, so a request
     /// whose answer was lost is reported unknown and never sent again, by this run or by
@@ -405,6 +445,152 @@ pub enum InviteCommand {
         #[command(flatten)]
         bulk: BulkArgs,
     },
+}
+
+/// `sync`: plan, apply, or both at once.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct SyncCommand {
+    /// `plan` or `apply`; nothing to plan and apply in one go.
+    #[command(subcommand)]
+    pub step: Option<SyncStep>,
+    /// Planning and applying in one go.
+    #[command(flatten)]
+    pub once: SyncOnceArgs,
+}
+
+/// The steps of `sync`.
+#[derive(Debug, Subcommand)]
+pub enum SyncStep {
+    /// Read the portal once and write the plan that brings it in line with the source: who is
+    /// invited, enabled, disabled (or offboarded), re-typed, given a quota, and who is left
+    /// alone and why. Exits 5 when a safeguard holds the plan.
+    Plan {
+        /// What the portal should be.
+        #[command(flatten)]
+        source: SyncSourceArgs,
+        /// Write the plan to FILE (JSON; never over an input).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Apply exactly the plan in FILE: each user is read again first, and one no longer as
+    /// planned is reported drifted and left alone; the safeguards are checked again.
+    Apply {
+        /// The plan, as `sync plan` wrote it.
+        #[arg(value_name = "PLAN")]
+        plan: PathBuf,
+        /// How to apply.
+        #[command(flatten)]
+        apply: SyncApplyArgs,
+    },
+}
+
+/// `sync --desired FILE`: plan, then apply.
+#[derive(Debug, Args)]
+pub struct SyncOnceArgs {
+    /// What the portal should be.
+    #[command(flatten)]
+    pub source: SyncSourceArgs,
+    /// Also write the plan to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// How to apply.
+    #[command(flatten)]
+    pub apply: SyncApplyArgs,
+}
+
+/// The source of truth and what sync may do.
+#[derive(Debug, Args)]
+pub struct SyncSourceArgs {
+    /// The desired state: a CSV file with a header row (`email` or `id`, and optionally
+    /// `type`, `quota`, `status`), or JSON lines (`.jsonl`) with the same fields.
+    #[arg(long, value_name = "FILE", required = true)]
+    pub desired: Option<PathBuf>,
+    /// How rows name people.
+    #[arg(long, value_enum, default_value_t = SyncKeyArg::Email)]
+    pub key: SyncKeyArg,
+    /// People in the source but not on the portal: list them as missing, or invite them.
+    #[arg(long, value_enum, default_value_t = JoinersArg::List)]
+    pub joiners: JoinersArg,
+    /// Active users absent from the source: disable them, or offboard them (needs
+    /// --reassign-to).
+    #[arg(long, value_enum, default_value_t = LeaversArg::Disable)]
+    pub leavers: LeaversArg,
+    /// Who receives the rooms of demoted users and the data of offboarded ones (id or email).
+    #[arg(long, value_name = "USER")]
+    pub reassign_to: Option<String>,
+    /// The login kinds sync manages (comma-separated); others are left alone.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [ScopeArg::Standard, ScopeArg::Sso])]
+    pub scope: Vec<ScopeArg>,
+    /// Never touch users with this address or glob (`svc-*@example.com`); repeatable.
+    #[arg(long, value_name = "EMAIL|GLOB")]
+    pub protect: Vec<String>,
+    /// Never touch the users of FILE: one address or glob per line (`#` comments).
+    #[arg(long, value_name = "FILE")]
+    pub protect_file: Option<PathBuf>,
+    /// Hold the plan when more than this many users would leave: a count, or a percentage of
+    /// the active users in scope (default: 10%, and at least 5).
+    #[arg(long, value_name = "N|P%")]
+    pub max_leavers: Option<String>,
+    /// Apply a source with fewer rows than half the active users in scope (by default such a
+    /// source is taken for a truncated export and the plan is held).
+    #[arg(long)]
+    pub allow_small_source: bool,
+}
+
+/// How a sync is applied.
+#[derive(Debug, Args)]
+pub struct SyncApplyArgs {
+    /// Show what would be sent; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Keep the run's journals in DIR, one per change, for `resume DIR`, `undo DIR` and
+    /// `report DIR` (default: a new directory under the user's data directory; none for
+    /// --demo).
+    #[arg(long, value_name = "DIR")]
+    pub journal: Option<PathBuf>,
+    /// The report, the chunking and the guard rails (--report FILE: one file per change,
+    /// numbered, and one for the invitations).
+    #[command(flatten)]
+    pub run: RunOptions,
+}
+
+/// How rows name people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SyncKeyArg {
+    /// By e-mail address.
+    Email,
+    /// By user id.
+    Id,
+}
+
+/// What to do with joiners.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum JoinersArg {
+    /// List them as missing.
+    List,
+    /// Invite them.
+    Invite,
+}
+
+/// What to do with leavers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LeaversArg {
+    /// Disable them.
+    Disable,
+    /// Offboard them (disable, then move their data to --reassign-to).
+    Offboard,
+}
+
+/// A login kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    /// A password on the portal.
+    Standard,
+    /// Single sign-on.
+    Sso,
+    /// LDAP.
+    Ldap,
 }
 
 /// `quota` subcommands.
@@ -455,7 +641,7 @@ pub struct BulkArgs {
 }
 
 /// How a change is run and reported; shared by the bulk commands, `resume` and `undo`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct RunOptions {
     /// Write the per-user outcome to FILE, as JSON, CSV or JSON lines (by extension, or
     /// --report-format).

@@ -7,6 +7,9 @@ use std::process::ExitCode;
 /// nothing is wrong, the rest has to wait.
 pub const STOPPED_BY_LIMIT: u8 = 4;
 
+/// The exit code of a sync a safeguard held: nothing was changed.
+pub const HELD_BY_SAFEGUARD: u8 = 5;
+
 /// Why a command stopped, which decides its exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -59,7 +62,10 @@ impl CliError {
     /// library is a usage error (exit 2), anything else exit 3.
     pub fn portal(error: docspace_people::Error, context: impl fmt::Display) -> Self {
         let kind = match error {
-            docspace_people::Error::InvalidInput(_) => Kind::Usage,
+            // Asking a server for what it does not have is a usage error, found before sending.
+            docspace_people::Error::InvalidInput(_) | docspace_people::Error::Unsupported(_) => {
+                Kind::Usage
+            }
             _ => Kind::Portal,
         };
         let hint = next_step(&error);

@@ -630,6 +630,13 @@ pub fn default_path(change: &Change) -> anyhow::Result<PathBuf> {
     Ok(dir.join("journals").join(format!("{stamp}-{kind}.jsonl")))
 }
 
+/// Where the journals of a run of several changes go when `--journal` is not given (a sync):
+/// a new directory `journals/<time>-<name>/` in the user's data directory.
+pub fn default_dir(name: &str) -> anyhow::Result<PathBuf> {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+    Ok(data_dir()?.join("journals").join(format!("{stamp}-{name}")))
+}
+
 /// Now, as the journal writes times.
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

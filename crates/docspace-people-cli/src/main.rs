@@ -17,6 +17,7 @@
 mod cli;
 mod commands;
 mod config;
+mod desired;
 mod error;
 mod journal;
 mod outcomes;

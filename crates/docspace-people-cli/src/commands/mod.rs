@@ -1,11 +1,13 @@
 //! The commands, one module each.
 
 mod bulk;
+mod invite;
 mod login;
 mod offboard;
 mod plan;
 mod replay;
 mod runner;
+mod sync;
 mod users;
 
 use std::process::ExitCode;
@@ -13,7 +15,7 @@ use std::process::ExitCode;
 use docspace_people::bulk::Change;
 
 use crate::cli::{
-    Cli, Command, InviteCommand, ProfilesCommand, QuotaCommand, StatusCommand, TypeCommand,
+    Cli, Command, InviteCommand, InviteResend, ProfilesCommand, QuotaCommand, StatusCommand, TypeCommand,
     UsersCommand,
 };
 use crate::error::CliResult;
@@ -36,7 +38,14 @@ pub async fn run(cli: Cli) -> CliResult<ExitCode> {
             jobs,
             bulk,
         }) => bulk::run_with_jobs(&global, Wanted::TypeNamed(user_type), bulk, jobs).await,
-        Command::Invite(InviteCommand::Resend { all_pending, bulk }) => {
+        Command::Invite(InviteCommand {
+            resend: None,
+            new,
+        }) => invite::run(&global, new).await,
+        Command::Invite(InviteCommand {
+            resend: Some(InviteResend::Resend { all_pending, bulk }),
+            ..
+        }) => {
             let select = all_pending.then_some(bulk::Select::AllPending);
             let wanted = Wanted::Change(Change::ResendInvitation);
             bulk::run_selected(
@@ -48,6 +57,7 @@ pub async fn run(cli: Cli) -> CliResult<ExitCode> {
             )
             .await
         }
+        Command::Sync(args) => sync::run(&global, args).await,
         Command::Offboard(args) => offboard::run(&global, args).await,
         Command::Quota(QuotaCommand::Set { quota, bulk }) => {
             bulk::run(&global, Wanted::Change(Change::Quota(quota)), bulk).await

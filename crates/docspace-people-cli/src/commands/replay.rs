@@ -1,7 +1,7 @@
 //! `resume` and `undo`: runs made from a journal.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use docspace_people::Uuid;
@@ -101,8 +101,54 @@ async fn send_ids(
     runner::send(context, change, known, &targets, settings, report_file).await
 }
 
-/// `resume JOURNAL`.
+/// The journals of a run of several changes (a sync's journal directory), in the order they
+/// were written.
+fn journals_in(dir: &Path) -> CliResult<Vec<std::path::PathBuf>> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| CliError::usage(format_args!("cannot read {}: {e}", dir.display())))?;
+    let mut journals: Vec<std::path::PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|ext| ext == "jsonl"))
+        .collect();
+    journals.sort();
+    if journals.is_empty() {
+        return Err(CliError::usage(format_args!(
+            "{} holds no journals (*.jsonl)",
+            dir.display()
+        )));
+    }
+    Ok(journals)
+}
+
+/// Whether a part's exit code stops the parts after it: the rate limit, Ctrl-C.
+fn stops(code: ExitCode) -> bool {
+    code == ExitCode::from(crate::error::STOPPED_BY_LIMIT) || code == ExitCode::from(130)
+}
+
+/// `resume JOURNAL`, or every journal of a directory in order.
 pub async fn resume(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode> {
+    if !args.journal.is_dir() {
+        return resume_one(global, args).await;
+    }
+    let mut worst = ExitCode::SUCCESS;
+    for (index, path) in journals_in(&args.journal)?.into_iter().enumerate() {
+        eprintln!("{}:", path.display());
+        let mut part = args.clone();
+        part.run.report = args.run.report.as_deref().map(|r| crate::report::numbered(r, index));
+        part.journal = path;
+        let code = resume_one(global, part).await?;
+        if stops(code) {
+            return Ok(code);
+        }
+        if worst == ExitCode::SUCCESS {
+            worst = code;
+        }
+    }
+    Ok(worst)
+}
+
+async fn resume_one(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode> {
     let journal = read_trusted(&args.journal, args.trust_journal)?;
     if matches!(journal.change, journal::ChangeRecord::Offboard { .. }) {
         return Err(CliError::usage(format_args!(
@@ -158,8 +204,41 @@ pub async fn resume(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode
     .await
 }
 
-/// `undo JOURNAL`.
+/// `undo JOURNAL`, or every journal of a directory, the last first.
 pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
+    let dir = args.replay.journal.clone();
+    if !dir.is_dir() {
+        return undo_one(global, args).await;
+    }
+    let invitations = dir.join("00-invitations.json");
+    if invitations.exists() {
+        eprintln!(
+            "Invitations sent cannot be taken back; {} lists them.",
+            invitations.display()
+        );
+    }
+    let mut worst = ExitCode::SUCCESS;
+    let journals = journals_in(&dir)?;
+    for (index, path) in journals.into_iter().rev().enumerate() {
+        eprintln!("{}:", path.display());
+        let mut part = args.clone();
+        part.replay.run.report =
+            args.replay.run.report.as_deref().map(|r| crate::report::numbered(r, index));
+        part.replay.journal = path;
+        // Each part's own journal, when one is named, gets its own file.
+        part.own_journal = args.own_journal.as_deref().map(|j| crate::report::numbered(j, index));
+        let code = undo_one(global, part).await?;
+        if stops(code) {
+            return Ok(code);
+        }
+        if worst == ExitCode::SUCCESS {
+            worst = code;
+        }
+    }
+    Ok(worst)
+}
+
+async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
     let journal = read_trusted(&args.replay.journal, args.replay.trust_journal)?;
     let done = change_of(&journal)?;
     let changed = journal.changed();
@@ -274,7 +353,7 @@ pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
             .report
             .as_deref()
             .map(|path| {
-                let path = numbered(path, index);
+                let path = crate::report::numbered(path, index);
                 ReportFile::create(
                     &path,
                     args.replay.run.report_format,
@@ -323,6 +402,26 @@ fn outcome_name(text: &str) -> &'static str {
 /// `report JOURNAL`: the per-user report of every run the journal holds, by each user's last
 /// outcome; users never settled (the run died first) are failed "not sent".
 pub fn report(args: JournalReportArgs) -> CliResult<ExitCode> {
+    if !args.journal.is_dir() {
+        return report_one(args);
+    }
+    let mut worst = ExitCode::SUCCESS;
+    for (index, path) in journals_in(&args.journal)?.into_iter().enumerate() {
+        eprintln!("{}:", path.display());
+        let part = JournalReportArgs {
+            journal: path,
+            report: args.report.as_deref().map(|r| crate::report::numbered(r, index)),
+            report_format: args.report_format,
+        };
+        let code = report_one(part)?;
+        if worst == ExitCode::SUCCESS {
+            worst = code;
+        }
+    }
+    Ok(worst)
+}
+
+fn report_one(args: JournalReportArgs) -> CliResult<ExitCode> {
     let journal = read(&args.journal)?;
     if let Some(problem) = journal.sealed.problem() {
         eprintln!("warning: {}: {problem}.", args.journal.display());
@@ -401,22 +500,6 @@ pub fn report(args: JournalReportArgs) -> CliResult<ExitCode> {
         duplicates: Vec::new(),
     };
     runner::finish(&report, report_file)
-}
-
-/// The report of the n-th undo group (from 0): `r.json`, `r-2.json`, ...
-fn numbered(path: &Path, index: usize) -> PathBuf {
-    // Standard output takes every group's report, one after the other.
-    if index == 0 || path.as_os_str() == "-" {
-        return path.to_path_buf();
-    }
-    let stem = path
-        .file_stem()
-        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-    let name = match path.extension() {
-        Some(ext) => format!("{stem}-{}.{}", index + 1, ext.to_string_lossy()),
-        None => format!("{stem}-{}", index + 1),
-    };
-    path.with_file_name(name)
 }
 
 fn exit_number(code: ExitCode) -> u8 {

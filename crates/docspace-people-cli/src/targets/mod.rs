@@ -13,7 +13,8 @@ use docspace_people::Uuid;
 
 use crate::error::{CliError, CliResult};
 
-pub use read::read;
+pub use read::{parse_value, read};
+pub(crate) use read::csv_rows;
 pub use resolve::{Resolved, fetch_missing, resolve};
 
 /// At most this many input problems are listed; the rest are counted.
@@ -136,6 +137,11 @@ impl Targets {
     /// them); emails are resolved by [`resolve()`].
     pub fn ids(&self) -> &[Uuid] {
         &self.ids
+    }
+
+    /// Whether the target at `position` was given as an email address.
+    pub fn is_email(&self, position: usize) -> bool {
+        self.emails.binary_search(&position).is_ok()
     }
 
     /// Where the target at `position` came from.

@@ -143,6 +143,65 @@ fn read_csv(
     targets: &mut Targets,
     problems: &mut Vec<String>,
 ) -> CliResult<()> {
+    let header = |names: &[&str]| -> CliResult<(usize, String)> {
+        let find = |wanted: &str| names.iter().position(|h| h.eq_ignore_ascii_case(wanted));
+        let index = match column {
+            Some(wanted) => find(wanted).ok_or_else(|| {
+                CliError::usage(format_args!(
+                    "{source} has no column `{wanted}`; its columns are: {}",
+                    names.join(", ")
+                ))
+            })?,
+            None => {
+                let index = DEFAULT_COLUMNS.iter().find_map(|c| find(c)).ok_or_else(|| {
+                    CliError::usage(format_args!(
+                        "{source}: say which column holds the user ids or emails with --column; \
+                         its columns are: {}",
+                        names.join(", ")
+                    ))
+                })?;
+                eprintln!(
+                    "Reading the `{}` column of {source}.",
+                    crate::output::escape(names.get(index).copied().unwrap_or_default(), false)
+                );
+                index
+            }
+        };
+        Ok((index, names.get(index).copied().unwrap_or_default().to_owned()))
+    };
+    let row = |(index, column_name): &(usize, String),
+               line: u64,
+               record: &csv::ByteRecord,
+               problems: &mut Vec<String>|
+     -> CliResult<()> {
+        let origin = Origin::Line {
+            source: source.clone(),
+            line,
+        };
+        match record.get(*index).map(std::str::from_utf8) {
+            Some(Ok(text)) if !text.trim().is_empty() => {
+                push(origin, text.trim(), targets, problems)?
+            }
+            Some(Err(_)) => problems.push(format!(
+                "{origin}: the `{column_name}` column is not UTF-8 text"
+            )),
+            _ => problems.push(format!("{origin}: the `{column_name}` column is empty")),
+        }
+        Ok(())
+    };
+    csv_rows(&source, reader, problems, header, row)
+}
+
+/// Reads a CSV file with a header row: `header` takes what it needs from the column names (or
+/// refuses them), then `row` gets each record that is neither blank nor a comment (`#` first),
+/// with its line number. Records the csv crate cannot read are listed in `problems`.
+pub(crate) fn csv_rows<H>(
+    source: &Arc<str>,
+    reader: Box<dyn Read>,
+    problems: &mut Vec<String>,
+    header: impl FnOnce(&[&str]) -> CliResult<H>,
+    mut row: impl FnMut(&H, u64, &csv::ByteRecord, &mut Vec<String>) -> CliResult<()>,
+) -> CliResult<()> {
     // The csv crate's line numbers are off after `\r\n` line ends (most HR exports) and blank
     // lines, and its record positions may point at the line end before a record: a record's
     // line is the first non-blank line starting at or after its position, counted here.
@@ -178,32 +237,8 @@ fn read_csv(
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').trim())
         .collect();
-    let find = |wanted: &str| names.iter().position(|h| h.eq_ignore_ascii_case(wanted));
-    let index =
-        match column {
-            Some(wanted) => find(wanted).ok_or_else(|| {
-                CliError::usage(format_args!(
-                    "{source} has no column `{wanted}`; its columns are: {}",
-                    names.join(", ")
-                ))
-            })?,
-            None => {
-                let index = DEFAULT_COLUMNS.iter().find_map(|c| find(c)).ok_or_else(|| {
-                CliError::usage(format_args!(
-                    "{source}: say which column holds the user ids or emails with --column; \
-                     its columns are: {}",
-                    names.join(", ")
-                ))
-            })?;
-                eprintln!(
-                    "Reading the `{}` column of {source}.",
-                    crate::output::escape(names.get(index).copied().unwrap_or_default(), false)
-                );
-                index
-            }
-        };
-    let column_name = names.get(index).copied().unwrap_or_default().to_owned();
-    // Byte records: only the column in use has to be UTF-8 text; a stray byte elsewhere (an
+    let picked = header(&names)?;
+    // Byte records: only the columns in use have to be UTF-8 text; a stray byte elsewhere (an
     // export from an old spreadsheet) is none of the tool's business.
     for record in csv.byte_records() {
         let record = match record {
@@ -223,19 +258,7 @@ fn read_csv(
         if first.starts_with(b"#") || record.iter().all(<[u8]>::is_empty) {
             continue;
         }
-        let origin = Origin::Line {
-            source: source.clone(),
-            line: line_of(record.position()),
-        };
-        match record.get(index).map(std::str::from_utf8) {
-            Some(Ok(text)) if !text.trim().is_empty() => {
-                push(origin, text.trim(), targets, problems)?
-            }
-            Some(Err(_)) => problems.push(format!(
-                "{origin}: the `{column_name}` column is not UTF-8 text"
-            )),
-            _ => problems.push(format!("{origin}: the `{column_name}` column is empty")),
-        }
+        row(&picked, line_of(record.position()), &record, problems)?;
     }
     Ok(())
 }

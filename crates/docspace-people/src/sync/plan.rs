@@ -595,7 +595,15 @@ impl SyncPlan {
             }
         }
         for (i, s) in seen.iter().enumerate() {
-            if in_source[i] || s.status != Some(UserStatus::Active) {
+            if in_source[i] {
+                continue;
+            }
+            if s.status == Some(UserStatus::Pending) {
+                let why = "invited, not joined yet; not in the source, left alone";
+                builder.plan.pending.push(Builder::listed(s, why, None));
+                continue;
+            }
+            if s.status != Some(UserStatus::Active) {
                 continue;
             }
             if let Some(pattern) = options.protection_of(s.observed.email.as_deref()) {

@@ -109,9 +109,9 @@ pub fn read(path: &Path, key: SyncKeyArg) -> CliResult<Desired> {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let jsonl = path.extension().is_some_and(|ext| {
-        ext.eq_ignore_ascii_case("jsonl") || ext.eq_ignore_ascii_case("ndjson")
-    });
+    let jsonl = path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("jsonl") || ext.eq_ignore_ascii_case("ndjson"));
     let mut problems = Vec::new();
     let rows = if jsonl {
         json_lines(&name, &bytes, key, &mut problems)
@@ -160,7 +160,11 @@ fn row(name: &str, line: u64, fields: Fields<'_>, key: SyncKeyArg) -> Result<Row
             Err(e) => return Err(at(format!("`{text}` is not a user id: {e}"))),
         },
     };
-    let blank = |t: Option<&str>| t.map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+    let blank = |t: Option<&str>| {
+        t.map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
     let quota = match blank(fields.quota) {
         None => None,
         Some(text) => Some(
@@ -253,7 +257,12 @@ fn csv_rows(
                 names.join(", ")
             )));
         };
-        Ok([Some(key), find(&["type"]), find(&["quota"]), find(&["status"])])
+        Ok([
+            Some(key),
+            find(&["type"]),
+            find(&["quota"]),
+            find(&["status"]),
+        ])
     };
     let each = |columns: &[Option<usize>; 4],
                 line: u64,
@@ -284,7 +293,13 @@ fn csv_rows(
         }
         Ok(())
     };
-    crate::targets::csv_rows(name, Box::new(std::io::Cursor::new(bytes)), problems, header, each)?;
+    crate::targets::csv_rows(
+        name,
+        Box::new(std::io::Cursor::new(bytes)),
+        problems,
+        header,
+        each,
+    )?;
     Ok(rows)
 }
 
@@ -346,7 +361,10 @@ mod tests {
             assert!(text.contains(line), "{line} in {text}");
         }
         let err = read_text("hr.csv", "name\nJane\n", SyncKeyArg::Email).unwrap_err();
-        assert!(format!("{}", err.error).contains("no an `email` column") || format!("{}", err.error).contains("`email` column"));
+        assert!(
+            format!("{}", err.error).contains("no an `email` column")
+                || format!("{}", err.error).contains("`email` column")
+        );
         let err = read_text("hr.csv", "email\n", SyncKeyArg::Email).unwrap_err();
         assert!(format!("{}", err.error).contains("names nobody"));
     }

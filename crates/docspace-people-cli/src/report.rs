@@ -377,6 +377,23 @@ fn write_csv(out: &mut dyn Write, report: &Report<'_>) -> anyhow::Result<()> {
     csv.flush().context("cannot write the report")
 }
 
+/// The report of the n-th part of a run (from 0; an undo's groups, a sync's phases):
+/// `r.json`, `r-2.json`, ...
+pub fn numbered(path: &Path, index: usize) -> PathBuf {
+    // Standard output takes every part's report, one after the other.
+    if index == 0 || path.as_os_str() == "-" {
+        return path.to_path_buf();
+    }
+    let stem = path
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}-{}.{}", index + 1, ext.to_string_lossy()),
+        None => format!("{stem}-{}", index + 1),
+    };
+    path.with_file_name(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -475,21 +492,4 @@ mod tests {
         assert!(err.to_string().contains("not a regular file"), "{err}");
         assert_eq!(std::fs::read_to_string(&input).unwrap(), "a@example.com\n");
     }
-}
-
-/// The report of the n-th part of a run (from 0; an undo's groups, a sync's phases):
-/// `r.json`, `r-2.json`, ...
-pub fn numbered(path: &Path, index: usize) -> PathBuf {
-    // Standard output takes every part's report, one after the other.
-    if index == 0 || path.as_os_str() == "-" {
-        return path.to_path_buf();
-    }
-    let stem = path
-        .file_stem()
-        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-    let name = match path.extension() {
-        Some(ext) => format!("{stem}-{}.{}", index + 1, ext.to_string_lossy()),
-        None => format!("{stem}-{}", index + 1),
-    };
-    path.with_file_name(name)
 }

@@ -67,7 +67,11 @@ pub async fn run(global: &GlobalArgs, args: InviteArgs) -> CliResult<ExitCode> {
         let rows: Vec<[String; 3]> = emails
             .iter()
             .map(|email| match existing.get(&email.trim().to_lowercase()) {
-                None => [email.clone(), "not on the portal".to_owned(), format!("invite as {type_name}")],
+                None => [
+                    email.clone(),
+                    "not on the portal".to_owned(),
+                    format!("invite as {type_name}"),
+                ],
                 Some(user) => [
                     email.clone(),
                     crate::commands::runner::describe(user),
@@ -119,7 +123,12 @@ pub async fn run(global: &GlobalArgs, args: InviteArgs) -> CliResult<ExitCode> {
 pub fn to_report(name: &str, targets: &Targets, invited: &InviteReport) -> Report<'static> {
     to_report_with(
         name,
-        &|position| (targets.origin(position).to_string(), targets.input(position)),
+        &|position| {
+            (
+                targets.origin(position).to_string(),
+                targets.input(position),
+            )
+        },
         invited,
     )
 }

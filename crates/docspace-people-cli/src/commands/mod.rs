@@ -15,8 +15,8 @@ use std::process::ExitCode;
 use docspace_people::bulk::Change;
 
 use crate::cli::{
-    Cli, Command, InviteCommand, InviteResend, ProfilesCommand, QuotaCommand, StatusCommand, TypeCommand,
-    UsersCommand,
+    Cli, Command, InviteCommand, InviteResend, ProfilesCommand, QuotaCommand, StatusCommand,
+    TypeCommand, UsersCommand,
 };
 use crate::error::CliResult;
 use crate::output::to_stdout;
@@ -38,10 +38,7 @@ pub async fn run(cli: Cli) -> CliResult<ExitCode> {
             jobs,
             bulk,
         }) => bulk::run_with_jobs(&global, Wanted::TypeNamed(user_type), bulk, jobs).await,
-        Command::Invite(InviteCommand {
-            resend: None,
-            new,
-        }) => invite::run(&global, new).await,
+        Command::Invite(InviteCommand { resend: None, new }) => invite::run(&global, new).await,
         Command::Invite(InviteCommand {
             resend: Some(InviteResend::Resend { all_pending, bulk }),
             ..

@@ -289,7 +289,11 @@ impl Guard {
 
 /// One row per user: the outcome of the step where their pipeline ended, and every step in
 /// the detail.
-pub(super) fn to_report(steps: &str, targets: &Targets, report: &OffboardReport) -> Report<'static> {
+pub(super) fn to_report(
+    steps: &str,
+    targets: &Targets,
+    report: &OffboardReport,
+) -> Report<'static> {
     let planned = report.steps.len();
     let mut counts = [0usize; ROW_OUTCOMES.len()];
     let users: Vec<Row> = report

@@ -135,7 +135,11 @@ pub async fn resume(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode
     for (index, path) in journals_in(&args.journal)?.into_iter().enumerate() {
         eprintln!("{}:", path.display());
         let mut part = args.clone();
-        part.run.report = args.run.report.as_deref().map(|r| crate::report::numbered(r, index));
+        part.run.report = args
+            .run
+            .report
+            .as_deref()
+            .map(|r| crate::report::numbered(r, index));
         part.journal = path;
         let code = resume_one(global, part).await?;
         if stops(code) {
@@ -222,11 +226,18 @@ pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
     for (index, path) in journals.into_iter().rev().enumerate() {
         eprintln!("{}:", path.display());
         let mut part = args.clone();
-        part.replay.run.report =
-            args.replay.run.report.as_deref().map(|r| crate::report::numbered(r, index));
+        part.replay.run.report = args
+            .replay
+            .run
+            .report
+            .as_deref()
+            .map(|r| crate::report::numbered(r, index));
         part.replay.journal = path;
         // Each part's own journal, when one is named, gets its own file.
-        part.own_journal = args.own_journal.as_deref().map(|j| crate::report::numbered(j, index));
+        part.own_journal = args
+            .own_journal
+            .as_deref()
+            .map(|j| crate::report::numbered(j, index));
         let code = undo_one(global, part).await?;
         if stops(code) {
             return Ok(code);
@@ -410,7 +421,10 @@ pub fn report(args: JournalReportArgs) -> CliResult<ExitCode> {
         eprintln!("{}:", path.display());
         let part = JournalReportArgs {
             journal: path,
-            report: args.report.as_deref().map(|r| crate::report::numbered(r, index)),
+            report: args
+                .report
+                .as_deref()
+                .map(|r| crate::report::numbered(r, index)),
             report_format: args.report_format,
         };
         let code = report_one(part)?;

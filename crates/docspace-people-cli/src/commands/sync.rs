@@ -45,8 +45,9 @@ pub async fn run(global: &GlobalArgs, args: SyncCommand) -> CliResult<ExitCode> 
             Ok(verdict_code(&plan))
         }
         Some(SyncStep::Apply { plan, apply }) => {
-            let text = std::fs::read_to_string(&plan)
-                .map_err(|e| CliError::usage(format_args!("cannot read {}: {e}", plan.display())))?;
+            let text = std::fs::read_to_string(&plan).map_err(|e| {
+                CliError::usage(format_args!("cannot read {}: {e}", plan.display()))
+            })?;
             let mut read: SyncPlan = serde_json::from_str(&text).map_err(|e| {
                 CliError::usage(format_args!("{} is not a sync plan: {e}", plan.display()))
             })?;
@@ -193,7 +194,9 @@ fn write_plan(plan: &SyncPlan, out: &Path) -> CliResult<()> {
         temp.persist(out)?;
         Ok(())
     };
-    write().map_err(|e| CliError::failed(e.context(format!("cannot write the plan to {}", out.display()))))?;
+    write().map_err(|e| {
+        CliError::failed(e.context(format!("cannot write the plan to {}", out.display())))
+    })?;
     eprintln!("Plan written to {}.", out.display());
     Ok(())
 }
@@ -262,7 +265,10 @@ fn show_plan(plan: &SyncPlan, out: Option<&Path>) -> CliResult<()> {
                     .clone()
                     .or_else(|| item.id.map(|id| id.to_string()))
                     .unwrap_or_default();
-                let line = item.line.map(|l| format!(" (line {l})")).unwrap_or_default();
+                let line = item
+                    .line
+                    .map(|l| format!(" (line {l})"))
+                    .unwrap_or_default();
                 writeln!(w, "  {name}: {}{line}: {}", escape(&who), escape(&item.why))?;
             }
         }
@@ -315,7 +321,9 @@ async fn apply_plan(
         }
     }
     if checked.verdict.held {
-        eprintln!("A safeguard holds the plan against the portal as it is now; nothing was changed:");
+        eprintln!(
+            "A safeguard holds the plan against the portal as it is now; nothing was changed:"
+        );
         for reason in &checked.verdict.reasons {
             eprintln!("  - {reason}");
         }
@@ -380,7 +388,13 @@ async fn apply_plan(
     let mut next_report = |run: &crate::cli::RunOptions| -> CliResult<Option<ReportFile>> {
         let file = report
             .as_deref()
-            .map(|path| ReportFile::create(&crate::report::numbered(path, report_index), run.report_format, None))
+            .map(|path| {
+                ReportFile::create(
+                    &crate::report::numbered(path, report_index),
+                    run.report_format,
+                    None,
+                )
+            })
             .transpose();
         report_index += 1;
         file
@@ -398,7 +412,11 @@ async fn apply_plan(
             let text = serde_json::to_vec_pretty(&invited).map_err(CliError::failed)?;
             std::fs::write(&path, text).map_err(CliError::failed)?;
         }
-        let emails: Vec<String> = checked.invitations.iter().map(|i| i.email.clone()).collect();
+        let emails: Vec<String> = checked
+            .invitations
+            .iter()
+            .map(|i| i.email.clone())
+            .collect();
         let report = super::invite::to_report_with(
             "sync: invite",
             &|position| {
@@ -413,12 +431,19 @@ async fn apply_plan(
         worst = worse(worst, code);
     }
     let ctx = Context { client, server };
+    let address: std::collections::HashMap<docspace_people::Uuid, &str> = plan
+        .actions
+        .iter()
+        .filter_map(|a| Some((a.id?, a.email.as_deref()?)))
+        .collect();
     for (index, phase) in checked.phases.iter().enumerate() {
         let label = match &phase.to {
             Some(to) => format!("{}-{}", phase.kind, file_part(to)),
             None => phase.kind.to_string(),
         };
-        let targets = Targets::numbered(&format!("plan {label}"), &phase.ids)?;
+        let targets = Targets::labelled(&format!("sync {label}"), &phase.ids, |id| {
+            address.get(id).map(|e| (*e).to_owned())
+        })?;
         let code = match &phase.change {
             Some(change) => {
                 let journal = journal_dir
@@ -433,7 +458,15 @@ async fn apply_plan(
                     .iter()
                     .filter_map(|id| checked.known.remove(id).map(|u| (*id, u)))
                     .collect();
-                send(ctx, change, known, &targets, &settings, next_report(&args.run)?).await?
+                send(
+                    ctx,
+                    change,
+                    known,
+                    &targets,
+                    &settings,
+                    next_report(&args.run)?,
+                )
+                .await?
             }
             None => {
                 eprintln!(
@@ -479,6 +512,12 @@ fn worse(a: ExitCode, b: ExitCode) -> ExitCode {
 /// A value as part of a file name: letters, digits, `-` and `.`.
 fn file_part(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect()
 }

@@ -13,8 +13,8 @@ use docspace_people::Uuid;
 
 use crate::error::{CliError, CliResult};
 
-pub use read::{parse_value, read};
 pub(crate) use read::csv_rows;
+pub use read::{parse_value, read};
 pub use resolve::{Resolved, fetch_missing, resolve};
 
 /// At most this many input problems are listed; the rest are counted.
@@ -92,6 +92,24 @@ impl Targets {
         };
         for (index, id) in ids.iter().enumerate() {
             targets.add(Some(index as u64 + 1), &id.to_string(), Value::Id(*id))?;
+        }
+        Ok(targets)
+    }
+
+    /// Targets that are users of a plan: `ids[i]` as item `i + 1` of `source`, shown by their
+    /// address when `label` knows one.
+    pub fn labelled(
+        source: &str,
+        ids: &[Uuid],
+        label: impl Fn(&Uuid) -> Option<String>,
+    ) -> CliResult<Self> {
+        let mut targets = Targets {
+            source: Some(Arc::from(source)),
+            ..Targets::default()
+        };
+        for (index, id) in ids.iter().enumerate() {
+            let text = label(id).unwrap_or_else(|| id.to_string());
+            targets.add(Some(index as u64 + 1), &text, Value::Id(*id))?;
         }
         Ok(targets)
     }

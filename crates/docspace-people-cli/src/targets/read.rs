@@ -167,7 +167,10 @@ fn read_csv(
                 index
             }
         };
-        Ok((index, names.get(index).copied().unwrap_or_default().to_owned()))
+        Ok((
+            index,
+            names.get(index).copied().unwrap_or_default().to_owned(),
+        ))
     };
     let row = |(index, column_name): &(usize, String),
                line: u64,

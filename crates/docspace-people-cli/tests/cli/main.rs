@@ -13,5 +13,6 @@ mod lifecycle;
 mod quota;
 mod reports;
 mod safety;
+mod sync;
 mod targets;
 mod users_list;

@@ -91,3 +91,109 @@ fn a_lost_answer_is_unknown_and_resume_does_not_mail_again() {
     assert!(out.stdout.contains("Nothing to resume"), "{}", out.stdout);
     assert_eq!(sent(), pending, "not mailed again");
 }
+
+#[test]
+fn new_people_are_invited_from_a_file_and_each_address_is_reported() {
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let hires = dir.path().join("new-hires.csv");
+    std::fs::write(
+        &hires,
+        format!("name,email\nAda,ada@example.com\nBob,bob@example.com\nSean,{USER_EMAIL}\n"),
+    )
+    .unwrap();
+    let dry = [
+        "invite",
+        "--type",
+        "user",
+        "--from",
+        path_str(&hires),
+        "--dry-run",
+    ];
+    let out = run(&portal.args(&url, &token, &dry), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("invite as User") && out.stdout.contains("not sent (on the portal)"),
+        "{}",
+        out.stdout
+    );
+    assert!(portal.portal.invitations_sent().is_empty());
+
+    let report = dir.path().join("invited.csv");
+    let args = [
+        "invite",
+        "--type",
+        "user",
+        "--from",
+        path_str(&hires),
+        "--report",
+        path_str(&report),
+    ];
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(portal.portal.invitations_sent().len(), 2);
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        text.contains("ada@example.com") && text.contains(",changed,"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{USER_EMAIL},")) && text.contains("already_in_target"),
+        "{text}"
+    );
+
+    // Running it again invites nobody twice.
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(portal.portal.invitations_sent().len(), 2);
+}
+
+#[test]
+fn bad_addresses_ids_and_unsupported_servers_are_refused_before_sending() {
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let hires = dir.path().join("new-hires.txt");
+    std::fs::write(
+        &hires,
+        "ok@example.com\nnot an address\n00000000-0000-0000-0000-000000000001\n",
+    )
+    .unwrap();
+    let args = ["invite", "--from", path_str(&hires)];
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("line 2"), "{}", out.stderr);
+    std::fs::write(
+        &hires,
+        "ok@example.com\n00000000-0000-0000-0000-000000000001\n",
+    )
+    .unwrap();
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("line 2") && out.stderr.contains("user id"),
+        "{}",
+        out.stderr
+    );
+    let guest = ["invite", "--type", "guest", "someone@example.com"];
+    let out = run(&portal.args(&url, &token, &guest), "", dir.path());
+    assert_eq!(out.code, 1, "refused per address: {out:?}");
+    assert!(
+        out.stdout.contains("rooms") || out.stderr.contains("rooms"),
+        "{out:?}"
+    );
+    assert!(portal.portal.invitations_sent().is_empty());
+
+    let workspace = Portal::start_with(
+        PortalConfig::demo().with_version(docspace_people_fake::ServerVersion::Workspace12_7),
+    );
+    let (url, token) = (workspace.portal.base_url(), workspace.portal.owner_token());
+    let out = run(
+        &workspace.args(&url, &token, &["invite", "x@example.com"]),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("no invitations"), "{}", out.stderr);
+}

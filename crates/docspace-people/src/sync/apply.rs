@@ -154,6 +154,11 @@ impl Client {
     ) -> Result<SyncPlan, Error> {
         options.check()?;
         let server = self.server().await?;
+        if options.joiners == super::Joiners::Invite && !server.has_invitations() {
+            return Err(Error::Unsupported(format!(
+                "{server} has no invitations by e-mail: plan with joiners listed as missing"
+            )));
+        }
         let policy = *self.retry_policy();
         let attempts = crate::transport::Attempts {
             policy: &policy,

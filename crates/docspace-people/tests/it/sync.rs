@@ -269,3 +269,125 @@ async fn a_demotion_needs_a_receiver_and_bad_sources_are_refused() {
     assert!(err.to_string().contains("scope"), "{err}");
     assert_eq!(portal.snapshot(), before, "planning changes nobody");
 }
+
+#[tokio::test]
+async fn promotions_past_the_paid_seats_are_settled_with_the_servers_reason() {
+    let seats_used = FakePortal::start(PortalConfig::demo())
+        .unwrap()
+        .snapshot()
+        .iter()
+        .filter(|u| u.status == 1 && (u.is_admin || u.user_type == 1))
+        .count();
+    // Room for two of the four promotions.
+    let portal = FakePortal::start(PortalConfig::demo().with_paid_seats(seats_used + 2)).unwrap();
+    let client = owner(&portal);
+    let mut desired = hr_export(&portal);
+    let promoted = [
+        "jacob.miller@example.com",
+        "nadia.haddad@example.com",
+        "kofi.asante@example.com",
+    ];
+    for row in &mut desired {
+        if matches!(&row.key, docspace_people::sync::SyncKey::Email(e) if promoted.contains(&e.as_str()) || LEAVERS.contains(&e.as_str()))
+        {
+            *row = row.clone().with_type(UserType::RoomAdmin);
+        }
+    }
+    for email in promoted {
+        if !desired
+            .iter()
+            .any(|r| matches!(&r.key, docspace_people::sync::SyncKey::Email(e) if e == email))
+        {
+            desired.push(DesiredUser::email(email).with_type(UserType::RoomAdmin));
+        }
+    }
+    let plan = client
+        .plan_sync(
+            &desired,
+            &options().joiners(Joiners::List),
+            Source::named("hr.csv", &desired),
+        )
+        .await
+        .unwrap();
+    let promotions = plan
+        .actions
+        .iter()
+        .filter(|a| a.action == ActionKind::Type)
+        .count();
+    assert_eq!(promotions, 4, "{:?}", plan.actions);
+    let report = client.apply_sync(&plan, Default::default()).await.unwrap();
+    let (_, bulk) = report
+        .phases
+        .iter()
+        .find(|(p, _)| p.kind == ActionKind::Type)
+        .unwrap();
+    assert_eq!(bulk.counts.changed, 2, "{bulk:?}");
+    assert_eq!(bulk.counts.refused, 2, "{bulk:?}");
+    for entry in bulk
+        .entries
+        .iter()
+        .filter(|e| e.outcome == Outcome::Refused)
+    {
+        assert!(
+            entry.detail.as_deref().unwrap_or("").contains("paid"),
+            "{entry:?}"
+        );
+        assert_eq!(
+            portal.user(entry.id).unwrap().user_type,
+            4,
+            "really unchanged"
+        );
+    }
+}
+
+#[tokio::test]
+async fn workspace_is_planned_in_its_own_words_and_has_no_invitations() {
+    let portal = FakePortal::start(
+        PortalConfig::demo().with_version(docspace_people_fake::ServerVersion::Workspace12_7),
+    )
+    .unwrap();
+    let client = Client::builder(portal.base_url())
+        .token(portal.owner_token())
+        .build()
+        .unwrap();
+    let desired = hr_export(&portal);
+    let err = client
+        .plan_sync(&desired, &options(), Source::named("hr.csv", &desired))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, docspace_people::Error::Unsupported(_)),
+        "{err:?}"
+    );
+    let listed = options().joiners(Joiners::List);
+    let plan = client
+        .plan_sync(&desired, &listed, Source::named("hr.csv", &desired))
+        .await
+        .unwrap();
+    assert!(plan.server.contains("Workspace"), "{}", plan.server);
+    assert!(
+        plan.missing
+            .iter()
+            .any(|m| m.email.as_deref() == Some(HIRE))
+    );
+    let disabled: Vec<_> = plan
+        .actions
+        .iter()
+        .filter(|a| a.action == ActionKind::Disable)
+        .filter_map(|a| a.email.clone())
+        .collect();
+    assert!(
+        disabled.contains(&LEAVERS[0].to_owned()),
+        "{:?}",
+        plan.actions
+    );
+    // Workspace's own type names: a room admin there is a "User".
+    assert!(
+        plan.observed
+            .iter()
+            .all(|o| o.user_type.as_deref() != Some("RoomAdmin"))
+    );
+    let report = client.apply_sync(&plan, Default::default()).await.unwrap();
+    assert!(report.drifted.is_empty(), "{:?}", report.drifted);
+    assert_eq!(portal.user_by_email(LEAVERS[0]).unwrap().status, 2);
+}

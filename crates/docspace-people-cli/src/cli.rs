@@ -12,15 +12,18 @@ use docspace_people::{ActivationStatus, Quota, SortBy, UserStatus, Uuid};
 #[derive(Debug, Parser)]
 #[command(name = "docspace-people", version)]
 #[command(after_help = "\
-Exit codes: 0 all good; 1 some user was refused, failed or unknown; 2 bad input or usage
-(nothing sent); 3 authentication or connection error before any change; 4 the portal's rate
-limit stopped the run (run it again at the time it prints).
+Exit codes: 0 all good; 1 some user was refused, failed, unknown or drifted; 2 bad input or
+usage (nothing sent); 3 authentication or connection error before any change; 4 the portal's rate
+limit stopped the run (run it again at the time it prints); 5 a sync safeguard held the run
+(nothing changed); 130 interrupted (resume the journal).
 
 Examples:
   docspace-people --demo users list --type guest
   docspace-people login --portal https://portal.example.com --user admin@example.com
   docspace-people status set terminated --from leavers.csv --report leavers-report.json
   docspace-people quota set 10GiB --from engineering.txt --dry-run
+  docspace-people invite --type user --from new-hires.csv
+  docspace-people sync plan --desired hr.csv --out plan.json && docspace-people sync apply plan.json
   docspace-people --demo status set terminated --from crates/docspace-people-cli/examples/leavers.csv")]
 pub struct Cli {
     /// Connection and output settings shared by every command.

@@ -423,3 +423,65 @@ fn an_apply_killed_mid_way_is_completed_by_resume_and_the_journal_agrees() {
         "{last:?}"
     );
 }
+
+#[test]
+fn protected_and_out_of_scope_accounts_are_left_alone() {
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let desired = dir.path().join("hr.csv");
+    std::fs::write(&desired, hr_export(&portal.portal, &[])).unwrap();
+    let protect = dir.path().join("break-glass.txt");
+    std::fs::write(&protect, "# break-glass accounts\nNADIA.*@example.com\n").unwrap();
+    let plan = dir.path().join("plan.json");
+    let args = [
+        "sync",
+        "plan",
+        "--desired",
+        path_str(&desired),
+        "--out",
+        path_str(&plan),
+        "--protect",
+        "jacob.miller@*",
+        "--protect-file",
+        path_str(&protect),
+        "--scope",
+        "standard",
+    ];
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    let written = json(&plan);
+    let disabled: Vec<&str> = written["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] == "disable")
+        .map(|a| a["email"].as_str().unwrap())
+        .collect();
+    assert!(disabled.is_empty(), "{disabled:?}");
+    let protected: Vec<&str> = written["protected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["email"].as_str().unwrap())
+        .collect();
+    assert!(
+        protected.contains(&LEAVERS[0]) && protected.contains(&LEAVERS[1]),
+        "{protected:?}"
+    );
+    // With only standard accounts in scope, the SSO user is out of scope (and so is LDAP's).
+    let out_of_scope: Vec<&str> = written["out_of_scope"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["email"].as_str().unwrap())
+        .collect();
+    assert!(
+        out_of_scope.contains(&"hiroshi.tanaka@example.com"),
+        "{out_of_scope:?}"
+    );
+    assert!(
+        out_of_scope.contains(&docspace_people_fake::seed::LDAP_USER_EMAIL),
+        "{out_of_scope:?}"
+    );
+}

@@ -98,7 +98,14 @@ impl ServerVersion {
 
     /// Whether the portal serves data reassignment (`people/reassign/...`): DocSpace only.
     pub(crate) fn has_reassign(self) -> bool {
-        !self.is_workspace()
+        true
+    }
+
+    /// Whether reassignment has Workspace's shapes: progress read with `?userId=`, a float
+    /// percentage, status 3 for Failed, `{}` for no job, a finished record read only once, a
+    /// terminate that does nothing, and any active non-visitor as receiver.
+    pub(crate) fn reassigns_as_workspace(self) -> bool {
+        self.is_workspace()
     }
 
     /// What `GET /api/2.0/settings/version/build` answers.

@@ -87,6 +87,7 @@ pub(crate) fn run(
                 let from = index(state, user)?;
                 let to = index(state, *receiver)?;
                 state.move_rooms(from, to);
+                state.users[from].documents_moved = true;
                 Ok(())
             }
             100 if *delete_profile => {

@@ -219,6 +219,32 @@ impl JobStore {
         self.records.get(&(user, kind)).map(|r| r.progress.clone())
     }
 
+    /// The record of `user`'s job as Workspace reads it: a finished one is removed by the read
+    /// that returns it.
+    pub(crate) fn progress_once(
+        &mut self,
+        user: Uuid,
+        kind: JobKind,
+        now: Instant,
+    ) -> Option<JobProgress> {
+        let progress = self.progress(user, kind, now)?;
+        if progress.is_completed {
+            self.records.remove(&(user, kind));
+        }
+        Some(progress)
+    }
+
+    /// Who receives the data of `user`'s reassignment, while its job is known.
+    pub(crate) fn receiver_of(&self, user: Uuid, kind: JobKind) -> Option<Uuid> {
+        let record = self.records.get(&(user, kind))?;
+        match self.jobs.get(&record.job).map(|j| &j.plan) {
+            Some(JobPlan::Reassign { receiver, .. } | JobPlan::UserType { receiver, .. }) => {
+                Some(*receiver)
+            }
+            None => None,
+        }
+    }
+
     /// Whether `user` has an unfinished job of this kind.
     pub(crate) fn unfinished(&mut self, user: Uuid, kind: JobKind, now: Instant) -> bool {
         self.progress(user, kind, now)

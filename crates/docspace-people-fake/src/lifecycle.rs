@@ -155,8 +155,13 @@ pub(crate) fn start_reassign(
             .filter(|_| id != LOST_USER_ID)
             .map(|i| &state.users[i])
     };
+    let workspace = state.version.reassigns_as_workspace();
     let receiver = lookup(request.to_user_id)
-        .filter(|r| r.is_admin() || r.user_type == UserType::RoomAdmin)
+        .filter(|r| {
+            r.is_admin()
+                || r.user_type == UserType::RoomAdmin
+                || (workspace && r.user_type != UserType::Guest)
+        })
         .filter(|r| r.status != status::TERMINATED);
     let Some(receiver) = receiver else {
         let shown = lookup(request.to_user_id).map_or(LOST_USER_ID, |r| r.id);
@@ -171,7 +176,7 @@ pub(crate) fn start_reassign(
             from.is_owner
                 || from.id == me.id
                 || from.status != status::TERMINATED
-                || (from.is_admin() && !me.is_owner)
+                || (from.is_admin() && !me.is_owner && !workspace)
         }
     };
     if refused {
@@ -303,7 +308,7 @@ pub(crate) fn check_delete_many(
 pub(crate) fn delete_users(state: &mut PortalState, caller: Caller, indexes: &[usize]) {
     for index in indexes {
         state.move_rooms(*index, caller.index);
-        if state.version.deletion_destroys_documents() {
+        if state.version.deletion_destroys_documents() && !state.users[*index].documents_moved {
             let id = state.users[*index].id;
             state.destroyed_documents.push(id);
         }

@@ -40,6 +40,45 @@ fn progress_response(
     }
 }
 
+/// A reassignment's progress as Workspace writes it: `{id, status, error, percentage,
+/// isCompleted, fromUser, toUser}` with a float percentage and status 0 Queued, 1 Started,
+/// 2 Done, 3 Failed; `{}` when there is no job.
+fn workspace_progress_response(
+    progress: Option<JobProgress>,
+    from: Uuid,
+    to: Option<Uuid>,
+) -> Response {
+    use crate::jobs::JobStatus;
+    let response = match progress {
+        None => serde_json::json!({}),
+        Some(p) => {
+            let status = match p.status {
+                JobStatus::Created => 0,
+                JobStatus::Running if p.percentage == 0 => 0,
+                JobStatus::Running => 1,
+                JobStatus::Completed => 2,
+                JobStatus::Canceled | JobStatus::Failed => 3,
+            };
+            let mut object = serde_json::json!({
+                "id": p.id,
+                "status": status,
+                "error": p.error,
+                "percentage": f64::from(p.percentage),
+                "isCompleted": p.is_completed,
+                "fromUser": from,
+            });
+            if let Some(to) = to {
+                object["toUser"] = serde_json::json!(to);
+            }
+            object
+        }
+    };
+    json_response(
+        StatusCode::OK,
+        &serde_json::json!({"count": 1, "status": 0, "statusCode": 200, "response": response}),
+    )
+}
+
 /// A `{userid:guid}` segment; `None` when it is not a GUID, so the route does not match
 /// (404, no body).
 /// Starts (or returns) the job of `user`, wakes a worker if it was queued, and answers with
@@ -139,7 +178,20 @@ pub(crate) async fn start_reassign(
     let caller = shared.caller(&state, &headers, true)?;
     let request = params::reassign_request(&body.map_err(body_error)?)?;
     let (user, plan) = lifecycle::start_reassign(&state, caller, &request)?;
+    let workspace = state.version.reassigns_as_workspace();
     drop(state);
+    if workspace {
+        let receiver = match &plan {
+            JobPlan::Reassign { receiver, .. } => Some(*receiver),
+            JobPlan::UserType { .. } => None,
+        };
+        let kind = plan.kind();
+        let (progress, queued) = shared.jobs.lock().start(user, plan, Instant::now());
+        if queued {
+            shared.job_signals.queued(kind);
+        }
+        return Ok(workspace_progress_response(Some(progress), user, receiver));
+    }
     Ok(enqueue(&shared, user, plan, &uri))
 }
 
@@ -150,7 +202,8 @@ pub(crate) async fn reassign_progress(
     uri: Uri,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    if !shared.state.read().version.has_reassign() {
+    let version = shared.state.read().version;
+    if !version.has_reassign() || version.reassigns_as_workspace() {
         return not_found();
     }
     let Some(user) = guid_segment(path) else {
@@ -164,6 +217,34 @@ pub(crate) async fn reassign_progress(
         .lock()
         .progress(user, JobKind::Reassign, Instant::now());
     Ok(progress_response(&shared, progress, &uri, "GET"))
+}
+
+/// `GET /api/2.0/people/reassign/progress?userId=`: Workspace's progress read. A finished record
+/// is returned once: the read that returns it removes it.
+pub(crate) async fn workspace_reassign_progress(
+    State(shared): AppState,
+    headers: HeaderMap,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    if !shared.state.read().version.reassigns_as_workspace() {
+        return not_found();
+    }
+    let state = shared.state.read();
+    let caller = shared.caller(&state, &headers, false)?;
+    let Query(pairs) =
+        query.map_err(|_| ApiError::invalid("", "The query string is not valid."))?;
+    let user = pairs
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("userId"))
+        .map(|(_, v)| params::guid("userId", v))
+        .transpose()?
+        .unwrap_or_default();
+    lifecycle::watch_reassign_job(&state, caller, user)?;
+    drop(state);
+    let mut jobs = shared.jobs.lock();
+    let receiver = jobs.receiver_of(user, JobKind::Reassign);
+    let progress = jobs.progress_once(user, JobKind::Reassign, Instant::now());
+    Ok(workspace_progress_response(progress, user, receiver))
 }
 
 /// `PUT /api/2.0/people/reassign/terminate`.
@@ -180,6 +261,10 @@ pub(crate) async fn terminate_reassign(
     let caller = shared.caller(&state, &headers, true)?;
     let user = params::terminate_request(&body.map_err(body_error)?)?;
     lifecycle::watch_reassign_job(&state, caller, user)?;
+    if state.version.reassigns_as_workspace() {
+        // Workspace's terminate stops nothing, queued or running, and answers `{}`.
+        return Ok(workspace_progress_response(None, user, None));
+    }
     let progress = shared
         .jobs
         .lock()

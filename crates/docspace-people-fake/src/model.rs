@@ -140,6 +140,9 @@ pub(crate) struct User {
     pub(crate) theme: Theme,
     /// Rooms this user owns (moved to another user by type-change and reassignment jobs).
     pub(crate) rooms_owned: u32,
+    /// Whether a completed reassignment moved this user's documents to someone (Workspace:
+    /// deleting them afterwards destroys nothing of theirs).
+    pub(crate) documents_moved: bool,
     /// Lower-case keys for searching and sorting.
     pub(crate) keys: SearchKeys,
 }

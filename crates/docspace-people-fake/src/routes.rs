@@ -77,6 +77,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             post(lifecycle_routes::start_reassign),
         )
         .route(
+            "/api/2.0/people/reassign/progress",
+            get(lifecycle_routes::workspace_reassign_progress),
+        )
+        .route(
             "/api/2.0/people/reassign/progress/{userid}",
             get(lifecycle_routes::reassign_progress),
         )

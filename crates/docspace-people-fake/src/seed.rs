@@ -554,6 +554,7 @@ fn demo_user(person: &Person, i: usize, registered: DateTime<Utc>, rng: &mut Spl
         culture,
         theme,
         rooms_owned: 0,
+        documents_moved: false,
         keys: Default::default(),
     }
 }
@@ -624,6 +625,7 @@ fn add_extra_users(
             culture: "en-US",
             theme: Theme::Base,
             rooms_owned: seeded_rooms(user_type, rooms),
+            documents_moved: false,
             keys: Default::default(),
         };
         state.push_user(user);
@@ -663,6 +665,7 @@ pub(crate) fn invitee(
         culture: "en-US",
         theme: Theme::Base,
         rooms_owned: 0,
+        documents_moved: false,
         keys: Default::default(),
     }
 }

@@ -469,3 +469,103 @@ async fn workspace_deletes_with_its_own_wire() {
     assert!(body["response"].get("isCollaborator").is_none());
     assert!(api.portal.user(leaver).is_none());
 }
+
+/// Workspace's reassignment: progress read with `?userId=`, a float percentage, `{}` for no
+/// job, a finished record read once, a terminate that stops nothing, any active non-visitor as
+/// receiver; a deletion after it destroys none of the user's documents.
+#[tokio::test]
+async fn workspace_reassignment_has_its_own_shapes_and_saves_the_documents() {
+    let api = fast_api(ServerVersion::Workspace12_7).await;
+    let owner_token = api.portal.owner_token();
+    let [leaver, receiver, other]: [Uuid; 3] = api
+        .pick(3, active_of_type(4))
+        .try_into()
+        .expect("three users");
+    for user in [leaver, other] {
+        let reply = api
+            .put(
+                &owner_token,
+                "/api/2.0/people/status/2",
+                json!({"userIds": [user]}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    let progress = |user: Uuid| format!("/api/2.0/people/reassign/progress?userId={user}");
+    // No job yet: an empty object.
+    let reply = api.get(&owner_token, &progress(leaver)).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.json()["response"], json!({}));
+
+    api.portal.pause_jobs(true);
+    // A plain Workspace user (type 1 there) may receive.
+    let reply = api
+        .post(
+            &owner_token,
+            "/api/2.0/people/reassign/start",
+            start_body(leaver, receiver, false),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let started = reply.json()["response"].clone();
+    assert_eq!(started["status"], 0, "queued: {started}");
+    assert_eq!(started["percentage"], json!(0.0));
+    assert!(started["percentage"].is_f64());
+    assert_eq!(started["fromUser"], json!(leaver));
+    assert_eq!(started["toUser"], json!(receiver));
+    // Terminate does nothing and answers `{}`.
+    let reply = api
+        .put(
+            &owner_token,
+            "/api/2.0/people/reassign/terminate",
+            json!({"userId": leaver}),
+        )
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.json()["response"], json!({}));
+    api.portal.pause_jobs(false);
+    api.portal.wait_jobs_idle().await;
+    // The finished record, once; then no job.
+    let done = api.get(&owner_token, &progress(leaver)).await.json()["response"].clone();
+    assert_eq!(done["status"], 2, "{done}");
+    assert_eq!(done["isCompleted"], true);
+    assert_eq!(done["percentage"], json!(100.0));
+    let again = api.get(&owner_token, &progress(leaver)).await.json()["response"].clone();
+    assert_eq!(again, json!({}), "read once");
+    // DocSpace's path form is not there.
+    api.get(&owner_token, &reassign_progress(leaver))
+        .await
+        .empty(404);
+
+    // Deleting the reassigned user destroys nothing of theirs; deleting the other does.
+    for user in [leaver, other] {
+        let reply = api
+            .delete(&owner_token, &format!("/api/2.0/people/{user}"))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    assert_eq!(api.portal.destroyed_documents(), [other]);
+
+    // A failed job is status 3 there.
+    let (failing, to) = {
+        let picked = api.pick(2, active_of_type(4));
+        (picked[0], picked[1])
+    };
+    api.put(
+        &owner_token,
+        "/api/2.0/people/status/2",
+        json!({"userIds": [failing]}),
+    )
+    .await;
+    api.portal.fail_job_for(failing, "Disk full");
+    api.post(
+        &owner_token,
+        "/api/2.0/people/reassign/start",
+        start_body(failing, to, false),
+    )
+    .await;
+    api.portal.wait_jobs_idle().await;
+    let failed = api.get(&owner_token, &progress(failing)).await.json()["response"].clone();
+    assert_eq!(failed["status"], 3, "{failed}");
+    assert_eq!(failed["error"], "Disk full");
+}

@@ -381,9 +381,9 @@ pub struct OffboardArgs {
     /// of users on a terminal, and needs --yes without one.
     #[arg(long)]
     pub delete: bool,
-    /// With --delete on Workspace: delete although Workspace deletes each user's My Documents,
-    /// Trash, mail and Talk files with them (this tool cannot move them first there). Refused
-    /// without it.
+    /// With --delete on Workspace and no --reassign-to: delete although Workspace deletes each
+    /// user's My Documents, Trash, mail and Talk files with them. Refused without it (with
+    /// --reassign-to, their data moves first and nothing of theirs is destroyed).
     #[arg(long, requires = "delete")]
     pub destroy_documents: bool,
     /// Data moves followed at once.

@@ -677,6 +677,12 @@ status 2 with an empty `error`.
     pub struct TaskProgress {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<::std::string::String>,
+        ///Workspace's reassignment only, the source.
+        #[serde(
+            rename = "fromUser",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub from_user: ::std::option::Option<::uuid::Uuid>,
         ///`{tenant}_{userId}_{kind}`, e.g. `1_..._UpdateUserTypeProgressItem`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -685,10 +691,18 @@ status 2 with an empty `error`.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub is_completed: ::std::option::Option<bool>,
+        ///0 to 100; a whole number on DocSpace, a float (`33.0`) on Workspace.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub percentage: ::std::option::Option<i32>,
+        pub percentage: ::std::option::Option<f64>,
+        ///On Workspace's reassignment 0 Queued, 1 Started, 2 Done, 3 **Failed**.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<i32>,
+        ///Workspace's reassignment only, the receiver.
+        #[serde(
+            rename = "toUser",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub to_user: ::std::option::Option<::uuid::Uuid>,
     }
     impl TaskProgress {
         pub fn builder() -> builder::TaskProgress {
@@ -3791,6 +3805,10 @@ Workspace, and (as a meaningless constant) on DocSpace before 3.1.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            from_user: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
             id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -3800,11 +3818,15 @@ Workspace, and (as a meaningless constant) on DocSpace before 3.1.
                 ::std::string::String,
             >,
             percentage: ::std::result::Result<
-                ::std::option::Option<i32>,
+                ::std::option::Option<f64>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
                 ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            to_user: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
                 ::std::string::String,
             >,
         }
@@ -3812,10 +3834,12 @@ Workspace, and (as a meaningless constant) on DocSpace before 3.1.
             fn default() -> Self {
                 Self {
                     error: Ok(Default::default()),
+                    from_user: Ok(Default::default()),
                     id: Ok(Default::default()),
                     is_completed: Ok(Default::default()),
                     percentage: Ok(Default::default()),
                     status: Ok(Default::default()),
+                    to_user: Ok(Default::default()),
                 }
             }
         }
@@ -3829,6 +3853,18 @@ Workspace, and (as a meaningless constant) on DocSpace before 3.1.
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
+            pub fn from_user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.from_user = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for from_user: {e}")
                     });
                 self
             }
@@ -3856,7 +3892,7 @@ Workspace, and (as a meaningless constant) on DocSpace before 3.1.
             }
             pub fn percentage<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.percentage = value
@@ -3878,6 +3914,18 @@ Workspace, and (as a meaningless constant) on DocSpace before 3.1.
                     });
                 self
             }
+            pub fn to_user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.to_user = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for to_user: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<TaskProgress> for super::TaskProgress {
             type Error = super::error::ConversionError;
@@ -3886,10 +3934,12 @@ Workspace, and (as a meaningless constant) on DocSpace before 3.1.
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     error: value.error?,
+                    from_user: value.from_user?,
                     id: value.id?,
                     is_completed: value.is_completed?,
                     percentage: value.percentage?,
                     status: value.status?,
+                    to_user: value.to_user?,
                 })
             }
         }
@@ -3897,10 +3947,12 @@ Workspace, and (as a meaningless constant) on DocSpace before 3.1.
             fn from(value: super::TaskProgress) -> Self {
                 Self {
                     error: Ok(value.error),
+                    from_user: Ok(value.from_user),
                     id: Ok(value.id),
                     is_completed: Ok(value.is_completed),
                     percentage: Ok(value.percentage),
                     status: Ok(value.status),
+                    to_user: Ok(value.to_user),
                 }
             }
         }
@@ -5042,6 +5094,28 @@ let response = client.start_reassign()
 ```*/
     pub fn start_reassign(&self) -> builder::StartReassign<'_> {
         builder::StartReassign::new(self)
+    }
+    /**The data-reassignment job of one (source) user, on Workspace
+
+Workspace's form of `getReassignProgress`: the user is a query parameter. "No job" is an
+empty object in `response`. A finished record is returned once: the read that returns
+it removes it. Status 3 means Failed here. DocSpace has no such route.
+
+
+Sends a `GET` request to `/api/2.0/people/reassign/progress`
+
+Arguments:
+- `user_id`: The user whose data is moving.
+```ignore
+let response = client.get_workspace_reassign_progress()
+    .user_id(user_id)
+    .send()
+    .await;
+```*/
+    pub fn get_workspace_reassign_progress(
+        &self,
+    ) -> builder::GetWorkspaceReassignProgress<'_> {
+        builder::GetWorkspaceReassignProgress::new(self)
     }
     /**The data-reassignment job of one (source) user
 
@@ -6671,6 +6745,73 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::get_workspace_reassign_progress`]
+
+[`Client::get_workspace_reassign_progress`]: super::Client::get_workspace_reassign_progress*/
+    #[derive(Debug, Clone)]
+    pub struct GetWorkspaceReassignProgress<'a> {
+        client: &'a super::Client,
+        user_id: Result<::uuid::Uuid, String>,
+    }
+    impl<'a> GetWorkspaceReassignProgress<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                user_id: Err("user_id was not initialized".to_string()),
+            }
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for user_id failed".to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/2.0/people/reassign/progress`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskProgressEnvelope>, Error<ByteStream>> {
+            let Self { client, user_id } = self;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/2.0/people/reassign/progress", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("userId", &user_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_workspace_reassign_progress",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::get_reassign_progress`]
 
 [`Client::get_reassign_progress`]: super::Client::get_reassign_progress*/
@@ -6934,6 +7075,8 @@ pub mod paths {
     pub const GET_USER_TYPE_UPDATE_PROGRESS: &str = "/api/2.0/people/type/progress/{userid}";
     /// `GET /api/2.0/settings/version/build` (`getVersionBuild`).
     pub const GET_VERSION_BUILD: &str = "/api/2.0/settings/version/build";
+    /// `GET /api/2.0/people/reassign/progress` (`getWorkspaceReassignProgress`).
+    pub const GET_WORKSPACE_REASSIGN_PROGRESS: &str = "/api/2.0/people/reassign/progress";
     /// `POST /api/2.0/people/invite` (`inviteUsers`).
     pub const INVITE_USERS: &str = "/api/2.0/people/invite";
     /// `PUT /api/2.0/people/invite` (`resendUserInvites`).

@@ -12,7 +12,7 @@ use crate::bulk::{BulkOptions, BulkReport, Duplicate, LimitStop, Outcome, Prior}
 use crate::jobs::{Follow, JobEnd, JobKind, Started, delete_request, reassign_request};
 use crate::read::Seen;
 use crate::transport::{Attempts, Failure};
-use crate::{Change, Client, Error, Server, UserStatus};
+use crate::{Change, Client, Error, UserStatus};
 
 /// A step of offboarding one user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -112,9 +112,9 @@ pub struct OffboardOptions {
     pub delete: bool,
     /// Delete even where deletion destroys the users' documents: on Workspace,
     /// `DELETE people/{id}` deletes their My Documents, Trash, mail and Talk files (only
-    /// Common items go to the one who deletes), and this crate cannot move them first there.
-    /// Without it, offboarding with [`delete`](Self::delete) on such a server is refused
-    /// before anything is sent.
+    /// Common items go to the one who deletes). With a [`receiver`](Self::receiver) it is not
+    /// needed: each user is deleted only once their data moved. Without either, offboarding
+    /// with [`delete`](Self::delete) on such a server is refused before anything is sent.
     pub destroy_documents: bool,
     /// Chunking, concurrency, retries, and how jobs are followed.
     pub bulk: BulkOptions,
@@ -294,19 +294,23 @@ impl Offboard {
         }
         self.options.bulk.check()?;
         let server = self.client.server().await?;
+        // A user is deleted only after their reassignment completed in this run (the steps
+        // stop at the first that does not succeed), so with a receiver nothing of theirs is
+        // destroyed.
         if self.options.delete
             && server.deletion_destroys_documents()
+            && self.options.receiver.is_none()
             && !self.options.destroy_documents
         {
             return Err(Error::Unsupported(format!(
                 "on {server}, deleting a user also deletes their My Documents, Trash, mail and \
-                 Talk files for good, and this crate cannot move them to someone first there; \
-                 nothing was sent. Offboard without deleting, or acknowledge the loss with \
+                 Talk files for good; nothing was sent. Move their data first (a receiver), \
+                 offboard without deleting, or acknowledge the loss with \
                  OffboardOptions::destroy_documents"
             )));
         }
         if let Some(receiver) = self.options.receiver {
-            self.check_receiver(&server, receiver, user_ids).await?;
+            self.check_receiver(receiver, user_ids).await?;
         }
         let steps = self.options.steps();
         let delete = self.options.delete;
@@ -389,17 +393,7 @@ impl Offboard {
         })
     }
 
-    async fn check_receiver(
-        &self,
-        server: &Server,
-        receiver: Uuid,
-        ids: &[Uuid],
-    ) -> Result<(), Error> {
-        if server.is_workspace() {
-            return Err(Error::Unsupported(format!(
-                "{server}'s data reassignment is not supported by this crate"
-            )));
-        }
+    async fn check_receiver(&self, receiver: Uuid, ids: &[Uuid]) -> Result<(), Error> {
         self.client.check_receiver_of(receiver, ids).await
     }
 }

@@ -48,11 +48,17 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
     let session = connect(global)?;
     let client = &session.client;
     let server = session::server(client, global).await?;
-    if args.delete && server.deletion_destroys_documents() && !args.destroy_documents {
+    // With --reassign-to a user is deleted only after their data moved, in this run.
+    if args.delete
+        && server.deletion_destroys_documents()
+        && args.reassign_to.is_none()
+        && !args.destroy_documents
+    {
         return Err(CliError::usage(format_args!(
             "on {server}, --delete also deletes each user's My Documents, Trash, mail and Talk \
-             files for good, and this tool cannot move them to someone first there; nothing was \
-             sent. Offboard without --delete, or pass --destroy-documents to accept the loss"
+             files for good; nothing was sent. Move their data first with --reassign-to USER \
+             (each user is deleted only once their data has moved), offboard without --delete, \
+             or pass --destroy-documents to accept the loss"
         )));
     }
     sign_in(client, global.demo).await?;

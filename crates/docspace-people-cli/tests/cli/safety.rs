@@ -105,6 +105,26 @@ fn deleting_on_workspace_needs_the_flag_that_says_documents_are_destroyed() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(portal.portal.destroyed_documents().len(), 1);
     assert!(portal.portal.user_by_email(USER_EMAIL).is_none());
+
+    // With a receiver, each user's data moves first and nothing of theirs is destroyed.
+    let leaver = "jacob.miller@example.com";
+    let receiver = "nadia.haddad@example.com";
+    let moved = [
+        "offboard",
+        leaver,
+        "--reassign-to",
+        receiver,
+        "--delete",
+        "--yes",
+    ];
+    let out = run(&portal.args(&url, &token, &moved), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(portal.portal.user_by_email(leaver).is_none(), "deleted");
+    assert_eq!(
+        portal.portal.destroyed_documents().len(),
+        1,
+        "only the first user's"
+    );
 }
 
 #[cfg(unix)]

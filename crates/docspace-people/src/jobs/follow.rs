@@ -41,8 +41,14 @@ impl JobKind {
         }
     }
 
-    pub(crate) fn progress_request(self, user: Uuid) -> Request {
-        Request::get(self.progress_path(user))
+    /// The read of `user`'s job: on Workspace a reassignment is read with `?userId=`.
+    pub(crate) fn progress_request(self, user: Uuid, workspace: bool) -> Request {
+        match self {
+            JobKind::Reassign if workspace => {
+                Request::get(paths::GET_WORKSPACE_REASSIGN_PROGRESS).query("userId", user)
+            }
+            _ => Request::get(self.progress_path(user)),
+        }
     }
 
     pub(crate) fn terminate_request(self, user: Uuid) -> Result<Request, Error> {
@@ -252,6 +258,11 @@ pub(crate) struct Follow<'a> {
 }
 
 impl Follow<'_> {
+    /// Whether the server is Workspace, whose reassignment has its own shapes.
+    async fn workspace(&self) -> bool {
+        self.client.server().await.is_ok_and(|s| s.is_workspace())
+    }
+
     /// Progress reads, stopped by the cancellation.
     fn reads(&self) -> Attempts<'_> {
         Attempts {
@@ -288,8 +299,9 @@ impl Follow<'_> {
             cancel: self.cancel,
             on_send: self.on_write,
         };
+        let workspace = self.workspace().await;
         let answer = match self.client.transport().execute(request, &writes).await {
-            Ok(answer) => progress::decode(&answer),
+            Ok(answer) => progress::decode(&answer, workspace),
             Err(Failure::Error(error)) => Err(error),
             Err(Failure::Cancelled) => return Started::Unanswered(None),
         };
@@ -315,6 +327,7 @@ impl Follow<'_> {
         first: Option<JobProgress>,
     ) -> JobEnd {
         let started = Instant::now();
+        let workspace = self.workspace().await;
         let mut interval = self.options.poll_interval;
         let mut last = first;
         loop {
@@ -341,10 +354,10 @@ impl Follow<'_> {
             let read = self
                 .client
                 .transport()
-                .execute(&kind.progress_request(user), &self.reads())
+                .execute(&kind.progress_request(user, workspace), &self.reads())
                 .await;
             let now = match read {
-                Ok(answer) => progress::decode(&answer),
+                Ok(answer) => progress::decode(&answer, workspace),
                 Err(Failure::Cancelled) => {
                     return self
                         .stop(kind, user, last, |last| JobEnd::Cancelled { last })
@@ -388,6 +401,12 @@ impl Follow<'_> {
         last: Option<JobProgress>,
         end: impl FnOnce(Option<JobProgress>) -> JobEnd,
     ) -> JobEnd {
+        let workspace = self.workspace().await;
+        if workspace && kind == JobKind::Reassign {
+            // Workspace's terminate stops nothing: follow the move to its end and say what it
+            // did, rather than claim it was stopped.
+            return self.outlast(kind, user, last).await;
+        }
         if let Err(error) = self.terminate(kind, user).await {
             return JobEnd::Unreadable {
                 error: format!("the job could not be terminated: {error}"),
@@ -399,9 +418,12 @@ impl Follow<'_> {
             let read = self
                 .client
                 .transport()
-                .execute(&kind.progress_request(user), &self.settling_reads())
+                .execute(
+                    &kind.progress_request(user, workspace),
+                    &self.settling_reads(),
+                )
                 .await;
-            match read.map(|answer| progress::decode(&answer)) {
+            match read.map(|answer| progress::decode(&answer, workspace)) {
                 Ok(Ok(None)) => return end(last),
                 Ok(Ok(Some(now))) if now.has_ended() => return end(Some(now)),
                 Ok(Ok(Some(_))) => {}
@@ -420,6 +442,39 @@ impl Follow<'_> {
         }
         JobEnd::Unreadable {
             error: "terminated, but the job had not stopped after 30 s".to_owned(),
+            last,
+        }
+    }
+
+    /// Follows a job that cannot be stopped (Workspace's reassignment) for up to [`STOP_WAIT`]
+    /// more: its end if it ends, else [`JobEnd::Unreadable`] saying it still runs.
+    async fn outlast(&self, kind: JobKind, user: Uuid, last: Option<JobProgress>) -> JobEnd {
+        let deadline = Instant::now() + STOP_WAIT;
+        let mut last = last;
+        while Instant::now() < deadline {
+            let read = self
+                .client
+                .transport()
+                .execute(&kind.progress_request(user, true), &self.settling_reads())
+                .await;
+            match read.map(|answer| progress::decode(&answer, true)) {
+                Ok(Ok(Some(now))) if now.has_ended() => return JobEnd::of(now),
+                Ok(Ok(Some(now))) => last = Some(now),
+                // Read once: a record gone after a lost answer is an end nobody saw.
+                Ok(Ok(None)) => return JobEnd::Vanished { last },
+                Ok(Err(error)) | Err(Failure::Error(error)) => {
+                    return JobEnd::Unreadable {
+                        error: crate::error::describe(&error),
+                        last,
+                    };
+                }
+                Err(Failure::Cancelled) => break,
+            }
+            tokio::time::sleep(self.options.poll_interval).await;
+        }
+        JobEnd::Unreadable {
+            error: "Workspace cannot stop a data move once started, and it is still running"
+                .to_owned(),
             last,
         }
     }

@@ -30,7 +30,7 @@ impl Client {
         self.require_type_job().await?;
         let request = type_change_request(user, &to, receiver)?;
         let answer = self.transport().send(&request).await?;
-        progress::decode(&answer)?.ok_or_else(|| no_job_in_answer(answer.status.as_u16()))
+        progress::decode(&answer, false)?.ok_or_else(|| no_job_in_answer(answer.status.as_u16()))
     }
 
     /// The type-change job of `user` (`GET /api/2.0/people/type/progress/{userid}`); `None`
@@ -39,9 +39,9 @@ impl Client {
         self.require_type_job().await?;
         let answer = self
             .transport()
-            .send(&JobKind::TypeChange.progress_request(user))
+            .send(&JobKind::TypeChange.progress_request(user, false))
             .await?;
-        progress::decode(&answer)
+        progress::decode(&answer, false)
     }
 
     /// Terminates the type-change job of `user` (`PUT /api/2.0/people/type/terminate`). The
@@ -53,7 +53,7 @@ impl Client {
             .transport()
             .send(&JobKind::TypeChange.terminate_request(user)?)
             .await?;
-        progress::decode(&answer)
+        progress::decode(&answer, false)
     }
 
     /// Starts moving the data (rooms, folders, files) of the terminated user `from` to `to`
@@ -66,32 +66,38 @@ impl Client {
         to: Uuid,
         delete_profile: bool,
     ) -> Result<JobProgress, Error> {
-        self.require_reassign().await?;
+        let workspace = self.require_reassign().await?;
         let answer = self
             .transport()
             .send(&reassign_request(from, to, delete_profile)?)
             .await?;
-        progress::decode(&answer)?.ok_or_else(|| no_job_in_answer(answer.status.as_u16()))
+        progress::decode(&answer, workspace)?
+            .ok_or_else(|| no_job_in_answer(answer.status.as_u16()))
     }
 
     /// The data-reassignment job of the (source) user `from`; `None` when there is none.
+    ///
+    /// On Workspace a finished record is returned **once**: the read that returns it removes
+    /// it, so keep what this returns.
     pub async fn reassign_progress(&self, from: Uuid) -> Result<Option<JobProgress>, Error> {
-        self.require_reassign().await?;
+        let workspace = self.require_reassign().await?;
         let answer = self
             .transport()
-            .send(&JobKind::Reassign.progress_request(from))
+            .send(&JobKind::Reassign.progress_request(from, workspace))
             .await?;
-        progress::decode(&answer)
+        progress::decode(&answer, workspace)
     }
 
-    /// Terminates the data-reassignment job of `from`. What already moved stays moved.
+    /// Terminates the data-reassignment job of `from`. What already moved stays moved. On
+    /// Workspace it stops nothing (the server's terminate does nothing to a queued or running
+    /// move) and answers `None`: follow the job to its end instead.
     pub async fn terminate_reassign(&self, from: Uuid) -> Result<Option<JobProgress>, Error> {
-        self.require_reassign().await?;
+        let workspace = self.require_reassign().await?;
         let answer = self
             .transport()
             .send(&JobKind::Reassign.terminate_request(from)?)
             .await?;
-        progress::decode(&answer)
+        progress::decode(&answer, workspace)
     }
 
     /// Whether `user` has data to hand over before becoming `to` (they own rooms, or, for a
@@ -222,7 +228,7 @@ impl Client {
             .user(receiver)
             .await
             .map_err(|e| not_found_is_precondition(e, receiver))?;
-        check_receiver(&user)
+        check_receiver(&user, &self.server().await?)
     }
 
     async fn require_type_job(&self) -> Result<(), Error> {
@@ -241,15 +247,9 @@ impl Client {
         }
     }
 
-    async fn require_reassign(&self) -> Result<(), Error> {
-        let server = self.server().await?;
-        if server.is_workspace() {
-            return Err(Error::Unsupported(format!(
-                "{server}'s data reassignment is not supported by this crate (its progress has \
-                 another shape)"
-            )));
-        }
-        Ok(())
+    /// Every server reassigns data; whether it is Workspace, whose progress has its own shapes.
+    async fn require_reassign(&self) -> Result<bool, Error> {
+        Ok(self.server().await?.is_workspace())
     }
 }
 
@@ -391,10 +391,13 @@ pub(crate) fn check_reassign_source(user: &User, caller: &User) -> Result<(), Er
     Ok(())
 }
 
-/// Who receives rooms and data: an active DocSpace admin or room admin.
-fn check_receiver(receiver: &User) -> Result<(), Error> {
+/// Who receives rooms and data: an active DocSpace admin or room admin (on Workspace, any
+/// active user who is not a visitor).
+fn check_receiver(receiver: &User, server: &crate::Server) -> Result<(), Error> {
     let problem = if receiver.status == Some(UserStatus::Terminated) {
         Some("is terminated")
+    } else if server.is_workspace() {
+        (receiver.is_visitor == Some(true)).then_some("is a visitor")
     } else if !matches!(
         receiver.user_type(),
         Some(UserType::DocSpaceAdmin | UserType::RoomAdmin)

@@ -74,25 +74,45 @@ impl JobProgress {
 
 impl From<types::TaskProgress> for JobProgress {
     fn from(wire: types::TaskProgress) -> Self {
-        let percentage = wire.percentage.unwrap_or(0).clamp(0, 100);
+        JobProgress::read(wire, false)
+    }
+}
+
+impl JobProgress {
+    /// A record as `workspace` or DocSpace numbers it: Workspace's reassignment says 0 Queued,
+    /// 1 Started, 2 Done, **3 Failed**, and writes the percentage as a float.
+    fn read(wire: types::TaskProgress, workspace: bool) -> Self {
+        let percentage = wire
+            .percentage
+            .filter(|p| p.is_finite())
+            .unwrap_or(0.0)
+            .clamp(0.0, 100.0)
+            .round();
+        let status = match wire.status {
+            None => JobStatus::Running,
+            Some(3) if workspace => JobStatus::Failed,
+            Some(n) => JobStatus::from_number(n),
+        };
         JobProgress {
             id: wire.id,
-            status: wire
-                .status
-                .map_or(JobStatus::Running, JobStatus::from_number),
-            percentage: u8::try_from(percentage).unwrap_or(100),
+            status,
+            // Clamped to 0..=100 and rounded: the cast cannot truncate.
+            percentage: percentage as u8,
             is_completed: wire.is_completed.unwrap_or(false),
             error: wire.error.filter(|e| !e.trim().is_empty()),
         }
     }
 }
 
-/// The job of a progress envelope; `None` when the envelope has no `response`: there is no
-/// job (never started, terminated, or expired about a minute after it ended).
-pub(crate) fn decode(answer: &Answer) -> Result<Option<JobProgress>, Error> {
+/// The job of a progress envelope; `None` when there is no job: no `response` (DocSpace), or
+/// an empty object (Workspace). `workspace` picks Workspace's numbering of the status.
+pub(crate) fn decode(answer: &Answer, workspace: bool) -> Result<Option<JobProgress>, Error> {
     let envelope: types::TaskProgressEnvelope = answer.json()?;
     crate::transport::envelope::check(envelope.error, envelope.status, envelope.status_code)?;
-    Ok(envelope.response.map(JobProgress::from))
+    Ok(envelope
+        .response
+        .filter(|p| p.id.is_some() || p.status.is_some() || p.is_completed.is_some())
+        .map(|p| JobProgress::read(p, workspace)))
 }
 
 #[cfg(test)]
@@ -110,6 +130,15 @@ mod tests {
         assert_eq!(progress.percentage, 100);
         let odd: types::TaskProgress =
             serde_json::from_str(r#"{"percentage":-3,"status":9,"error":"boom"}"#).unwrap();
+        let workspace: types::TaskProgress = serde_json::from_str(
+            r#"{"id":"x","percentage":66.0,"status":3,"isCompleted":true,"error":"Disk full"}"#,
+        )
+        .unwrap();
+        let workspace = JobProgress::read(workspace, true);
+        assert_eq!(
+            (workspace.status, workspace.percentage),
+            (JobStatus::Failed, 66)
+        );
         let odd = JobProgress::from(odd);
         assert_eq!(odd.status, JobStatus::Other(9));
         assert_eq!(odd.percentage, 0);

@@ -501,3 +501,80 @@ async fn workspace_deletion_destroys_documents_and_needs_an_acknowledgement() {
     assert_eq!(report.completed(), 1, "{report:?}");
     assert_eq!(portal.destroyed_documents(), [first, second]);
 }
+
+#[tokio::test]
+async fn workspace_offboarding_reassigns_before_it_deletes_and_destroys_nothing() {
+    let portal = portal(ServerVersion::Workspace12_7);
+    let client = Client::login(
+        portal.base_url(),
+        OWNER_EMAIL,
+        docspace_people_fake::seed::OWNER_PASSWORD,
+    )
+    .await
+    .unwrap();
+    // A plain Workspace user may receive (any active non-visitor there).
+    let plain =
+        portal.user_ids_where(|u| u.status == 1 && !u.is_admin && !u.is_ldap && u.user_type == 4);
+    let (receiver, leavers) = (plain[0], [plain[1], plain[2]]);
+    let report = client
+        .offboard(
+            OffboardOptions::default()
+                .receiver(receiver)
+                .delete(true)
+                .bulk(options()),
+        )
+        .run(&leavers)
+        .await
+        .unwrap();
+    assert_eq!(report.completed(), 2, "{report:?}");
+    for leaver in leavers {
+        assert!(portal.user(leaver).is_none(), "deleted");
+    }
+    assert!(
+        portal.destroyed_documents().is_empty(),
+        "the documents moved first"
+    );
+
+    // One move, followed: the finished record is read once and kept.
+    let leaver = plain[3];
+    client
+        .set_status(UserStatus::Terminated, &[leaver])
+        .await
+        .unwrap();
+    let end = client
+        .reassign_data(leaver, receiver, false, &JobOptions::default(), None)
+        .await
+        .unwrap();
+    assert!(matches!(end, JobEnd::Completed(_)), "{end:?}");
+    assert_eq!(
+        client.reassign_progress(leaver).await.unwrap(),
+        None,
+        "read once"
+    );
+
+    // A failed move is Failed there (status 3), with the server's text.
+    let failing = plain[4];
+    client
+        .set_status(UserStatus::Terminated, &[failing])
+        .await
+        .unwrap();
+    portal.fail_job_for(failing, "Disk full");
+    let end = client
+        .reassign_data(failing, receiver, false, &JobOptions::default(), None)
+        .await
+        .unwrap();
+    match end {
+        JobEnd::Failed(progress) => assert_eq!(progress.error.as_deref(), Some("Disk full")),
+        other => panic!("{other:?}"),
+    }
+    // A visitor cannot receive.
+    let visitor = portal.user_ids_where(|u| u.status == 1 && u.user_type == 2)[0];
+    let err = client
+        .reassign_data(failing, visitor, false, &JobOptions::default(), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Precondition { user, .. } if user == visitor),
+        "{err:?}"
+    );
+}

@@ -190,9 +190,13 @@ impl JobStore {
     /// Drops expired records. A finished record expires `ttl` after its last update; an
     /// unfinished one that has not been updated for `ttl` (non-zero) is dropped and its job
     /// cancelled, as the server's cleaner does.
+    ///
+    /// A job still waiting in its queue is not cancelled with its record: it runs later, and
+    /// its record reappears when it publishes (a vanished record never means "will not run").
     fn purge(&mut self, now: Instant) {
         let ttl = self.ttl;
         let jobs = &mut self.jobs;
+        let queues = &self.queues;
         self.records.retain(|_, record| {
             let age = now.saturating_duration_since(record.updated);
             if record.progress.is_completed {
@@ -201,7 +205,8 @@ impl JobStore {
             if ttl.is_zero() || age < ttl {
                 return true;
             }
-            if let Some(job) = jobs.get_mut(&record.job) {
+            let queued = queues.iter().any(|q| q.contains(&record.job));
+            if !queued && let Some(job) = jobs.get_mut(&record.job) {
                 job.cancelled = true;
             }
             false

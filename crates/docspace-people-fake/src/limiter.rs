@@ -8,8 +8,9 @@
 //! * sign-ins limited per period (5 in 15 minutes).
 //!
 //! A refusal is 429 with an empty body and `X-RateLimit-Limit` and `X-RateLimit-Remaining`; the
-//! window and daily limits add `Retry-After` (seconds) and `X-RateLimit-Reset` (Unix seconds),
-//! the in-flight limits do not. Successful answers carry the window's `X-RateLimit-*` headers.
+//! window and daily limits add `Retry-After` (seconds; the daily limit's is the seconds left in
+//! its fixed window of a day) and `X-RateLimit-Reset` (Unix seconds), the in-flight limits do
+//! not. Successful answers carry no `X-RateLimit-*` headers.
 //! Refused requests consume nothing. The "day" is a counter a test can end at will
 //! ([`crate::FakePortal::next_day`]).
 
@@ -139,6 +140,8 @@ pub(crate) struct Limiter {
     usage: HashMap<String, Usage>,
     /// Counts the days ended with `next_day`, so a test can see the limiter moved on.
     pub(crate) day: u64,
+    /// When the current day's fixed window began (at the first request, or `next_day`).
+    day_began: Option<Instant>,
     /// 429s answered.
     pub(crate) refused: u64,
 }
@@ -154,6 +157,7 @@ impl Limiter {
     /// Starts a new day: the daily write budgets are full again.
     pub(crate) fn next_day(&mut self) {
         self.day += 1;
+        self.day_began = Some(Instant::now());
         for usage in self.usage.values_mut() {
             usage.writes_today = 0;
         }
@@ -173,10 +177,7 @@ enum Kind {
 
 /// What the limiter decided.
 enum Verdict {
-    Pass {
-        remaining: u32,
-        reset: Duration,
-    },
+    Pass,
     Refuse {
         retry_after: Option<Duration>,
         limit: u32,
@@ -191,6 +192,7 @@ fn unix_in(wait: Duration) -> u64 {
 
 fn decide(limiter: &mut Limiter, key: &str, kind: &Kind, now: Instant) -> Option<Verdict> {
     let limit = limiter.limit?;
+    let day_began = *limiter.day_began.get_or_insert(now);
     let usage = limiter.usage.entry(key.to_owned()).or_default();
     while usage
         .recent
@@ -228,8 +230,13 @@ fn decide(limiter: &mut Limiter, key: &str, kind: &Kind, now: Instant) -> Option
             });
         }
         Kind::Write | Kind::SignIn if usage.writes_today >= limit.writes_per_day => {
+            // The seconds left in the day's fixed window, not a whole day.
+            let left = limit
+                .day
+                .saturating_sub(now.duration_since(day_began))
+                .max(Duration::from_secs(1));
             return Some(Verdict::Refuse {
-                retry_after: Some(limit.day),
+                retry_after: Some(left),
                 limit: limit.writes_per_day,
             });
         }
@@ -261,10 +268,7 @@ fn decide(limiter: &mut Limiter, key: &str, kind: &Kind, now: Instant) -> Option
     if matches!(kind, Kind::SignIn) {
         usage.sign_ins.push_back(now);
     }
-    Some(Verdict::Pass {
-        remaining: limit.per_window.saturating_sub(usage.recent.len() as u32),
-        reset: until_free(&usage.recent, limit.window),
-    })
+    Some(Verdict::Pass)
 }
 
 fn release(limiter: &mut Limiter, key: &str, kind: &Kind) {
@@ -330,14 +334,10 @@ pub(crate) async fn limit_layer(
             }
             response
         }
-        Some(Verdict::Pass { remaining, reset }) => {
-            let mut response = next.run(request).await;
+        // Successes carry no `X-RateLimit-*`: only refusals do.
+        Some(Verdict::Pass) => {
+            let response = next.run(request).await;
             shared.limiter.lock().release_for(&key, &kind);
-            let per_window = shared.limiter.lock().limit.map_or(0, |l| l.per_window);
-            let headers = response.headers_mut();
-            headers.insert("x-ratelimit-limit", header(per_window));
-            headers.insert("x-ratelimit-remaining", header(remaining));
-            headers.insert("x-ratelimit-reset", header(unix_in(reset)));
             response
         }
     }
@@ -379,7 +379,7 @@ mod tests {
         let now = Instant::now();
         assert!(matches!(
             decide(&mut limiter, "a", &Kind::Write, now),
-            Some(Verdict::Pass { .. })
+            Some(Verdict::Pass)
         ));
         // One write in flight: the next is refused at once, without Retry-After.
         assert!(matches!(
@@ -392,7 +392,7 @@ mod tests {
         release(&mut limiter, "a", &Kind::Write);
         assert!(matches!(
             decide(&mut limiter, "a", &Kind::Write, now),
-            Some(Verdict::Pass { .. })
+            Some(Verdict::Pass)
         ));
         release(&mut limiter, "a", &Kind::Write);
         assert!(matches!(
@@ -405,16 +405,16 @@ mod tests {
         // Another caller has a budget of its own; reads are not writes.
         assert!(matches!(
             decide(&mut limiter, "b", &Kind::Write, now),
-            Some(Verdict::Pass { .. })
+            Some(Verdict::Pass)
         ));
         assert!(matches!(
             decide(&mut limiter, "a", &Kind::Read, now),
-            Some(Verdict::Pass { .. })
+            Some(Verdict::Pass)
         ));
         limiter.next_day();
         assert!(matches!(
             decide(&mut limiter, "a", &Kind::Write, now),
-            Some(Verdict::Pass { .. })
+            Some(Verdict::Pass)
         ));
     }
 
@@ -428,7 +428,7 @@ mod tests {
         let now = Instant::now();
         assert!(matches!(
             decide(&mut limiter, "a", &Kind::Unbudgeted, now),
-            Some(Verdict::Pass { .. })
+            Some(Verdict::Pass)
         ));
         // In flight: a POST waits for it like any write.
         assert!(matches!(
@@ -442,12 +442,12 @@ mod tests {
         // The delete did not use the day's single write.
         assert!(matches!(
             decide(&mut limiter, "a", &Kind::Write, now),
-            Some(Verdict::Pass { .. })
+            Some(Verdict::Pass)
         ));
         release(&mut limiter, "a", &Kind::Write);
         assert!(matches!(
             decide(&mut limiter, "a", &Kind::Unbudgeted, now),
-            Some(Verdict::Pass { .. })
+            Some(Verdict::Pass)
         ));
     }
 }

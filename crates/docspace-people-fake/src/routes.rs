@@ -336,12 +336,11 @@ async fn update_status(
     path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let now = Utc::now();
     let mut state = shared.state.write();
     let caller = shared.caller(&state, &headers, true)?;
     let status = params::employee_status("status", &path_value(path, "status")?)?;
     let ids = params::members_request(&body.map_err(body_error)?)?;
-    let targets = rules::update_status(&mut state, caller, status, &ids, now)?;
+    let targets = rules::update_status(&mut state, caller, status, &ids)?;
     Ok(shared.bulk_response(&state, &targets, &uri))
 }
 

@@ -4,7 +4,6 @@
 //! target is off limits; servers 3.6 and 3.0 skip such users silently (see [`ServerVersion`]). Every
 //! check that can refuse a whole request runs before the first change.
 
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::auth::Caller;
@@ -69,12 +68,14 @@ fn status_off_limits(state: &PortalState, caller: Caller, target: usize) -> bool
     user.is_owner || target == caller.index || (!caller_is_owner && user.is_admin())
 }
 
-fn apply_status(state: &mut PortalState, index: usize, new_status: i32, now: DateTime<Utc>) {
+/// A status change. Neither product dates it: `terminated` is set only by a profile update
+/// that disables (`PUT people/{id}`), so after `PUT people/status/2` it is absent (DocSpace) or
+/// `null` (Workspace), and a date from before is left as it was.
+fn apply_status(state: &mut PortalState, index: usize, new_status: i32) {
     let user = &mut state.users[index];
     match new_status {
         status::TERMINATED => {
             user.status = status::TERMINATED;
-            user.terminated_at.get_or_insert(now);
             let id = user.id;
             state.close_sessions_of(id);
         }
@@ -84,7 +85,6 @@ fn apply_status(state: &mut PortalState, index: usize, new_status: i32, now: Dat
             } else {
                 status::ACTIVE
             };
-            user.terminated_at = None;
         }
         // 3.6 accepts other values and changes nothing.
         _ => {}
@@ -97,7 +97,6 @@ pub(crate) fn update_status(
     caller: Caller,
     new_status: i32,
     ids: &[Uuid],
-    now: DateTime<Utc>,
 ) -> Result<Vec<Target>, ApiError> {
     if state.version.validates_strictly() {
         if new_status != status::ACTIVE && new_status != status::TERMINATED {
@@ -119,7 +118,7 @@ pub(crate) fn update_status(
             if new_status == status::ACTIVE {
                 check_seat(state, *index, None)?;
             }
-            apply_status(state, *index, new_status, now);
+            apply_status(state, *index, new_status);
         }
         Ok(targets.into_iter().map(Target::User).collect())
     } else {
@@ -145,7 +144,7 @@ pub(crate) fn update_status(
                 if new_status == status::ACTIVE && !workspace {
                     check_seat(state, index, None)?;
                 }
-                apply_status(state, index, new_status, now);
+                apply_status(state, index, new_status);
             }
             targets.push(Target::User(index));
         }

@@ -822,3 +822,26 @@ async fn counters_name_the_new_endpoints() {
     }
     assert_eq!(counters.endpoint(Endpoint::UpdateType), 0);
 }
+
+#[tokio::test]
+async fn a_queued_job_whose_record_expired_still_runs_and_its_record_reappears() {
+    let api = Api::start(fast().with_job_record_ttl(Duration::from_millis(200))).await;
+    let owner_token = api.portal.owner_token();
+    let target = api.pick(1, active_of_type(4))[0];
+    api.portal.pause_jobs(true);
+    start(&api, &owner_token, start_body(target, json!(2), None)).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while api.portal.job(target, JobKind::UserType).is_some() {
+        assert!(Instant::now() < deadline, "the record never expired");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    api.get(&owner_token, &progress_path(target))
+        .await
+        .nothing();
+    assert_eq!(api.user(target).user_type, 4, "not run yet");
+    api.portal.pause_jobs(false);
+    api.portal.wait_jobs_idle().await;
+    assert_eq!(api.user(target).user_type, 2, "it ran after all");
+    let done = progress(&api, target).await;
+    assert_eq!(done["status"], 2, "its record is back: {done}");
+}

@@ -142,7 +142,7 @@ async fn status_type_and_quota_on_a_37_server() {
     assert!(
         users
             .iter()
-            .all(|u| u.status == Some(UserStatus::Terminated) && u.terminated.is_some())
+            .all(|u| u.status == Some(UserStatus::Terminated) && u.terminated.is_none())
     );
     assert!(targets.iter().all(|t| portal.user(*t).unwrap().status == 2));
 

@@ -3,7 +3,7 @@
 use docspace_people_fake::*;
 use serde_json::json;
 
-use crate::common::{Api, active_guest, assert_api_date, ids, plain_user};
+use crate::common::{Api, active_guest, ids, plain_user};
 
 #[tokio::test]
 async fn terminate_and_reactivate_in_request_order() {

@@ -135,6 +135,10 @@ pub enum Record {
         /// When the portal's rate limit lets the run go on, if it stopped it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         stopped_until: Option<String>,
+        /// The run was declined (not confirmed, or over `--max-changes`): nothing was sent,
+        /// and `resume` refuses to send it.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        declined: bool,
     },
 }
 
@@ -363,6 +367,8 @@ pub struct Journal {
     pub sent: std::collections::HashSet<Uuid>,
     /// When the portal's rate limit lets the last run go on, if it stopped it (RFC 3339).
     pub stopped_until: Option<String>,
+    /// Whether the last run was declined before anything was sent.
+    pub declined: bool,
     /// Whether every line verified with this user's key.
     pub sealed: crate::seal::Sealed,
     /// Who received the rooms of demoted users, if the run named one.
@@ -384,6 +390,7 @@ impl Journal {
         let mut deleted = std::collections::HashSet::new();
         let mut sent = std::collections::HashSet::new();
         let mut stopped_until = None;
+        let mut declined = false;
         let mut sealed = crate::seal::Sealed::Verified;
         let mut cut: Option<(usize, String)> = None;
         let key = crate::seal::key();
@@ -423,6 +430,7 @@ impl Journal {
                     receiver: run_receiver,
                     ..
                 } => {
+                    declined = false;
                     receiver = receiver.or(run_receiver);
                     if version != VERSION {
                         bail!(
@@ -480,8 +488,12 @@ impl Journal {
                 // The last run's end says whether the journal stops at a rate limit.
                 Record::End {
                     stopped_until: until,
+                    declined: no,
                     ..
-                } => stopped_until = until,
+                } => {
+                    stopped_until = until;
+                    declined = no;
+                }
             }
         }
         let (portal, change) =
@@ -494,6 +506,7 @@ impl Journal {
             deleted,
             sent,
             stopped_until,
+            declined,
             sealed,
             receiver,
         })

@@ -254,6 +254,9 @@ pub(crate) fn update_quota(
             "Invalid quota {quota}: use a byte count or -1 for no limit"
         )));
     }
+    if state.version.is_workspace() {
+        return update_quota_workspace(state, quota, ids);
+    }
     if quota > state.storage_limit {
         return Err(ApiError::bad_argument(format!(
             "The quota {quota} exceeds the portal's storage of {} bytes",
@@ -270,6 +273,35 @@ pub(crate) fn update_quota(
             None => Target::Lost,
         })
         .collect())
+}
+
+/// Workspace's `PUT /settings/userquota`: user by user, unknown ids dropped; a quota above the
+/// portal's or below a user's usage stops the request with a 500 after the users before it
+/// were saved.
+fn update_quota_workspace(
+    state: &mut PortalState,
+    quota: i64,
+    ids: &[Uuid],
+) -> Result<Vec<Target>, ApiError> {
+    let mut targets = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(index) = state.index_of(*id) else {
+            continue;
+        };
+        if quota > state.storage_limit {
+            return Err(ApiError::server_error(
+                "The quota is greater than portals quota.",
+            ));
+        }
+        if quota != -1 && quota < state.users[index].used_space {
+            return Err(ApiError::server_error(
+                "The quota is less than used memory.",
+            ));
+        }
+        state.users[index].custom_quota = Some(quota);
+        targets.push(Target::User(index));
+    }
+    Ok(targets)
 }
 
 /// `PUT /people/resetquota`: back to the portal default.

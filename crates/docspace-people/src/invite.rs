@@ -242,7 +242,10 @@ impl Client {
         let mut queue = std::collections::VecDeque::new();
         for i in open {
             let entry = &mut report.entries[i];
-            match existing.get(&entry.email.to_lowercase()) {
+            match existing
+                .get(&entry.email.to_lowercase())
+                .and_then(|u| u.first())
+            {
                 None => queue.push_back(i),
                 Some(user) => {
                     let wanted = type_of.get(&entry.position).copied();
@@ -305,7 +308,10 @@ impl Client {
             let mut stopped_at = None;
             for (n, &i) in batch.iter().enumerate() {
                 let entry = &mut report.entries[i];
-                if let Some(user) = seen.get(&entry.email.to_lowercase()) {
+                if let Some(user) = seen
+                    .get(&entry.email.to_lowercase())
+                    .and_then(|u| u.first())
+                {
                     invited(entry, user);
                     continue;
                 }
@@ -356,7 +362,10 @@ impl Client {
                 Ok(seen) => {
                     for i in sent_ok {
                         let entry = &mut report.entries[i];
-                        match seen.get(&entry.email.to_lowercase()) {
+                        match seen
+                            .get(&entry.email.to_lowercase())
+                            .and_then(|u| u.first())
+                        {
                             Some(user) => invited(entry, user),
                             None => {
                                 entry.outcome = Outcome::Failed;

@@ -66,17 +66,22 @@ pub async fn run(global: &GlobalArgs, args: InviteArgs) -> CliResult<ExitCode> {
             .map_err(|e| CliError::portal(e, "cannot look the addresses up"))?;
         let rows: Vec<[String; 3]> = emails
             .iter()
-            .map(|email| match existing.get(&email.trim().to_lowercase()) {
-                None => [
-                    email.clone(),
-                    "not on the portal".to_owned(),
-                    format!("invite as {type_name}"),
-                ],
-                Some(user) => [
-                    email.clone(),
-                    crate::commands::runner::describe(user),
-                    "not sent (on the portal)".to_owned(),
-                ],
+            .map(|email| {
+                match existing
+                    .get(&email.trim().to_lowercase())
+                    .and_then(|u| u.first())
+                {
+                    None => [
+                        email.clone(),
+                        "not on the portal".to_owned(),
+                        format!("invite as {type_name}"),
+                    ],
+                    Some(user) => [
+                        email.clone(),
+                        crate::commands::runner::describe(user),
+                        "not sent (on the portal)".to_owned(),
+                    ],
+                }
             })
             .collect();
         crate::output::to_stdout(|out| {

@@ -200,6 +200,8 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
         journal.append(&[Record::End {
             at: journal::now(),
             stopped_until: None,
+            // `resume` never continues an offboarding; a declined one is not marked.
+            declined: false,
         }]);
         if let Some(error) = journal.error() {
             eprintln!(

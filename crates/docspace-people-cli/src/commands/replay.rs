@@ -162,6 +162,14 @@ async fn resume_one(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode
             args.journal.display()
         )));
     }
+    if journal.declined {
+        return Err(CliError::usage(format_args!(
+            "the last run of {} was declined (not confirmed, or over --max-changes) and sent \
+             nothing; `resume` does not send what was declined: run the command again if you \
+             want the change",
+            args.journal.display()
+        )));
+    }
     let change = change_of(&journal)?;
     let ids = journal.unsettled(change.is_safe_to_resend());
     if ids.is_empty() {

@@ -98,12 +98,14 @@ pub async fn send(
         settings.reassign_to,
     )
     .await?;
+    let declined = verdict.lock().ok().and_then(|v| v.clone());
     if let Some(journal) = &journal {
         journal.append(&[Record::End {
             at: journal::now(),
             stopped_until: report
                 .stopped_by_limit
                 .map(|stop| chrono::DateTime::<chrono::Utc>::from(stop.until).to_rfc3339()),
+            declined: declined.is_some(),
         }]);
         if let Some(error) = journal.error() {
             eprintln!(
@@ -112,7 +114,6 @@ pub async fn send(
             );
         }
     }
-    let declined = verdict.lock().ok().and_then(|v| v.clone());
     match declined {
         Some(Declined::TooMany { would, max }) => {
             return Err(CliError::usage(format_args!(

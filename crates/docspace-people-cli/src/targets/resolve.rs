@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use docspace_people::{Client, User, Uuid};
-use futures::StreamExt;
 
 use super::{Targets, input_problems};
 use crate::error::{CliError, CliResult};
@@ -17,10 +16,11 @@ pub struct Resolved {
     pub known: HashMap<Uuid, User>,
 }
 
-/// Resolves the email targets through the API, `concurrency` look-ups at a time, to a user
-/// whose email matches exactly (ignoring case), and puts their ids in `targets`. An unknown or
-/// ambiguous email is an input error naming its line; an API error is a portal error. Nothing
-/// is changed.
+/// Resolves the email targets through the API to a user whose email matches exactly
+/// (ignoring case), and puts their ids in `targets`: pages of the user list when that takes
+/// fewer requests than one search per address, else `concurrency` searches at a time. An
+/// unknown or ambiguous email is an input error naming its line; an API error is a portal
+/// error. Nothing is changed.
 pub async fn resolve(
     client: &Client,
     targets: &mut Targets,
@@ -41,27 +41,11 @@ pub async fn resolve(
     } else {
         Bar::new(emails.len(), "Looking up emails")
     };
-    let mut found: HashMap<String, Vec<User>> = HashMap::with_capacity(emails.len());
-    let mut lookups = futures::stream::iter(emails)
-        .map(|email| async move {
-            let users = client.users_with_email(&email).await;
-            (email, users)
-        })
-        .buffer_unordered(concurrency.max(1));
-    while let Some((email, users)) = lookups.next().await {
-        bar.inc(1);
-        match users {
-            Ok(users) => {
-                found.insert(email, users);
-            }
-            Err(e) => {
-                bar.finish();
-                return Err(CliError::portal(e, format_args!("cannot look up {email}")));
-            }
-        }
-    }
-    drop(lookups);
+    let looked_up = client.users_by_email(&emails, concurrency).await;
+    bar.set(emails.len());
     bar.finish();
+    let found: HashMap<String, Vec<User>> =
+        looked_up.map_err(|e| CliError::portal(e, "cannot look the email addresses up"))?;
 
     let mut resolved = Resolved::default();
     let mut problems = Vec::new();

@@ -187,3 +187,45 @@ fn a_big_run_on_a_terminal_asks_first() {
     assert!(matches!(code, 0 | 1), "{screen}");
     assert!(screen.contains("changed"), "{screen}");
 }
+
+/// A run refused by `--max-changes` leaves a journal marked declined, which `resume` refuses:
+/// a "no" holds.
+#[test]
+fn resume_does_not_send_a_declined_run() {
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let leavers = leavers();
+    let journal = dir.path().join("declined.jsonl");
+    let args = [
+        "status",
+        "set",
+        "terminated",
+        "--from",
+        leavers.as_str(),
+        "--max-changes",
+        "1",
+        "--journal",
+        path_str(&journal),
+    ];
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        std::fs::read_to_string(&journal)
+            .unwrap()
+            .contains("\"declined\":true")
+    );
+    let out = run(
+        &portal.args(&url, &token, &["resume", path_str(&journal), "--yes"]),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("declined"), "{}", out.stderr);
+    assert_eq!(
+        portal.portal.counters().endpoint(Endpoint::UpdateStatus),
+        0,
+        "nothing sent"
+    );
+    assert_eq!(portal.status_of("noah.fischer@example.com"), 1);
+}

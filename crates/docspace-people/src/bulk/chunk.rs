@@ -75,15 +75,26 @@ pub(super) async fn settle(run: &Run<'_>, chunk: Vec<Target>) -> Vec<Entry> {
             Err(Failure::Error(
                 error @ (Error::PaymentRequired { .. } | Error::ServerRefused { .. }),
             )) => {
-                // The server refused, possibly after changing the users listed before the one
-                // it stopped at (402 at the seat limit, Workspace's quota refusals): whoever
-                // was changed is found by reading back; the others were refused.
+                // The server handles the users in order and stopped at the one it refused,
+                // after changing those before it (402 at the seat limit, Workspace's quota
+                // refusals): whoever was changed is found by reading back; the first unchanged
+                // user is the refused one, and those after it were never considered, so they
+                // are sent again rather than reported refused for another user's reason.
                 let reason = error
                     .server_message()
                     .map_or_else(|| error.to_string(), str::to_owned);
                 let why = format!("refused: {error}");
-                let unchanged = read_back(run, &part, &why, &mut out).await;
-                all(&unchanged, Outcome::Refused, &reason, &mut out);
+                let mut unchanged = read_back(run, &part, &why, &mut out).await;
+                let order: HashMap<Uuid, usize> =
+                    ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+                unchanged.sort_by_key(|t| order.get(&t.1).copied().unwrap_or(usize::MAX));
+                if !unchanged.is_empty() {
+                    let rest = unchanged.split_off(1);
+                    all(&unchanged, Outcome::Refused, &reason, &mut out);
+                    if !rest.is_empty() {
+                        stack.push(rest);
+                    }
+                }
             }
             Err(Failure::Error(error)) if answers::meaning(&error) == Meaning::Answer => {
                 // The server checked the request and changed nothing.

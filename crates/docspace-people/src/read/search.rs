@@ -334,14 +334,17 @@ impl Client {
     /// The users with these email addresses (any case), keyed by the address in lower case,
     /// read the cheapest way: pages of the whole user list when that takes fewer requests than
     /// one search per address, else one search each. Addresses no user has are left out; an
-    /// answer is complete or an error, never a guess (a page that cannot be read is an error,
-    /// so that "not on the portal" is a fact). `concurrency` requests go at once (at most 15).
+    /// address several users share maps to all of them. An answer is complete or an error,
+    /// never a guess (a page that cannot be read is an error, so that "not on the portal" is a
+    /// fact). `concurrency` requests go at once (at most 15).
     ///
     /// ```no_run
     /// # async fn run(client: docspace_people::Client) -> Result<(), docspace_people::Error> {
     /// let found = client.users_by_email(&["jane@example.com", "Joe@Example.com"], 4).await?;
-    /// if let Some(joe) = found.get("joe@example.com") {
-    ///     println!("{}", joe.id);
+    /// match found.get("joe@example.com").map(Vec::as_slice) {
+    ///     Some([joe]) => println!("{}", joe.id),
+    ///     Some(several) => println!("{} users share the address", several.len()),
+    ///     None => println!("no such user"),
     /// }
     /// # Ok(()) }
     /// ```
@@ -349,7 +352,7 @@ impl Client {
         &self,
         emails: &[impl AsRef<str>],
         concurrency: usize,
-    ) -> Result<std::collections::HashMap<String, User>, Error> {
+    ) -> Result<std::collections::HashMap<String, Vec<User>>, Error> {
         use std::collections::{HashMap, HashSet};
         let concurrency = concurrency.clamp(1, crate::server::MAX_IN_FLIGHT);
         let wanted: HashSet<String> = emails
@@ -357,7 +360,7 @@ impl Client {
             .map(|e| e.as_ref().trim().to_lowercase())
             .filter(|e| e.contains('@'))
             .collect();
-        let mut found: HashMap<String, User> = HashMap::with_capacity(wanted.len());
+        let mut found: HashMap<String, Vec<User>> = HashMap::with_capacity(wanted.len());
         if wanted.is_empty() {
             return Ok(found);
         }
@@ -370,7 +373,11 @@ impl Client {
             if let Some(email) = user.email.as_deref().map(|e| e.trim().to_lowercase())
                 && wanted.contains(&email)
             {
-                found.entry(email).or_insert(user);
+                let users = found.entry(email).or_default();
+                // A user may be listed on two pages when the list moves meanwhile.
+                if !users.iter().any(|u| u.id == user.id) {
+                    users.push(user);
+                }
             }
         };
         if wanted.len() > 1 {

@@ -334,3 +334,42 @@ async fn every_operation_on_every_server() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_workspace_quota_below_a_users_usage_stops_its_request_part_way_and_is_settled() {
+    let portal = start(ServerVersion::Workspace12_7);
+    let client = owner(&portal);
+    let mut users: Vec<_> = portal
+        .snapshot()
+        .into_iter()
+        .filter(|u| u.status == 1 && !u.is_owner && !u.is_ldap && u.used_space > 0)
+        .collect();
+    users.sort_by_key(|u| u.used_space);
+    let (small, large) = (&users[..2], &users[users.len() - 1]);
+    // Below the biggest user's usage, above the two smallest.
+    let quota = large.used_space - 1;
+    assert!(small.iter().all(|u| u.used_space < quota));
+    let ids = [small[0].id, large.id, small[1].id];
+    let report = client
+        .bulk(Change::Quota(Quota::Bytes(quota as u64)))
+        .run(&ids)
+        .await
+        .unwrap();
+    let outcome = |id| report.entries.iter().find(|e| e.id == id).unwrap();
+    assert_eq!(outcome(small[0].id).outcome, Outcome::Changed, "{report:?}");
+    assert_eq!(outcome(small[1].id).outcome, Outcome::Changed, "{report:?}");
+    let refused = outcome(large.id);
+    assert_eq!(refused.outcome, Outcome::Refused, "{report:?}");
+    assert!(
+        refused
+            .detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("less than used memory"),
+        "{refused:?}"
+    );
+    // The report agrees with the portal.
+    assert_eq!(portal.user(small[0].id).unwrap().custom_quota, Some(quota));
+    assert_eq!(portal.user(small[1].id).unwrap().custom_quota, Some(quota));
+    assert_ne!(portal.user(large.id).unwrap().custom_quota, Some(quota));
+}

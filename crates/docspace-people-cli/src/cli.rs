@@ -600,7 +600,8 @@ pub enum ScopeArg {
 #[derive(Debug, Subcommand)]
 pub enum QuotaCommand {
     /// Set the storage quota of the target users: `unlimited`, bytes, or with a unit (10GiB,
-    /// 500MB; KB/MB/GB/TB are powers of 1000, KiB/MiB/GiB/TiB of 1024).
+    /// 500MB, 1.5GiB; KB/MB/GB/TB are powers of 1000, KiB/MiB/GiB/TiB of 1024; the portal's own
+    /// pages say "GB" for 1024^3 bytes, so for what they show use GiB).
     Set {
         /// The new quota.
         #[arg(value_parser = parse_quota)]

@@ -9,8 +9,10 @@ use std::str::FromStr;
 ///
 /// [`FromStr`] reads `unlimited`, a plain byte count (`1073741824`), or a count with a unit:
 /// `KB`, `MB`, `GB`, `TB` are powers of 1000, `KiB`, `MiB`, `GiB`, `TiB` powers of 1024, `B` is
-/// bytes (units in any case, a space before the unit allowed). [`Display`](fmt::Display) writes a
-/// form that parses back to the same quota.
+/// bytes (units in any case, a space before the unit allowed). Decimals are taken when they
+/// make a whole number of bytes (`1.5GiB`, `2.5GB`; not `1.1KiB`). [`Display`](fmt::Display)
+/// writes the largest unit, decimal or binary, in which the size is exact, a form that parses
+/// back to the same quota. (The portal's own pages say "GB" for powers of 1024.)
 ///
 /// ```
 /// use docspace_people::Quota;
@@ -19,6 +21,9 @@ use std::str::FromStr;
 /// assert_eq!("500MB".parse::<Quota>().unwrap(), Quota::Bytes(500_000_000));
 /// assert_eq!("unlimited".parse::<Quota>().unwrap(), Quota::Unlimited);
 /// assert_eq!(Quota::Bytes(10 << 30).to_string(), "10GiB");
+/// assert_eq!("10GB".parse::<Quota>().unwrap().to_string(), "10GB");
+/// assert_eq!("1.5GiB".parse::<Quota>().unwrap(), Quota::Bytes(3 << 29));
+/// assert!("1.1KiB".parse::<Quota>().is_err());
 /// assert!("-5".parse::<Quota>().is_err());
 /// assert!("lots".parse::<Quota>().is_err());
 /// ```
@@ -90,12 +95,13 @@ impl FromStr for Quota {
             ));
         }
         let split = text
-            .find(|c: char| !c.is_ascii_digit())
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
             .unwrap_or(text.len());
-        let (digits, unit) = text.split_at(split);
-        if digits.is_empty() {
+        let (number, unit) = text.split_at(split);
+        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+        if whole.is_empty() || fraction.contains('.') || number.ends_with('.') {
             return Err(error(
-                "expected `unlimited` or a byte count such as 1073741824, 10GiB or 500MB",
+                "expected `unlimited` or a size such as 1073741824, 10GiB, 1.5GiB or 500MB",
             ));
         }
         let unit = unit.trim().to_ascii_lowercase();
@@ -106,14 +112,38 @@ impl FromStr for Quota {
                 .iter()
                 .find(|(name, _)| *name == unit)
                 .map(|(_, multiplier)| *multiplier)
-                .ok_or_else(|| error("unknown unit; use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB"))?
+                .ok_or_else(|| {
+                    error(
+                        "unknown unit; use B, KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, \
+                         TiB (powers of 1024)",
+                    )
+                })?
         };
-        let bytes = digits
-            .parse::<u64>()
+        let too_large = || error("too large: at most 9223372036854775807 bytes");
+        // Exact arithmetic: a decimal size is taken only when it is a whole number of bytes.
+        if fraction.len() > 18 {
+            return Err(error("too many decimals"));
+        }
+        let scale = 10u128.pow(fraction.len() as u32);
+        let parse = |digits: &str| -> Result<u128, ParseQuotaError> {
+            if digits.is_empty() {
+                Ok(0)
+            } else {
+                digits.parse::<u128>().map_err(|_| too_large())
+            }
+        };
+        let scaled = parse(whole)?
+            .checked_mul(scale)
+            .and_then(|w| w.checked_add(parse(fraction).ok()?))
+            .and_then(|n| n.checked_mul(u128::from(multiplier)))
+            .ok_or_else(too_large)?;
+        if scaled % scale != 0 {
+            return Err(error("not a whole number of bytes"));
+        }
+        let bytes = u64::try_from(scaled / scale)
             .ok()
-            .and_then(|n| n.checked_mul(multiplier))
             .filter(|n| i64::try_from(*n).is_ok())
-            .ok_or_else(|| error("too large: at most 9223372036854775807 bytes"))?;
+            .ok_or_else(too_large)?;
         Ok(Quota::Bytes(bytes))
     }
 }
@@ -124,17 +154,25 @@ impl fmt::Display for Quota {
             Quota::Unlimited => return f.write_str("unlimited"),
             Quota::Bytes(bytes) => *bytes,
         };
-        for (unit, size) in [
+        // The largest unit, decimal or binary, in which the size is exact: `10GB` stays `10GB`
+        // (not `9765625KiB`), `5GiB` stays `5GiB`. It reads back to the same number of bytes.
+        let best = [
             ("TiB", 1u64 << 40),
+            ("TB", 1_000_000_000_000),
             ("GiB", 1 << 30),
+            ("GB", 1_000_000_000),
             ("MiB", 1 << 20),
+            ("MB", 1_000_000),
             ("KiB", 1 << 10),
-        ] {
-            if bytes >= size && bytes % size == 0 {
-                return write!(f, "{}{unit}", bytes / size);
-            }
+            ("KB", 1_000),
+        ]
+        .into_iter()
+        .filter(|(_, size)| bytes >= *size && bytes % size == 0)
+        .min_by_key(|(_, size)| bytes / size);
+        match best {
+            Some((unit, size)) => write!(f, "{}{unit}", bytes / size),
+            None => write!(f, "{bytes}"),
         }
-        write!(f, "{bytes}")
     }
 }
 
@@ -174,7 +212,11 @@ mod tests {
         for bad in [
             "",
             "GiB",
-            "1.5GiB",
+            "1.1KiB",
+            "1.",
+            ".5GiB",
+            "1.2.3GiB",
+            "0.5",
             "10 parsecs",
             "-1",
             "99999999999TiB",
@@ -184,6 +226,28 @@ mod tests {
         }
         let err = "10 parsecs".parse::<Quota>().unwrap_err();
         assert!(err.to_string().contains("unknown unit"), "{err}");
+    }
+
+    #[test]
+    fn decimals_that_make_whole_bytes_and_the_largest_exact_unit() {
+        assert_eq!("1.5GiB".parse(), Ok(Quota::Bytes(1_610_612_736)));
+        assert_eq!("2.5GB".parse(), Ok(Quota::Bytes(2_500_000_000)));
+        assert_eq!("0.5KiB".parse(), Ok(Quota::Bytes(512)));
+        assert_eq!("7.0".parse(), Ok(Quota::Bytes(7)));
+        let err = "1.1KiB".parse::<Quota>().unwrap_err();
+        assert!(err.to_string().contains("whole number of bytes"), "{err}");
+        for (bytes, shown) in [
+            (10_000_000_000u64, "10GB"),
+            (10 << 30, "10GiB"),
+            (1_610_612_736, "1536MiB"),
+            (1_000_000_000_000, "1TB"),
+            (1_024_000, "1000KiB"),
+            (1_500, "1500"),
+            (0, "0"),
+        ] {
+            assert_eq!(Quota::Bytes(bytes).to_string(), shown);
+            assert_eq!(shown.parse(), Ok(Quota::Bytes(bytes)), "{shown} reads back");
+        }
     }
 
     #[test]

@@ -349,6 +349,25 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
         println!("  Note: data moved to {receiver} stays there; undo only re-enables the users.");
     }
     if args.dry_run {
+        // Who would be restored, one row each, as every other dry run shows it.
+        let rows: Vec<[String; 3]> = groups
+            .iter()
+            .flat_map(|(name, (_, ids))| {
+                ids.iter().map(|id| {
+                    let email = now
+                        .get(id)
+                        .and_then(|u| u.email.clone())
+                        .unwrap_or_default();
+                    [id.to_string(), email, name.clone()]
+                })
+            })
+            .collect();
+        if !rows.is_empty() {
+            crate::output::to_stdout(|out| {
+                crate::output::write_aligned(out, &["USER", "EMAIL", "WOULD RESTORE"], &rows)
+            })
+            .map_err(CliError::failed)?;
+        }
         println!("Dry run: nothing is sent.");
         return Ok(ExitCode::SUCCESS);
     }

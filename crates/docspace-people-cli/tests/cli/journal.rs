@@ -97,6 +97,11 @@ fn a_stopped_run_resumes_from_its_journal_and_undo_takes_it_back() {
         "{}",
         out.stdout
     );
+    // One row per user, as every other dry run shows it.
+    assert!(out.stdout.contains("WOULD RESTORE"), "{}", out.stdout);
+    for id in &ids {
+        assert!(out.stdout.contains(id.as_str()), "{id} in {}", out.stdout);
+    }
     assert_eq!(terminated(&ids), 70);
     portal.portal.next_day();
     let undo = ["undo", path_str(&journal), "--chunk-size", "100"];

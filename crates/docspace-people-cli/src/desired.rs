@@ -204,11 +204,23 @@ fn json_lines(name: &str, bytes: &[u8], key: SyncKeyArg, problems: &mut Vec<Stri
                 continue;
             }
         };
-        let field = |names: &[&str]| {
+        let value = |names: &[&str]| {
             object
                 .iter()
                 .find(|(k, _)| names.iter().any(|n| k.eq_ignore_ascii_case(n)))
-                .and_then(|(_, v)| v.as_str())
+                .map(|(k, v)| (k.as_str(), v))
+        };
+        // A field is text (or, for the quota, a whole number of bytes); anything else is a bad
+        // row, not a field to leave alone.
+        let mut wrong = None;
+        let mut field = |names: &[&str]| match value(names) {
+            None | Some((_, serde_json::Value::Null)) => None,
+            Some((_, serde_json::Value::String(text))) => Some(text.as_str()),
+            Some((_, serde_json::Value::Number(_))) if names == ["quota"] => None,
+            Some((name, other)) => {
+                wrong.get_or_insert(format!("`{name}` is {other}, not text"));
+                None
+            }
         };
         let key_names = match key {
             SyncKeyArg::Email => EMAIL_COLUMNS,
@@ -226,6 +238,15 @@ fn json_lines(name: &str, bytes: &[u8], key: SyncKeyArg, problems: &mut Vec<Stri
             quota: field(&["quota"]).or(quota_number.as_deref()),
             status: field(&["status"]),
         };
+        let quota_bad =
+            value(&["quota"]).is_some_and(|(_, v)| v.is_number() && v.as_i64().is_none());
+        if quota_bad {
+            wrong.get_or_insert("`quota` is not a whole number of bytes".to_owned());
+        }
+        if let Some(what) = wrong {
+            problems.push(format!("{name} line {number}: {what}"));
+            continue;
+        }
         match row(name, number, fields, key) {
             Ok(row) => rows.push(row),
             Err(problem) => problems.push(problem),
@@ -350,6 +371,11 @@ mod tests {
             Some(QuotaWish::Set(docspace_people::Quota::Bytes(1024)))
         );
         assert_eq!(desired.rows[1].line, 3);
+        // Values of the wrong kind are bad rows, not fields left alone.
+        let odd = "{\"email\":\"a@example.com\",\"type\":4}\n{\"email\":\"b@example.com\",\"quota\":1.5}\n";
+        let err = read_text("hr.jsonl", odd, SyncKeyArg::Email).unwrap_err();
+        let text = format!("{:#}", err.error);
+        assert!(text.contains("line 1") && text.contains("line 2"), "{text}");
     }
 
     #[test]

@@ -285,6 +285,17 @@ impl Client {
                 Err(Failure::Cancelled) => Error::Cancelled,
             };
             let text = crate::error::describe(&error);
+            if matches!(meaning(&error), Meaning::Unauthorized | Meaning::NotTaken)
+                || matches!(error, Error::Cancelled)
+            {
+                // Not taken: this batch and the rest are not sent (sending on after a 401 would
+                // feed the portal's sign-in lockout).
+                for i in batch.into_iter().chain(queue.drain(..)) {
+                    report.entries[i].outcome = Outcome::Failed;
+                    report.entries[i].detail = Some(format!("not sent: {text}"));
+                }
+                break;
+            }
             tracing::debug!(error = %text, "an invitation request failed; reading its addresses back");
             let emails: Vec<&str> = batch
                 .iter()
@@ -341,14 +352,6 @@ impl Client {
             if let Some(n) = stopped_at {
                 for &i in batch[n + 1..].iter().rev() {
                     queue.push_front(i);
-                }
-            }
-            if matches!(meaning(&error), Meaning::Unauthorized) || matches!(error, Error::Cancelled)
-            {
-                // Nothing more can be sent: what is left is not sent.
-                for i in queue.drain(..) {
-                    report.entries[i].outcome = Outcome::Failed;
-                    report.entries[i].detail = Some(format!("not sent: {text}"));
                 }
             }
         }

@@ -51,7 +51,7 @@ pub async fn run(global: &GlobalArgs, args: SyncCommand) -> CliResult<ExitCode> 
             let mut read: SyncPlan = serde_json::from_str(&text).map_err(|e| {
                 CliError::usage(format_args!("{} is not a sync plan: {e}", plan.display()))
             })?;
-            let report = check_report(&apply)?;
+            let report = apply.run.report.clone();
             let session = connect(global)?;
             let client = &session.client;
             let server = session::server(client, global).await?;
@@ -65,7 +65,7 @@ pub async fn run(global: &GlobalArgs, args: SyncCommand) -> CliResult<ExitCode> 
         None => {
             let once = args.once;
             let local = Local::read(&once.source, once.out.as_deref())?;
-            let report = check_report(&once.apply)?;
+            let report = once.apply.run.report.clone();
             let session = connect(global)?;
             let client = &session.client;
             let server = session::server(client, global).await?;
@@ -151,11 +151,6 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn check_report(apply: &SyncApplyArgs) -> CliResult<Option<PathBuf>> {
-    // Each phase writes its own numbered report; the name is checked by the first.
-    Ok(apply.run.report.clone())
-}
-
 async fn make_plan(
     client: &Client,
     server: &Server,
@@ -179,26 +174,33 @@ async fn make_plan(
         .map_err(|e| CliError::portal(e, "cannot plan the sync"))
 }
 
-/// Writes the plan atomically (a temporary file in the same directory, then renamed), readable
-/// by its owner only: it lists people.
+/// Writes the plan atomically, readable by its owner only: it lists people.
 fn write_plan(plan: &SyncPlan, out: &Path) -> CliResult<()> {
+    write_json(plan, out)?;
+    eprintln!("Plan written to {}.", out.display());
+    Ok(())
+}
+
+/// Writes `value` as JSON to `out` atomically: a temporary file in the same directory (0600),
+/// flushed and synced, then renamed over `out`.
+fn write_json(value: &impl serde::Serialize, out: &Path) -> CliResult<()> {
     let dir = match out.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
     let write = || -> anyhow::Result<()> {
         let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-        serde_json::to_writer_pretty(std::io::BufWriter::new(temp.as_file_mut()), plan)?;
-        temp.as_file_mut().write_all(b"\n")?;
+        {
+            let mut buffered = std::io::BufWriter::new(temp.as_file_mut());
+            serde_json::to_writer_pretty(&mut buffered, value)?;
+            buffered.write_all(b"\n")?;
+            buffered.flush()?;
+        }
         temp.as_file().sync_all()?;
         temp.persist(out)?;
         Ok(())
     };
-    write().map_err(|e| {
-        CliError::failed(e.context(format!("cannot write the plan to {}", out.display())))
-    })?;
-    eprintln!("Plan written to {}.", out.display());
-    Ok(())
+    write().map_err(|e| CliError::failed(e.context(format!("cannot write {}", out.display()))))
 }
 
 fn verdict_code(plan: &SyncPlan) -> ExitCode {
@@ -408,9 +410,7 @@ async fn apply_plan(
             .map_err(|e| CliError::portal(e, "invite"))?;
         if let Some(dir) = &journal_dir {
             // Invitations are not undone; their record says what was sent.
-            let path = dir.join("00-invitations.json");
-            let text = serde_json::to_vec_pretty(&invited).map_err(CliError::failed)?;
-            std::fs::write(&path, text).map_err(CliError::failed)?;
+            write_json(&invited, &dir.join("00-invitations.json"))?;
         }
         let emails: Vec<String> = checked
             .invitations

@@ -84,11 +84,27 @@ pub(super) async fn settle(run: &Run<'_>, chunk: Vec<Target>) -> Vec<Entry> {
                     .server_message()
                     .map_or_else(|| error.to_string(), str::to_owned);
                 let why = format!("refused: {error}");
+                let settled_before = out.len();
                 let mut unchanged = read_back(run, &part, &why, &mut out).await;
                 let order: HashMap<Uuid, usize> =
                     ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-                unchanged.sort_by_key(|t| order.get(&t.1).copied().unwrap_or(usize::MAX));
-                if !unchanged.is_empty() {
+                let place = |id: &Uuid| order.get(id).copied().unwrap_or(usize::MAX);
+                unchanged.sort_by_key(|t| place(&t.1));
+                // A user the read could not settle (unknown) may be the one the server stopped
+                // at: then the first unchanged one is not known to be refused, and all of them
+                // are sent again.
+                let first_unknown = out[settled_before..]
+                    .iter()
+                    .filter(|e| e.outcome == Outcome::Unknown)
+                    .map(|e| place(&e.id))
+                    .min();
+                let stopper_unknown = match (first_unknown, unchanged.first()) {
+                    (Some(unknown), Some(first)) => unknown < place(&first.1),
+                    _ => false,
+                };
+                if stopper_unknown {
+                    stack.push(unchanged);
+                } else if !unchanged.is_empty() {
                     let rest = unchanged.split_off(1);
                     all(&unchanged, Outcome::Refused, &reason, &mut out);
                     if !rest.is_empty() {

@@ -382,8 +382,11 @@ impl Client {
         };
         if wanted.len() > 1 {
             let (first, total) = read_page::<User>(self, 0, &attempts).await?;
-            let total = total.and_then(|t| usize::try_from(t).ok()).unwrap_or(0);
-            if paging_is_cheaper(total, wanted.len()) {
+            // Without a `total` the pages cannot be counted: search each address instead.
+            let total = total.and_then(|t| usize::try_from(t).ok());
+            if let Some(total) = total
+                && paging_is_cheaper(total, wanted.len())
+            {
                 first.into_iter().for_each(&mut keep);
                 let page_size = MAX_PAGE_SIZE as usize;
                 let mut rest = stream::iter(1..total.div_ceil(page_size))

@@ -110,18 +110,13 @@ pub struct SyncReport {
 /// Whether `now` is as the plan saw the user, or as the plan's actions for them make them:
 /// each aspect is its observed value or the one an action of the plan sets, and the address
 /// and login kind are unchanged.
-fn as_planned(plan: &SyncPlan, now: &Observed) -> bool {
+fn as_planned(plan: &SyncPlan, mine: &[&SyncAction], now: &Observed) -> bool {
     let Some(then) = plan.observed_of(now.id) else {
         return false;
     };
     if then.email != now.email || then.login != now.login {
         return false;
     }
-    let mine: Vec<&SyncAction> = plan
-        .actions
-        .iter()
-        .filter(|a| a.id == Some(now.id))
-        .collect();
     [ActionKind::Enable, ActionKind::Type, ActionKind::Quota]
         .into_iter()
         .all(|aspect| {
@@ -236,6 +231,12 @@ impl Client {
         let mut invitations = Vec::new();
         let mut phases: Vec<Phase> = Vec::new();
         let mut leavers_done = 0usize;
+        let mut by_user: HashMap<Uuid, Vec<&SyncAction>> = HashMap::new();
+        for action in &plan.actions {
+            if let Some(id) = action.id {
+                by_user.entry(id).or_default().push(action);
+            }
+        }
         for action in &plan.actions {
             if action.action == ActionKind::Invite {
                 let user_type = server.user_type_named(action.to.as_deref().unwrap_or("User"))?;
@@ -252,7 +253,8 @@ impl Client {
             let current = now.get(&id);
             let value = current.and_then(|o| o.value_of(action.action));
             let done = value.is_some() && value == action.to;
-            if !current.is_some_and(|c| as_planned(plan, c)) {
+            let mine = by_user.get(&id).map_or(&[][..], Vec::as_slice);
+            if !current.is_some_and(|c| as_planned(plan, mine, c)) {
                 drifted.push(Drifted {
                     action: action.clone(),
                     now: current.cloned(),

@@ -441,8 +441,12 @@ impl Builder<'_> {
             self.plan.unmatched.push(Self::listed(seen, why, line));
             return;
         };
-        let now = seen.user_type.as_ref().and_then(rank);
-        let demotion = matches!((now, rank(wanted)), (Some(now), Some(to)) if to < now);
+        let Some(now) = seen.user_type.as_ref().and_then(rank) else {
+            let why = "the portal does not show their type; it cannot be compared";
+            self.plan.unmatched.push(Self::listed(seen, why, line));
+            return;
+        };
+        let demotion = rank(wanted).is_some_and(|to| to < now);
         if demotion {
             if let Some(why) = guarded(seen, self.caller) {
                 self.plan.protected.push(Self::listed(seen, why, line));
@@ -548,12 +552,12 @@ impl SyncPlan {
     ) -> Result<SyncPlan, Error> {
         options.check()?;
         check_rows(desired)?;
-        let mut by_email: HashMap<String, usize> = HashMap::with_capacity(seen.len());
+        let mut by_email: HashMap<String, Vec<usize>> = HashMap::with_capacity(seen.len());
         let mut by_id: HashMap<Uuid, usize> = HashMap::with_capacity(seen.len());
         for (i, s) in seen.iter().enumerate() {
             by_id.insert(s.observed.id, i);
             if let Some(email) = s.email_key() {
-                by_email.entry(email).or_insert(i);
+                by_email.entry(email).or_default().push(i);
             }
         }
         let mut builder = Builder {
@@ -582,16 +586,34 @@ impl SyncPlan {
         };
         let mut in_source = vec![false; seen.len()];
         for row in desired {
-            let found = match &row.key {
-                SyncKey::Email(email) => by_email.get(&email.to_lowercase()),
-                SyncKey::Id(id) => by_id.get(id),
+            let found: &[usize] = match &row.key {
+                SyncKey::Email(email) => by_email
+                    .get(&email.to_lowercase())
+                    .map_or(&[], Vec::as_slice),
+                SyncKey::Id(id) => by_id.get(id).map_or(&[], std::slice::from_ref),
             };
             match found {
-                Some(&i) => {
-                    in_source[i] = true;
-                    builder.matched(&seen[i], row);
+                [] => builder.absent(row),
+                [i] => {
+                    in_source[*i] = true;
+                    builder.matched(&seen[*i], row);
                 }
-                None => builder.absent(row),
+                several => {
+                    // Which of them the row means is not known: none is touched, and none is
+                    // taken for a leaver.
+                    for &i in several {
+                        in_source[i] = true;
+                    }
+                    builder.plan.unmatched.push(Listed {
+                        email: Some(row.key.to_string()),
+                        id: None,
+                        why: format!(
+                            "{} users share this address; name them by id (--key id)",
+                            several.len()
+                        ),
+                        line: row.line,
+                    });
+                }
             }
         }
         for (i, s) in seen.iter().enumerate() {

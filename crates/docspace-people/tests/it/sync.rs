@@ -391,3 +391,35 @@ async fn workspace_is_planned_in_its_own_words_and_has_no_invitations() {
     assert!(report.drifted.is_empty(), "{:?}", report.drifted);
     assert_eq!(portal.user_by_email(LEAVERS[0]).unwrap().status, 2);
 }
+
+#[test]
+fn an_address_two_users_share_is_unmatched_and_neither_is_taken_for_a_leaver() {
+    let user = |id: u128, status: i64| -> docspace_people::User {
+        serde_json::from_value(serde_json::json!({
+            "id": docspace_people::Uuid::from_u128(id),
+            "email": "jane@example.com",
+            "status": status,
+            "isCollaborator": true,
+        }))
+        .unwrap()
+    };
+    let server = docspace_people::Server::docspace(docspace_people::Version::new(3, 7, 1));
+    let desired = [DesiredUser::email("Jane@example.com").at_line(2)];
+    let plan = SyncPlan::build(
+        &server,
+        "https://portal.example.com",
+        None,
+        [user(1, 2), user(2, 1)],
+        &desired,
+        &SyncOptions::default().allow_small_source(true),
+        Source::named("hr.csv", &desired),
+    )
+    .unwrap();
+    assert!(plan.actions.is_empty(), "{:?}", plan.actions);
+    assert_eq!(plan.unmatched.len(), 1);
+    assert!(
+        plan.unmatched[0].why.contains("2 users share"),
+        "{:?}",
+        plan.unmatched
+    );
+}

@@ -173,87 +173,24 @@ impl Client {
         invitations: &[Invitation],
         options: &InviteOptions,
     ) -> Result<InviteReport, Error> {
-        if invitations.is_empty() {
-            return Err(Error::invalid_input("no invitations to send"));
-        }
         if !(1..=MAX_INVITE_BATCH).contains(&options.batch_size) {
             return Err(Error::invalid_input(format!(
                 "batch size {} is out of range (1 to {MAX_INVITE_BATCH})",
                 options.batch_size
             )));
         }
-        let server = self.server().await?;
-        if !server.has_invitations() {
-            return Err(Error::Unsupported(format!(
-                "{server} has no invitations by e-mail"
-            )));
-        }
-        let policy = *self.retry_policy();
+        let (attempts_policy, mut report, mut queue) =
+            self.prepare_invitations(invitations).await?;
         let attempts = Attempts {
-            policy: &policy,
+            policy: &attempts_policy,
             cancel: None,
             on_send: &|| {},
         };
-        let caller = read_caller(self, &attempts).await;
-
-        let mut report = InviteReport::default();
-        let mut first_of: HashMap<String, usize> = HashMap::new();
-        for (position, invitation) in invitations.iter().enumerate() {
-            let email = invitation.email.trim();
-            let key = email.to_lowercase();
-            if let Some(&first) = first_of.get(&key) {
-                report.duplicates.push((position, first));
-                continue;
-            }
-            first_of.insert(key, report.entries.len());
-            let reason = refusals::invitation(email, &invitation.user_type, caller.as_ref());
-            report.entries.push(InviteEntry {
-                email: email.to_owned(),
-                position,
-                id: None,
-                outcome: if reason.is_some() {
-                    Outcome::Refused
-                } else {
-                    Outcome::Unknown
-                },
-                detail: reason.as_ref().map(|r| format!("{r}; not sent")),
-                reason,
-            });
-        }
-        // Fix the positions of duplicates to the first occurrence's input position.
-        for duplicate in &mut report.duplicates {
-            duplicate.1 = report.entries[duplicate.1].position;
-        }
         let type_of: HashMap<usize, &UserType> = invitations
             .iter()
             .enumerate()
             .map(|(position, i)| (position, &i.user_type))
             .collect();
-
-        // Addresses already on the portal are not sent.
-        let open: Vec<usize> = (0..report.entries.len())
-            .filter(|&i| report.entries[i].reason.is_none())
-            .collect();
-        let emails: Vec<&str> = open
-            .iter()
-            .map(|&i| report.entries[i].email.as_str())
-            .collect();
-        let existing = self.users_by_email(&emails, 4).await?;
-        let mut queue = std::collections::VecDeque::new();
-        for i in open {
-            let entry = &mut report.entries[i];
-            match existing
-                .get(&entry.email.to_lowercase())
-                .and_then(|u| u.first())
-            {
-                None => queue.push_back(i),
-                Some(user) => {
-                    let wanted = type_of.get(&entry.position).copied();
-                    settle_existing(entry, user, wanted, &server);
-                }
-            }
-        }
-
         let culture = options.culture.as_deref();
         let mut sent_ok: Vec<usize> = Vec::new();
         while !queue.is_empty() {
@@ -393,6 +330,106 @@ impl Client {
             }
         }
         Ok(report)
+    }
+}
+
+impl Client {
+    /// What [`Client::invite`] would do, sending nothing: every address checked as the run checks
+    /// it (the certain refusals, addresses already on the portal, repeats). An address that
+    /// would be sent has [`Outcome::Unknown`] and the detail "would be invited".
+    pub async fn plan_invitations(
+        &self,
+        invitations: &[Invitation],
+    ) -> Result<InviteReport, Error> {
+        let (_, mut report, queue) = self.prepare_invitations(invitations).await?;
+        for i in queue {
+            report.entries[i].detail = Some("would be invited".to_owned());
+        }
+        Ok(report)
+    }
+
+    /// Checks the invitations and reads the portal for their addresses: the report with every
+    /// address settled that will not be sent, and the entries to send, in order.
+    async fn prepare_invitations(
+        &self,
+        invitations: &[Invitation],
+    ) -> Result<
+        (
+            crate::RetryPolicy,
+            InviteReport,
+            std::collections::VecDeque<usize>,
+        ),
+        Error,
+    > {
+        if invitations.is_empty() {
+            return Err(Error::invalid_input("no invitations to send"));
+        }
+        let server = self.server().await?;
+        if !server.has_invitations() {
+            return Err(Error::Unsupported(format!(
+                "{server} has no invitations by e-mail"
+            )));
+        }
+        let policy = *self.retry_policy();
+        let attempts = Attempts {
+            policy: &policy,
+            cancel: None,
+            on_send: &|| {},
+        };
+        let caller = read_caller(self, &attempts).await;
+
+        let mut report = InviteReport::default();
+        let mut first_of: HashMap<String, usize> = HashMap::new();
+        for (position, invitation) in invitations.iter().enumerate() {
+            let email = invitation.email.trim();
+            let key = email.to_lowercase();
+            if let Some(&first) = first_of.get(&key) {
+                report.duplicates.push((position, first));
+                continue;
+            }
+            first_of.insert(key, report.entries.len());
+            let reason = refusals::invitation(email, &invitation.user_type, caller.as_ref());
+            report.entries.push(InviteEntry {
+                email: email.to_owned(),
+                position,
+                id: None,
+                outcome: if reason.is_some() {
+                    Outcome::Refused
+                } else {
+                    Outcome::Unknown
+                },
+                detail: reason.as_ref().map(|r| format!("{r}; not sent")),
+                reason,
+            });
+        }
+        // Fix the positions of duplicates to the first occurrence's input position.
+        for duplicate in &mut report.duplicates {
+            duplicate.1 = report.entries[duplicate.1].position;
+        }
+        // Addresses already on the portal are not sent.
+        let open: Vec<usize> = (0..report.entries.len())
+            .filter(|&i| report.entries[i].reason.is_none())
+            .collect();
+        let emails: Vec<&str> = open
+            .iter()
+            .map(|&i| report.entries[i].email.as_str())
+            .collect();
+        let existing = self.users_by_email(&emails, 4).await?;
+        let mut queue = std::collections::VecDeque::new();
+        for i in open {
+            let entry = &mut report.entries[i];
+            match existing
+                .get(&entry.email.to_lowercase())
+                .and_then(|u| u.first())
+            {
+                None => queue.push_back(i),
+                Some(user) => {
+                    let wanted = invitations.get(entry.position).map(|i| &i.user_type);
+                    settle_existing(entry, user, wanted, &server);
+                }
+            }
+        }
+        Ok((policy, report, queue))
     }
 }
 

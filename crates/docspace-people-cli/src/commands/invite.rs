@@ -59,33 +59,29 @@ pub async fn run(global: &GlobalArgs, args: InviteArgs) -> CliResult<ExitCode> {
     let emails: Vec<String> = (0..targets.len()).map(|p| targets.input(p)).collect();
     let type_name = server.type_name(&user_type).unwrap_or("?");
 
+    let invitations: Vec<Invitation> = emails
+        .iter()
+        .map(|email| Invitation::new(email.clone(), user_type.clone()))
+        .collect();
     if args.dry_run {
-        let existing = client
-            .users_by_email(&emails, settings.concurrency)
+        // The same checks as the run, so that the table says what the run would do.
+        let planned = client
+            .plan_invitations(&invitations)
             .await
             .map_err(|e| CliError::portal(e, "cannot look the addresses up"))?;
-        let rows: Vec<[String; 3]> = emails
+        let rows: Vec<[String; 2]> = planned
+            .entries
             .iter()
-            .map(|email| {
-                match existing
-                    .get(&email.trim().to_lowercase())
-                    .and_then(|u| u.first())
-                {
-                    None => [
-                        email.clone(),
-                        "not on the portal".to_owned(),
-                        format!("invite as {type_name}"),
-                    ],
-                    Some(user) => [
-                        email.clone(),
-                        crate::commands::runner::describe(user),
-                        "not sent (on the portal)".to_owned(),
-                    ],
-                }
+            .map(|entry| {
+                let plan = match entry.outcome {
+                    Outcome::Unknown => format!("invite as {type_name}"),
+                    _ => entry.detail.clone().unwrap_or_default(),
+                };
+                [entry.email.clone(), plan]
             })
             .collect();
         crate::output::to_stdout(|out| {
-            crate::output::write_aligned(out, &["ADDRESS", "NOW", "PLAN"], &rows)
+            crate::output::write_aligned(out, &["ADDRESS", "PLAN"], &rows)
         })
         .map_err(CliError::failed)?;
         eprintln!("Dry run: nothing was sent.");
@@ -112,10 +108,6 @@ pub async fn run(global: &GlobalArgs, args: InviteArgs) -> CliResult<ExitCode> {
     {
         return Err(CliError::usage("not confirmed; nothing was sent"));
     }
-    let invitations: Vec<Invitation> = emails
-        .iter()
-        .map(|email| Invitation::new(email.clone(), user_type.clone()))
-        .collect();
     let report = client
         .invite(&invitations, &InviteOptions::default())
         .await

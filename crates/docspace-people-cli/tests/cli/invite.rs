@@ -114,7 +114,7 @@ fn new_people_are_invited_from_a_file_and_each_address_is_reported() {
     let out = run(&portal.args(&url, &token, &dry), "", dir.path());
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
-        out.stdout.contains("invite as User") && out.stdout.contains("not sent (on the portal)"),
+        out.stdout.contains("invite as User") && out.stdout.contains("already on the portal"),
         "{}",
         out.stdout
     );
@@ -176,6 +176,17 @@ fn bad_addresses_ids_and_unsupported_servers_are_refused_before_sending() {
         "{}",
         out.stderr
     );
+    // The dry run says what the run would: a guest is refused, not "invited as Guest".
+    let guest_dry = [
+        "invite",
+        "--type",
+        "guest",
+        "someone@example.com",
+        "--dry-run",
+    ];
+    let out = run(&portal.args(&url, &token, &guest_dry), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("through rooms"), "{}", out.stdout);
     let guest = ["invite", "--type", "guest", "someone@example.com"];
     let out = run(&portal.args(&url, &token, &guest), "", dir.path());
     assert_eq!(out.code, 1, "refused per address: {out:?}");

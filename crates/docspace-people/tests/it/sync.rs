@@ -423,3 +423,51 @@ fn an_address_two_users_share_is_unmatched_and_neither_is_taken_for_a_leaver() {
         plan.unmatched
     );
 }
+
+#[tokio::test]
+async fn leavers_offboarded_are_disabled_and_their_rooms_move_to_the_receiver() {
+    let portal = FakePortal::start(PortalConfig::demo()).unwrap();
+    let client = owner(&portal);
+    let receiver = portal
+        .id_of(docspace_people_fake::seed::ADMIN_EMAIL)
+        .unwrap();
+    let leaver = portal.id_of(LEAVERS[0]).unwrap();
+    portal.set_rooms_owned(leaver, 2);
+    let desired = hr_export(&portal);
+    let options = options()
+        .joiners(Joiners::List)
+        .leavers(docspace_people::sync::Leavers::Offboard)
+        .reassign_to(receiver);
+    let plan = client
+        .plan_sync(&desired, &options, Source::named("hr.csv", &desired))
+        .await
+        .unwrap();
+    let offboarded: Vec<_> = plan
+        .actions
+        .iter()
+        .filter(|a| a.action == ActionKind::Offboard)
+        .filter_map(|a| a.email.clone())
+        .collect();
+    assert_eq!(offboarded.len(), 2, "{:?}", plan.actions);
+    let report = client.apply_sync(&plan, Default::default()).await.unwrap();
+    let offboard = report.offboard.expect("an offboarding phase");
+    assert_eq!(offboard.completed(), 2, "{offboard:?}");
+    for email in LEAVERS {
+        assert_eq!(portal.user_by_email(email).unwrap().status, 2, "{email}");
+    }
+    assert_eq!(
+        portal.user(leaver).unwrap().rooms_owned,
+        0,
+        "its rooms moved"
+    );
+    // Offboarding needs a receiver: refused before anything is read.
+    let err = client
+        .plan_sync(
+            &desired,
+            &self::options().leavers(docspace_people::sync::Leavers::Offboard),
+            Source::named("hr.csv", &desired),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("receiver"), "{err}");
+}

@@ -74,7 +74,9 @@ impl Desired {
 
     /// The source, as the plan records it.
     pub fn source(&self) -> Source {
-        Source::named(self.name.to_string(), &[]).with_sha256(&self.sha256)
+        let mut source = Source::named(self.name.to_string(), &[]).with_sha256(&self.sha256);
+        source.rows = self.rows.len();
+        source
     }
 }
 

@@ -84,12 +84,18 @@ fn workspace_progress_response(
 /// Starts (or returns) the job of `user`, wakes a worker if it was queued, and answers with
 /// its first snapshot.
 fn enqueue(shared: &Shared, user: Uuid, plan: JobPlan, uri: &Uri) -> Response {
+    let progress = start_job(shared, user, plan);
+    progress_response(shared, Some(progress), uri, "POST")
+}
+
+/// Starts (or returns) the job of `user` and wakes a worker if it was queued.
+fn start_job(shared: &Shared, user: Uuid, plan: JobPlan) -> JobProgress {
     let kind = plan.kind();
     let (progress, queued) = shared.jobs.lock().start(user, plan, Instant::now());
     if queued {
         shared.job_signals.queued(kind);
     }
-    progress_response(shared, Some(progress), uri, "POST")
+    progress
 }
 
 fn guid_segment(path: Result<Path<String>, PathRejection>) -> Option<Uuid> {
@@ -185,11 +191,7 @@ pub(crate) async fn start_reassign(
             JobPlan::Reassign { receiver, .. } => Some(*receiver),
             JobPlan::UserType { .. } => None,
         };
-        let kind = plan.kind();
-        let (progress, queued) = shared.jobs.lock().start(user, plan, Instant::now());
-        if queued {
-            shared.job_signals.queued(kind);
-        }
+        let progress = start_job(&shared, user, plan);
         return Ok(workspace_progress_response(Some(progress), user, receiver));
     }
     Ok(enqueue(&shared, user, plan, &uri))

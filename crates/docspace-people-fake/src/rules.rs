@@ -347,16 +347,6 @@ fn is_valid_email(email: &str) -> bool {
         && !domain.to_ascii_lowercase().contains("xn--")
 }
 
-/// How much a type may do, for raising an invited user's type (never lowering it).
-fn power(user_type: UserType) -> u8 {
-    match user_type {
-        UserType::Guest => 0,
-        UserType::User => 1,
-        UserType::RoomAdmin => 2,
-        UserType::DocSpaceAdmin => 3,
-    }
-}
-
 /// `POST /people/invite`: invites each address with its type, in order. Refusals about the
 /// caller and the types come first (403), then the paid seats (402), both before anything is
 /// done; a bad address stops the request with 400 after the earlier ones were handled. A new
@@ -412,7 +402,8 @@ pub(crate) fn invite_users(
             }
             Some(index) => {
                 let user = &mut state.users[index];
-                if !user.is_owner && power(user.user_type) < power(user_type) {
+                // `rank` puts the more powerful first: a larger rank is a lower type.
+                if !user.is_owner && user.user_type.rank() > user_type.rank() {
                     user.user_type = user_type;
                 }
             }

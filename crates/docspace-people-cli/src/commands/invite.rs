@@ -1,21 +1,17 @@
 //! `invite`: new invitations by e-mail, each address reported as the portal shows it after.
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use docspace_people::bulk::Outcome;
 use docspace_people::{Invitation, InviteOptions, InviteReport, Uuid};
 
-use super::runner::{ask, finish, sign_in};
+use super::runner::{finish, guard_up_front, sign_in};
 use crate::cli::{GlobalArgs, InviteArgs};
 use crate::error::{CliError, CliResult};
 use crate::report::{Report, ReportFile, Row, Rows};
 use crate::session::{self, connect};
 use crate::settings::Settings;
 use crate::targets::{self, Targets};
-
-/// More invitations than this are asked about on a terminal.
-const ASK_ABOVE: usize = 20;
 
 /// Reads the addresses, then invites them (or, with `--dry-run`, shows who would be invited).
 pub async fn run(global: &GlobalArgs, args: InviteArgs) -> CliResult<ExitCode> {
@@ -89,25 +85,12 @@ pub async fn run(global: &GlobalArgs, args: InviteArgs) -> CliResult<ExitCode> {
     }
 
     let count = emails.len();
-    if let Some(max) = settings.max_changes
-        && count > max
-    {
-        return Err(CliError::usage(format_args!(
-            "this run would invite up to {count} addresses, more than --max-changes {max}; \
-             nothing was sent"
-        )));
-    }
-    let on_terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    if !settings.yes
-        && on_terminal
-        && count > ASK_ABOVE
-        && !ask(&format!(
+    guard_up_front(count, &settings, "invitations", || {
+        format!(
             "Invite up to {count} addresses as {type_name} on {}? [y/N] ",
             client.base_url()
-        ))
-    {
-        return Err(CliError::usage("not confirmed; nothing was sent"));
-    }
+        )
+    })?;
     let report = client
         .invite(&invitations, &InviteOptions::default())
         .await

@@ -234,6 +234,30 @@ impl Guard {
     }
 }
 
+/// The guard of a run that knows its size before sending (new invitations, a sync): refused
+/// over `--max-changes` (`what` names the changes, e.g. "invitations"), and asked with
+/// `question` on a terminal above [`CONFIRM_ABOVE`] unless `--yes`. Nothing is sent on a no.
+pub fn guard_up_front(
+    count: usize,
+    settings: &Settings,
+    what: &str,
+    question: impl FnOnce() -> String,
+) -> CliResult<()> {
+    if let Some(max) = settings.max_changes
+        && count > max
+    {
+        return Err(CliError::usage(format_args!(
+            "this run would make up to {count} {what}, more than --max-changes {max}; nothing \
+             was sent"
+        )));
+    }
+    let on_terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !settings.yes && on_terminal && count > CONFIRM_ABOVE && !ask(&question()) {
+        return Err(CliError::usage("not confirmed; nothing was sent"));
+    }
+    Ok(())
+}
+
 /// Asks on stderr and reads the answer from stdin: `y` or `yes` is a yes.
 pub fn ask(question: &str) -> bool {
     matches!(

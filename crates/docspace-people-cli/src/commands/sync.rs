@@ -4,7 +4,7 @@
 //! Applying runs the invitations, then one bulk change per phase of the plan through the shared
 //! runner (each with its own journal in the run's journal directory), then the offboarding.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,7 +13,7 @@ use docspace_people::sync::{
 };
 use docspace_people::{Client, InviteOptions, Server};
 
-use super::runner::{Context, ask, resolve_one, send, sign_in};
+use super::runner::{Context, guard_up_front, resolve_one, send, sign_in};
 use crate::cli::{
     GlobalArgs, JoinersArg, LeaversArg, ScopeArg, SyncApplyArgs, SyncCommand, SyncSourceArgs,
     SyncStep,
@@ -27,8 +27,6 @@ use crate::targets::Targets;
 
 /// Rows of each group shown on the terminal; the plan file has every one.
 const MAX_SHOWN: usize = 20;
-/// More changes than this are asked about on a terminal.
-const ASK_ABOVE: usize = 20;
 
 /// Runs `sync`.
 pub async fn run(global: &GlobalArgs, args: SyncCommand) -> CliResult<ExitCode> {
@@ -165,8 +163,7 @@ async fn make_plan(
     if let Some(user) = &source.reassign_to {
         options = options.reassign_to(resolve_one(client, user, "--reassign-to").await?);
     }
-    let mut origin = desired.source();
-    origin.rows = rows.len();
+    let origin = desired.source();
     eprintln!("Reading every user of {} ...", client.base_url());
     client
         .plan_sync(&rows, &options, origin)
@@ -341,9 +338,10 @@ async fn apply_plan(
         println!("Nothing to apply.");
         return Ok(drift_code);
     }
-    let phases: Vec<String> = std::iter::once(("invite", checked.invitations.len(), None))
-        .filter(|(_, n, _)| *n > 0)
-        .map(|(k, n, _): (&str, usize, Option<String>)| format!("{k} {n}"))
+    let invites = checked.invitations.len();
+    let phases: Vec<String> = (invites > 0)
+        .then(|| format!("invite {invites}"))
+        .into_iter()
         .chain(checked.phases.iter().map(|p| match &p.to {
             Some(to) if matches!(p.kind, ActionKind::Type | ActionKind::Quota) => {
                 format!("{} {to} {}", p.kind, p.ids.len())
@@ -356,25 +354,13 @@ async fn apply_plan(
         eprintln!("Dry run: nothing was sent.");
         return Ok(drift_code);
     }
-    if let Some(max) = args.run.max_changes
-        && total > max
-    {
-        return Err(CliError::usage(format_args!(
-            "this run would make {total} changes, more than --max-changes {max}; nothing was sent"
-        )));
-    }
-    let on_terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    if !args.run.yes
-        && on_terminal
-        && total > ASK_ABOVE
-        && !ask(&format!(
+    guard_up_front(total, &Settings::new(&args.run, None), "changes", || {
+        format!(
             "Apply {total} changes ({}) to {}? [y/N] ",
             phases.join(", "),
             client.base_url()
-        ))
-    {
-        return Err(CliError::usage("not confirmed; nothing was sent"));
-    }
+        )
+    })?;
     let journal_dir = match (&args.journal, demo) {
         (Some(dir), _) => Some(dir.clone()),
         (None, true) => None,

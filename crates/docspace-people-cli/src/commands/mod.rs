@@ -66,13 +66,29 @@ pub async fn run(cli: Cli) -> CliResult<ExitCode> {
         Command::Undo(args) => replay::undo(&global, args).await,
         Command::Report(args) => replay::report(args),
         Command::Completions { shell } => {
-            let mut command = <Cli as clap::CommandFactory>::command();
-            to_stdout(|out| {
-                clap_complete::generate(shell, &mut command, "docspace-people", out);
-                Ok(())
-            })
-            .map_err(crate::error::CliError::failed)?;
+            let script = completion_script(shell);
+            to_stdout(|out| Ok(out.write_all(script.as_bytes())?))
+                .map_err(crate::error::CliError::failed)?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// The completion script for `shell`. clap_complete's bash script names the binary two ways
+/// (clap-rs/clap#6421): the words typed spell `docspace-people` as `docspace__people`, the
+/// cases of the nested commands as `docspace__subcmd__people`, so nothing after the first word
+/// was completed. The cases are renamed to the spelling the words get; once clap_complete is
+/// mended there is nothing to rename.
+fn completion_script(shell: clap_complete::Shell) -> String {
+    const BIN: &str = "docspace-people";
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, BIN, &mut script);
+    let script = String::from_utf8_lossy(&script).into_owned();
+    match shell {
+        clap_complete::Shell::Bash => {
+            script.replace(&BIN.replace('-', "__subcmd__"), &BIN.replace('-', "__"))
+        }
+        _ => script,
     }
 }

@@ -35,6 +35,59 @@ fn usage_errors_exit_with_2() {
     }
 }
 
+/// Completes the words of `line` (the last one being typed) with the bash script the binary
+/// prints, in a real bash; one line of candidates per call.
+const COMPLETE: &str = r#"
+set -u
+source "$COMPL_SCRIPT" || exit 90
+spec=$(complete -p docspace-people) || exit 91
+fn=${spec##*-F }; fn=${fn%% *}
+comp() {
+  COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 ))
+  COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; COMPREPLY=()
+  "$fn" docspace-people "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+  printf '%s\n' "${COMPREPLY[*]}"
+}
+comp docspace-people st
+comp docspace-people status ''
+comp docspace-people users ''
+comp docspace-people status set --dr
+comp docspace-people invite resend --jo
+"#;
+
+#[test]
+fn bash_completes_every_word_not_only_the_first() {
+    let dir = temp();
+    let out = run(&["completions", "bash"], "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    let script = dir.path().join("docspace-people.bash");
+    std::fs::write(&script, &out.stdout).expect("the script is written");
+    let bash = std::process::Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", COMPLETE])
+        .env("COMPL_SCRIPT", &script)
+        .output()
+        .expect("bash runs");
+    assert!(bash.status.success(), "{bash:?}");
+    let lines: Vec<Vec<String>> = String::from_utf8_lossy(&bash.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().map(str::to_owned).collect())
+        .collect();
+    let has =
+        |line: usize, word: &str| lines.get(line).is_some_and(|l| l.iter().any(|w| w == word));
+    assert!(has(0, "status"), "first word: {lines:?}");
+    assert!(has(1, "set"), "second word after `status`: {lines:?}");
+    assert!(has(2, "list"), "second word after `users`: {lines:?}");
+    assert_eq!(
+        lines.get(3),
+        Some(&vec!["--dry-run".to_owned()]),
+        "{lines:?}"
+    );
+    assert!(
+        has(4, "--journal"),
+        "an option of a third-level command: {lines:?}"
+    );
+}
+
 #[test]
 fn completions_and_json_lines() {
     let dir = temp();

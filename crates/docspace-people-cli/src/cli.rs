@@ -632,6 +632,12 @@ pub struct BulkArgs {
     /// user id or uuid).
     #[arg(long, value_name = "NAME", requires = "from")]
     pub column: Option<String>,
+    /// Send the users found and report each input that names no user (an unknown or shared
+    /// address, a blank cell) refused with its line, instead of stopping before anything is
+    /// sent. (Ids no user has are always reported that way; an address whose look-up fails is
+    /// always reported failed, and `resume` looks it up again.)
+    #[arg(long)]
+    pub skip_unknown: bool,
     /// Show who would change and who already is in the target state; send no change.
     #[arg(long)]
     pub dry_run: bool,

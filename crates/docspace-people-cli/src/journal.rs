@@ -91,6 +91,9 @@ pub enum Record {
         /// Who received the rooms of demoted users (`type set --reassign-to`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         receiver: Option<Uuid>,
+        /// The email addresses of the input whose look-up failed: `resume` looks them up again.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        unresolved: Vec<String>,
         /// When (UTC, RFC 3339).
         at: String,
     },
@@ -155,6 +158,8 @@ pub struct Start<'a> {
     pub ids: &'a [Uuid],
     /// Who receives the rooms of demoted users.
     pub receiver: Option<Uuid>,
+    /// The addresses whose look-up failed.
+    pub unresolved: &'a [String],
 }
 
 /// The same fields as [`Record::Start`], for writing.
@@ -168,6 +173,8 @@ struct StartLine<'a> {
     ids: &'a [Uuid],
     #[serde(skip_serializing_if = "Option::is_none")]
     receiver: Option<Uuid>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    unresolved: &'a [String],
     at: String,
 }
 
@@ -312,6 +319,7 @@ impl JournalWriter {
                 change: &start.change,
                 ids: start.ids,
                 receiver: start.receiver,
+                unresolved: start.unresolved,
                 at: now(),
             })
         });
@@ -373,6 +381,8 @@ pub struct Journal {
     pub sealed: crate::seal::Sealed,
     /// Who received the rooms of demoted users, if the run named one.
     pub receiver: Option<Uuid>,
+    /// The input addresses whose look-up failed in the last run: not settled.
+    pub unresolved: Vec<String>,
 }
 
 impl Journal {
@@ -395,6 +405,7 @@ impl Journal {
         let mut cut: Option<(usize, String)> = None;
         let key = crate::seal::key();
         let mut receiver = None;
+        let mut unresolved = Vec::new();
         while let Some((index, line)) = lines.next() {
             let line =
                 line.with_context(|| format!("cannot read the journal {}", path.display()))?;
@@ -428,9 +439,11 @@ impl Journal {
                     change,
                     ids: run_ids,
                     receiver: run_receiver,
+                    unresolved: run_unresolved,
                     ..
                 } => {
                     declined = false;
+                    unresolved = run_unresolved;
                     receiver = receiver.or(run_receiver);
                     if version != VERSION {
                         bail!(
@@ -509,6 +522,7 @@ impl Journal {
             declined,
             sealed,
             receiver,
+            unresolved,
         })
     }
 
@@ -685,6 +699,7 @@ mod tests {
             change: serde_json::from_str(r#"{"status":2}"#).unwrap(),
             ids: vec![a, b],
             receiver: None,
+            unresolved: Vec::new(),
             at: now(),
         }]);
         writer.append(&[Record::User {
@@ -721,6 +736,7 @@ mod tests {
             },
             ids: vec![a, b],
             receiver: Some(keeper),
+            unresolved: Vec::new(),
             at: now(),
         };
         let user = |id, outcome: &str| Record::User {

@@ -54,11 +54,6 @@ impl Rows<'_> {
         }
     }
 
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The rows, in order.
     pub fn iter(&self) -> Box<dyn Iterator<Item = Cow<'_, Row>> + '_> {
         match self {
@@ -116,6 +111,20 @@ pub struct Report<'a> {
     pub users: Rows<'a>,
     /// Repeated users, in input order.
     pub duplicates: Vec<Row>,
+    /// Inputs left out of the run (naming no user, or not looked up), in input order.
+    pub skipped: Vec<Row>,
+}
+
+impl Report<'_> {
+    /// Every row: the users', the repeated inputs', the inputs left out.
+    pub fn all_rows(&self) -> impl Iterator<Item = Cow<'_, Row>> + '_ {
+        self.users.iter().chain(
+            self.duplicates
+                .iter()
+                .chain(&self.skipped)
+                .map(Cow::Borrowed),
+        )
+    }
 }
 
 #[derive(Serialize)]
@@ -136,6 +145,8 @@ struct JsonReport<'a> {
     counts: serde_json::Map<String, serde_json::Value>,
     users: &'a Rows<'a>,
     duplicates: &'a [Row],
+    #[serde(skip_serializing_if = "<[Row]>::is_empty")]
+    skipped: &'a [Row],
 }
 
 /// Where a report will go: checked, and a temporary file made beside it, before anything is
@@ -334,17 +345,14 @@ fn write_json(out: &mut dyn Write, report: &Report<'_>) -> anyhow::Result<()> {
         counts,
         users: &report.users,
         duplicates: &report.duplicates,
+        skipped: &report.skipped,
     };
     serde_json::to_writer_pretty(&mut *out, &json).context("cannot write the report")?;
     out.write_all(b"\n").context("cannot write the report")
 }
 
 fn write_jsonl(out: &mut dyn Write, report: &Report<'_>) -> anyhow::Result<()> {
-    for row in report
-        .users
-        .iter()
-        .chain(report.duplicates.iter().map(Cow::Borrowed))
-    {
+    for row in report.all_rows() {
         serde_json::to_writer(&mut *out, &*row).context("cannot write the report")?;
         out.write_all(b"\n").context("cannot write the report")?;
     }
@@ -353,11 +361,7 @@ fn write_jsonl(out: &mut dyn Write, report: &Report<'_>) -> anyhow::Result<()> {
 
 fn write_csv(out: &mut dyn Write, report: &Report<'_>) -> anyhow::Result<()> {
     let mut csv = csv::Writer::from_writer(out);
-    for row in report
-        .users
-        .iter()
-        .chain(report.duplicates.iter().map(Cow::Borrowed))
-    {
+    for row in report.all_rows() {
         let safe = Row {
             source: crate::output::csv_cell(&row.source).into_owned(),
             input: crate::output::csv_cell(&row.input).into_owned(),
@@ -370,7 +374,7 @@ fn write_csv(out: &mut dyn Write, report: &Report<'_>) -> anyhow::Result<()> {
         };
         csv.serialize(&safe).context("cannot write the report")?;
     }
-    if report.users.is_empty() && report.duplicates.is_empty() {
+    if report.all_rows().next().is_none() {
         csv.write_record(["source", "input", "id", "outcome", "detail"])
             .context("cannot write the report")?;
     }
@@ -425,6 +429,7 @@ mod tests {
                 },
             ]),
             duplicates: vec![],
+            skipped: vec![],
         }
     }
 

@@ -159,6 +159,9 @@ pub struct Faults {
     pub writes_only: bool,
     /// Seed of the generator behind [`Trigger::Rate`].
     pub rng_seed: u64,
+    /// Every request with a query value containing this text (ignoring case) fails with 500,
+    /// however often it is retried: a search for one address the portal cannot answer.
+    pub failing_value: Option<String>,
 }
 
 impl Faults {
@@ -174,7 +177,31 @@ impl Faults {
             drop_mode: DropMode::BeforeHandling,
             writes_only: false,
             rng_seed: 42,
+            failing_value: None,
         }
+    }
+
+    /// Fails with 500, every time, each request with a query value containing `text` (ignoring
+    /// case), e.g. the search for one address.
+    pub fn with_failing_value(mut self, text: impl Into<String>) -> Self {
+        self.failing_value = Some(text.into().to_lowercase());
+        self
+    }
+
+    /// Whether a request with this query string fails for [`Faults::failing_value`].
+    pub(crate) fn fails_query(&self, query: Option<&str>) -> bool {
+        let (Some(text), Some(query)) = (&self.failing_value, query) else {
+            return false;
+        };
+        let values: Vec<(String, String)> =
+            axum::extract::Query::<Vec<(String, String)>>::try_from_uri(
+                &format!("/?{query}").parse().unwrap_or_default(),
+            )
+            .map(|q| q.0)
+            .unwrap_or_default();
+        values
+            .iter()
+            .any(|(_, v)| v.to_lowercase().contains(text.as_str()))
     }
 
     /// Whether no fault is configured.
@@ -184,6 +211,7 @@ impl Faults {
             && self.internal_server_error.is_none()
             && self.bad_gateway.is_none()
             && self.dropped_connection.is_none()
+            && self.failing_value.is_none()
     }
 
     /// Adds `delay` to the requests `trigger` selects.

@@ -114,11 +114,12 @@ pub(crate) async fn fault_layer(
     let is_write = changes_data(request.method(), request.uri().path());
     let (decision, drop_mode, retry_after) = {
         let mut faults = shared.faults.lock();
-        (
-            faults.decide(is_write),
-            faults.drop_mode(),
-            faults.retry_after_secs(),
-        )
+        let fails = faults.faults().fails_query(request.uri().query());
+        let mut decision = faults.decide(is_write);
+        if fails {
+            decision.fault = Some(FaultKind::InternalServerError);
+        }
+        (decision, faults.drop_mode(), faults.retry_after_secs())
     };
     if let Some(delay) = decision.delay {
         tokio::time::sleep(delay).await;

@@ -45,7 +45,7 @@ pub use invite::{
     DEFAULT_INVITE_BATCH, Invitation, InviteEntry, InviteOptions, InviteReport, MAX_INVITE_BATCH,
 };
 pub use quota::{ParseQuotaError, Quota};
-pub use read::{MAX_PAGE_SIZE, SortBy, UserPage, UserQuery};
+pub use read::{EmailLookup, MAX_PAGE_SIZE, SortBy, UserPage, UserQuery};
 pub use server::{Product, Refusal, Server, Version};
 pub use transport::{DEFAULT_MAX_BODY_SIZE, RetryPolicy};
 pub use user::{Contact, Group, LOST_USER_ID, User, UserSummary};

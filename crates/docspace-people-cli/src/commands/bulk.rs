@@ -10,6 +10,7 @@ use super::runner::{Context, resolve_one, send, sign_in};
 use crate::cli::{BulkArgs, GlobalArgs, JobArgs};
 use crate::error::{CliError, CliResult};
 use crate::journal;
+use crate::output::change_name;
 use crate::report::ReportFile;
 use crate::session::{self, connect};
 use crate::settings::Settings;
@@ -86,10 +87,11 @@ pub async fn run_selected(
 ) -> CliResult<ExitCode> {
     // Everything that can be checked without the portal is checked first.
     let listed = match select {
-        None => Some(targets::read(
+        None => Some(targets::read_skipping(
             &args.targets,
             args.from.as_deref(),
             args.column.as_deref(),
+            args.skip_unknown || args.dry_run,
         )?),
         Some(_) => None,
     };
@@ -126,11 +128,26 @@ pub async fn run_selected(
         }
         (None, None) => unreachable_targets()?,
     };
-    let resolved = targets::resolve(client, &mut targets, concurrency).await?;
+    // A dry run shows the whole plan, unknown inputs included.
+    let resolved = targets::resolve(
+        client,
+        &mut targets,
+        concurrency,
+        args.skip_unknown || args.dry_run,
+    )
+    .await?;
     let receiver = match &jobs.reassign_to {
         Some(user) => Some(resolve_one(client, user, "--reassign-to").await?),
         None => None,
     };
+    if targets.is_empty() {
+        return super::runner::report_skipped(
+            change_name(&change, &server),
+            &targets,
+            args.dry_run,
+            report_file,
+        );
+    }
     if args.dry_run {
         let connection = plan::Connection {
             client,

@@ -163,5 +163,6 @@ pub fn to_report_with(
         counts,
         users: Rows::Listed(users),
         duplicates,
+        skipped: Vec::new(),
     }
 }

@@ -67,7 +67,7 @@ pub async fn run(cli: Cli) -> CliResult<ExitCode> {
         Command::Report(args) => replay::report(args),
         Command::Completions { shell } => {
             let script = completion_script(shell);
-            to_stdout(|out| Ok(out.write_all(script.as_bytes())?))
+            to_stdout(|out| out.write_all(script.as_bytes()))
                 .map_err(crate::error::CliError::failed)?;
             Ok(ExitCode::SUCCESS)
         }

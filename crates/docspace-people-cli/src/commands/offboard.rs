@@ -13,7 +13,9 @@ use docspace_people::lifecycle::{
 use docspace_people::{UserStatus, Uuid};
 
 use super::plan;
-use super::runner::{ask, finish, read_answer, resolve_one, sign_in, source_and_input};
+use super::runner::{
+    ask, duplicate_rows, finish, read_answer, resolve_one, sign_in, source_and_input,
+};
 use crate::cli::JobArgs;
 use crate::cli::{GlobalArgs, OffboardArgs};
 use crate::error::{CliError, CliResult};
@@ -27,7 +29,13 @@ use crate::targets::{self, Targets};
 /// Runs `offboard`.
 pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode> {
     let bulk = &args.bulk;
-    let mut targets = targets::read(&bulk.targets, bulk.from.as_deref(), bulk.column.as_deref())?;
+    let skip_unknown = bulk.skip_unknown || bulk.dry_run;
+    let mut targets = targets::read_skipping(
+        &bulk.targets,
+        bulk.from.as_deref(),
+        bulk.column.as_deref(),
+        skip_unknown,
+    )?;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if args.delete && !bulk.run.yes && !interactive && !bulk.dry_run {
         return Err(CliError::usage(
@@ -62,12 +70,20 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
         )));
     }
     sign_in(client, global.demo).await?;
-    let resolved = targets::resolve(client, &mut targets, concurrency).await?;
+    let resolved = targets::resolve(client, &mut targets, concurrency, skip_unknown).await?;
     let receiver = match &args.reassign_to {
         Some(user) => Some(resolve_one(client, user, "--reassign-to").await?),
         None => None,
     };
     let steps = steps_text(receiver, args.delete, args.destroy_documents);
+    if targets.is_empty() {
+        return super::runner::report_skipped(
+            format!("offboard ({steps})"),
+            &targets,
+            bulk.dry_run,
+            report_file,
+        );
+    }
     if bulk.dry_run {
         println!("Offboarding: {steps}. The first step:");
         let connection = plan::Connection {
@@ -116,6 +132,7 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
                 },
                 ids: targets.ids(),
                 receiver,
+                unresolved: &targets.unresolved(),
             });
             eprintln!(
                 "Journal: {} (`docspace-people undo` re-enables the users not deleted).",
@@ -303,6 +320,7 @@ pub(super) fn to_report(
     report: &OffboardReport,
 ) -> Report<'static> {
     let planned = report.steps.len();
+    let (skipped_refused, skipped_failed) = targets.skipped_counts();
     let mut counts = [0usize; ROW_OUTCOMES.len()];
     let users: Vec<Row> = report
         .users
@@ -343,14 +361,15 @@ pub(super) fn to_report(
         counts: vec![
             ("completed", counts[0]),
             ("already_offboarded", counts[1]),
-            ("refused", counts[2]),
-            ("failed", counts[3]),
+            ("refused", counts[2] + skipped_refused),
+            ("failed", counts[3] + skipped_failed),
             ("unknown", counts[4]),
             ("partly_done", counts[5]),
             ("duplicates", report.duplicates.len()),
         ],
         users: Rows::Listed(users),
-        duplicates: Vec::new(),
+        duplicates: duplicate_rows(targets, &report.duplicates),
+        skipped: targets.skipped().iter().map(|s| s.row(false)).collect(),
     }
 }
 

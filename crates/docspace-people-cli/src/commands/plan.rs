@@ -119,6 +119,12 @@ fn plan(
         .iter()
         .map(|&name| (name, users.iter().filter(|r| r.outcome == name).count()))
         .collect();
+    let skipped: Vec<Row> = targets.skipped().iter().map(|s| s.row(true)).collect();
+    for row in &skipped {
+        if let Some((_, n)) = counts.iter_mut().find(|(name, _)| *name == row.outcome) {
+            *n += 1;
+        }
+    }
     counts.push(("duplicates", duplicates.len()));
     Report {
         change: change_name(change, server),
@@ -131,6 +137,7 @@ fn plan(
         counts,
         users: Rows::Listed(users),
         duplicates,
+        skipped,
     }
 }
 
@@ -188,6 +195,22 @@ fn write_plan(
             ]
         })
         .collect();
+    let rows: Vec<[String; 5]> = rows
+        .into_iter()
+        .chain(report.skipped.iter().map(|row| {
+            [
+                row.source.clone(),
+                row.input.clone(),
+                "-".into(),
+                "-".into(),
+                format!(
+                    "{}: {}",
+                    row.outcome.replace('_', " "),
+                    row.detail.as_deref().unwrap_or_default()
+                ),
+            ]
+        }))
+        .collect();
     writeln!(out, "Dry run of {}: nothing is sent.", report.change)?;
     write_aligned(out, &["SOURCE", "INPUT", "NAME", "NOW", "PLAN"], &rows)?;
     for duplicate in &report.duplicates {
@@ -204,13 +227,20 @@ fn write_plan(
         .iter()
         .map(|(name, n)| format!("{n} {}", name.replace('_', " ")))
         .collect();
+    let users = report.users.len() + report.skipped.len();
     writeln!(
         out,
-        "{} user{}: {}.",
-        report.users.len(),
-        if report.users.len() == 1 { "" } else { "s" },
+        "{users} user{}: {}.",
+        if users == 1 { "" } else { "s" },
         counts.join(", ")
     )?;
+    if report.skipped.iter().any(|r| r.outcome == "not_found") {
+        writeln!(
+            out,
+            "A real run stops before sending at inputs that name no user; with --skip-unknown \
+             it reports them refused and sends the others."
+        )?;
+    }
     if report
         .counts
         .iter()

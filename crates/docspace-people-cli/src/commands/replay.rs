@@ -172,7 +172,7 @@ async fn resume_one(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode
     }
     let change = change_of(&journal)?;
     let ids = journal.unsettled(change.is_safe_to_resend());
-    if ids.is_empty() {
+    if ids.is_empty() && journal.unresolved.is_empty() {
         println!(
             "Nothing to resume: every one of the {} users of {} has a known outcome.",
             journal.ids.len(),
@@ -197,6 +197,18 @@ async fn resume_one(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode
         journal.ids.len(),
         journal.ids.len() - ids.len()
     );
+    // Addresses the last run could not look up are looked up again; one that names no user
+    // now is reported refused.
+    let mut targets = Targets::numbered(&args.journal.display().to_string(), &ids)?;
+    if !journal.unresolved.is_empty() {
+        eprintln!(
+            "Looking up again the {} email addresses the last run could not.",
+            journal.unresolved.len()
+        );
+        targets.add_emails(&journal.unresolved)?;
+    }
+    let concurrency = Settings::new(&args.run, None).concurrency;
+    let resolved = crate::targets::resolve(client, &mut targets, concurrency, true).await?;
     let mut settings = Settings::new(&args.run, Some(args.journal.clone()));
     // Demoted users' rooms go where the first run sent them.
     settings.reassign_to = journal.receiver;
@@ -204,12 +216,14 @@ async fn resume_one(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode
         client,
         server: &server,
     };
-    send_ids(
+    if targets.is_empty() {
+        return runner::report_skipped(change_name(&change, &server), &targets, false, report_file);
+    }
+    runner::send(
         context,
         &change,
-        &ids,
-        HashMap::new(),
-        &args.journal,
+        resolved.known,
+        &targets,
         &settings,
         report_file,
     )
@@ -539,6 +553,7 @@ fn report_one(args: JournalReportArgs) -> CliResult<ExitCode> {
             row: Box::new(row),
         },
         duplicates: Vec::new(),
+        skipped: Vec::new(),
     };
     runner::finish(&report, report_file)
 }

@@ -61,6 +61,7 @@ pub async fn send(
                 change: ChangeRecord::of(change),
                 ids: targets.ids(),
                 receiver: settings.reassign_to,
+                unresolved: &targets.unresolved(),
             });
             eprintln!(
                 "Journal: {} (`docspace-people resume` or `undo` it).",
@@ -170,7 +171,13 @@ pub async fn sign_in(client: &Client, quiet: bool) -> CliResult<()> {
 /// One user named on the command line (id or email), resolved on the portal.
 pub async fn resolve_one(client: &Client, user: &str, flag: &str) -> CliResult<Uuid> {
     let mut named = targets::read(&[user.to_owned()], None, None)?;
-    targets::resolve(client, &mut named, 1).await?;
+    targets::resolve(client, &mut named, 1, false).await?;
+    if let Some(skipped) = named.skipped().first() {
+        return Err(CliError::usage(format_args!(
+            "{flag} {user}: {}",
+            skipped.outcome().1
+        )));
+    }
     named
         .ids()
         .first()
@@ -384,8 +391,71 @@ fn to_report<'a>(
             detail,
         })
     };
-    let duplicates = bulk
-        .duplicates
+    let (skipped_refused, skipped_failed) = targets.skipped_counts();
+    let duplicates = duplicate_rows(targets, &bulk.duplicates);
+    Report {
+        change: change.to_owned(),
+        dry_run: false,
+        cancelled: bulk.cancelled,
+        from_journal: false,
+        stopped_by_limit: bulk.stopped_by_limit.map(crate::report::limit_stop),
+        requests: bulk.requests,
+        reads: bulk.reads,
+        counts: vec![
+            ("changed", bulk.counts.changed),
+            ("already_in_target", bulk.counts.already_in_target),
+            ("refused", bulk.counts.refused + skipped_refused),
+            ("failed", bulk.counts.failed + skipped_failed),
+            ("unknown", bulk.counts.unknown),
+            ("duplicates", bulk.duplicates.len()),
+        ],
+        users: Rows::Made {
+            len: bulk.counts.total(),
+            positions: targets.len(),
+            row: Box::new(row),
+        },
+        duplicates,
+        skipped: targets.skipped().iter().map(|s| s.row(false)).collect(),
+    }
+}
+
+/// The report of a command none of whose inputs named a user: nothing to send or plan, each
+/// input reported for its reason.
+pub fn report_skipped(
+    change: String,
+    targets: &Targets,
+    dry_run: bool,
+    report_file: Option<ReportFile>,
+) -> CliResult<ExitCode> {
+    let (refused, failed) = targets.skipped_counts();
+    let counts = if dry_run {
+        vec![("not_found", refused), ("state_unknown", failed)]
+    } else {
+        vec![("refused", refused), ("failed", failed)]
+    };
+    let report = Report {
+        change,
+        dry_run,
+        cancelled: false,
+        from_journal: false,
+        stopped_by_limit: None,
+        requests: 0,
+        reads: 0,
+        counts,
+        users: Rows::Listed(Vec::new()),
+        duplicates: Vec::new(),
+        skipped: targets.skipped().iter().map(|s| s.row(dry_run)).collect(),
+    };
+    eprintln!("None of the inputs names a user on the portal: nothing to send.");
+    finish(&report, report_file)
+}
+
+/// A row for each repeated input: "same user as line N; sent once".
+pub fn duplicate_rows(
+    targets: &Targets,
+    duplicates: &[docspace_people::bulk::Duplicate],
+) -> Vec<Row> {
+    duplicates
         .iter()
         .map(|duplicate| {
             let (source, input) = source_and_input(targets, duplicate.position);
@@ -400,30 +470,7 @@ fn to_report<'a>(
                 )),
             }
         })
-        .collect();
-    Report {
-        change: change.to_owned(),
-        dry_run: false,
-        cancelled: bulk.cancelled,
-        from_journal: false,
-        stopped_by_limit: bulk.stopped_by_limit.map(crate::report::limit_stop),
-        requests: bulk.requests,
-        reads: bulk.reads,
-        counts: vec![
-            ("changed", bulk.counts.changed),
-            ("already_in_target", bulk.counts.already_in_target),
-            ("refused", bulk.counts.refused),
-            ("failed", bulk.counts.failed),
-            ("unknown", bulk.counts.unknown),
-            ("duplicates", bulk.duplicates.len()),
-        ],
-        users: Rows::Made {
-            len: bulk.counts.total(),
-            positions: targets.len(),
-            row: Box::new(row),
-        },
-        duplicates,
-    }
+        .collect()
 }
 
 /// Where the input at `position` came from, and what it said: report columns SOURCE, INPUT.
@@ -520,7 +567,7 @@ fn write_summary(
     }
     let mut total = 0;
     let mut trouble: Vec<[String; 5]> = Vec::new();
-    for r in report.users.iter().filter(|r| is_trouble(r.outcome)) {
+    for r in report.all_rows().filter(|r| is_trouble(r.outcome)) {
         total += 1;
         if trouble.len() < MAX_ROWS_SHOWN {
             trouble.push([

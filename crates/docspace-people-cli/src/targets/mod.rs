@@ -14,7 +14,7 @@ use docspace_people::Uuid;
 use crate::error::{CliError, CliResult};
 
 pub(crate) use read::csv_rows;
-pub use read::{parse_value, read};
+pub use read::{parse_value, read, read_skipping};
 pub use resolve::{Resolved, fetch_missing, resolve};
 
 /// At most this many input problems are listed; the rest are counted.
@@ -71,8 +71,8 @@ pub struct Target {
 pub struct Targets {
     /// The file or `stdin` the lines after the arguments came from.
     source: Option<Arc<str>>,
-    /// Targets given as arguments: the first ones.
-    arguments: usize,
+    /// The argument number (from 1) of each target given as an argument: the first ones.
+    arguments: Vec<u32>,
     /// The line of each target read from the file, in order.
     lines: Vec<u32>,
     /// The user id of each target; nil for an email until [`resolve()`] finds its user.
@@ -81,6 +81,64 @@ pub struct Targets {
     texts: HashMap<usize, Box<str>>,
     /// The positions of email targets.
     emails: Vec<usize>,
+    /// Inputs that name no user (with `--skip-unknown`) or whose look-up failed: left out of
+    /// the run and reported.
+    skipped: Vec<Skipped>,
+}
+
+/// An input left out of a run, and why.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    /// Where it came from.
+    pub origin: Origin,
+    /// The text as given.
+    pub input: String,
+    /// Why it is left out.
+    pub why: SkipReason,
+}
+
+/// Why an input is left out of a run.
+#[derive(Debug, Clone)]
+pub enum SkipReason {
+    /// It names no user (an unknown address, a blank cell, an address several users share):
+    /// reported refused.
+    NoSuchUser(String),
+    /// Its look-up failed after the retries: reported failed, and `resume` looks it up again.
+    LookupFailed(String),
+}
+
+impl Skipped {
+    /// The outcome of a run's report and its detail.
+    pub fn outcome(&self) -> (&'static str, String) {
+        match &self.why {
+            SkipReason::NoSuchUser(why) => ("refused", why.clone()),
+            SkipReason::LookupFailed(why) => ("failed", format!("could not look up: {why}")),
+        }
+    }
+
+    /// The outcome of a dry run's report and its detail.
+    pub fn planned(&self) -> (&'static str, String) {
+        match &self.why {
+            SkipReason::NoSuchUser(why) => ("not_found", why.clone()),
+            SkipReason::LookupFailed(why) => ("state_unknown", format!("could not look up: {why}")),
+        }
+    }
+
+    /// The report row of a run (`dry_run`: of a dry run).
+    pub fn row(&self, dry_run: bool) -> crate::report::Row {
+        let (outcome, detail) = if dry_run {
+            self.planned()
+        } else {
+            self.outcome()
+        };
+        crate::report::Row {
+            source: self.origin.to_string(),
+            input: self.input.clone(),
+            id: Uuid::nil(),
+            outcome,
+            detail: Some(detail),
+        }
+    }
 }
 
 impl Targets {
@@ -114,10 +172,22 @@ impl Targets {
         Ok(targets)
     }
 
+    /// Adds email addresses after the targets, numbered on from them (a journal's addresses
+    /// whose look-up failed).
+    pub fn add_emails(&mut self, emails: &[String]) -> CliResult<()> {
+        for email in emails {
+            let line = self.len() as u64 + 1;
+            self.add(Some(line), email, Value::Email(email.clone()))?;
+        }
+        Ok(())
+    }
+
     pub(super) fn add(&mut self, line: Option<u64>, text: &str, value: Value) -> CliResult<()> {
         let position = self.ids.len();
         match line {
-            None => self.arguments += 1,
+            None => self
+                .arguments
+                .push(u32::try_from(self.arguments.len() + 1).unwrap_or(u32::MAX)),
             Some(line) => self.lines.push(u32::try_from(line).map_err(|_| {
                 CliError::usage(format_args!(
                     "line {line}: files of more than {} lines are not read",
@@ -139,6 +209,83 @@ impl Targets {
             }
         }
         Ok(())
+    }
+
+    /// The inputs left out of the run, in input order.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+
+    /// How many inputs left out are refused (naming no user) and failed (not looked up).
+    pub fn skipped_counts(&self) -> (usize, usize) {
+        let failed = self
+            .skipped
+            .iter()
+            .filter(|s| matches!(s.why, SkipReason::LookupFailed(_)))
+            .count();
+        (self.skipped.len() - failed, failed)
+    }
+
+    /// The addresses whose look-up failed: `resume` looks them up again.
+    pub fn unresolved(&self) -> Vec<String> {
+        self.skipped
+            .iter()
+            .filter(|s| matches!(s.why, SkipReason::LookupFailed(_)))
+            .map(|s| s.input.clone())
+            .collect()
+    }
+
+    /// Leaves the targets at `positions` out of the run, each reported for its reason. The
+    /// others keep their place of origin.
+    pub fn skip(&mut self, mut positions: Vec<(usize, SkipReason)>) {
+        if positions.is_empty() {
+            return;
+        }
+        positions.sort_by_key(|(position, _)| *position);
+        let mut reasons = positions.into_iter().peekable();
+        let old = std::mem::take(self);
+        let mut skipped = Vec::new();
+        self.source = old.source.clone();
+        for position in 0..old.len() {
+            if reasons.peek().is_some_and(|(at, _)| *at == position) {
+                if let Some((_, why)) = reasons.next() {
+                    skipped.push(Skipped {
+                        origin: old.origin(position),
+                        input: old.input(position),
+                        why,
+                    });
+                }
+                continue;
+            }
+            let new_position = self.ids.len();
+            match position.checked_sub(old.arguments.len()) {
+                None => self
+                    .arguments
+                    .push(old.arguments.get(position).copied().unwrap_or_default()),
+                Some(index) => self
+                    .lines
+                    .push(old.lines.get(index).copied().unwrap_or_default()),
+            }
+            self.ids
+                .push(old.ids.get(position).copied().unwrap_or_default());
+            if let Some(text) = old.texts.get(&position) {
+                self.texts.insert(new_position, text.clone());
+            }
+            if old.is_email(position) {
+                self.emails.push(new_position);
+            }
+        }
+        self.skipped = old.skipped;
+        self.skipped.extend(skipped);
+    }
+
+    /// Records an input left out before it became a target (a blank cell).
+    pub(super) fn skip_input(&mut self, origin: Origin, input: &str, why: SkipReason) {
+        self.skipped.push(Skipped {
+            origin,
+            input: input.to_owned(),
+            why,
+        });
     }
 
     /// How many targets.
@@ -164,8 +311,12 @@ impl Targets {
 
     /// Where the target at `position` came from.
     pub fn origin(&self, position: usize) -> Origin {
-        match position.checked_sub(self.arguments) {
-            None => Origin::Argument(position + 1),
+        match position.checked_sub(self.arguments.len()) {
+            None => Origin::Argument(
+                self.arguments
+                    .get(position)
+                    .map_or(position + 1, |&n| n as usize),
+            ),
             Some(index) => Origin::Line {
                 source: self.source.clone().unwrap_or_else(|| Arc::from("input")),
                 line: self.lines.get(index).copied().map_or(0, u64::from),

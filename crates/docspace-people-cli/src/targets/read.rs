@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use docspace_people::Uuid;
 
-use super::{Origin, Targets, Value, input_problems};
+use super::{Origin, SkipReason, Targets, Value, input_problems};
 use crate::error::{CliError, CliResult};
 
 /// CSV column names used when `--column` is not given, in order of preference.
@@ -27,6 +27,17 @@ const DEFAULT_COLUMNS: &[&str] = &[
 /// Reads the targets from the positional arguments and `--from`, in that order. Every
 /// malformed value is reported with where it came from; none is guessed.
 pub fn read(arguments: &[String], from: Option<&Path>, column: Option<&str>) -> CliResult<Targets> {
+    read_skipping(arguments, from, column, false)
+}
+
+/// [`read`]; with `skip_blank`, a CSV row whose column is blank is left out and reported
+/// refused instead of stopping the command (`--skip-unknown`).
+pub fn read_skipping(
+    arguments: &[String],
+    from: Option<&Path>,
+    column: Option<&str>,
+    skip_blank: bool,
+) -> CliResult<Targets> {
     let mut targets = Targets::default();
     let mut problems = Vec::new();
     for (index, text) in arguments.iter().enumerate() {
@@ -52,7 +63,14 @@ pub fn read(arguments: &[String], from: Option<&Path>, column: Option<&str>) -> 
                 .extension()
                 .is_some_and(|ext| ext.eq_ignore_ascii_case("csv"));
         if is_csv {
-            read_csv(source, reader, column, &mut targets, &mut problems)?;
+            read_csv(
+                source,
+                reader,
+                column,
+                skip_blank,
+                &mut targets,
+                &mut problems,
+            )?;
         } else {
             read_lines(source, reader, &mut targets, &mut problems)?;
         }
@@ -63,7 +81,18 @@ pub fn read(arguments: &[String], from: Option<&Path>, column: Option<&str>) -> 
             problems,
         ));
     }
-    if targets.is_empty() {
+    if targets.is_empty() && targets.skipped().is_empty() {
+        if let Some(path) = from.filter(|_| arguments.is_empty()) {
+            return Err(CliError::usage(format_args!(
+                "{} lists no users (it is empty, or holds only blank lines, comments or a \
+                 header)",
+                if path.as_os_str() == "-" {
+                    "standard input".to_owned()
+                } else {
+                    path.display().to_string()
+                }
+            )));
+        }
         return Err(CliError::usage(
             "no target users: give user ids or emails as arguments, or --from FILE",
         ));
@@ -140,6 +169,7 @@ fn read_csv(
     source: Arc<str>,
     reader: Box<dyn Read>,
     column: Option<&str>,
+    skip_blank: bool,
     targets: &mut Targets,
     problems: &mut Vec<String>,
 ) -> CliResult<()> {
@@ -188,7 +218,15 @@ fn read_csv(
             Some(Err(_)) => problems.push(format!(
                 "{origin}: the `{column_name}` column is not UTF-8 text"
             )),
-            _ => problems.push(format!("{origin}: the `{column_name}` column is empty")),
+            _ if skip_blank => targets.skip_input(
+                origin,
+                "",
+                SkipReason::NoSuchUser(format!("the `{column_name}` column is empty")),
+            ),
+            _ => problems.push(format!(
+                "{origin}: the `{column_name}` column is empty (--skip-unknown reports such \
+                 rows and sends the others)"
+            )),
         }
         Ok(())
     };
@@ -226,7 +264,13 @@ pub(crate) fn csv_rows<H>(
         at_line_start: true,
         starts: std::rc::Rc::clone(&starts),
     };
+    let mut counted = std::io::BufReader::new(counted);
+    let delimiter = sniff_delimiter(&mut counted);
+    if delimiter == b';' {
+        eprintln!("Reading {source} as separated by semicolons (as its header row is).");
+    }
     let mut csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(counted);
@@ -240,6 +284,12 @@ pub(crate) fn csv_rows<H>(
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').trim())
         .collect();
+    if names.iter().all(|n| n.is_empty()) {
+        return Err(CliError::usage(format_args!(
+            "{source} is empty: a CSV file needs a header row naming its columns, then a row per \
+             user"
+        )));
+    }
     let picked = header(&names)?;
     // Byte records: only the columns in use have to be UTF-8 text; a stray byte elsewhere (an
     // export from an old spreadsheet) is none of the tool's business.
@@ -264,6 +314,22 @@ pub(crate) fn csv_rows<H>(
         row(&picked, line_of(record.position()), &record, problems)?;
     }
     Ok(())
+}
+
+/// The field separator of a CSV file, from its first line: a semicolon when it has more of
+/// them than commas (Excel's CSV in locales where the comma is the decimal mark), else a
+/// comma. The reader is not advanced.
+fn sniff_delimiter(reader: &mut impl std::io::BufRead) -> u8 {
+    let Ok(buffer) = reader.fill_buf() else {
+        return b',';
+    };
+    let first = buffer.split(|&b| b == b'\n').next().unwrap_or_default();
+    let count = |wanted: u8| first.iter().filter(|&&b| b == wanted).count();
+    if count(b';') > count(b',') {
+        b';'
+    } else {
+        b','
+    }
 }
 
 fn push(
@@ -420,6 +486,7 @@ mod tests {
             Arc::from("hr.csv"),
             Box::new(&text[..]),
             None,
+            false,
             &mut targets,
             &mut problems,
         )
@@ -441,6 +508,7 @@ mod tests {
             Arc::from("hr.csv"),
             Box::new(text.as_bytes()),
             None,
+            false,
             &mut targets,
             &mut problems,
         )
@@ -448,12 +516,17 @@ mod tests {
         let lines: Vec<String> = targets.iter().map(|t| t.origin.to_string()).collect();
         assert_eq!(targets.input(1), "al@example.com");
         assert_eq!(lines, ["hr.csv line 2", "hr.csv line 6"]);
-        assert_eq!(problems, ["hr.csv line 4: the `E-Mail` column is empty"]);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("hr.csv line 4: the `E-Mail` column is empty"),
+            "{problems:?}"
+        );
 
         let err = read_csv(
             Arc::from("hr.csv"),
             Box::new(text.as_bytes()),
             Some("login"),
+            false,
             &mut Targets::default(),
             &mut Vec::new(),
         )

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use docspace_people::{Client, User, Uuid};
 
-use super::{Targets, input_problems};
+use super::{SkipReason, Targets, input_problems};
 use crate::error::{CliError, CliResult};
 use crate::progress::Bar;
 
@@ -18,13 +18,18 @@ pub struct Resolved {
 
 /// Resolves the email targets through the API to a user whose email matches exactly
 /// (ignoring case), and puts their ids in `targets`: pages of the user list when that takes
-/// fewer requests than one search per address, else `concurrency` searches at a time. An
-/// unknown or ambiguous email is an input error naming its line; an API error is a portal
-/// error. Nothing is changed.
+/// fewer requests than one search per address, else `concurrency` searches at a time.
+///
+/// An address whose look-up still fails after the retries is left out of the run and reported
+/// failed (`resume` looks it up again). An address no user has, or several users share, is an
+/// input error naming its line, or with `skip_unknown` is left out and reported refused. An
+/// error that fails every look-up alike (credentials refused) is a portal error. Nothing is
+/// changed.
 pub async fn resolve(
     client: &Client,
     targets: &mut Targets,
     concurrency: usize,
+    skip_unknown: bool,
 ) -> CliResult<Resolved> {
     let email_of = |position: &usize| {
         targets
@@ -41,50 +46,68 @@ pub async fn resolve(
     } else {
         Bar::new(emails.len(), "Looking up emails")
     };
-    let looked_up = client.users_by_email(&emails, concurrency).await;
+    let looked_up = client.look_up_emails(&emails, concurrency).await;
     bar.set(emails.len());
     bar.finish();
-    let found: HashMap<String, Vec<User>> =
+    let lookup =
         looked_up.map_err(|e| CliError::portal(e, "cannot look the email addresses up"))?;
 
     let mut resolved = Resolved::default();
     let mut problems = Vec::new();
+    let mut skipped = Vec::new();
     for position in targets.emails.clone() {
         let email = targets.input(position);
-        let users = found
-            .get(&email.to_lowercase())
+        let key = email.to_lowercase();
+        if let Some(error) = lookup.failed.get(&key) {
+            skipped.push((position, SkipReason::LookupFailed(error.to_string())));
+            continue;
+        }
+        let users = lookup
+            .found
+            .get(&key)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        match users {
+        let unknown = match users {
             [user] => {
                 if let Some(id) = targets.ids.get_mut(position) {
                     *id = user.id;
                 }
                 resolved.known.insert(user.id, user.clone());
+                continue;
             }
-            [] => problems.push(format!(
-                "{}: no user has the email address `{email}`",
-                targets.origin(position)
-            )),
-            several => problems.push(format!(
-                "{}: {} users have the email address `{email}` ({}); give the user id \
-                 instead",
-                targets.origin(position),
+            [] => "no user has this email address".to_owned(),
+            several => format!(
+                "{} users have this email address ({}); give the user id instead",
                 several.len(),
                 several
                     .iter()
                     .map(|u| u.id.to_string())
                     .collect::<Vec<_>>()
                     .join(", ")
-            )),
+            ),
+        };
+        if skip_unknown {
+            skipped.push((position, SkipReason::NoSuchUser(unknown)));
+        } else {
+            problems.push(format!(
+                "{}: `{email}`: {unknown}",
+                targets.origin(position)
+            ));
         }
     }
     if !problems.is_empty() {
-        return Err(input_problems(
+        let listed = input_problems(
             "some email addresses do not name exactly one user",
             problems,
+        );
+        let error = CliError::usage(format_args!(
+            "{}\n--skip-unknown sends the others and reports these refused; --dry-run shows the \
+             whole plan.",
+            listed.error
         ));
+        return Err(error);
     }
+    targets.skip(skipped);
     Ok(resolved)
 }
 

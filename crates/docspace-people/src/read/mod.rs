@@ -6,7 +6,7 @@
 
 mod search;
 
-pub use search::{SortBy, UserPage, UserQuery};
+pub use search::{EmailLookup, SortBy, UserPage, UserQuery};
 
 use docspace_people_gen::paths;
 use futures::StreamExt;

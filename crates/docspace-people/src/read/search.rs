@@ -353,6 +353,34 @@ impl Client {
         emails: &[impl AsRef<str>],
         concurrency: usize,
     ) -> Result<std::collections::HashMap<String, Vec<User>>, Error> {
+        let lookup = self.look_up_emails(emails, concurrency).await?;
+        match lookup.failed.into_values().next() {
+            Some(error) => Err(error),
+            None => Ok(lookup.found),
+        }
+    }
+
+    /// [`users_by_email`](Self::users_by_email), address by address where the portal fails: an
+    /// address whose search still fails after the retries (a 5xx, a broken connection) is in
+    /// [`EmailLookup::failed`] and the others are settled. A page of the list that fails
+    /// settles nobody, so the addresses are then searched one by one. An error that would fail
+    /// every search alike (credentials refused, the rate limit's stop, bad input) is returned
+    /// whole.
+    ///
+    /// ```no_run
+    /// # async fn run(client: docspace_people::Client) -> Result<(), docspace_people::Error> {
+    /// let lookup = client.look_up_emails(&["jane@example.com", "joe@example.com"], 4).await?;
+    /// for (email, error) in &lookup.failed {
+    ///     println!("{email}: could not look up ({error})");
+    /// }
+    /// println!("{} addresses found", lookup.found.len());
+    /// # Ok(()) }
+    /// ```
+    pub async fn look_up_emails(
+        &self,
+        emails: &[impl AsRef<str>],
+        concurrency: usize,
+    ) -> Result<EmailLookup, Error> {
         use std::collections::{HashMap, HashSet};
         let concurrency = concurrency.clamp(1, crate::server::MAX_IN_FLIGHT);
         let wanted: HashSet<String> = emails
@@ -360,16 +388,16 @@ impl Client {
             .map(|e| e.as_ref().trim().to_lowercase())
             .filter(|e| e.contains('@'))
             .collect();
-        let mut found: HashMap<String, Vec<User>> = HashMap::with_capacity(wanted.len());
+        let mut lookup = EmailLookup::default();
         if wanted.is_empty() {
-            return Ok(found);
+            return Ok(lookup);
         }
         let attempts = Attempts {
             policy: self.retry_policy(),
             cancel: None,
             on_send: &|| {},
         };
-        let mut keep = |user: User| {
+        let keep = |found: &mut HashMap<String, Vec<User>>, user: User| {
             if let Some(email) = user.email.as_deref().map(|e| e.trim().to_lowercase())
                 && wanted.contains(&email)
             {
@@ -381,32 +409,57 @@ impl Client {
             }
         };
         if wanted.len() > 1 {
-            let (first, total) = read_page::<User>(self, 0, &attempts).await?;
+            let first = match read_page::<User>(self, 0, &attempts).await {
+                Ok(first) => Some(first),
+                Err(e) if fails_one_address(&e) => None,
+                Err(e) => return Err(e),
+            };
             // Without a `total` the pages cannot be counted: search each address instead.
-            let total = total.and_then(|t| usize::try_from(t).ok());
-            if let Some(total) = total
+            if let Some((first, Some(total))) = first
+                && let Ok(total) = usize::try_from(total)
                 && paging_is_cheaper(total, wanted.len())
             {
-                first.into_iter().for_each(&mut keep);
+                let mut found = HashMap::with_capacity(wanted.len());
+                first.into_iter().for_each(|u| keep(&mut found, u));
                 let page_size = MAX_PAGE_SIZE as usize;
                 let mut rest = stream::iter(1..total.div_ceil(page_size))
                     .map(|page| {
                         crate::boxed::boxed(read_page::<User>(self, page * page_size, &attempts))
                     })
                     .buffer_unordered(concurrency);
+                let mut complete = true;
                 while let Some(page) = rest.next().await {
-                    page?.0.into_iter().for_each(&mut keep);
+                    match page {
+                        Ok((users, _)) => users.into_iter().for_each(|u| keep(&mut found, u)),
+                        Err(e) if fails_one_address(&e) => complete = false,
+                        Err(e) => return Err(e),
+                    }
                 }
-                return Ok(found);
+                if complete {
+                    lookup.found = found;
+                    return Ok(lookup);
+                }
+                tracing::debug!("a page of the user list failed; searching address by address");
             }
         }
         let mut searches = stream::iter(wanted.iter().cloned())
-            .map(|email| crate::boxed::boxed(async move { self.users_with_email(&email).await }))
+            .map(|email| {
+                crate::boxed::boxed(async move {
+                    let users = self.users_with_email(&email).await;
+                    (email, users)
+                })
+            })
             .buffer_unordered(concurrency);
-        while let Some(users) = searches.next().await {
-            users?.into_iter().for_each(&mut keep);
+        while let Some((email, users)) = searches.next().await {
+            match users {
+                Ok(users) => users.into_iter().for_each(|u| keep(&mut lookup.found, u)),
+                Err(e) if fails_one_address(&e) => {
+                    lookup.failed.insert(email, e);
+                }
+                Err(e) => return Err(e),
+            }
         }
-        Ok(found)
+        Ok(lookup)
     }
 
     /// The users whose email address is exactly `email` (ignoring case and surrounding spaces):
@@ -439,5 +492,26 @@ impl Client {
             })
             .try_collect()
             .await
+    }
+}
+
+/// What [`Client::look_up_emails`] settled, address by address (addresses in lower case).
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct EmailLookup {
+    /// The users of each address found; an address no user has is in neither map.
+    pub found: std::collections::HashMap<String, Vec<User>>,
+    /// The addresses whose look-up failed after the retries, with the last error: whether a
+    /// user has them is unknown.
+    pub failed: std::collections::HashMap<String, Error>,
+}
+
+/// Whether `error` leaves only this look-up unsettled (the portal failed it), rather than
+/// every look-up alike.
+fn fails_one_address(error: &Error) -> bool {
+    match error {
+        Error::Server { .. } | Error::Transport(_) | Error::UndecodableResponse { .. } => true,
+        Error::UnexpectedStatus { status, .. } => *status >= 500,
+        _ => false,
     }
 }

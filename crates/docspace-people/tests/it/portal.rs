@@ -369,3 +369,64 @@ async fn users_by_id_pages_when_that_is_cheaper() {
     let few = client.users_by_id(&ids[..3], 4).await.unwrap();
     assert_eq!(few.len(), 3);
 }
+
+#[tokio::test]
+async fn an_address_whose_search_fails_is_reported_failed_and_the_others_are_settled() {
+    // 550 users: three addresses are searched one by one rather than paged.
+    let portal = FakePortal::start(
+        PortalConfig::demo()
+            .with_extra_users(500)
+            .with_faults(Faults::none().with_failing_value("flaky.lookup@")),
+    )
+    .unwrap();
+    let client = owner(&portal);
+    let wanted = [
+        GUEST_EMAIL,
+        "Flaky.Lookup@example.com",
+        "nobody@example.com",
+    ];
+    let lookup = client.look_up_emails(&wanted, 2).await.unwrap();
+    assert_eq!(
+        lookup.found.get(GUEST_EMAIL).map(|u| u[0].id),
+        Some(id(&portal, GUEST_EMAIL))
+    );
+    assert!(!lookup.found.contains_key("nobody@example.com"));
+    assert_eq!(
+        lookup.failed.keys().collect::<Vec<_>>(),
+        ["flaky.lookup@example.com"]
+    );
+    assert!(matches!(
+        lookup.failed.get("flaky.lookup@example.com"),
+        Some(Error::Server { .. } | Error::UnexpectedStatus { .. })
+    ));
+    // The all-or-nothing form says the look-up is incomplete rather than "no such user".
+    assert!(client.users_by_email(&wanted, 2).await.is_err());
+}
+
+#[tokio::test]
+async fn a_page_that_fails_falls_back_to_searching_each_address() {
+    // Five pages, ten addresses: paging is cheaper, but the third page always fails.
+    let portal = FakePortal::start(
+        PortalConfig::demo()
+            .with_extra_users(450)
+            .with_faults(Faults::none().with_failing_value("200")),
+    )
+    .unwrap();
+    let client = owner(&portal);
+    let emails: Vec<String> = portal
+        .snapshot()
+        .into_iter()
+        .map(|u| u.email)
+        .filter(|e| !e.contains("200"))
+        .take(10)
+        .collect();
+    let lookup = client.look_up_emails(&emails, 2).await.unwrap();
+    assert!(lookup.failed.is_empty(), "{:?}", lookup.failed);
+    for email in &emails {
+        assert_eq!(
+            lookup.found.get(&email.to_lowercase()).map(Vec::len),
+            Some(1),
+            "{email}"
+        );
+    }
+}

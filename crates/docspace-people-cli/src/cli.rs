@@ -112,6 +112,9 @@ pub enum Command {
     Login(LoginArgs),
     /// Forget the stored session token (of --profile NAME, if given).
     Logout,
+    /// Who the credentials sign in as, on which portal and server, and whether they still
+    /// work.
+    Whoami,
     /// The stored profiles.
     #[command(subcommand)]
     Profiles(ProfilesCommand),

@@ -21,6 +21,9 @@ pub struct Config {
     pub portal: String,
     /// The session token.
     pub token: String,
+    /// Who signed in (name and address), as the portal said at `login`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -28,6 +31,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("portal", &self.portal)
             .field("token", &"<redacted>")
+            .field("user", &self.user)
             .finish()
     }
 }
@@ -92,12 +96,12 @@ fn check_profile_name(name: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Every stored profile: `None` for the default one, and its portal.
-pub fn profiles(dir: Option<&Path>) -> anyhow::Result<Vec<(Option<String>, String)>> {
+/// Every stored profile: `None` for the default one, and what it stores.
+pub fn profiles(dir: Option<&Path>) -> anyhow::Result<Vec<(Option<String>, Config)>> {
     let dir = self::dir(dir)?;
     let mut found = Vec::new();
     if let Some(config) = load(&dir.join(FILE_NAME))? {
-        found.push((None, config.portal));
+        found.push((None, config));
     }
     let folder = dir.join(PROFILES);
     let entries = match std::fs::read_dir(&folder) {
@@ -118,10 +122,10 @@ pub fn profiles(dir: Option<&Path>) -> anyhow::Result<Vec<(Option<String>, Strin
             continue;
         };
         if let Some(config) = load(&path)? {
-            named.push((Some(name.to_owned()), config.portal));
+            named.push((Some(name.to_owned()), config));
         }
     }
-    named.sort();
+    named.sort_by(|a, b| a.0.cmp(&b.0));
     found.extend(named);
     Ok(found)
 }
@@ -224,6 +228,7 @@ mod tests {
         let config = Config {
             portal: "https://p.example".into(),
             token: "secret-token".into(),
+            user: Some("Ann <ann@p.example>".into()),
         };
         save(&path, &config).unwrap();
         assert_eq!(load(&path).unwrap(), Some(config.clone()));
@@ -243,6 +248,7 @@ mod tests {
         let config = Config {
             portal: "https://p.example/".into(),
             token: "t".into(),
+            user: None,
         };
         assert!(config.is_for("HTTPS://p.example"));
         assert!(!config.is_for("https://other.example"));

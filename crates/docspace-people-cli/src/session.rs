@@ -45,6 +45,24 @@ pub fn connect(global: &GlobalArgs) -> CliResult<Session> {
             error,
         })?
     };
+    if let (Some(profile), None, None, None) =
+        (&global.profile, &stored, &global.token, &global.api_key)
+    {
+        let names: Vec<String> = config::profiles(global.config_dir.as_deref())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(name, _)| name)
+            .collect();
+        return Err(CliError::usage(format_args!(
+            "no profile named `{profile}`; {}",
+            if names.is_empty() {
+                "there are no named profiles: `docspace-people login --profile NAME` stores one"
+                    .to_owned()
+            } else {
+                format!("the profiles are: {}", names.join(", "))
+            }
+        )));
+    }
     let portal = match (&global.portal, &stored) {
         (Some(portal), _) => portal.clone(),
         (None, Some(stored)) => stored.portal.clone(),
@@ -69,13 +87,25 @@ pub fn connect(global: &GlobalArgs) -> CliResult<Session> {
             tracing::debug!(path = %config_path.display(), "using the stored session token");
             builder = builder.token(stored.token.clone());
         }
-        (None, None, _) => {
+        (None, None, stored) => {
+            let shown = shown_url(&portal);
+            // Signing in without --profile would replace the default profile's sign-in.
+            let login = match (stored, &global.profile) {
+                (Some(other), None) => format!(
+                    "`docspace-people login --portal {shown} --profile NAME` (without --profile \
+                     it would replace the default profile, which is for {})",
+                    other.portal
+                ),
+                (_, Some(profile)) => {
+                    format!("`docspace-people login --portal {shown} --profile {profile}`")
+                }
+                (None, None) => format!("`docspace-people login --portal {shown}`"),
+            };
             return Err(CliError {
                 kind: Kind::Portal,
                 error: anyhow::anyhow!(
                     "no credentials for {shown}: pass --token or --api-key (or DOCSPACE_TOKEN / \
-                     DOCSPACE_API_KEY), or run `docspace-people login --portal {shown}`",
-                    shown = shown_url(&portal)
+                     DOCSPACE_API_KEY), or run {login}"
                 ),
             });
         }

@@ -56,7 +56,7 @@ pub async fn login(global: &GlobalArgs, args: LoginArgs) -> CliResult<ExitCode> 
             error: anyhow::anyhow!("the portal issued no session token"),
         })?;
     let name = match client.me().await {
-        Ok(me) => me.display_name.unwrap_or(user),
+        Ok(me) => super::runner::describe(&me),
         Err(e) => {
             tracing::warn!(error = %e, "signed in, but cannot read the profile");
             user
@@ -65,7 +65,21 @@ pub async fn login(global: &GlobalArgs, args: LoginArgs) -> CliResult<ExitCode> 
     let config = Config {
         portal: client.base_url().to_owned(),
         token,
+        user: Some(name.clone()),
     };
+    if let Ok(Some(replaced)) = config::load(&path)
+        && !replaced.is_for(&config.portal)
+    {
+        eprintln!(
+            "This replaces the stored sign-in for {} ({}); `login --profile NAME` keeps \
+             several.",
+            replaced.portal,
+            global.profile.as_deref().map_or_else(
+                || "the default profile".to_owned(),
+                |p| format!("the profile `{p}`")
+            )
+        );
+    }
     config::save(&path, &config).map_err(CliError::failed)?;
     println!(
         "Signed in to {} as {}. The session token is stored in {} (readable only by you).",
@@ -88,6 +102,47 @@ pub fn logout(global: &GlobalArgs) -> CliResult<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `whoami`: who the credentials sign in as, on which portal and server, and whether they
+/// still work (exit 0), or why not (exit 3).
+pub async fn whoami(global: &GlobalArgs) -> CliResult<ExitCode> {
+    let session = session::connect(global)?;
+    let client = &session.client;
+    let credentials = match (&global.token, &global.api_key, &global.profile) {
+        (Some(_), _, _) => "the token given".to_owned(),
+        (None, Some(_), _) => "the API key given".to_owned(),
+        _ if global.demo => "the demo portal's owner".to_owned(),
+        (None, None, Some(profile)) => format!("the profile `{profile}`"),
+        (None, None, None) => "the default profile".to_owned(),
+    };
+    let server = session::server(client, global).await?;
+    let user = match client.me().await {
+        Ok(me) => {
+            let kind = me
+                .user_type()
+                .map(|t| format!(", {}", crate::output::type_name(Some(&t), &server)))
+                .unwrap_or_default();
+            format!(
+                "{}{kind}",
+                crate::output::escape(&super::runner::describe(&me), false)
+            )
+        }
+        Err(docspace_people::Error::Forbidden { .. }) => {
+            "an API key that cannot read its own profile (no accounts.self:read scope)".to_owned()
+        }
+        Err(e) => {
+            return Err(CliError::portal(
+                e,
+                format_args!("{credentials} does not work on {}", client.base_url()),
+            ));
+        }
+    };
+    println!("Portal:      {}", client.base_url());
+    println!("Server:      {server}");
+    println!("Signed in:   {user}");
+    println!("Credentials: {credentials}, working.");
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Lists the stored profiles and their portals.
 pub fn profiles(global: &GlobalArgs) -> CliResult<ExitCode> {
     let found = config::profiles(global.config_dir.as_deref()).map_err(usage)?;
@@ -95,12 +150,25 @@ pub fn profiles(global: &GlobalArgs) -> CliResult<ExitCode> {
         println!("No stored profile: `docspace-people login [--profile NAME]` stores one.");
         return Ok(ExitCode::SUCCESS);
     }
-    let rows: Vec<[String; 2]> = found
+    let rows: Vec<[String; 3]> = found
         .into_iter()
-        .map(|(name, portal)| [name.unwrap_or_else(|| "(default)".to_owned()), portal])
+        .map(|(name, config)| {
+            [
+                name.unwrap_or_else(|| "(default)".to_owned()),
+                config.portal,
+                config.user.map_or_else(
+                    || "-".to_owned(),
+                    |u| crate::output::escape(&u, false).into_owned(),
+                ),
+            ]
+        })
         .collect();
     crate::output::to_stdout(|out| {
-        crate::output::write_aligned(out, &["PROFILE", "PORTAL"], &rows)
+        crate::output::write_aligned(out, &["PROFILE", "PORTAL", "SIGNED IN AS"], &rows)?;
+        writeln!(
+            out,
+            "`docspace-people whoami [--profile NAME]` checks that a sign-in still works."
+        )
     })
     .map_err(CliError::failed)?;
     Ok(ExitCode::SUCCESS)

@@ -28,6 +28,7 @@ pub async fn run(cli: Cli) -> CliResult<ExitCode> {
     match command {
         Command::Login(args) => login::login(&global, args).await,
         Command::Logout => login::logout(&global),
+        Command::Whoami => login::whoami(&global).await,
         Command::Profiles(ProfilesCommand::List) => login::profiles(&global),
         Command::Users(UsersCommand::List(args)) => users::list(&global, args).await,
         Command::Status(StatusCommand::Set { status, bulk }) => {

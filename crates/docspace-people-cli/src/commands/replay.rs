@@ -62,7 +62,25 @@ fn global_for(global: &GlobalArgs, journal: &Journal) -> CliResult<GlobalArgs> {
                 session::shown_url(&journal.portal)
             )));
         }
-        None => global.portal = Some(journal.portal.clone()),
+        None => {
+            // The stored profile of the journal's portal, when the one given is for another.
+            let given =
+                crate::config::path(global.config_dir.as_deref(), global.profile.as_deref())
+                    .ok()
+                    .and_then(|path| crate::config::load(&path).ok().flatten());
+            if !given.is_some_and(|c| c.is_for(&journal.portal))
+                && let Ok(profiles) = crate::config::profiles(global.config_dir.as_deref())
+                && let Some((name, _)) = profiles
+                    .into_iter()
+                    .find(|(_, c)| c.is_for(&journal.portal))
+            {
+                if let Some(name) = &name {
+                    eprintln!("Using the profile `{name}`, which is for the journal's portal.");
+                }
+                global.profile = name;
+            }
+            global.portal = Some(journal.portal.clone());
+        }
         Some(portal)
             if portal.trim().trim_end_matches('/') != journal.portal.trim_end_matches('/') =>
         {

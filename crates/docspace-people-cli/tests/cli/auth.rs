@@ -267,3 +267,99 @@ fn a_blocked_sign_in_says_to_wait() {
     );
     assert!(out.stderr.contains("wait"), "{}", out.stderr);
 }
+
+#[test]
+fn whoami_profiles_and_undo_with_the_profile_of_the_journals_portal() {
+    let work = Portal::start();
+    let other = Portal::start();
+    let dir = temp();
+    let config_dir = dir.path().join("config");
+    for (profile, portal) in [(Some("work"), &work), (None, &other)] {
+        let url = portal.portal.base_url();
+        let mut args = vec![
+            "login",
+            "--portal",
+            &url,
+            "--user",
+            OWNER_EMAIL,
+            "--password-stdin",
+        ];
+        if let Some(profile) = profile {
+            args.extend(["--profile", profile]);
+        }
+        let out = run(&args, &format!("{OWNER_PASSWORD}\n"), &config_dir);
+        assert_eq!(out.code, 0, "{profile:?}: {out:?}");
+    }
+    let out = run(&["profiles", "list"], "", &config_dir);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("SIGNED IN AS"), "{}", out.stdout);
+    assert!(out.stdout.contains(OWNER_EMAIL), "{}", out.stdout);
+
+    let out = run(&["--profile", "work", "whoami"], "", &config_dir);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains(&work.portal.base_url()),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains(OWNER_EMAIL), "{}", out.stdout);
+    assert!(out.stdout.contains("working"), "{}", out.stdout);
+    let url = work.portal.base_url();
+    let out = run(
+        &["--portal", &url, "--token", "expired", "whoami"],
+        "",
+        &config_dir,
+    );
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(
+        out.stderr.contains("docspace-people login"),
+        "{}",
+        out.stderr
+    );
+
+    // A mistyped profile is named, with the ones there are.
+    let out = run(&["--profile", "wrok", "whoami"], "", &config_dir);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("no profile named `wrok`; the profiles are: work"),
+        "{}",
+        out.stderr
+    );
+
+    // undo finds the profile of the journal's portal, not the default one's.
+    let journal = dir.path().join("run.jsonl");
+    let noah = "noah.fischer@example.com";
+    let out = run(
+        &[
+            "--profile",
+            "work",
+            "status",
+            "set",
+            "terminated",
+            noah,
+            "--journal",
+            path_str(&journal),
+        ],
+        "",
+        &config_dir,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(work.status_of(noah), 2);
+    let out = run(&["undo", path_str(&journal)], "", &config_dir);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("Using the profile `work`"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(work.status_of(noah), 1, "restored on the journal's portal");
+    assert_eq!(other.status_of(noah), 1, "the other portal untouched");
+
+    // Without a stored sign-in for a portal, the advice does not overwrite the default.
+    let third = Portal::start();
+    let url = third.portal.base_url();
+    let out = run(&["--portal", &url, "users", "list"], "", &config_dir);
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("--profile NAME"), "{}", out.stderr);
+}

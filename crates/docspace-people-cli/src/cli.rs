@@ -182,6 +182,9 @@ pub struct ReplayArgs {
     /// first: it decides whom the command changes.
     #[arg(long)]
     pub trust_journal: bool,
+    /// Show, user by user, what would be sent (resume) or restored (undo); send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// The report, the chunking and the guard rails.
     #[command(flatten)]
     pub run: RunOptions,
@@ -207,9 +210,6 @@ pub struct UndoArgs {
     /// The journal and how to run.
     #[command(flatten)]
     pub replay: ReplayArgs,
-    /// Show what would be restored; send nothing.
-    #[arg(long)]
-    pub dry_run: bool,
     /// Restore users even if they were changed after the run. By default a user who is no
     /// longer as the run left them is skipped and listed: undo does not overwrite later
     /// decisions.

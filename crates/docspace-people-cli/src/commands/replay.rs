@@ -180,7 +180,9 @@ async fn resume_one(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode
             args.journal.display()
         )));
     }
-    if journal.declined {
+    // A declined first run sent nothing and stays declined; a declined resume of a run that
+    // sent leaves that run's users to resume.
+    if journal.declined && journal.sent.is_empty() {
         return Err(CliError::usage(format_args!(
             "the last run of {} was declined (not confirmed, or over --max-changes) and sent \
              nothing; `resume` does not send what was declined: run the command again if you \
@@ -235,7 +237,27 @@ async fn resume_one(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode
         server: &server,
     };
     if targets.is_empty() {
-        return runner::report_skipped(change_name(&change, &server), &targets, false, report_file);
+        return runner::report_skipped(
+            change_name(&change, &server),
+            &targets,
+            args.dry_run,
+            report_file,
+        );
+    }
+    if args.dry_run {
+        let connection = super::plan::Connection {
+            client,
+            server: &server,
+        };
+        return super::plan::dry_run(
+            connection,
+            &change,
+            &targets,
+            resolved,
+            concurrency,
+            report_file,
+        )
+        .await;
     }
     runner::send(
         context,
@@ -380,7 +402,7 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
     {
         println!("  Note: data moved to {receiver} stays there; undo only re-enables the users.");
     }
-    if args.dry_run {
+    if args.replay.dry_run {
         // Who would be restored, one row each, as every other dry run shows it.
         let rows: Vec<[String; 3]> = groups
             .iter()

@@ -212,3 +212,62 @@ pub(crate) fn journal_of(stderr: &str) -> PathBuf {
         .expect("the journal's path is printed");
     PathBuf::from(line.split(" (").next().expect("a path"))
 }
+
+/// Drives a command on a pseudo-terminal (stdin, stdout and stderr all a terminal): types
+/// `answer` once `prompt` has appeared, and prints everything the command wrote.
+const ON_TERMINAL: &str = r#"
+import os, pty, select, signal, sys
+answer, prompt, argv = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(argv[0], argv)
+out, sent = b"", False
+while True:
+    ready, _, _ = select.select([fd], [], [], 120)
+    if not ready:
+        os.kill(pid, signal.SIGKILL)
+        out += b"\n[no output for 120 s: killed]"
+        break
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+    if not sent and prompt in out:
+        os.write(fd, answer + b"\n")
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.buffer.write(out)
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+
+/// Runs the binary on a pseudo-terminal, as [`run`] does otherwise, answering `answer` to the
+/// question that contains `prompt`. Its stdout and stderr are one stream, in `stdout`.
+pub(crate) fn run_on_terminal(args: &[&str], prompt: &str, answer: &str, config_dir: &Path) -> Run {
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(ON_TERMINAL)
+        .arg(answer)
+        .arg(prompt)
+        .arg(BIN)
+        .args(args)
+        .env_remove("DOCSPACE_URL")
+        .env_remove("DOCSPACE_TOKEN")
+        .env_remove("DOCSPACE_API_KEY")
+        .env_remove("DOCSPACE_API_KEY_FILE")
+        .env_remove("DOCSPACE_PASSWORD")
+        .env_remove("DOCSPACE_PROFILE")
+        .env_remove("RUST_LOG")
+        .env("DOCSPACE_CONFIG_DIR", config_dir)
+        .env("DOCSPACE_DATA_DIR", config_dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("python3 runs");
+    Run {
+        code: output.status.code().expect("an exit code"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}

@@ -4,7 +4,7 @@ use std::process::{Command, Stdio};
 
 use docspace_people_fake::{Endpoint, Faults, PortalConfig, Trigger};
 
-use crate::common::{BIN, Portal, journal_of, path_str, run, temp};
+use crate::common::{BIN, Portal, journal_of, path_str, run, run_on_terminal, temp};
 
 #[test]
 fn a_stopped_run_resumes_from_its_journal_and_undo_takes_it_back() {
@@ -412,4 +412,62 @@ fn one_ctrl_c_stops_the_whole_undo() {
             1
         );
     }
+}
+
+#[test]
+fn resume_asks_on_a_terminal_and_has_a_dry_run() {
+    // Every write fails: the run leaves 25 users to resume.
+    let portal = Portal::start_with(
+        PortalConfig::demo().with_faults(
+            Faults::none()
+                .with_internal_server_error(Trigger::Always)
+                .writes_only(),
+        ),
+    );
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let ids: Vec<String> = portal
+        .portal
+        .user_ids_where(|u| u.status == 1 && u.user_type == 4 && !u.is_admin && !u.is_ldap)
+        .into_iter()
+        .take(25)
+        .map(|id| id.to_string())
+        .collect();
+    assert_eq!(ids.len(), 25);
+    let journal = dir.path().join("run.jsonl");
+    let mut args = vec!["--max-attempts", "1", "status", "set", "terminated"];
+    args.extend(ids.iter().map(String::as_str));
+    args.extend(["--journal", path_str(&journal)]);
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert_eq!(out.code, 1, "{out:?}");
+    portal.portal.set_faults(Faults::none());
+    let terminated = || {
+        portal
+            .portal
+            .user_ids_where(|u| u.status == 2 && ids.contains(&u.id.to_string()))
+            .len()
+    };
+    assert_eq!(terminated(), 0);
+
+    let resume = portal.args(&url, &token, &["resume", path_str(&journal)]);
+    let out = run_on_terminal(&resume, "Continue? [y/N]", "n", dir.path());
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stdout.contains("About to"), "{}", out.stdout);
+    assert!(out.stdout.contains("not confirmed"), "{}", out.stdout);
+    assert_eq!(terminated(), 0, "a no sends nothing");
+
+    let dry = portal.args(&url, &token, &["resume", path_str(&journal), "--dry-run"]);
+    let out = run(&dry, "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stdout.matches("would change").count(),
+        26,
+        "a row per user and the counts: {}",
+        out.stdout
+    );
+    assert_eq!(terminated(), 0, "a dry run sends nothing");
+
+    let out = run_on_terminal(&resume, "Continue? [y/N]", "y", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(terminated(), 25, "a yes sends the users left");
 }

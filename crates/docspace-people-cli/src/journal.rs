@@ -383,6 +383,20 @@ pub struct Journal {
     pub receiver: Option<Uuid>,
     /// The input addresses whose look-up failed in the last run: not settled.
     pub unresolved: Vec<String>,
+    /// An offboarding's later steps (reassign, delete) by user: the last outcome of each, with
+    /// its detail, in the order first run.
+    pub steps: HashMap<Uuid, Vec<StepOutcome>>,
+}
+
+/// The last outcome of one later step of an offboarding for one user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepOutcome {
+    /// `reassign` or `delete`.
+    pub step: String,
+    /// `changed`, `already_in_target`, `refused`, `failed` or `unknown`.
+    pub outcome: String,
+    /// The reason or note.
+    pub detail: Option<String>,
 }
 
 impl Journal {
@@ -406,6 +420,7 @@ impl Journal {
         let key = crate::seal::key();
         let mut receiver = None;
         let mut unresolved = Vec::new();
+        let mut steps: HashMap<Uuid, Vec<StepOutcome>> = HashMap::new();
         while let Some((index, line)) = lines.next() {
             let line =
                 line.with_context(|| format!("cannot read the journal {}", path.display()))?;
@@ -492,10 +507,27 @@ impl Journal {
                     );
                 }
                 Record::Step {
-                    id, step, outcome, ..
+                    id,
+                    step,
+                    outcome,
+                    detail,
                 } => {
                     if step == "delete" && matches!(outcome.as_str(), "changed" | "unknown") {
                         deleted.insert(id);
+                    }
+                    // The disable step is the user record; a rerun's later steps replace the
+                    // earlier ones'.
+                    if step != "disable" {
+                        let user_steps = steps.entry(id).or_default();
+                        let last = StepOutcome {
+                            step,
+                            outcome,
+                            detail,
+                        };
+                        match user_steps.iter_mut().find(|s| s.step == last.step) {
+                            Some(earlier) => *earlier = last,
+                            None => user_steps.push(last),
+                        }
                     }
                 }
                 // The last run's end says whether the journal stops at a rate limit.
@@ -523,6 +555,7 @@ impl Journal {
             sealed,
             receiver,
             unresolved,
+            steps,
         })
     }
 
@@ -651,8 +684,12 @@ fn data_dir() -> anyhow::Result<PathBuf> {
 /// Where a journal goes when `--journal` is not given: the user's data directory (or
 /// `DOCSPACE_DATA_DIR`), `journals/<time>-<change>.jsonl`.
 pub fn default_path(change: &Change) -> anyhow::Result<PathBuf> {
+    default_path_named(change.kind())
+}
+
+/// [`default_path`] for a run named `kind` (`offboard`, say).
+pub fn default_path_named(kind: &str) -> anyhow::Result<PathBuf> {
     let dir = data_dir()?;
-    let kind = change.kind();
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
     Ok(dir.join("journals").join(format!("{stamp}-{kind}.jsonl")))
 }

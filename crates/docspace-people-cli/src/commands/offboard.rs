@@ -75,7 +75,19 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
         Some(user) => Some(resolve_one(client, user, "--reassign-to").await?),
         None => None,
     };
-    let steps = steps_text(receiver, args.delete, args.destroy_documents);
+    // The receiver by name, as the administrator knows them.
+    let receiver_name = match receiver {
+        Some(id) => Some(match client.user(id).await {
+            Ok(user) => crate::output::escape(&super::runner::describe(&user), false).into_owned(),
+            Err(_) => id.to_string(),
+        }),
+        None => None,
+    };
+    let steps = steps_text(
+        receiver_name.as_deref(),
+        args.delete,
+        args.destroy_documents,
+    );
     if targets.is_empty() {
         return super::runner::report_skipped(
             format!("offboard ({steps})"),
@@ -110,10 +122,7 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
     let journal = match (&bulk.journal, global.demo) {
         (Some(path), _) => Some(path.clone()),
         (None, true) => None,
-        (None, false) => Some(
-            journal::default_path(&Change::Status(UserStatus::Terminated))
-                .map_err(CliError::failed)?,
-        ),
+        (None, false) => Some(journal::default_path_named("offboard").map_err(CliError::failed)?),
     };
     let journal = match journal {
         Some(path) => {
@@ -146,6 +155,21 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
     let mut distinct = targets.ids().to_vec();
     distinct.sort_unstable();
     distinct.dedup();
+    // Who a deletion takes, named in the question (read only when it is asked).
+    let mut deleting = Vec::new();
+    if args.delete && interactive && !bulk.run.yes {
+        let mut known = resolved.known.clone();
+        targets::fetch_missing(client, &distinct, &mut known, concurrency).await?;
+        for id in targets.ids() {
+            let name = known
+                .get(id)
+                .map_or_else(|| id.to_string(), super::runner::describe);
+            let name = crate::output::escape(&name, false).into_owned();
+            if !deleting.contains(&name) {
+                deleting.push(name);
+            }
+        }
+    }
     let bar = Bar::new(distinct.len(), "Offboarding");
     let verdict: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
     let guard = Guard {
@@ -154,6 +178,7 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
         max_changes: bulk.run.max_changes,
         portal: client.base_url().to_owned(),
         steps: steps.clone(),
+        deleting,
         verdict: Arc::clone(&verdict),
         bar: bar.clone(),
     };
@@ -245,7 +270,7 @@ fn last_step(receiver: Option<Uuid>, delete: bool) -> &'static Step {
     }
 }
 
-fn steps_text(receiver: Option<Uuid>, delete: bool, destroy_documents: bool) -> String {
+fn steps_text(receiver: Option<&str>, delete: bool, destroy_documents: bool) -> String {
     let mut steps = vec!["disable".to_owned()];
     if let Some(receiver) = receiver {
         steps.push(format!("move their data to {receiver}"));
@@ -265,9 +290,14 @@ struct Guard {
     max_changes: Option<usize>,
     portal: String,
     steps: String,
+    /// The users a deletion would take, by name, for the question.
+    deleting: Vec<String>,
     verdict: Arc<Mutex<Option<String>>>,
     bar: Bar,
 }
+
+/// Names listed in the deletion question; the rest are counted.
+const DELETING_SHOWN: usize = 30;
 
 impl Guard {
     fn allows(&self, plan: &OffboardPlan) -> bool {
@@ -278,10 +308,23 @@ impl Guard {
             )),
             _ if self.yes || !self.interactive => None,
             _ if plan.to_delete > 0 => {
+                let mut listed: String = self
+                    .deleting
+                    .iter()
+                    .take(DELETING_SHOWN)
+                    .map(|name| format!("  {name}\n"))
+                    .collect();
+                if self.deleting.len() > DELETING_SHOWN {
+                    listed.push_str(&format!(
+                        "  ... and {} more (--dry-run --report FILE lists them all)\n",
+                        self.deleting.len() - DELETING_SHOWN
+                    ));
+                }
                 let question = format!(
                     "About to offboard {users} users on {} ({}): {} to disable, {} already \
-                     disabled, {} refused or unknown.\n{} users will be DELETED for good; this \
-                     cannot be undone. Type {} to confirm: ",
+                     disabled, {} refused or unknown.\nThese users, but those refused, will be \
+                     DELETED for good:\n{listed}{} users will be DELETED for good; this cannot \
+                     be undone. Type {} to confirm: ",
                     self.portal,
                     self.steps,
                     plan.to_disable,
@@ -387,20 +430,119 @@ const ROW_OUTCOMES: [&str; 6] = [
 ];
 
 fn row_outcome(user: &OffboardUser, planned: usize) -> &'static str {
-    let succeeded = |o: Outcome| matches!(o, Outcome::Changed | Outcome::AlreadyInTarget);
-    let changed_any = user.steps.iter().any(|s| s.outcome == Outcome::Changed);
-    if user.completed(planned) {
+    let outcomes: Vec<&str> = user.steps.iter().map(|s| s.outcome.as_str()).collect();
+    steps_outcome(&outcomes, planned)
+}
+
+/// A user's row outcome from the outcomes of the steps run for them, in order, of `planned`.
+fn steps_outcome(outcomes: &[&str], planned: usize) -> &'static str {
+    let succeeded = |o: &str| matches!(o, "changed" | "already_in_target");
+    let changed_any = outcomes.contains(&"changed");
+    if outcomes.len() >= planned && outcomes.iter().all(|o| succeeded(o)) {
         return if changed_any {
             "changed"
         } else {
             "already_in_target"
         };
     }
-    match user.steps.iter().find(|s| !succeeded(s.outcome)) {
+    match outcomes.iter().find(|o| !succeeded(o)) {
         Some(_) if changed_any => "partial",
-        Some(step) => step.outcome.as_str(),
+        Some(&"refused") => "refused",
+        Some(&"unknown") => "unknown",
+        Some(_) => "failed",
         // Every step run succeeded, but not all ran: cancelled between steps.
         None if changed_any => "partial",
         None => "failed",
     }
+}
+
+/// The report of an offboarding from its journal: every step of every user, as the run's own
+/// report gives them.
+pub(super) fn journal_report<'a>(
+    journal: &'a journal::Journal,
+    targets: &'a Targets,
+    receiver: Option<Uuid>,
+    delete: bool,
+) -> Report<'a> {
+    let mut planned = vec!["disable"];
+    if receiver.is_some() {
+        planned.push("reassign");
+    }
+    if delete {
+        planned.push("delete");
+    }
+    let planned_len = planned.len();
+    let row = move |position: usize| {
+        let id = *journal.ids.get(position)?;
+        let (outcome, detail) = journal_row(journal, id, planned_len);
+        let (source, input) = source_and_input(targets, position);
+        Some(Row {
+            source,
+            input,
+            id,
+            outcome,
+            detail: Some(detail),
+        })
+    };
+    let mut counts = [0usize; ROW_OUTCOMES.len()];
+    for id in &journal.ids {
+        let outcome = journal_row(journal, *id, planned_len).0;
+        if let Some(index) = ROW_OUTCOMES.iter().position(|o| *o == outcome) {
+            counts[index] += 1;
+        }
+    }
+    Report {
+        change: format!(
+            "offboard ({})",
+            steps_text(receiver.map(|r| r.to_string()).as_deref(), delete, false)
+        ),
+        dry_run: false,
+        cancelled: false,
+        from_journal: true,
+        stopped_by_limit: None,
+        requests: 0,
+        reads: 0,
+        counts: vec![
+            ("completed", counts[0]),
+            ("already_offboarded", counts[1]),
+            ("refused", counts[2]),
+            ("failed", counts[3]),
+            ("unknown", counts[4]),
+            ("partly_done", counts[5]),
+        ],
+        users: Rows::Made {
+            len: journal.ids.len(),
+            positions: journal.ids.len(),
+            row: Box::new(row),
+        },
+        duplicates: Vec::new(),
+        skipped: Vec::new(),
+    }
+}
+
+/// One user's outcome and steps, from the journal.
+fn journal_row(journal: &journal::Journal, id: Uuid, planned: usize) -> (&'static str, String) {
+    let Some((disable, disable_detail, _)) = journal.outcomes.get(&id) else {
+        return (
+            "failed",
+            "not sent: the run stopped before it (run the same offboard again)".to_owned(),
+        );
+    };
+    let disable = super::replay::outcome_name(disable);
+    let mut outcomes = vec![disable];
+    let mut detail = vec![match disable_detail {
+        Some(d) => format!("disable: {disable} ({d})"),
+        None => format!("disable: {disable}"),
+    }];
+    for step in journal.steps.get(&id).into_iter().flatten() {
+        outcomes.push(step.outcome.as_str());
+        detail.push(match &step.detail {
+            Some(d) => format!("{}: {} ({d})", step.step, step.outcome),
+            None => format!("{}: {}", step.step, step.outcome),
+        });
+    }
+    if outcomes.len() < planned {
+        detail.push("stopped: later steps not run".to_owned());
+    }
+    (steps_outcome(&outcomes, planned), detail.join("; "))
 }

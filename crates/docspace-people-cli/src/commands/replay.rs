@@ -315,11 +315,26 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
     let journal = read_trusted(&args.replay.journal, args.replay.trust_journal)?;
     let done = change_of(&journal)?;
     let changed = journal.changed();
+    // Users the offboarding deleted though it did not disable them (disabled before): not in
+    // `changed`, and not to be left out of the account.
+    let mut deleted_only: Vec<Uuid> = journal
+        .deleted
+        .iter()
+        .filter(|id| !changed.iter().any(|(changed, _)| changed == *id))
+        .copied()
+        .collect();
+    deleted_only.sort_unstable();
     if changed.is_empty() {
         println!(
             "Nothing to undo: the run of {} changed no user.",
             args.replay.journal.display()
         );
+        for id in &deleted_only {
+            println!(
+                "  {id}: not undoable: deleted for good by the offboarding (disabled before \
+                 it): a deletion cannot be undone"
+            );
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let global_args = global_for(global, &journal)?;
@@ -342,6 +357,14 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
             Ok(change) => restorable.push((*id, change)),
             Err(reason) => not_undoable.push((*id, reason.to_string())),
         }
+    }
+    for id in deleted_only {
+        not_undoable.push((
+            id,
+            "deleted for good by the offboarding (disabled before it): a deletion cannot be \
+             undone"
+                .to_owned(),
+        ));
     }
     // Only users still as the run left them are restored: a later decision is not undone.
     let ids: Vec<Uuid> = restorable.iter().map(|(id, _)| *id).collect();
@@ -481,7 +504,7 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
 }
 
 /// An outcome as the report names it; a name the journal should not hold reads as unknown.
-fn outcome_name(text: &str) -> &'static str {
+pub(super) fn outcome_name(text: &str) -> &'static str {
     match text {
         "changed" => "changed",
         "already_in_target" => "already_in_target",
@@ -528,6 +551,13 @@ fn report_one(args: JournalReportArgs) -> CliResult<ExitCode> {
         .map(|path| ReportFile::create(path, args.report_format, Some(&args.journal)))
         .transpose()?;
     let targets = targets(&args.journal, &journal.ids)?;
+    if let journal::ChangeRecord::Offboard {
+        offboard: journal::OffboardRecord { receiver, delete },
+    } = &journal.change
+    {
+        let report = super::offboard::journal_report(&journal, &targets, *receiver, *delete);
+        return runner::finish(&report, report_file);
+    }
     let outcome_of = |id: &Uuid| {
         journal
             .outcomes

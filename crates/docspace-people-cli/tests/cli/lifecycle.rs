@@ -2,7 +2,7 @@
 
 use docspace_people_fake::{Endpoint, PortalConfig, ServerVersion};
 
-use crate::common::{Portal, run, temp};
+use crate::common::{Portal, journal_of, path_str, run, run_on_terminal, temp};
 
 #[test]
 fn type_set_user_and_visitor_on_a_workspace_portal() {
@@ -214,4 +214,120 @@ fn type_set_demotes_through_the_job_and_undo_promotes_back() {
             "room admin again"
         );
     }
+}
+
+#[test]
+fn the_offboarding_trail_names_every_step_the_receiver_and_who_is_deleted() {
+    let portal = Portal::start_with(
+        PortalConfig::demo().with_job_duration(std::time::Duration::from_millis(1)),
+    );
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let plain = portal
+        .portal
+        .user_ids_where(|u| u.user_type == 4 && !u.is_admin && u.status == 1 && !u.is_ldap);
+    let (active, disabled) = (plain[0].to_string(), plain[1].to_string());
+    let disabled_name = portal.portal.user(plain[1]).unwrap().email;
+    let out = run(
+        &portal.args(&url, &token, &["status", "set", "terminated", &disabled]),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let receiver = portal
+        .portal
+        .user_ids_where(|u| u.user_type == 1 && u.status == 1 && !u.is_ldap && !u.is_owner)[0];
+    let receiver_email = portal.portal.user(receiver).unwrap().email;
+    let base = [
+        "offboard",
+        "--reassign-to",
+        receiver_email.as_str(),
+        "--delete",
+        active.as_str(),
+        disabled.as_str(),
+        active.as_str(),
+    ];
+
+    // The plan names the receiver, and the question the users a deletion takes.
+    let mut dry = base.to_vec();
+    dry.push("--dry-run");
+    let out = run(&portal.args(&url, &token, &dry), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains(&receiver_email), "{}", out.stdout);
+    let out = run_on_terminal(
+        &portal.args(&url, &token, &base),
+        "to confirm",
+        "0",
+        dir.path(),
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stdout.contains(&receiver_email), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&disabled_name),
+        "who is deleted: {}",
+        out.stdout
+    );
+    assert!(
+        portal.portal.user(plain[0]).is_some(),
+        "a wrong count deletes nobody"
+    );
+
+    let report = dir.path().join("offboard.json");
+    let mut args = base.to_vec();
+    args.extend(["--yes", "--report", path_str(&report)]);
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    let journal = journal_of(&out.stderr);
+    assert!(
+        journal.to_string_lossy().ends_with("-offboard.jsonl"),
+        "{}",
+        journal.display()
+    );
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let duplicates = written["duplicates"].as_array().unwrap();
+    assert_eq!(duplicates.len(), 1, "{written}");
+    assert!(
+        duplicates[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("same user as argument 1"),
+        "{written}"
+    );
+
+    // The journal's report shows every step, as the run's did.
+    let out = run(&["report", path_str(&journal)], "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("offboard"), "{}", out.stdout);
+    assert!(out.stdout.contains("completed"), "{}", out.stdout);
+    let from_journal = dir.path().join("from-journal.json");
+    let out = run(
+        &[
+            "report",
+            path_str(&journal),
+            "--report",
+            path_str(&from_journal),
+        ],
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let rows: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&from_journal).unwrap()).unwrap();
+    for row in rows["users"].as_array().unwrap() {
+        let detail = row["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("reassign: changed") && detail.contains("delete: changed"),
+            "{row}"
+        );
+    }
+
+    // undo accounts for the user deleted though the run did not disable them.
+    let out = run(
+        &portal.args(&url, &token, &["undo", path_str(&journal)]),
+        "",
+        dir.path(),
+    );
+    assert!(out.stdout.contains(&disabled), "{out:?}");
+    assert!(out.stdout.contains("disabled before it"), "{out:?}");
 }

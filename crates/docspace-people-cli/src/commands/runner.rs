@@ -300,8 +300,9 @@ async fn execute(
     journal: Option<Arc<JournalWriter>>,
     receiver: Option<Uuid>,
 ) -> CliResult<BulkReport> {
-    // Its length, the distinct users, comes with the first progress.
-    let bar = Bar::new(0, name);
+    // The engine reads the users' states first; the count, the distinct users, comes with
+    // the first progress.
+    let bar = Bar::reading(name);
     let cancel = CancellationToken::new();
     let progress_bar = bar.clone();
     let job = client
@@ -310,7 +311,7 @@ async fn execute(
         .known_users(known.into_values())
         .with_cancel_token(cancel.clone())
         .on_progress(move |p| {
-            progress_bar.set_length(p.total);
+            progress_bar.counting(p.total);
             progress_bar.set(p.done);
             let jobs = if p.by_job > 0 {
                 format!("type-change jobs {}/{}, ", p.jobs_done, p.by_job)

@@ -20,7 +20,13 @@ pub async fn list(global: &GlobalArgs, args: ListArgs) -> CliResult<ExitCode> {
     let limit = args
         .limit
         .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
-    let users = session.client.find_all_users(query).take(limit);
+    let bar = crate::progress::Bar::counter("Listing users");
+    let counted = bar.clone();
+    let users = session
+        .client
+        .find_all_users(query)
+        .take(limit)
+        .inspect(move |_| counted.inc(1));
     let mut users = std::pin::pin!(users);
     let mut error = None;
     match args.format {
@@ -29,6 +35,7 @@ pub async fn list(global: &GlobalArgs, args: ListArgs) -> CliResult<ExitCode> {
             while let Some(user) = next(&mut users, &mut error).await {
                 rows.push(UserRow::new(&user, &server));
             }
+            bar.finish();
             if error.is_none() {
                 to_stdout(|out| write_table(out, &rows)).map_err(CliError::failed)?;
             }
@@ -48,6 +55,7 @@ pub async fn list(global: &GlobalArgs, args: ListArgs) -> CliResult<ExitCode> {
                 Format::Jsonl => write_jsonl(&mut out, &mut users, &mut error, &server).await,
                 _ => write_csv(&mut out, &mut users, &mut error, &server).await,
             };
+            bar.finish();
             let spool = written
                 .and_then(|()| out.into_inner().map_err(io::IntoInnerError::into_error))
                 .map_err(|e| {

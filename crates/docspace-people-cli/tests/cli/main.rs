@@ -15,4 +15,5 @@ mod reports;
 mod safety;
 mod sync;
 mod targets;
+mod terminal;
 mod users_list;

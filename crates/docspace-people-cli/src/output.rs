@@ -352,3 +352,17 @@ mod tests {
         assert_eq!(out, b"[]\n");
     }
 }
+
+/// `text` as one word of a POSIX shell command line: as it is when it needs no quoting, else
+/// in single quotes.
+pub fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./:@%+=,-~".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}

@@ -113,6 +113,8 @@ pub struct Report<'a> {
     pub duplicates: Vec<Row>,
     /// Inputs left out of the run (naming no user, or not looked up), in input order.
     pub skipped: Vec<Row>,
+    /// The command that goes on with the run (`docspace-people resume JOURNAL`), when it can.
+    pub next: Option<String>,
 }
 
 impl Report<'_> {
@@ -430,6 +432,7 @@ mod tests {
             ]),
             duplicates: vec![],
             skipped: vec![],
+            next: None,
         }
     }
 

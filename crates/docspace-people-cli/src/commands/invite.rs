@@ -164,5 +164,6 @@ pub fn to_report_with(
         users: Rows::Listed(users),
         duplicates,
         skipped: Vec::new(),
+        next: None,
     }
 }

@@ -413,6 +413,7 @@ pub(super) fn to_report(
         users: Rows::Listed(users),
         duplicates: duplicate_rows(targets, &report.duplicates),
         skipped: targets.skipped().iter().map(|s| s.row(false)).collect(),
+        next: None,
     }
 }
 
@@ -517,6 +518,7 @@ pub(super) fn journal_report<'a>(
         },
         duplicates: Vec::new(),
         skipped: Vec::new(),
+        next: None,
     }
 }
 

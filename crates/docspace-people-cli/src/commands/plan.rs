@@ -138,6 +138,7 @@ fn plan(
         users: Rows::Listed(users),
         duplicates,
         skipped,
+        next: None,
     }
 }
 

@@ -624,6 +624,7 @@ fn report_one(args: JournalReportArgs) -> CliResult<ExitCode> {
         },
         duplicates: Vec::new(),
         skipped: Vec::new(),
+        next: None,
     };
     runner::finish(&report, report_file)
 }

@@ -132,7 +132,13 @@ pub async fn send(
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner),
     );
-    let report = to_report(&name, targets, &report, &outcomes);
+    let mut report = to_report(&name, targets, &report, &outcomes);
+    report.next = settings.journal.as_ref().map(|journal| {
+        format!(
+            "docspace-people resume {}",
+            crate::output::shell_word(&journal.display().to_string())
+        )
+    });
     finish(&report, report_file)
 }
 
@@ -417,6 +423,7 @@ fn to_report<'a>(
         },
         duplicates,
         skipped: targets.skipped().iter().map(|s| s.row(false)).collect(),
+        next: None,
     }
 }
 
@@ -446,6 +453,7 @@ pub fn report_skipped(
         users: Rows::Listed(Vec::new()),
         duplicates: Vec::new(),
         skipped: targets.skipped().iter().map(|s| s.row(dry_run)).collect(),
+        next: None,
     };
     eprintln!("None of the inputs names a user on the portal: nothing to send.");
     finish(&report, report_file)
@@ -536,6 +544,9 @@ fn is_trouble(outcome: &str) -> bool {
 /// Rows of the "Not changed" table shown on the terminal; the report has every one.
 const MAX_ROWS_SHOWN: usize = 50;
 
+/// More users than this with the same outcome and reason are shown as one line.
+const SUMMARIZE_ABOVE: usize = 3;
+
 fn write_summary(
     out: &mut dyn Write,
     report: &Report<'_>,
@@ -566,9 +577,39 @@ fn write_summary(
     for (name, count) in &report.counts {
         writeln!(out, "  {:<20} {count}", name.replace('_', " "))?;
     }
+    // Identical reasons (a cancelled run's "not sent", a limit's stop) are one line with a
+    // count, so that the few different ones and the next step stay on the screen.
+    let mut by_reason: std::collections::HashMap<(&'static str, String), usize> =
+        std::collections::HashMap::new();
+    for r in report.all_rows().filter(|r| is_trouble(r.outcome)) {
+        *by_reason
+            .entry((r.outcome, r.detail.clone().unwrap_or_default()))
+            .or_default() += 1;
+    }
     let mut total = 0;
     let mut trouble: Vec<[String; 5]> = Vec::new();
+    let mut summarized: Vec<(usize, String)> = Vec::new();
+    let mut shown = std::collections::HashSet::new();
     for r in report.all_rows().filter(|r| is_trouble(r.outcome)) {
+        let detail = r.detail.clone().unwrap_or_default();
+        let count = by_reason
+            .get(&(r.outcome, detail.clone()))
+            .copied()
+            .unwrap_or(1);
+        if count > SUMMARIZE_ABOVE {
+            if shown.insert((r.outcome, detail.clone())) {
+                summarized.push((
+                    count,
+                    format!(
+                        "{count} users {}: {detail} (the first: {} {})",
+                        r.outcome.replace('_', " "),
+                        r.source,
+                        r.input
+                    ),
+                ));
+            }
+            continue;
+        }
         total += 1;
         if trouble.len() < MAX_ROWS_SHOWN {
             trouble.push([
@@ -576,12 +617,14 @@ fn write_summary(
                 r.input.clone(),
                 r.id.to_string(),
                 r.outcome.to_owned(),
-                r.detail.clone().unwrap_or_default(),
+                detail,
             ]);
         }
     }
-    if !trouble.is_empty() {
+    if !trouble.is_empty() || !summarized.is_empty() {
         writeln!(out, "Not changed:")?;
+    }
+    if !trouble.is_empty() {
         write_aligned(
             out,
             &["SOURCE", "INPUT", "ID", "OUTCOME", "DETAIL"],
@@ -599,19 +642,28 @@ fn write_summary(
             )?;
         }
     }
+    summarized.sort_by(|a, b| b.0.cmp(&a.0));
+    for (_, line) in &summarized {
+        writeln!(out, "  {}", crate::output::escape(line, false))?;
+    }
+    let again = match &report.next {
+        Some(_) => "`resume` sends only the users not settled",
+        None => {
+            "running the same command again finishes the job: the users already changed are \
+             found in the target state and skipped"
+        }
+    };
     if let Some((wait, until)) = &report.stopped_by_limit {
         writeln!(
             out,
             "Stopped by the portal's rate limit: it asks to wait {wait} s, until about {until}. \
-             Nothing more was sent. Run the same command again then: the users already changed \
-             are found in the target state and skipped."
+             Nothing more was sent; {again}."
         )?;
     }
     if report.cancelled {
         writeln!(
             out,
-            "Cancelled: the users not sent are reported as failed; running the same command \
-             again finishes the job (the changes are idempotent)."
+            "Cancelled: the users not sent are reported as failed; {again}."
         )?;
     }
     if report
@@ -625,12 +677,71 @@ fn write_summary(
              those users before running again."
         )?;
     }
+    let unsettled = report.cancelled
+        || report.stopped_by_limit.is_some()
+        || report
+            .counts
+            .iter()
+            .any(|(name, n)| matches!(*name, "failed" | "unknown") && *n > 0);
+    if let Some(next) = report.next.as_deref().filter(|_| unsettled) {
+        match &report.stopped_by_limit {
+            Some((_, until)) => writeln!(out, "Next, after {until}: {next}")?,
+            None => writeln!(out, "Next: {next}")?,
+        }
+    }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn report_of(details: impl Fn(usize) -> String, n: usize) -> String {
+        let rows = (0..n)
+            .map(|i| Row {
+                source: format!("line {}", i + 1),
+                input: format!("u{i}@example.com"),
+                id: Uuid::nil(),
+                outcome: "failed",
+                detail: Some(details(i)),
+            })
+            .collect();
+        let report = Report {
+            change: "status Terminated".into(),
+            dry_run: false,
+            cancelled: false,
+            stopped_by_limit: None,
+            from_journal: false,
+            requests: 1,
+            reads: 1,
+            counts: vec![("failed", n)],
+            users: Rows::Listed(rows),
+            duplicates: Vec::new(),
+            skipped: Vec::new(),
+            next: Some("docspace-people resume run.jsonl".into()),
+        };
+        let mut out = Vec::new();
+        write_summary(&mut out, &report, None).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn long_tables_of_different_reasons_are_cut_and_the_next_step_is_last() {
+        let text = report_of(|i| format!("reason {i}"), 60);
+        assert_eq!(text.matches("reason ").count(), 50, "{text}");
+        assert!(
+            text.contains("... and 10 more not changed; run with --report FILE"),
+            "{text}"
+        );
+        assert_eq!(
+            text.lines().last(),
+            Some("Next: docspace-people resume run.jsonl")
+        );
+        let text = report_of(|i| format!("reason {}", i % 2), 60);
+        assert!(text.contains("30 users failed: reason 0 (the first: line 1"), "{text}");
+        assert!(text.contains("30 users failed: reason 1 (the first: line 2"), "{text}");
+        assert_eq!(text.matches("reason ").count(), 2, "{text}");
+    }
 
     #[test]
     fn users_left_part_way_are_trouble() {

@@ -78,7 +78,7 @@ pub(crate) fn from_status_and_body(status: StatusCode, headers: &HeaderMap, body
     let (message, details) = match parsed {
         Some(body) => messages_of(body),
         None if blank => (None, BTreeMap::new()),
-        None => (Some(snippet(body)), BTreeMap::new()),
+        None => (Some(page_or_snippet(body)), BTreeMap::new()),
     };
     from_parts(status.as_u16(), retry_after(headers), message, details)
 }
@@ -155,6 +155,49 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// The start of a body, as text, for messages.
+/// A proxy's HTML error page (nginx's 502, say) as its title, not its markup; any other body
+/// as its [`snippet`].
+fn page_or_snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let lower = text.to_ascii_lowercase();
+    if !(lower.trim_start().starts_with('<')
+        && (lower.contains("<html") || lower.contains("<!doctype")))
+    {
+        return snippet(body);
+    }
+    let title = lower
+        .find("<title>")
+        .map(|start| start + "<title>".len())
+        .and_then(|start| {
+            let end = start + lower[start..].find("</title>")?;
+            text.get(start..end)
+        })
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|t| !t.is_empty());
+    // Without a title, the page's text without its tags.
+    let title = title.unwrap_or_else(|| {
+        let mut plain = String::with_capacity(text.len());
+        let mut in_tag = false;
+        for c in text.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' if in_tag => {
+                    in_tag = false;
+                    plain.push(' ');
+                }
+                c if !in_tag => plain.push(c),
+                _ => {}
+            }
+        }
+        plain.split_whitespace().collect::<Vec<_>>().join(" ")
+    });
+    if title.is_empty() {
+        "an HTML page".to_owned()
+    } else {
+        format!("an HTML page: {}", snippet(title.as_bytes()))
+    }
+}
+
 pub(crate) fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let trimmed = text.trim();
@@ -220,7 +263,8 @@ mod tests {
             "<html><head><title>502 Bad Gateway</title></head></html>",
         );
         assert!(
-            matches!(e, Error::Server { status: 502, message: Some(ref m) } if m.starts_with("<html>"))
+            matches!(e, Error::Server { status: 502, message: Some(ref m) } if m == "an HTML page: 502 Bad Gateway"),
+            "{e:?}"
         );
         assert!(e.is_retryable());
     }

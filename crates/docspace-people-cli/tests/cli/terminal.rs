@@ -1,0 +1,101 @@
+//! What a person sees on a terminal: progress phases, summaries, widths and colours.
+
+use std::time::Duration;
+
+use docspace_people_fake::{Faults, PortalConfig, Trigger};
+
+use crate::common::{Portal, run, run_on_terminal, temp};
+
+/// A portal slow enough (every request 300 ms late) for the progress to be drawn.
+fn slow_portal() -> Portal {
+    Portal::start_with(
+        PortalConfig::demo()
+            .with_faults(Faults::none().with_latency(Duration::from_millis(300), Trigger::Always)),
+    )
+}
+
+#[test]
+fn reading_is_its_own_phase_and_users_list_shows_it_pages() {
+    let portal = slow_portal();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let ids: Vec<String> = portal
+        .portal
+        .user_ids_where(|u| u.status == 1 && u.user_type == 4 && !u.is_admin && !u.is_ldap)
+        .into_iter()
+        .take(3)
+        .map(|id| id.to_string())
+        .collect();
+    let mut args = vec!["status", "set", "terminated", "--yes"];
+    args.extend(ids.iter().map(String::as_str));
+    let out = run_on_terminal(
+        &portal.args(&url, &token, &args),
+        "never asked",
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("reading the users' states"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("0/0"), "no empty bar: {}", out.stdout);
+
+    let out = run_on_terminal(
+        &portal.args(&url, &token, &["users", "list"]),
+        "never asked",
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("Listing users"), "{}", out.stdout);
+    // Not on a terminal: no progress at all.
+    let out = run(
+        &portal.args(&url, &token, &["users", "list"]),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stderr.contains("Listing users"), "{}", out.stderr);
+}
+
+#[test]
+fn identical_reasons_are_one_line_and_the_last_line_is_the_next_command() {
+    let portal = Portal::start_with(
+        PortalConfig::demo().with_faults(
+            Faults::none()
+                .with_internal_server_error(Trigger::Always)
+                .writes_only(),
+        ),
+    );
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let ids: Vec<String> = portal
+        .portal
+        .user_ids_where(|u| u.status == 1 && u.user_type == 4 && !u.is_admin && !u.is_ldap)
+        .into_iter()
+        .take(25)
+        .map(|id| id.to_string())
+        .collect();
+    let journal = dir.path().join("run 1.jsonl");
+    let mut args = vec!["--max-attempts", "1", "status", "set", "terminated"];
+    args.extend(ids.iter().map(String::as_str));
+    args.extend(["--journal", journal.to_str().unwrap()]);
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert_eq!(out.code, 1, "{out:?}");
+    let failed_lines = out.stdout.lines().filter(|l| l.contains("failed")).count();
+    assert!(
+        failed_lines <= 3,
+        "25 identical failures in one line, not 25 rows: {}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("25 users failed"), "{}", out.stdout);
+    let last = out.stdout.lines().last().unwrap_or_default();
+    assert_eq!(
+        last,
+        format!("Next: docspace-people resume '{}'", journal.display()),
+        "{}",
+        out.stdout
+    );
+}

@@ -272,6 +272,20 @@ pub fn to_stdout(
     }
 }
 
+/// `text` as one word of a POSIX shell command line: as it is when it needs no quoting, else
+/// in single quotes.
+pub fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./:@%+=,-~".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,19 +364,5 @@ mod tests {
         let mut out = Vec::new();
         JsonArray::start(&mut out).unwrap().finish().unwrap();
         assert_eq!(out, b"[]\n");
-    }
-}
-
-/// `text` as one word of a POSIX shell command line: as it is when it needs no quoting, else
-/// in single quotes.
-pub fn shell_word(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_./:@%+=,-~".contains(c));
-    if plain {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
     }
 }

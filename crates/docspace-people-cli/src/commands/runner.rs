@@ -642,7 +642,7 @@ fn write_summary(
             )?;
         }
     }
-    summarized.sort_by(|a, b| b.0.cmp(&a.0));
+    summarized.sort_by_key(|(count, _)| std::cmp::Reverse(*count));
     for (_, line) in &summarized {
         writeln!(out, "  {}", crate::output::escape(line, false))?;
     }
@@ -738,8 +738,14 @@ mod tests {
             Some("Next: docspace-people resume run.jsonl")
         );
         let text = report_of(|i| format!("reason {}", i % 2), 60);
-        assert!(text.contains("30 users failed: reason 0 (the first: line 1"), "{text}");
-        assert!(text.contains("30 users failed: reason 1 (the first: line 2"), "{text}");
+        assert!(
+            text.contains("30 users failed: reason 0 (the first: line 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("30 users failed: reason 1 (the first: line 2"),
+            "{text}"
+        );
         assert_eq!(text.matches("reason ").count(), 2, "{text}");
     }
 

@@ -191,6 +191,10 @@ pub fn write_aligned<const N: usize>(
         .iter()
         .map(|row| row.clone().map(|cell| escape(&cell, false).into_owned()))
         .collect();
+    let (rows, note) = fit(rows, terminal_width());
+    if let Some(note) = note {
+        writeln!(out, "{note}")?;
+    }
     let rows = rows.as_slice();
     let mut widths = header.map(|h| h.chars().count());
     for row in rows {
@@ -284,6 +288,75 @@ pub fn shell_word(text: &str) -> String {
     } else {
         format!("'{}'", text.replace('\'', r"'\''"))
     }
+}
+
+/// The width to fit tables to: the terminal's, when standard output is one (`COLUMNS`, when
+/// set, wins); none when the output goes to a file or a pipe, which get every character.
+fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !io::stdout().is_terminal() {
+        return None;
+    }
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+    {
+        return Some(columns);
+    }
+    console::Term::stdout()
+        .size_checked()
+        .map(|(_, columns)| usize::from(columns))
+}
+
+/// Characters a user id keeps when a table is too wide for the terminal.
+const SHORT_ID: usize = 8;
+
+/// Fits `rows` to `width`, when given and the table is wider: a column whose cells all say
+/// `SOURCE line N` of one source shows `line N` (the source is named once, in the note
+/// returned), and user ids keep their first characters (the report has them whole).
+fn fit<const N: usize>(
+    rows: Vec<[String; N]>,
+    width: Option<usize>,
+) -> (Vec<[String; N]>, Option<String>) {
+    let table_width = |rows: &[[String; N]]| -> usize {
+        (0..N)
+            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0) + 2)
+            .sum()
+    };
+    if !width.is_some_and(|w| table_width(&rows) > w) {
+        return (rows, None);
+    };
+    let mut rows = rows;
+    let mut note = None;
+    for column in 0..N {
+        let sources: Vec<Option<&str>> = rows
+            .iter()
+            .map(|r| r[column].rsplit_once(" line ").map(|(source, _)| source))
+            .collect();
+        let first = sources.first().copied().flatten();
+        if let Some(source) = first
+            && rows.len() > 1
+            && sources.iter().all(|s| *s == Some(source))
+        {
+            let prefix = format!("{source} ");
+            note = Some(format!("Lines of {source}:"));
+            for row in &mut rows {
+                if let Some(rest) = row[column].strip_prefix(&prefix) {
+                    row[column] = rest.to_owned();
+                }
+            }
+        }
+    }
+    for row in &mut rows {
+        for cell in row.iter_mut() {
+            if cell.len() == 36 && docspace_people::Uuid::parse_str(cell).is_ok() {
+                let short: String = cell.chars().take(SHORT_ID).collect();
+                *cell = format!("{short}…");
+            }
+        }
+    }
+    (rows, note)
 }
 
 #[cfg(test)]

@@ -262,6 +262,8 @@ pub(crate) fn run_on_terminal(args: &[&str], prompt: &str, answer: &str, config_
         .env_remove("RUST_LOG")
         .env("DOCSPACE_CONFIG_DIR", config_dir)
         .env("DOCSPACE_DATA_DIR", config_dir)
+        // A terminal of the usual width.
+        .env("COLUMNS", "80")
         .stdin(Stdio::null())
         .output()
         .expect("python3 runs");

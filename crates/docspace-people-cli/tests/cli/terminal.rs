@@ -99,3 +99,68 @@ fn identical_reasons_are_one_line_and_the_last_line_is_the_next_command() {
         out.stdout
     );
 }
+
+#[test]
+fn tables_fit_the_terminal_and_logs_are_coloured_only_there() {
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let ids: Vec<String> = portal
+        .portal
+        .user_ids_where(|u| u.status == 1 && u.user_type == 4 && !u.is_admin && !u.is_ldap)
+        .into_iter()
+        .take(3)
+        .map(|id| id.to_string())
+        .collect();
+    let file = dir
+        .path()
+        .join("a-rather-long-directory-name-for-the-leavers-file.txt");
+    std::fs::write(&file, ids.join("\n")).unwrap();
+    let args = [
+        "status",
+        "set",
+        "terminated",
+        "--from",
+        file.to_str().unwrap(),
+        "--dry-run",
+    ];
+    let out = run_on_terminal(
+        &portal.args(&url, &token, &args),
+        "never asked",
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("Lines of"), "{}", out.stdout);
+    assert!(
+        !out.stdout.contains(&ids[0]),
+        "ids shortened: {}",
+        out.stdout
+    );
+    assert!(out.stdout.contains(&ids[0][..8]), "{}", out.stdout);
+    let rows: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("line "))
+        .collect();
+    assert_eq!(rows.len(), 3, "{}", out.stdout);
+    assert!(
+        rows.iter().all(|l| l.trim_end().chars().count() <= 80),
+        "{}",
+        out.stdout
+    );
+    // Piped, every character stays.
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert!(out.stdout.contains(&ids[0]), "{}", out.stdout);
+
+    let mut verbose = vec!["-vv"];
+    verbose.extend(args);
+    let out = run(&portal.args(&url, &token, &verbose), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stderr.is_empty());
+    assert!(
+        !out.stderr.contains('\u{1b}'),
+        "no colours in a file: {}",
+        out.stderr
+    );
+}

@@ -12,10 +12,10 @@ use docspace_people::{ActivationStatus, Quota, SortBy, UserStatus, Uuid};
 #[derive(Debug, Parser)]
 #[command(name = "docspace-people", version)]
 #[command(after_help = "\
-Exit codes: 0 all good; 1 some user was refused, failed, unknown or drifted; 2 bad input or
-usage (nothing sent); 3 authentication or connection error before any change; 4 the portal's rate
-limit stopped the run (run it again at the time it prints); 5 a sync safeguard held the run
-(nothing changed); 130 interrupted (resume the journal).
+Exit codes: 0 all good; 1 some user was refused, failed, unknown, drifted or only partly
+offboarded; 2 bad input or usage (nothing sent); 3 authentication or connection error before any
+change; 4 the portal's rate limit stopped the run (resume the journal at the time it prints);
+5 a sync safeguard held the run (nothing changed); 130 interrupted (resume the journal).
 
 Examples:
   docspace-people --demo users list --type guest
@@ -24,7 +24,7 @@ Examples:
   docspace-people quota set 10GiB --from engineering.txt --dry-run
   docspace-people invite --type user --from new-hires.csv
   docspace-people sync plan --desired hr.csv --out plan.json && docspace-people sync apply plan.json
-  docspace-people --demo status set terminated --from crates/docspace-people-cli/examples/leavers.csv")]
+  docspace-people --demo status set terminated noah.fischer@example.com lucas.moreau@example.com")]
 pub struct Cli {
     /// Connection and output settings shared by every command.
     #[command(flatten)]
@@ -36,6 +36,7 @@ pub struct Cli {
 
 /// Options valid for every command.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// The portal's URL, e.g. https://portal.example.com (default: the one `login` stored).
     #[arg(long, env = "DOCSPACE_URL", global = true, value_name = "URL")]
@@ -800,6 +801,36 @@ pub enum ReportFormat {
     Jsonl,
 }
 
+/// Commands that never talk to a portal: `--demo` means nothing to them and is not offered.
+const OFFLINE: [&str; 4] = ["report", "completions", "logout", "profiles"];
+
+/// The command line as parsed and as completed: [`Cli`]'s, with the demo options hidden where
+/// they mean nothing. (A subcommand's own argument of a global's name keeps the global from
+/// being copied there; these hidden copies parse the same way.)
+pub fn command() -> clap::Command {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let globals: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|a| matches!(a.get_id().as_str(), "demo" | "demo_server"))
+        .cloned()
+        .collect();
+    for name in OFFLINE {
+        command = command.mut_subcommand(name, |mut sub| {
+            for arg in &globals {
+                sub = sub.arg(arg.clone().global(false).hide(true));
+            }
+            sub
+        });
+    }
+    command
+}
+
+/// Parses the process's arguments (exits with clap's message on bad ones).
+pub fn parse() -> Cli {
+    let matches = command().get_matches();
+    <Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -809,6 +840,7 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+        command().debug_assert();
     }
 
     #[test]

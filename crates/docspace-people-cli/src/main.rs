@@ -31,11 +31,10 @@ mod targets;
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let mut cli = cli::Cli::parse();
+    let mut cli = cli::parse();
     init_tracing(cli.global.verbose);
     seal::init(cli.global.config_dir.as_deref());
     if let Err(message) = cli.global.read_secrets() {

@@ -200,16 +200,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!();
     println!("Sign in:");
-    println!("  owner  {OWNER_EMAIL} / {OWNER_PASSWORD}   (API key {OWNER_API_KEY})");
+    // Workspace has no API keys: its banner offers the owner's session token instead.
+    let workspace = portal.config().version.is_workspace();
+    if workspace {
+        println!("  owner  {OWNER_EMAIL} / {OWNER_PASSWORD}");
+    } else {
+        println!("  owner  {OWNER_EMAIL} / {OWNER_PASSWORD}   (API key {OWNER_API_KEY})");
+    }
     println!("  admin  {ADMIN_EMAIL} / {ADMIN_PASSWORD}");
     println!("  user   {USER_EMAIL} / {USER_PASSWORD}");
     println!();
     println!(
         "  curl -s -X POST {url}/api/2.0/authentication -H 'Content-Type: application/json' \\\n       -d '{{\"userName\":\"{OWNER_EMAIL}\",\"password\":\"{OWNER_PASSWORD}\"}}'"
     );
-    println!(
-        "  curl -s '{url}/api/2.0/people/filter?count=5' -H 'Authorization: Bearer {OWNER_API_KEY}'"
-    );
+    let credential = if workspace {
+        portal.owner_token()
+    } else {
+        format!("Bearer {OWNER_API_KEY}")
+    };
+    println!("  curl -s '{url}/api/2.0/people/filter?count=5' -H 'Authorization: {credential}'");
     if let Some(limit) = portal.config().rate_limit {
         println!();
         println!("Rate limiter on: {limit}.");

@@ -118,7 +118,7 @@ pub async fn whoami(global: &GlobalArgs) -> CliResult<ExitCode> {
     let user = match client.me().await {
         Ok(me) => {
             let kind = me
-                .user_type()
+                .user_type_on(&server)
                 .map(|t| format!(", {}", crate::output::type_name(Some(&t), &server)))
                 .unwrap_or_default();
             format!(

@@ -82,7 +82,7 @@ pub async fn run(cli: Cli) -> CliResult<ExitCode> {
 /// mended there is nothing to rename.
 fn completion_script(shell: clap_complete::Shell) -> String {
     const BIN: &str = "docspace-people";
-    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut command = crate::cli::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, BIN, &mut script);
     let script = String::from_utf8_lossy(&script).into_owned();

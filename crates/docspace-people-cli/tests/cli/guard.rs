@@ -282,3 +282,43 @@ fn resume_does_not_send_a_declined_run() {
     );
     assert_eq!(portal.status_of("noah.fischer@example.com"), 1);
 }
+
+#[test]
+fn help_keeps_global_options_apart_and_offers_demo_only_where_it_works() {
+    let dir = temp();
+    let out = run(&["status", "set", "--help"], "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    let (own, global) = out
+        .stdout
+        .split_once("Global options:")
+        .unwrap_or_else(|| panic!("a Global options heading: {}", out.stdout));
+    assert!(
+        own.contains("--dry-run") && !own.contains("--portal"),
+        "{own}"
+    );
+    assert!(
+        global.contains("--portal") && global.contains("--demo"),
+        "{global}"
+    );
+    for command in ["report", "completions", "logout"] {
+        let out = run(&[command, "--help"], "", dir.path());
+        assert_eq!(out.code, 0, "{command}: {out:?}");
+        assert!(!out.stdout.contains("--demo"), "{command}: {}", out.stdout);
+    }
+    // The examples of the top-level help work from any directory.
+    let out = run(&["--help"], "", dir.path());
+    assert!(out.stdout.contains("Examples:"), "{}", out.stdout);
+    assert!(!out.stdout.contains("crates/"), "{}", out.stdout);
+    let demo_example = out
+        .stdout
+        .lines()
+        .filter(|l| {
+            l.trim_start()
+                .starts_with("docspace-people --demo status set")
+        })
+        .map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>())
+        .next()
+        .expect("a --demo example");
+    let out = run(&demo_example, "", dir.path());
+    assert_eq!(out.code, 0, "the example runs: {out:?}");
+}

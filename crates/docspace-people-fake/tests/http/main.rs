@@ -1,6 +1,7 @@
 //! Integration tests: the fake portal over real HTTP on loopback.
 
 mod auth;
+mod banner;
 mod common;
 mod delete;
 mod errors;

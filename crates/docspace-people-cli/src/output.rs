@@ -324,7 +324,7 @@ fn fit<const N: usize>(
             .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0) + 2)
             .sum()
     };
-    if !width.is_some_and(|w| table_width(&rows) > w) {
+    if width.is_none_or(|w| table_width(&rows) <= w) {
         return (rows, None);
     };
     let mut rows = rows;

@@ -86,6 +86,10 @@ pub struct FakePortal {
 impl FakePortal {
     /// Seeds the portal and serves it on `config.bind` (a free loopback port by default), on
     /// the current tokio runtime. Fails outside a runtime or when the address cannot be bound.
+    ///
+    /// It is a plain function, not `async`, although it needs a runtime: it binds the address
+    /// and spawns the server, so the portal is listening when it returns, and a test can start
+    /// one without awaiting (`FakePortal::start(config)?` inside `#[tokio::test]`).
     pub fn start(config: PortalConfig) -> io::Result<FakePortal> {
         let runtime = tokio::runtime::Handle::try_current().map_err(io::Error::other)?;
         let listener = std::net::TcpListener::bind(config.bind)?;

@@ -53,6 +53,7 @@ mod demote;
 mod engine;
 mod index;
 mod job;
+mod names;
 mod options;
 mod plan;
 mod prepare;
@@ -121,10 +122,23 @@ impl BulkJob {
         Ok((server, index, duplicates))
     }
 
-    /// Runs the change for `user_ids`. Fails only before any change is sent: on bad input (no
-    /// ids, a change that cannot be made or that the connected server does not have,
-    /// out-of-range options), or when the server's product and version cannot be learned
-    /// ([`Client::server`](crate::Client::server)); everything that happens after is in the report.
+    /// Runs the change for `user_ids`. Everything that happens once sending starts is in the
+    /// report, user by user: refusals, failures, a rate-limit stop, a cancellation.
+    ///
+    /// # Errors
+    ///
+    /// Only before anything is sent:
+    /// - [`Error::InvalidInput`]: no ids (or more than 2^32), a change that cannot be made
+    ///   (a quota out of range, a type that is not settable), out-of-range [`BulkOptions`], a
+    ///   receiver with a change other than a type change;
+    /// - [`Error::Unsupported`]: the connected server does not have the change (a quota reset
+    ///   on Workspace) or a receiver for it;
+    /// - any error of learning the server's product and version
+    ///   ([`Client::server`](crate::Client::server)): [`Error::Transport`],
+    ///   [`Error::Unauthorized`], [`Error::Server`], [`Error::RateLimited`], ...;
+    /// - with a receiver ([`reassign_to`](Self::reassign_to)): [`Error::Precondition`] when
+    ///   they cannot receive (among the targets, not active, not an administrator), and the
+    ///   errors of reading them.
     pub async fn run(self, user_ids: &[uuid::Uuid]) -> Result<BulkReport, Error> {
         let (server, index, duplicates) = self.check(user_ids).await?;
         Ok(engine::run(self, server, user_ids, index, duplicates).await)

@@ -67,6 +67,13 @@ pub struct Entry {
     /// The user's state before the job, when it was read (not for unknown ids).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prior: Option<Prior>,
+    /// The user's email address, once [`Client::name_entries`](crate::Client::name_entries)
+    /// has read it (the engine keeps a few bytes per user, not their names).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The user's display name, as [`email`](Self::email).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
 }
 
 /// An id that appeared more than once in the input. It was sent once.

@@ -138,6 +138,8 @@ pub(super) fn entry(position: usize, id: Uuid, outcome: Outcome, detail: Option<
         detail,
         reason,
         prior: None,
+        email: None,
+        display_name: None,
     }
 }
 
@@ -150,6 +152,8 @@ pub(super) fn refused(position: usize, id: Uuid, reason: Refusal) -> Entry {
         detail: Some(format!("{reason}; not sent")),
         reason: Some(reason),
         prior: None,
+        email: None,
+        display_name: None,
     }
 }
 

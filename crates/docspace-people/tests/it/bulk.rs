@@ -504,3 +504,35 @@ async fn the_write_ahead_hook_runs_before_each_request_with_the_priors() {
         "{seen:?}"
     );
 }
+
+#[tokio::test]
+async fn entries_are_named_on_request() {
+    let portal = FakePortal::start(PortalConfig::demo()).unwrap();
+    let client = owner(&portal);
+    let mut ids = changeable(&portal)[..3].to_vec();
+    ids.push(Uuid::from_u128(5));
+    let mut report = client
+        .bulk(Change::Status(UserStatus::Terminated))
+        .options(fast())
+        .run(&ids)
+        .await
+        .unwrap();
+    assert!(
+        report.entries.iter().all(|e| e.email.is_none()),
+        "not named by the run"
+    );
+    client.name_entries(&mut report.entries, 2).await.unwrap();
+    for entry in &report.entries {
+        match portal.user(entry.id) {
+            Some(user) => {
+                assert_eq!(
+                    entry.email.as_deref(),
+                    Some(user.email.as_str()),
+                    "{entry:?}"
+                );
+                assert!(entry.display_name.is_some(), "{entry:?}");
+            }
+            None => assert_eq!(entry.email, None, "an unknown id has no name"),
+        }
+    }
+}

@@ -706,6 +706,17 @@ pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// An outcome as the report names it; a name the journal should not hold reads as unknown.
+pub fn outcome_name(text: &str) -> &'static str {
+    match text {
+        "changed" => "changed",
+        "already_in_target" => "already_in_target",
+        "refused" => "refused",
+        "failed" => "failed",
+        _ => "unknown",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -530,7 +530,7 @@ fn journal_row(journal: &journal::Journal, id: Uuid, planned: usize) -> (&'stati
             "not sent: the run stopped before it (run the same offboard again)".to_owned(),
         );
     };
-    let disable = super::replay::outcome_name(disable);
+    let disable = journal::outcome_name(disable);
     let mut outcomes = vec![disable];
     let mut detail = vec![match disable_detail {
         Some(d) => format!("disable: {disable} ({d})"),

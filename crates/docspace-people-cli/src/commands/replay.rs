@@ -503,17 +503,6 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
     Ok(ExitCode::from(worst))
 }
 
-/// An outcome as the report names it; a name the journal should not hold reads as unknown.
-pub(super) fn outcome_name(text: &str) -> &'static str {
-    match text {
-        "changed" => "changed",
-        "already_in_target" => "already_in_target",
-        "refused" => "refused",
-        "failed" => "failed",
-        _ => "unknown",
-    }
-}
-
 /// `report JOURNAL`: the per-user report of every run the journal holds, by each user's last
 /// outcome; users never settled (the run died first) are failed "not sent".
 pub fn report(args: JournalReportArgs) -> CliResult<ExitCode> {
@@ -562,7 +551,7 @@ fn report_one(args: JournalReportArgs) -> CliResult<ExitCode> {
         journal
             .outcomes
             .get(id)
-            .map_or("failed", |(outcome, _, _)| outcome_name(outcome))
+            .map_or("failed", |(outcome, _, _)| journal::outcome_name(outcome))
     };
     let row = |position: usize| {
         let id = *journal.ids.get(position)?;

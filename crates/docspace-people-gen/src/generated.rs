@@ -551,6 +551,49 @@ ProblemDetails object in `response`. `status` is 1 and `statusCode` repeats the 
             Default::default()
         }
     }
+    ///A group (department).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct GroupDto {
+        pub id: ::uuid::Uuid,
+        #[serde(
+            rename = "isLDAP",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_ldap: ::std::option::Option<bool>,
+        #[serde(
+            rename = "membersCount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub members_count: ::std::option::Option<i32>,
+        pub name: ::std::string::String,
+    }
+    impl GroupDto {
+        pub fn builder() -> builder::GroupDto {
+            Default::default()
+        }
+    }
+    ///A page of groups in the success envelope.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct GroupListEnvelope {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i64>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub response: ::std::vec::Vec<GroupDto>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i32>,
+        #[serde(
+            rename = "statusCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub status_code: ::std::option::Option<i32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<i64>,
+    }
+    impl GroupListEnvelope {
+        pub fn builder() -> builder::GroupListEnvelope {
+            Default::default()
+        }
+    }
     ///`GroupSummary`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GroupSummary {
@@ -593,6 +636,58 @@ ProblemDetails object in `response`. `status` is 1 and `statusCode` repeats the 
             Default::default()
         }
     }
+    ///One sign-in event.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct LoginEventDto {
+        ///The event in words, e.g. `Login Success`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub action: ::std::option::Option<::std::string::String>,
+        ///The event's number: 1000 a successful sign-in, 1001 through a social account, 1002 and up failures.
+        #[serde(
+            rename = "actionId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub action_id: ::std::option::Option<i32>,
+        ///When, as the server writes dates.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub date: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub login: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "userId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<::uuid::Uuid>,
+    }
+    impl LoginEventDto {
+        pub fn builder() -> builder::LoginEventDto {
+            Default::default()
+        }
+    }
+    ///A page of sign-in events in the success envelope.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct LoginEventListEnvelope {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i64>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub response: ::std::vec::Vec<LoginEventDto>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i32>,
+        #[serde(
+            rename = "statusCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub status_code: ::std::option::Option<i32>,
+    }
+    impl LoginEventListEnvelope {
+        pub fn builder() -> builder::LoginEventListEnvelope {
+            Default::default()
+        }
+    }
     ///An RFC 9110 problem description, used for binding and validation failures.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ProblemDetails {
@@ -623,6 +718,71 @@ ProblemDetails object in `response`. `status` is 1 and `statusCode` repeats the 
     }
     impl ProblemDetails {
         pub fn builder() -> builder::ProblemDetails {
+            Default::default()
+        }
+    }
+    ///The plan and its features.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct QuotaDto {
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub features: ::std::vec::Vec<QuotaFeatureDto>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<i32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    impl QuotaDto {
+        pub fn builder() -> builder::QuotaDto {
+            Default::default()
+        }
+    }
+    ///The portal's plan in the success envelope.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct QuotaEnvelope {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub response: ::std::option::Option<QuotaDto>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i32>,
+        #[serde(
+            rename = "statusCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub status_code: ::std::option::Option<i32>,
+    }
+    impl QuotaEnvelope {
+        pub fn builder() -> builder::QuotaEnvelope {
+            Default::default()
+        }
+    }
+    ///One feature of the plan, with its limit and use.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct QuotaFeatureDto {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub used: ::std::option::Option<QuotaUsedDto>,
+        ///The limit (-1 unlimited); a number, or for flags a boolean.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::serde_json::Value>,
+    }
+    impl QuotaFeatureDto {
+        pub fn builder() -> builder::QuotaFeatureDto {
+            Default::default()
+        }
+    }
+    ///How much of a feature is used.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct QuotaUsedDto {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///The amount used.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::serde_json::Value>,
+    }
+    impl QuotaUsedDto {
+        pub fn builder() -> builder::QuotaUsedDto {
             Default::default()
         }
     }
@@ -3263,6 +3423,221 @@ Workspace, and (as a meaningless constant) on DocSpace before 3.1.
             }
         }
         #[derive(Clone, Debug)]
+        pub struct GroupDto {
+            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            is_ldap: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            members_count: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for GroupDto {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    is_ldap: Ok(Default::default()),
+                    members_count: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+        impl GroupDto {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn is_ldap<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_ldap = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_ldap: {e}")
+                    });
+                self
+            }
+            pub fn members_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.members_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for members_count: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GroupDto> for super::GroupDto {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GroupDto,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    is_ldap: value.is_ldap?,
+                    members_count: value.members_count?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GroupDto> for GroupDto {
+            fn from(value: super::GroupDto) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    is_ldap: Ok(value.is_ldap),
+                    members_count: Ok(value.members_count),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GroupListEnvelope {
+            count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            response: ::std::result::Result<
+                ::std::vec::Vec<super::GroupDto>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            status_code: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            total: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GroupListEnvelope {
+            fn default() -> Self {
+                Self {
+                    count: Ok(Default::default()),
+                    response: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    status_code: Ok(Default::default()),
+                    total: Ok(Default::default()),
+                }
+            }
+        }
+        impl GroupListEnvelope {
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for count: {e}")
+                    });
+                self
+            }
+            pub fn response<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::GroupDto>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.response = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for response: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn status_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status_code: {e}")
+                    });
+                self
+            }
+            pub fn total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GroupListEnvelope> for super::GroupListEnvelope {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GroupListEnvelope,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    count: value.count?,
+                    response: value.response?,
+                    status: value.status?,
+                    status_code: value.status_code?,
+                    total: value.total?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GroupListEnvelope> for GroupListEnvelope {
+            fn from(value: super::GroupListEnvelope) -> Self {
+                Self {
+                    count: Ok(value.count),
+                    response: Ok(value.response),
+                    status: Ok(value.status),
+                    status_code: Ok(value.status_code),
+                    total: Ok(value.total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct GroupSummary {
             id: ::std::result::Result<
                 ::std::option::Option<::uuid::Uuid>,
@@ -3472,6 +3847,264 @@ Workspace, and (as a meaningless constant) on DocSpace before 3.1.
             }
         }
         #[derive(Clone, Debug)]
+        pub struct LoginEventDto {
+            action: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            action_id: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            login: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LoginEventDto {
+            fn default() -> Self {
+                Self {
+                    action: Ok(Default::default()),
+                    action_id: Ok(Default::default()),
+                    date: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    login: Ok(Default::default()),
+                    user: Ok(Default::default()),
+                    user_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl LoginEventDto {
+            pub fn action<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.action = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for action: {e}")
+                    });
+                self
+            }
+            pub fn action_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.action_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for action_id: {e}")
+                    });
+                self
+            }
+            pub fn date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for date: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn login<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.login = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for login: {e}")
+                    });
+                self
+            }
+            pub fn user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user: {e}")
+                    });
+                self
+            }
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LoginEventDto> for super::LoginEventDto {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LoginEventDto,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    action: value.action?,
+                    action_id: value.action_id?,
+                    date: value.date?,
+                    id: value.id?,
+                    login: value.login?,
+                    user: value.user?,
+                    user_id: value.user_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LoginEventDto> for LoginEventDto {
+            fn from(value: super::LoginEventDto) -> Self {
+                Self {
+                    action: Ok(value.action),
+                    action_id: Ok(value.action_id),
+                    date: Ok(value.date),
+                    id: Ok(value.id),
+                    login: Ok(value.login),
+                    user: Ok(value.user),
+                    user_id: Ok(value.user_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LoginEventListEnvelope {
+            count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            response: ::std::result::Result<
+                ::std::vec::Vec<super::LoginEventDto>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            status_code: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LoginEventListEnvelope {
+            fn default() -> Self {
+                Self {
+                    count: Ok(Default::default()),
+                    response: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    status_code: Ok(Default::default()),
+                }
+            }
+        }
+        impl LoginEventListEnvelope {
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for count: {e}")
+                    });
+                self
+            }
+            pub fn response<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::LoginEventDto>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.response = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for response: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn status_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status_code: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LoginEventListEnvelope>
+        for super::LoginEventListEnvelope {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LoginEventListEnvelope,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    count: value.count?,
+                    response: value.response?,
+                    status: value.status?,
+                    status_code: value.status_code?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LoginEventListEnvelope>
+        for LoginEventListEnvelope {
+            fn from(value: super::LoginEventListEnvelope) -> Self {
+                Self {
+                    count: Ok(value.count),
+                    response: Ok(value.response),
+                    status: Ok(value.status),
+                    status_code: Ok(value.status_code),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ProblemDetails {
             detail: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -3635,6 +4268,331 @@ Workspace, and (as a meaningless constant) on DocSpace before 3.1.
                     title: Ok(value.title),
                     trace_id: Ok(value.trace_id),
                     type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct QuotaDto {
+            features: ::std::result::Result<
+                ::std::vec::Vec<super::QuotaFeatureDto>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for QuotaDto {
+            fn default() -> Self {
+                Self {
+                    features: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                }
+            }
+        }
+        impl QuotaDto {
+            pub fn features<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::QuotaFeatureDto>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.features = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for features: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<QuotaDto> for super::QuotaDto {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: QuotaDto,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    features: value.features?,
+                    id: value.id?,
+                    title: value.title?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::QuotaDto> for QuotaDto {
+            fn from(value: super::QuotaDto) -> Self {
+                Self {
+                    features: Ok(value.features),
+                    id: Ok(value.id),
+                    title: Ok(value.title),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct QuotaEnvelope {
+            response: ::std::result::Result<
+                ::std::option::Option<super::QuotaDto>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            status_code: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for QuotaEnvelope {
+            fn default() -> Self {
+                Self {
+                    response: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    status_code: Ok(Default::default()),
+                }
+            }
+        }
+        impl QuotaEnvelope {
+            pub fn response<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::QuotaDto>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.response = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for response: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn status_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status_code: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<QuotaEnvelope> for super::QuotaEnvelope {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: QuotaEnvelope,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    response: value.response?,
+                    status: value.status?,
+                    status_code: value.status_code?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::QuotaEnvelope> for QuotaEnvelope {
+            fn from(value: super::QuotaEnvelope) -> Self {
+                Self {
+                    response: Ok(value.response),
+                    status: Ok(value.status),
+                    status_code: Ok(value.status_code),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct QuotaFeatureDto {
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            used: ::std::result::Result<
+                ::std::option::Option<super::QuotaUsedDto>,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for QuotaFeatureDto {
+            fn default() -> Self {
+                Self {
+                    id: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                    used: Ok(Default::default()),
+                    value: Ok(Default::default()),
+                }
+            }
+        }
+        impl QuotaFeatureDto {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn used<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::QuotaUsedDto>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.used = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for used: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<QuotaFeatureDto> for super::QuotaFeatureDto {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: QuotaFeatureDto,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    type_: value.type_?,
+                    used: value.used?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::QuotaFeatureDto> for QuotaFeatureDto {
+            fn from(value: super::QuotaFeatureDto) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    type_: Ok(value.type_),
+                    used: Ok(value.used),
+                    value: Ok(value.value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct QuotaUsedDto {
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for QuotaUsedDto {
+            fn default() -> Self {
+                Self {
+                    title: Ok(Default::default()),
+                    value: Ok(Default::default()),
+                }
+            }
+        }
+        impl QuotaUsedDto {
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<QuotaUsedDto> for super::QuotaUsedDto {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: QuotaUsedDto,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    title: value.title?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::QuotaUsedDto> for QuotaUsedDto {
+            fn from(value: super::QuotaUsedDto) -> Self {
+                Self {
+                    title: Ok(value.title),
+                    value: Ok(value.value),
                 }
             }
         }
@@ -4785,10 +5743,18 @@ Arguments:
 - `employee_type`: Only users of this `EmployeeType` number: 1 RoomAdmin, 2 Guest, 3 DocSpaceAdmin, 4 User.
 - `filter_value`: Text matched against names and email addresses.
 - `group_id`: Only members of this group.
+- `inviter_id`: DocSpace: only users this user invited (the user's `createdBy`).
 - `is_administrator`: Only administrators (true) or only non-administrators (false).
+- `payments`: DocSpace: 0 only paid users (the owner, DocSpace admins and room admins: those who take
+a paid seat), 1 only free users (users and guests).
+
+- `quota_filter`: DocSpace: 1 only users on the portal's default quota, 2 only users with a quota of
+their own. Applied for DocSpace admin callers only.
+
 - `sort_by`: Field to sort by: `firstname`, `lastname`, `displayname`, `email`, `type`, `department`.
 - `sort_order`: `ascending` (the default) or `descending`.
 - `start_index`: Zero-based index of the first user of the page.
+- `without_group`: DocSpace: only users who are members of no group (department).
 ```ignore
 let response = client.get_filtered_users()
     .account_login_type(account_login_type)
@@ -4798,10 +5764,14 @@ let response = client.get_filtered_users()
     .employee_type(employee_type)
     .filter_value(filter_value)
     .group_id(group_id)
+    .inviter_id(inviter_id)
     .is_administrator(is_administrator)
+    .payments(payments)
+    .quota_filter(quota_filter)
     .sort_by(sort_by)
     .sort_order(sort_order)
     .start_index(start_index)
+    .without_group(without_group)
     .send()
     .await;
 ```*/
@@ -5173,6 +6143,78 @@ let response = client.get_reassign_necessary()
     pub fn get_reassign_necessary(&self) -> builder::GetReassignNecessary<'_> {
         builder::GetReassignNecessary::new(self)
     }
+    /**The portal's groups (departments)
+
+A page of the portal's groups. `filterValue` matches names that contain it (any case),
+so resolving a name means picking the exact match from the answer.
+
+
+Sends a `GET` request to `/api/2.0/group`
+
+Arguments:
+- `count`: Page size, 1 to 100 (100 when absent).
+- `filter_value`: Text the group's name contains.
+- `start_index`
+```ignore
+let response = client.get_groups()
+    .count(count)
+    .filter_value(filter_value)
+    .start_index(start_index)
+    .send()
+    .await;
+```*/
+    pub fn get_groups(&self) -> builder::GetGroups<'_> {
+        builder::GetGroups::new(self)
+    }
+    /**The login history, newest first
+
+Sign-in events, newest first, `count` at a time from `startIndex`. The server takes the
+page of the newest events first and applies `userId`, `action`, `from` and `to` to that
+page, so the filters narrow a page rather than page through the matches: read the pages
+unfiltered to go back in time. On a plan without the audit feature every parameter is
+ignored and the last 20 events come back with a 200; asking for a window no event can
+fall in (a real filter answers nothing) tells the two apart. Needs an administrator.
+
+
+Sends a `GET` request to `/api/2.0/security/audit/login/filter`
+
+Arguments:
+- `count`: Events per page, 1 to 100.
+- `from`: The earliest time, as the server writes dates.
+- `start_index`
+- `to`: The latest time, as the server writes dates.
+- `user_id`
+```ignore
+let response = client.get_login_events_by_filter()
+    .count(count)
+    .from(from)
+    .start_index(start_index)
+    .to(to)
+    .user_id(user_id)
+    .send()
+    .await;
+```*/
+    pub fn get_login_events_by_filter(&self) -> builder::GetLoginEventsByFilter<'_> {
+        builder::GetLoginEventsByFilter::new(self)
+    }
+    /**The portal's plan and what it uses
+
+The plan's features with their limits and use. The paid seats are the feature with `id`
+`manager`: `value` the seats (-1 unlimited), `used.value` the active and pending users
+who take one (the owner, DocSpace admins and room admins). `used` is absent for callers
+who are not administrators.
+
+
+Sends a `GET` request to `/api/2.0/portal/payment/quota`
+
+```ignore
+let response = client.get_portal_quota()
+    .send()
+    .await;
+```*/
+    pub fn get_portal_quota(&self) -> builder::GetPortalQuota<'_> {
+        builder::GetPortalQuota::new(self)
+    }
 }
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
@@ -5466,10 +6508,14 @@ pub mod builder {
         employee_type: Result<Option<i32>, String>,
         filter_value: Result<Option<::std::string::String>, String>,
         group_id: Result<Option<::uuid::Uuid>, String>,
+        inviter_id: Result<Option<::uuid::Uuid>, String>,
         is_administrator: Result<Option<bool>, String>,
+        payments: Result<Option<i32>, String>,
+        quota_filter: Result<Option<i32>, String>,
         sort_by: Result<Option<::std::string::String>, String>,
         sort_order: Result<Option<::std::string::String>, String>,
         start_index: Result<Option<i32>, String>,
+        without_group: Result<Option<bool>, String>,
     }
     impl<'a> GetFilteredUsers<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -5482,10 +6528,14 @@ pub mod builder {
                 employee_type: Ok(None),
                 filter_value: Ok(None),
                 group_id: Ok(None),
+                inviter_id: Ok(None),
                 is_administrator: Ok(None),
+                payments: Ok(None),
+                quota_filter: Ok(None),
                 sort_by: Ok(None),
                 sort_order: Ok(None),
                 start_index: Ok(None),
+                without_group: Ok(None),
             }
         }
         pub fn account_login_type<V>(mut self, value: V) -> Self
@@ -5569,6 +6619,18 @@ pub mod builder {
                 });
             self
         }
+        pub fn inviter_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.inviter_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for inviter_id failed".to_string()
+                });
+            self
+        }
         pub fn is_administrator<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<bool>,
@@ -5579,6 +6641,26 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `bool` for is_administrator failed".to_string()
                 });
+            self
+        }
+        pub fn payments<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.payments = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for payments failed".to_string());
+            self
+        }
+        pub fn quota_filter<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.quota_filter = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for quota_filter failed".to_string());
             self
         }
         pub fn sort_by<V>(mut self, value: V) -> Self
@@ -5617,6 +6699,18 @@ pub mod builder {
                 .map_err(|_| "conversion to `i32` for start_index failed".to_string());
             self
         }
+        pub fn without_group<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.without_group = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for without_group failed".to_string()
+                });
+            self
+        }
         ///Sends a `GET` request to `/api/2.0/people/filter`
         pub async fn send(
             self,
@@ -5630,10 +6724,14 @@ pub mod builder {
                 employee_type,
                 filter_value,
                 group_id,
+                inviter_id,
                 is_administrator,
+                payments,
+                quota_filter,
                 sort_by,
                 sort_order,
                 start_index,
+                without_group,
             } = self;
             let account_login_type = account_login_type.map_err(Error::InvalidRequest)?;
             let activation_status = activation_status.map_err(Error::InvalidRequest)?;
@@ -5642,10 +6740,14 @@ pub mod builder {
             let employee_type = employee_type.map_err(Error::InvalidRequest)?;
             let filter_value = filter_value.map_err(Error::InvalidRequest)?;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
+            let inviter_id = inviter_id.map_err(Error::InvalidRequest)?;
             let is_administrator = is_administrator.map_err(Error::InvalidRequest)?;
+            let payments = payments.map_err(Error::InvalidRequest)?;
+            let quota_filter = quota_filter.map_err(Error::InvalidRequest)?;
             let sort_by = sort_by.map_err(Error::InvalidRequest)?;
             let sort_order = sort_order.map_err(Error::InvalidRequest)?;
             let start_index = start_index.map_err(Error::InvalidRequest)?;
+            let without_group = without_group.map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/2.0/people/filter", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -5687,15 +6789,21 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("filterValue", &filter_value))
                 .query(&progenitor_client::QueryParam::new("groupId", &group_id))
+                .query(&progenitor_client::QueryParam::new("inviterId", &inviter_id))
                 .query(
                     &progenitor_client::QueryParam::new(
                         "isAdministrator",
                         &is_administrator,
                     ),
                 )
+                .query(&progenitor_client::QueryParam::new("payments", &payments))
+                .query(&progenitor_client::QueryParam::new("quotaFilter", &quota_filter))
                 .query(&progenitor_client::QueryParam::new("sortBy", &sort_by))
                 .query(&progenitor_client::QueryParam::new("sortOrder", &sort_order))
                 .query(&progenitor_client::QueryParam::new("startIndex", &start_index))
+                .query(
+                    &progenitor_client::QueryParam::new("withoutGroup", &without_group),
+                )
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -7051,6 +8159,284 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::get_groups`]
+
+[`Client::get_groups`]: super::Client::get_groups*/
+    #[derive(Debug, Clone)]
+    pub struct GetGroups<'a> {
+        client: &'a super::Client,
+        count: Result<Option<i32>, String>,
+        filter_value: Result<Option<::std::string::String>, String>,
+        start_index: Result<Option<i32>, String>,
+    }
+    impl<'a> GetGroups<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                count: Ok(None),
+                filter_value: Ok(None),
+                start_index: Ok(None),
+            }
+        }
+        pub fn count<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.count = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for count failed".to_string());
+            self
+        }
+        pub fn filter_value<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.filter_value = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for filter_value failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn start_index<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.start_index = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for start_index failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/2.0/group`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GroupListEnvelope>, Error<ByteStream>> {
+            let Self { client, count, filter_value, start_index } = self;
+            let count = count.map_err(Error::InvalidRequest)?;
+            let filter_value = filter_value.map_err(Error::InvalidRequest)?;
+            let start_index = start_index.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/2.0/group", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("count", &count))
+                .query(&progenitor_client::QueryParam::new("filterValue", &filter_value))
+                .query(&progenitor_client::QueryParam::new("startIndex", &start_index))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_groups",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_login_events_by_filter`]
+
+[`Client::get_login_events_by_filter`]: super::Client::get_login_events_by_filter*/
+    #[derive(Debug, Clone)]
+    pub struct GetLoginEventsByFilter<'a> {
+        client: &'a super::Client,
+        count: Result<Option<i32>, String>,
+        from: Result<Option<::std::string::String>, String>,
+        start_index: Result<Option<i32>, String>,
+        to: Result<Option<::std::string::String>, String>,
+        user_id: Result<Option<::uuid::Uuid>, String>,
+    }
+    impl<'a> GetLoginEventsByFilter<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                count: Ok(None),
+                from: Ok(None),
+                start_index: Ok(None),
+                to: Ok(None),
+                user_id: Ok(None),
+            }
+        }
+        pub fn count<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.count = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for count failed".to_string());
+            self
+        }
+        pub fn from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn start_index<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.start_index = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for start_index failed".to_string());
+            self
+        }
+        pub fn to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.user_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for user_id failed".to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/2.0/security/audit/login/filter`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::LoginEventListEnvelope>, Error<ByteStream>> {
+            let Self { client, count, from, start_index, to, user_id } = self;
+            let count = count.map_err(Error::InvalidRequest)?;
+            let from = from.map_err(Error::InvalidRequest)?;
+            let start_index = start_index.map_err(Error::InvalidRequest)?;
+            let to = to.map_err(Error::InvalidRequest)?;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/2.0/security/audit/login/filter", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("count", &count))
+                .query(&progenitor_client::QueryParam::new("from", &from))
+                .query(&progenitor_client::QueryParam::new("startIndex", &start_index))
+                .query(&progenitor_client::QueryParam::new("to", &to))
+                .query(&progenitor_client::QueryParam::new("userId", &user_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_login_events_by_filter",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                402u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_portal_quota`]
+
+[`Client::get_portal_quota`]: super::Client::get_portal_quota*/
+    #[derive(Debug, Clone)]
+    pub struct GetPortalQuota<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> GetPortalQuota<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/api/2.0/portal/payment/quota`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::QuotaEnvelope>, Error<ByteStream>> {
+            let Self { client } = self;
+            let url = format!("{}/api/2.0/portal/payment/quota", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_portal_quota",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
@@ -7064,6 +8450,12 @@ pub mod paths {
     pub const DELETE_PROFILE: &str = "/api/2.0/people/{userid}";
     /// `GET /api/2.0/people/filter` (`getFilteredUsers`).
     pub const GET_FILTERED_USERS: &str = "/api/2.0/people/filter";
+    /// `GET /api/2.0/group` (`getGroups`).
+    pub const GET_GROUPS: &str = "/api/2.0/group";
+    /// `GET /api/2.0/security/audit/login/filter` (`getLoginEventsByFilter`).
+    pub const GET_LOGIN_EVENTS_BY_FILTER: &str = "/api/2.0/security/audit/login/filter";
+    /// `GET /api/2.0/portal/payment/quota` (`getPortalQuota`).
+    pub const GET_PORTAL_QUOTA: &str = "/api/2.0/portal/payment/quota";
     /// `GET /api/2.0/people/{userid}` (`getProfileByUserId`).
     pub const GET_PROFILE_BY_USER_ID: &str = "/api/2.0/people/{userid}";
     /// `GET /api/2.0/people/reassign/necessary` (`getReassignNecessary`).

@@ -247,6 +247,10 @@ pub struct PortalConfig {
     /// The paid seats (active room admins and DocSpace admins, the owner included), if
     /// limited: activating or promoting past them answers 402, part-way through a request.
     pub paid_seats: Option<usize>,
+    /// Whether the plan keeps the login history (the paid audit feature; on by default). Off,
+    /// `security/audit/login/filter` ignores every filter and answers the last 20 sign-ins, as
+    /// the server does on such plans.
+    pub login_history: bool,
     /// The portal's time zone, in minutes east of UTC (dates are written in it).
     pub utc_offset_minutes: i32,
     /// Faults to inject; none by default. Can be changed at run time with
@@ -287,6 +291,12 @@ impl PortalConfig {
     /// Injects these faults from the start.
     pub fn with_faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
+        self
+    }
+
+    /// A plan without the login history (see [`PortalConfig::login_history`]).
+    pub fn without_login_history(mut self) -> Self {
+        self.login_history = false;
         self
     }
 
@@ -353,6 +363,7 @@ impl Default for PortalConfig {
             seed: Seed::demo(),
             per_user_quota: true,
             paid_seats: None,
+            login_history: true,
             default_user_quota: 10 * GIB,
             storage_limit: 100 * GIB,
             utc_offset_minutes: 180,

@@ -9,7 +9,7 @@ use parking_lot::Mutex;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::model::{PortalState, User};
+use crate::model::{PortalState, User, UserType};
 use crate::params;
 
 /// The largest page the server returns.
@@ -46,6 +46,15 @@ pub(crate) struct Criteria {
     pub(crate) group: Option<Uuid>,
     /// `accountLoginType`: 0 SSO, 1 LDAP, 2 standard.
     pub(crate) login_type: Option<i32>,
+    /// `withoutGroup`: members of no group (DocSpace).
+    pub(crate) without_group: bool,
+    /// `payments`: 0 those who take a paid seat (the owner, DocSpace admins, room admins), 1 the
+    /// others (DocSpace).
+    pub(crate) payments: Option<i32>,
+    /// `quotaFilter`: 1 on the portal's default quota, 2 with a quota of their own (DocSpace).
+    pub(crate) quota_filter: Option<i32>,
+    /// `inviterId`: users this user invited, by `createdBy` (DocSpace).
+    pub(crate) inviter: Option<Uuid>,
     pub(crate) sort_by: SortBy,
     pub(crate) descending: bool,
 }
@@ -97,6 +106,14 @@ impl FilterQuery {
                     query.criteria.login_type =
                         Some(params::login_type("accountLoginType", value)?);
                 }
+                "withoutgroup" => {
+                    query.criteria.without_group = params::boolean("withoutGroup", value)?;
+                }
+                "payments" => query.criteria.payments = Some(params::payments("payments", value)?),
+                "quotafilter" => {
+                    query.criteria.quota_filter = Some(params::quota_filter("quotaFilter", value)?);
+                }
+                "inviterid" => query.criteria.inviter = Some(params::guid("inviterId", value)?),
                 "sortby" => {
                     query.criteria.sort_by = match value.trim().to_ascii_lowercase().as_str() {
                         "lastname" => SortBy::LastName,
@@ -117,7 +134,20 @@ impl FilterQuery {
     }
 }
 
-fn matches(query: &Criteria, group: Option<Option<u16>>, user: &User, workspace: bool) -> bool {
+/// What a query's ids name among the portal's groups and users: `Some(None)` for an id that
+/// names none (so nothing matches).
+struct Resolved {
+    group: Option<Option<u16>>,
+    inviter: Option<Option<usize>>,
+}
+
+fn matches(query: &Criteria, resolved: &Resolved, user: &User, workspace: bool) -> bool {
+    // Workspace has none of these selectors: it ignores them, as it ignores any parameter it
+    // does not know.
+    if !workspace && !matches_docspace_only(query, resolved, user) {
+        return false;
+    }
+    let group = resolved.group;
     if let Some(text) = &query.text {
         let k = &user.keys;
         if !(k.first.contains(text.as_str())
@@ -190,6 +220,32 @@ fn compare(sort_by: SortBy, a: &User, b: &User) -> Ordering {
     }
 }
 
+/// The selectors only DocSpace has.
+fn matches_docspace_only(query: &Criteria, resolved: &Resolved, user: &User) -> bool {
+    if query.without_group && !user.groups.is_empty() {
+        return false;
+    }
+    if let Some(payments) = query.payments {
+        let paid = user.is_owner
+            || matches!(
+                user.user_type,
+                UserType::DocSpaceAdmin | UserType::RoomAdmin
+            );
+        if paid != (payments == 0) {
+            return false;
+        }
+    }
+    match query.quota_filter {
+        Some(1) if user.custom_quota.is_some() => return false,
+        Some(2) if user.custom_quota.is_none() => return false,
+        _ => {}
+    }
+    match resolved.inviter {
+        Some(inviter) => inviter.is_some() && user.created_by == inviter,
+        None => true,
+    }
+}
+
 /// The indexes of the users `criteria` match, in seeding order.
 fn matching(state: &PortalState, criteria: &Criteria) -> Vec<usize> {
     // Some(None): a group id that names no group, so nothing matches.
@@ -200,12 +256,16 @@ fn matching(state: &PortalState, criteria: &Criteria) -> Vec<usize> {
             .position(|g| g.id == id)
             .and_then(|i| u16::try_from(i).ok())
     });
+    let inviter = criteria
+        .inviter
+        .map(|id| state.users.iter().position(|u| u.id == id));
+    let resolved = Resolved { group, inviter };
     let workspace = state.version.is_workspace();
     state
         .users
         .iter()
         .enumerate()
-        .filter(|(_, user)| matches(criteria, group, user, workspace))
+        .filter(|(_, user)| matches(criteria, &resolved, user, workspace))
         .map(|(i, _)| i)
         .collect()
 }

@@ -138,6 +138,7 @@
 
 #![warn(missing_docs)]
 
+mod audit;
 mod auth;
 pub mod config;
 mod counters;
@@ -155,6 +156,7 @@ mod limiter;
 mod model;
 mod params;
 mod portal;
+mod portal_routes;
 mod rng;
 mod routes;
 mod rules;

@@ -61,6 +61,10 @@ struct Args {
     /// does.
     #[arg(long, value_name = "N")]
     paid_seats: Option<usize>,
+    /// A plan without the paid audit feature: the login history ignores its filters and answers
+    /// the last 20 sign-ins, so inactivity cannot be computed from it.
+    #[arg(long)]
+    no_login_history: bool,
     /// The portal's time zone in minutes east of UTC.
     #[arg(long, default_value_t = 180, allow_negative_numbers = true)]
     utc_offset_minutes: i32,
@@ -177,6 +181,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_job_workers(usize::from(args.job_workers));
     if let Some(limit) = args.rate_limit {
         config = config.with_rate_limit(limit);
+    }
+    if args.no_login_history {
+        config = config.without_login_history();
     }
     if let Some(seats) = args.paid_seats {
         config = config.with_paid_seats(seats);

@@ -143,6 +143,8 @@ pub(crate) struct User {
     /// Whether a completed reassignment moved this user's documents to someone (Workspace:
     /// deleting them afterwards destroys nothing of theirs).
     pub(crate) documents_moved: bool,
+    /// The last successful sign-in (the newest of the login history's events for this user).
+    pub(crate) last_sign_in: Option<DateTime<Utc>>,
     /// Lower-case keys for searching and sorting.
     pub(crate) keys: SearchKeys,
 }
@@ -248,6 +250,11 @@ pub(crate) struct PortalState {
     pub(crate) invitations_sent: Vec<Uuid>,
     /// Failed sign-ins by login (lower case), for the brute-force block.
     pub(crate) sign_in_failures: HashMap<String, Vec<chrono::DateTime<chrono::Utc>>>,
+    /// Successful sign-ins, oldest first.
+    pub(crate) login_events: Vec<crate::audit::LoginEvent>,
+    /// Whether the plan keeps the login history (the audit feature): without it the audit
+    /// routes ignore their filters and answer the last 20 events.
+    pub(crate) login_history: bool,
 }
 
 impl PortalState {
@@ -268,6 +275,8 @@ impl PortalState {
             destroyed_documents: Vec::new(),
             invitations_sent: Vec::new(),
             sign_in_failures: HashMap::new(),
+            login_events: Vec::new(),
+            login_history: config.login_history,
         }
     }
 

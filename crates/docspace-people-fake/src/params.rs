@@ -61,6 +61,18 @@ pub(crate) fn employee_type(field: &str, value: &str) -> Result<i32, ApiError> {
 }
 
 /// An `AccountLoginType` (name or number: 0 SSO, 1 LDAP, 2 Standart, as .NET spells it).
+/// `payments`: Paid (0) or Free (1).
+pub(crate) fn payments(field: &str, value: &str) -> Result<i32, ApiError> {
+    const NAMES: [(&str, i32); 2] = [("Paid", 0), ("Free", 1)];
+    parse_enum(field, value, &NAMES, 0..=1)
+}
+
+/// `quotaFilter`: All (0), Default (1) or Custom (2).
+pub(crate) fn quota_filter(field: &str, value: &str) -> Result<i32, ApiError> {
+    const NAMES: [(&str, i32); 3] = [("All", 0), ("Default", 1), ("Custom", 2)];
+    parse_enum(field, value, &NAMES, 0..=2)
+}
+
 pub(crate) fn login_type(field: &str, value: &str) -> Result<i32, ApiError> {
     const NAMES: [(&str, i32); 3] = [("SSO", 0), ("LDAP", 1), ("Standart", 2)];
     parse_enum(field, value, &NAMES, 0..=2)

@@ -56,6 +56,12 @@ pub struct FakeUser {
     pub departments: Vec<String>,
     /// Rooms the user owns (type-change and reassignment jobs move them to the receiver).
     pub rooms_owned: u32,
+    /// Who invited the user (`createdBy`), if anyone.
+    pub invited_by: Option<Uuid>,
+    /// When the user joined the portal.
+    pub registered: chrono::DateTime<chrono::Utc>,
+    /// The user's last successful sign-in, from the login history.
+    pub last_sign_in: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A department.
@@ -107,6 +113,7 @@ impl FakePortal {
         let started = std::time::Instant::now();
         let mut state = seed::build(&config);
         let now = Utc::now();
+        crate::audit::seed(&mut state, now);
         let mut token_for = |email: &str| -> io::Result<String> {
             let index = state
                 .index_by_email(email)
@@ -442,5 +449,11 @@ fn summary(state: &PortalState, user: &User) -> FakeUser {
             .map(|g| g.name.clone())
             .collect(),
         rooms_owned: user.rooms_owned,
+        invited_by: user
+            .created_by
+            .and_then(|i| state.users.get(i))
+            .map(|u| u.id),
+        registered: user.registered,
+        last_sign_in: user.last_sign_in,
     }
 }

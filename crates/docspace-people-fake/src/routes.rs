@@ -43,6 +43,15 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/api/2.0/authentication", post(authenticate))
         .route("/api/2.0/settings/version/build", get(version_build))
+        .route(
+            "/api/2.0/security/audit/login/filter",
+            get(crate::audit::login_events),
+        )
+        .route("/api/2.0/group", get(crate::portal_routes::groups))
+        .route(
+            "/api/2.0/portal/payment/quota",
+            get(crate::portal_routes::plan_quota),
+        )
         .route("/api/2.0/settings/userquota", put(update_workspace_quota))
         .route(
             "/api/2.0/people/@self",
@@ -198,6 +207,7 @@ async fn authenticate(
     let mut state = shared.state.write();
     let index = auth::check_password(&mut state, &user_name, &password, now)?;
     let user_id = state.users[index].id;
+    crate::audit::record_sign_in(&mut state, user_id, now);
     let (token, session) = state.open_session(user_id, now);
     drop(state);
     let expires = api_date(session.expires, shared.offset);

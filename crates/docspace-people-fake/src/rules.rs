@@ -32,6 +32,15 @@ fn takes_seat(user: &crate::model::User, user_type: UserType, active: bool) -> b
     active && (user.is_owner || matches!(user_type, UserType::RoomAdmin | UserType::DocSpaceAdmin))
 }
 
+/// The paid seats in use: active owner, DocSpace admins and room admins.
+pub(crate) fn seats_in_use(state: &PortalState) -> usize {
+    state
+        .users
+        .iter()
+        .filter(|u| takes_seat(u, u.user_type, u.status == status::ACTIVE))
+        .count()
+}
+
 /// 402 when the portal limits its paid seats and the user at `index`, activated (`to_type`
 /// `None`) or promoted to `to_type`, would take one more than there are.
 fn check_seat(
@@ -49,12 +58,7 @@ fn check_seat(
     if now_paid || !then_paid {
         return Ok(());
     }
-    let in_use = state
-        .users
-        .iter()
-        .filter(|u| takes_seat(u, u.user_type, u.status == status::ACTIVE))
-        .count();
-    if in_use >= seats {
+    if seats_in_use(state) >= seats {
         Err(ApiError::seats_taken())
     } else {
         Ok(())

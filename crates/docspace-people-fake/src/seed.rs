@@ -555,6 +555,7 @@ fn demo_user(person: &Person, i: usize, registered: DateTime<Utc>, rng: &mut Spl
         theme,
         rooms_owned: 0,
         documents_moved: false,
+        last_sign_in: None,
         keys: Default::default(),
     }
 }
@@ -626,6 +627,7 @@ fn add_extra_users(
             theme: Theme::Base,
             rooms_owned: seeded_rooms(user_type, rooms),
             documents_moved: false,
+            last_sign_in: None,
             keys: Default::default(),
         };
         state.push_user(user);
@@ -666,6 +668,7 @@ pub(crate) fn invitee(
         theme: Theme::Base,
         rooms_owned: 0,
         documents_moved: false,
+        last_sign_in: None,
         keys: Default::default(),
     }
 }

@@ -12,3 +12,4 @@ mod jobs;
 mod limiter;
 mod rules_v36;
 mod rules_v37;
+mod selection;

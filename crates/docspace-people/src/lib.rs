@@ -45,10 +45,13 @@ pub use invite::{
     DEFAULT_INVITE_BATCH, Invitation, InviteEntry, InviteOptions, InviteReport, MAX_INVITE_BATCH,
 };
 pub use quota::{ParseQuotaError, Quota};
-pub use read::{EmailLookup, MAX_PAGE_SIZE, SortBy, UserPage, UserQuery};
+pub use read::{
+    EmailLookup, InactiveUser, MAX_PAGE_SIZE, PaidSeats, PortalGroup, QuotaKind, SignIns, SortBy,
+    UserPage, UserQuery,
+};
 pub use server::{Product, Refusal, Server, Version};
 pub use transport::{DEFAULT_MAX_BODY_SIZE, RetryPolicy};
-pub use user::{Contact, Group, LOST_USER_ID, User, UserSummary};
+pub use user::{Contact, Group, LOST_USER_ID, LoginKind, User, UserSummary};
 
 /// The generated low-level crate, for what this wrapper does not cover.
 pub use docspace_people_gen as generated;

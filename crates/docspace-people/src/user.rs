@@ -1,11 +1,14 @@
 //! Portal users, as the wrapper hands them out.
 
+use std::fmt;
+use std::str::FromStr;
+
 use chrono::{DateTime, FixedOffset};
 use docspace_people_gen::types::{self, ApiDateTime};
 use uuid::Uuid;
 
-use crate::Quota;
 use crate::enums::{ActivationStatus, MobilePhoneActivationStatus, Theme, UserStatus, UserType};
+use crate::{Error, Quota};
 
 /// A contact of a user: a phone number, a Skype name, a second address...
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -374,5 +377,65 @@ mod tests {
             user.terminated.unwrap().offset().local_minus_utc(),
             8 * 3600
         );
+    }
+}
+
+/// How an account signs in: what `sync` manages ([`SyncOptions::scope`](crate::sync::SyncOptions::scope))
+/// and a selector of [`UserQuery::login_kind`](crate::UserQuery::login_kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginKind {
+    /// A password on the portal.
+    Standard,
+    /// Single sign-on.
+    Sso,
+    /// LDAP, which manages the account itself.
+    Ldap,
+}
+
+impl LoginKind {
+    /// The kind of `user`, from `isLDAP` and `isSSO`.
+    pub fn of(user: &User) -> Self {
+        if user.is_ldap == Some(true) {
+            LoginKind::Ldap
+        } else if user.is_sso == Some(true) {
+            LoginKind::Sso
+        } else {
+            LoginKind::Standard
+        }
+    }
+
+    /// The `accountLoginType` filter number.
+    pub fn filter_number(self) -> i32 {
+        match self {
+            LoginKind::Sso => 0,
+            LoginKind::Ldap => 1,
+            LoginKind::Standard => 2,
+        }
+    }
+}
+
+impl fmt::Display for LoginKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LoginKind::Standard => "standard",
+            LoginKind::Sso => "sso",
+            LoginKind::Ldap => "ldap",
+        })
+    }
+}
+
+impl FromStr for LoginKind {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "standard" => Ok(LoginKind::Standard),
+            "sso" => Ok(LoginKind::Sso),
+            "ldap" => Ok(LoginKind::Ldap),
+            other => Err(Error::invalid_input(format!(
+                "login type `{other}` is not one of standard, sso, ldap"
+            ))),
+        }
     }
 }

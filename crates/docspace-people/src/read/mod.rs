@@ -4,9 +4,15 @@
 //! ([`Client::users_by_id`], [`Client::find_users`]). The rule for when paging through the
 //! whole list is cheaper than single reads lives here too ([`paging_is_cheaper`]).
 
+mod groups;
+mod logins;
 mod search;
+mod seats;
 
-pub use search::{EmailLookup, SortBy, UserPage, UserQuery};
+pub use groups::PortalGroup;
+pub use logins::{InactiveUser, SignIns};
+pub use search::{EmailLookup, QuotaKind, SortBy, UserPage, UserQuery};
+pub use seats::PaidSeats;
 
 use docspace_people_gen::paths;
 use futures::StreamExt;

@@ -11,7 +11,7 @@ use super::{MAX_PAGE_SIZE, fetch_one, page_through, paging_is_cheaper, read_page
 use crate::client::Client;
 use crate::enums::{ActivationStatus, UserStatus, UserType};
 use crate::transport::{Attempts, Failure, Request, envelope};
-use crate::{Error, User};
+use crate::{Error, LoginKind, User};
 
 /// What to sort users by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -66,6 +66,11 @@ pub struct UserQuery {
     user_type: Option<UserType>,
     is_admin: Option<bool>,
     group_id: Option<Uuid>,
+    login_kind: Option<LoginKind>,
+    without_group: bool,
+    paid: Option<bool>,
+    quota_kind: Option<QuotaKind>,
+    invited_by: Option<Uuid>,
     sort_by: Option<SortBy>,
     descending: bool,
     page_size: Option<u32>,
@@ -113,6 +118,52 @@ impl UserQuery {
         self
     }
 
+    /// Only accounts that sign in this way (DocSpace).
+    pub fn login_kind(mut self, kind: LoginKind) -> Self {
+        self.login_kind = Some(kind);
+        self
+    }
+
+    /// Only users who are members of no group (DocSpace).
+    pub fn without_group(mut self) -> Self {
+        self.without_group = true;
+        self
+    }
+
+    /// Only users who take a paid seat (`true`: the owner, DocSpace admins and room admins), or
+    /// only those who do not (`false`: users and guests) (DocSpace).
+    pub fn paid(mut self, paid: bool) -> Self {
+        self.paid = Some(paid);
+        self
+    }
+
+    /// Only users on the portal's default quota, or only those with a quota of their own
+    /// (DocSpace; the server applies it for DocSpace admin callers only).
+    pub fn quota_kind(mut self, kind: QuotaKind) -> Self {
+        self.quota_kind = Some(kind);
+        self
+    }
+
+    /// Only users this user invited (their `createdBy`) (DocSpace).
+    pub fn invited_by(mut self, inviter: Uuid) -> Self {
+        self.invited_by = Some(inviter);
+        self
+    }
+
+    /// The first selector set that only DocSpace has, by its name: Workspace ignores them, so a
+    /// query with one would select everyone there.
+    fn docspace_only(&self) -> Option<&'static str> {
+        [
+            (self.login_kind.is_some(), "login kind"),
+            (self.without_group, "having no group"),
+            (self.paid.is_some(), "paid seat"),
+            (self.quota_kind.is_some(), "quota kind"),
+            (self.invited_by.is_some(), "inviter"),
+        ]
+        .into_iter()
+        .find_map(|(set, name)| set.then_some(name))
+    }
+
     /// Sort by this field, ascending unless [`descending`](Self::descending) is set.
     pub fn sort_by(mut self, sort_by: SortBy) -> Self {
         self.sort_by = Some(sort_by);
@@ -140,6 +191,16 @@ impl UserQuery {
             ))),
         }
     }
+}
+
+/// Whose quota a user has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum QuotaKind {
+    /// The portal's default quota.
+    Default,
+    /// A quota of their own.
+    Custom,
 }
 
 /// One page of a user search.
@@ -179,8 +240,17 @@ impl Client {
     /// ```
     pub async fn find_users(&self, query: &UserQuery, start_index: u32) -> Result<UserPage, Error> {
         let page_size = query.effective_page_size()?;
-        // An API key is refused before sending on a server without them (Workspace).
-        self.server_if(false).await?;
+        // An API key is refused before sending on a server without them (Workspace), and so is
+        // a selector Workspace would ignore, selecting everyone.
+        let docspace_only = query.docspace_only();
+        if let Some(server) = self.server_if(docspace_only.is_some()).await?
+            && let Some(name) = docspace_only
+            && server.is_workspace()
+        {
+            return Err(Error::Unsupported(format!(
+                "{server} cannot select users by {name}: it has no such filter"
+            )));
+        }
         let start = i32::try_from(start_index)
             .map_err(|_| Error::invalid_input(format!("start index {start_index} is too large")))?;
         let mut request = Request::get(paths::GET_FILTERED_USERS)
@@ -212,6 +282,27 @@ impl Client {
         }
         if let Some(group) = query.group_id {
             request = request.query("groupId", group);
+        }
+        if let Some(kind) = query.login_kind {
+            request = request.query("accountLoginType", kind.filter_number());
+        }
+        if query.without_group {
+            request = request.query("withoutGroup", true);
+        }
+        if let Some(paid) = query.paid {
+            request = request.query("payments", if paid { 0 } else { 1 });
+        }
+        if let Some(kind) = query.quota_kind {
+            request = request.query(
+                "quotaFilter",
+                match kind {
+                    QuotaKind::Default => 1,
+                    QuotaKind::Custom => 2,
+                },
+            );
+        }
+        if let Some(inviter) = query.invited_by {
+            request = request.query("inviterId", inviter);
         }
         if let Some(sort_by) = query.sort_by {
             request = request.query("sortBy", sort_by.as_wire());

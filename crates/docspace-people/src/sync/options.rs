@@ -5,7 +5,8 @@ use std::str::FromStr;
 
 use uuid::Uuid;
 
-use crate::{Error, User};
+use crate::Error;
+pub use crate::user::LoginKind;
 
 /// What to do with people in the source who are not on the portal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -28,65 +29,6 @@ pub enum Leavers {
     Disable,
     /// Offboard them: disable, then move their data to [`SyncOptions::reassign_to`].
     Offboard,
-}
-
-/// How an account signs in; sync manages the kinds in [`SyncOptions::scope`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LoginKind {
-    /// A password on the portal.
-    Standard,
-    /// Single sign-on.
-    Sso,
-    /// LDAP, which manages the account itself.
-    Ldap,
-}
-
-impl LoginKind {
-    /// The kind of `user`, from `isLDAP` and `isSSO`.
-    pub fn of(user: &User) -> Self {
-        if user.is_ldap == Some(true) {
-            LoginKind::Ldap
-        } else if user.is_sso == Some(true) {
-            LoginKind::Sso
-        } else {
-            LoginKind::Standard
-        }
-    }
-
-    /// The `accountLoginType` filter number.
-    pub fn filter_number(self) -> i32 {
-        match self {
-            LoginKind::Sso => 0,
-            LoginKind::Ldap => 1,
-            LoginKind::Standard => 2,
-        }
-    }
-}
-
-impl fmt::Display for LoginKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            LoginKind::Standard => "standard",
-            LoginKind::Sso => "sso",
-            LoginKind::Ldap => "ldap",
-        })
-    }
-}
-
-impl FromStr for LoginKind {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "standard" => Ok(LoginKind::Standard),
-            "sso" => Ok(LoginKind::Sso),
-            "ldap" => Ok(LoginKind::Ldap),
-            other => Err(Error::invalid_input(format!(
-                "login type `{other}` is not one of standard, sso, ldap"
-            ))),
-        }
-    }
 }
 
 /// The most leavers a plan may have before it is held.

@@ -15,6 +15,7 @@ mod plan;
 mod portal;
 mod properties;
 mod ratelimit;
+mod selection;
 mod servers;
 mod sync;
 mod wire;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use docspace_people::bulk::BulkOptions;
 use docspace_people::lifecycle::JobOptions;
-use docspace_people::{ActivationStatus, Quota, SortBy, UserStatus, Uuid};
+use docspace_people::{ActivationStatus, Quota, SortBy, UserStatus};
 
 /// Find users of an ONLYOFFICE DocSpace portal and change the status, type or storage quota of
 /// many of them at once, with an exact per-user report.
@@ -238,29 +238,13 @@ pub enum UsersCommand {
 /// `users list` options: the filters of `people/filter`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Only users whose name or email contains this text.
+    /// Which users: the portal's filters.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Add each user's last sign-in (from the login history: read back to --inactive-for's
+    /// start, or whole).
     #[arg(long)]
-    pub text: Option<String>,
-    /// Only users with this status.
-    #[arg(long, value_enum)]
-    pub status: Option<StatusFilter>,
-    /// Only users of this type, in the portal's words: guest, user, room-admin, docspace-admin
-    /// (DocSpace 3.x); user, visitor (Workspace); user, collaborator, room-admin,
-    /// docspace-admin (DocSpace 2.x).
-    #[arg(long = "type", value_name = "TYPE")]
-    pub user_type: Option<String>,
-    /// Only users with this activation (email confirmation) status.
-    #[arg(long, value_enum)]
-    pub activation: Option<ActivationArg>,
-    /// Only administrators.
-    #[arg(long, conflicts_with = "non_admins")]
-    pub admins: bool,
-    /// Only users who are not administrators.
-    #[arg(long)]
-    pub non_admins: bool,
-    /// Only members of this group (its id).
-    #[arg(long, value_name = "GROUP_ID")]
-    pub group: Option<Uuid>,
+    pub last_login: bool,
     /// Sort by this field.
     #[arg(long, value_enum)]
     pub sort_by: Option<SortArg>,
@@ -273,6 +257,147 @@ pub struct ListArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+/// Users chosen by what the portal knows: `users list` and, instead of a list, every bulk
+/// command. All given must match.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Select users")]
+pub struct SelectArgs {
+    /// Only users whose name or email contains this text.
+    #[arg(id = "select_text", long = "text", value_name = "TEXT")]
+    pub text: Option<String>,
+    /// Only users with this status.
+    #[arg(
+        id = "select_status",
+        long = "status",
+        value_enum,
+        value_name = "STATUS"
+    )]
+    pub status: Option<StatusFilter>,
+    /// Only users of this type, in the portal's words: guest, user, room-admin, docspace-admin
+    /// (DocSpace 3.x); user, visitor (Workspace); user, collaborator, room-admin,
+    /// docspace-admin (DocSpace 2.x).
+    #[arg(id = "select_user_type", long = "type", value_name = "TYPE")]
+    pub user_type: Option<String>,
+    /// Only users with this activation (email confirmation) status.
+    #[arg(
+        id = "select_activation",
+        long = "activation",
+        value_enum,
+        value_name = "ACTIVATION"
+    )]
+    pub activation: Option<ActivationArg>,
+    /// Only administrators.
+    #[arg(
+        id = "select_admins",
+        long = "admins",
+        conflicts_with = "select_non_admins"
+    )]
+    pub admins: bool,
+    /// Only users who are not administrators.
+    #[arg(id = "select_non_admins", long = "non-admins")]
+    pub non_admins: bool,
+    /// Only accounts that sign in this way (DocSpace).
+    #[arg(
+        id = "select_login_type",
+        long = "login-type",
+        value_enum,
+        value_name = "KIND"
+    )]
+    pub login_type: Option<ScopeArg>,
+    /// Only members of this group: its name or id.
+    #[arg(
+        id = "select_group",
+        long = "group",
+        value_name = "NAME|ID",
+        conflicts_with = "select_without_group"
+    )]
+    pub group: Option<String>,
+    /// Only users in no group (DocSpace).
+    #[arg(id = "select_without_group", long = "without-group")]
+    pub without_group: bool,
+    /// Only users who take a paid seat: the owner, DocSpace admins, room admins (DocSpace).
+    #[arg(id = "select_paid", long = "paid", conflicts_with = "select_free")]
+    pub paid: bool,
+    /// Only users who take no paid seat: users and guests (DocSpace).
+    #[arg(id = "select_free", long = "free")]
+    pub free: bool,
+    /// Only users on the default quota, or with a quota of their own (DocSpace).
+    #[arg(
+        id = "select_quota_kind",
+        long = "quota-kind",
+        value_enum,
+        value_name = "KIND"
+    )]
+    pub quota_kind: Option<QuotaKindArg>,
+    /// Only users this user invited: an id or an email (DocSpace).
+    #[arg(id = "select_invited_by", long = "invited-by", value_name = "USER")]
+    pub invited_by: Option<String>,
+    /// Only users nobody signed in as for this long (e.g. 180d, 26w, 1y), from the login
+    /// history; users who never signed in count from when they joined. Refused on a plan that
+    /// keeps no login history.
+    #[arg(id = "select_inactive_for", long = "inactive-for", value_name = "DURATION", value_parser = parse_duration)]
+    pub inactive_for: Option<chrono::Duration>,
+}
+
+impl SelectArgs {
+    /// Whether any selector is given.
+    pub fn any(&self) -> bool {
+        self.text.is_some()
+            || self.status.is_some()
+            || self.user_type.is_some()
+            || self.activation.is_some()
+            || self.admins
+            || self.non_admins
+            || self.login_type.is_some()
+            || self.group.is_some()
+            || self.without_group
+            || self.paid
+            || self.free
+            || self.quota_kind.is_some()
+            || self.invited_by.is_some()
+            || self.inactive_for.is_some()
+    }
+}
+
+/// Whose quota a user has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QuotaKindArg {
+    /// The portal's default.
+    Default,
+    /// Their own.
+    Custom,
+}
+
+/// A duration: a whole number and a unit, `h` hours, `d` days, `w` weeks, `y` years of 365
+/// days.
+pub fn parse_duration(text: &str) -> Result<chrono::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: i64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration: write a number and a unit, e.g. 180d"))?;
+    let hours = match unit.trim().to_ascii_lowercase().as_str() {
+        "h" => 1,
+        "d" => 24,
+        "w" => 24 * 7,
+        "y" => 24 * 365,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}`: use h, d, w or y (e.g. 180d)"
+            ));
+        }
+    };
+    if n == 0 || n > 100 * 365 * 24 / hours {
+        return Err(format!(
+            "`{text}` is out of range: from 1 hour to 100 years"
+        ));
+    }
+    Ok(chrono::Duration::hours(n * hours))
 }
 
 /// `status` subcommands.
@@ -645,6 +770,9 @@ pub struct BulkArgs {
     /// Show who would change and who already is in the target state; send no change.
     #[arg(long)]
     pub dry_run: bool,
+    /// Instead of a list, every user the portal's filters select.
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// Keep the run's journal in FILE (appended to), for `resume` and `undo` (default: a new
     /// file under the user's data directory, or DOCSPACE_DATA_DIR; none for --demo).
     #[arg(long, value_name = "FILE")]

@@ -25,6 +25,7 @@ mod output;
 mod progress;
 mod report;
 mod seal;
+mod select;
 mod session;
 mod settings;
 mod targets;

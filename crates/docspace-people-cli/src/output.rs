@@ -111,6 +111,10 @@ pub struct UserRow {
     pub is_owner: bool,
     /// Managed by LDAP.
     pub is_ldap: bool,
+    /// The last sign-in (`users list --last-login`): a time, `never`, or `before DATE` when
+    /// the history was read back only to then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_login: Option<String>,
 }
 
 impl UserRow {
@@ -151,27 +155,46 @@ impl UserRow {
             department: user.department.clone().filter(|d| !d.is_empty()),
             is_owner: user.is_owner == Some(true),
             is_ldap: user.is_ldap == Some(true),
+            last_login: None,
         }
     }
 }
 
 /// Writes rows as aligned columns: id, display name, email, type, status, quota.
 pub fn write_table(out: &mut dyn Write, rows: &[UserRow]) -> io::Result<()> {
-    let header = ["ID", "NAME", "EMAIL", "TYPE", "STATUS", "QUOTA"];
-    let cells: Vec<[String; 6]> = rows
-        .iter()
-        .map(|r| {
-            [
-                r.id.to_string(),
-                r.display_name.clone(),
-                r.email.clone(),
-                r.user_type.clone(),
-                r.status.clone(),
-                r.quota.clone().unwrap_or_else(|| "-".into()),
-            ]
-        })
-        .collect();
-    write_aligned(out, &header, &cells)?;
+    let cells = |r: &UserRow| {
+        [
+            r.id.to_string(),
+            r.display_name.clone(),
+            r.email.clone(),
+            r.user_type.clone(),
+            r.status.clone(),
+            r.quota.clone().unwrap_or_else(|| "-".into()),
+        ]
+    };
+    if rows.iter().any(|r| r.last_login.is_some()) {
+        let header = [
+            "ID",
+            "NAME",
+            "EMAIL",
+            "TYPE",
+            "STATUS",
+            "QUOTA",
+            "LAST LOGIN",
+        ];
+        let table: Vec<[String; 7]> = rows
+            .iter()
+            .map(|r| {
+                let [a, b, c, d, e, f] = cells(r);
+                [a, b, c, d, e, f, r.last_login.clone().unwrap_or_default()]
+            })
+            .collect();
+        write_aligned(out, &header, &table)?;
+    } else {
+        let header = ["ID", "NAME", "EMAIL", "TYPE", "STATUS", "QUOTA"];
+        let table: Vec<[String; 6]> = rows.iter().map(cells).collect();
+        write_aligned(out, &header, &table)?;
+    }
     writeln!(
         out,
         "{} user{}",

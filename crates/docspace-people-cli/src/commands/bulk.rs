@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use docspace_people::bulk::Change;
 
 use super::plan;
-use super::runner::{Context, resolve_one, send, sign_in};
+use super::runner::{Context, send, sign_in};
 use crate::cli::{BulkArgs, GlobalArgs, JobArgs};
 use crate::error::{CliError, CliResult};
 use crate::journal;
@@ -86,7 +86,13 @@ pub async fn run_selected(
     select: Option<Select>,
 ) -> CliResult<ExitCode> {
     // Everything that can be checked without the portal is checked first.
+    let selecting = args.select.any();
+    crate::select::check_not_both(
+        &args.select,
+        !args.targets.is_empty() || args.from.is_some(),
+    )?;
     let listed = match select {
+        None if selecting => None,
         None => Some(targets::read_skipping(
             &args.targets,
             args.from.as_deref(),
@@ -115,8 +121,20 @@ pub async fn run_selected(
         ),
     };
     sign_in(client, global.demo).await?;
+    let mut selected_users = std::collections::HashMap::new();
     let mut targets = match (listed, select) {
         (Some(targets), _) => targets,
+        (None, None) if selecting => {
+            let selected = crate::select::select(client, &server, &args.select).await?;
+            if selected.users.is_empty() {
+                println!("No users match {}: nothing to send.", selected.label);
+                return Ok(ExitCode::SUCCESS);
+            }
+            eprintln!("{} users match {}.", selected.users.len(), selected.label);
+            let (targets, users) = selected.targets()?;
+            selected_users = users;
+            targets
+        }
         (None, Some(select)) => {
             let (label, ids) = select.ids(client).await?;
             if ids.is_empty() {
@@ -129,15 +147,16 @@ pub async fn run_selected(
         (None, None) => unreachable_targets()?,
     };
     // A dry run shows the whole plan, unknown inputs included.
-    let resolved = targets::resolve(
+    let mut resolved = targets::resolve(
         client,
         &mut targets,
         concurrency,
         args.skip_unknown || args.dry_run,
     )
     .await?;
+    resolved.known.extend(selected_users);
     let receiver = match &jobs.reassign_to {
-        Some(user) => Some(resolve_one(client, user, "--reassign-to").await?),
+        Some(user) => Some(crate::targets::resolve_one(client, user, "--reassign-to").await?),
         None => None,
     };
     if targets.is_empty() {

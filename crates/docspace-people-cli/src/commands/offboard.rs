@@ -13,9 +13,7 @@ use docspace_people::lifecycle::{
 use docspace_people::{UserStatus, Uuid};
 
 use super::plan;
-use super::runner::{
-    ask, duplicate_rows, finish, read_answer, resolve_one, sign_in, source_and_input,
-};
+use super::runner::{ask, duplicate_rows, finish, read_answer, sign_in, source_and_input};
 use crate::cli::JobArgs;
 use crate::cli::{GlobalArgs, OffboardArgs};
 use crate::error::{CliError, CliResult};
@@ -30,12 +28,21 @@ use crate::targets::{self, Targets};
 pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode> {
     let bulk = &args.bulk;
     let skip_unknown = bulk.skip_unknown || bulk.dry_run;
-    let mut targets = targets::read_skipping(
-        &bulk.targets,
-        bulk.from.as_deref(),
-        bulk.column.as_deref(),
-        skip_unknown,
+    let selecting = bulk.select.any();
+    crate::select::check_not_both(
+        &bulk.select,
+        !bulk.targets.is_empty() || bulk.from.is_some(),
     )?;
+    let mut targets = if selecting {
+        Targets::default()
+    } else {
+        targets::read_skipping(
+            &bulk.targets,
+            bulk.from.as_deref(),
+            bulk.column.as_deref(),
+            skip_unknown,
+        )?
+    };
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if args.delete && !bulk.run.yes && !interactive && !bulk.dry_run {
         return Err(CliError::usage(
@@ -70,9 +77,22 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
         )));
     }
     sign_in(client, global.demo).await?;
-    let resolved = targets::resolve(client, &mut targets, concurrency, skip_unknown).await?;
+    let mut selected_users = std::collections::HashMap::new();
+    if selecting {
+        let selected = crate::select::select(client, &server, &bulk.select).await?;
+        if selected.users.is_empty() {
+            println!("No users match {}: nothing to offboard.", selected.label);
+            return Ok(ExitCode::SUCCESS);
+        }
+        eprintln!("{} users match {}.", selected.users.len(), selected.label);
+        let (chosen, users) = selected.targets()?;
+        targets = chosen;
+        selected_users = users;
+    }
+    let mut resolved = targets::resolve(client, &mut targets, concurrency, skip_unknown).await?;
+    resolved.known.extend(selected_users);
     let receiver = match &args.reassign_to {
-        Some(user) => Some(resolve_one(client, user, "--reassign-to").await?),
+        Some(user) => Some(crate::targets::resolve_one(client, user, "--reassign-to").await?),
         None => None,
     };
     // The receiver by name, as the administrator knows them.

@@ -17,7 +17,7 @@ use crate::output::{change_name, write_aligned};
 use crate::progress::Bar;
 use crate::report::{Report, ReportFile, Row, Rows};
 use crate::settings::Settings;
-use crate::targets::{self, Targets};
+use crate::targets::Targets;
 
 /// The connected portal.
 #[derive(Clone, Copy)]
@@ -172,23 +172,6 @@ pub async fn sign_in(client: &Client, quiet: bool) -> CliResult<()> {
             format_args!("cannot sign in to {}", client.base_url()),
         )),
     }
-}
-
-/// One user named on the command line (id or email), resolved on the portal.
-pub async fn resolve_one(client: &Client, user: &str, flag: &str) -> CliResult<Uuid> {
-    let mut named = targets::read(&[user.to_owned()], None, None)?;
-    targets::resolve(client, &mut named, 1, false).await?;
-    if let Some(skipped) = named.skipped().first() {
-        return Err(CliError::usage(format_args!(
-            "{flag} {user}: {}",
-            skipped.outcome().1
-        )));
-    }
-    named
-        .ids()
-        .first()
-        .copied()
-        .ok_or_else(|| CliError::usage(format_args!("{flag} {user}: no such user on the portal")))
 }
 
 /// The signed-in user, for messages.

@@ -13,7 +13,7 @@ use docspace_people::sync::{
 };
 use docspace_people::{Client, InviteOptions, Server};
 
-use super::runner::{Context, guard_up_front, resolve_one, send, sign_in};
+use super::runner::{Context, guard_up_front, send, sign_in};
 use crate::cli::{
     GlobalArgs, JoinersArg, LeaversArg, ScopeArg, SyncApplyArgs, SyncCommand, SyncSourceArgs,
     SyncStep,
@@ -161,7 +161,8 @@ async fn make_plan(
     } = local;
     let rows = desired.on(server)?;
     if let Some(user) = &source.reassign_to {
-        options = options.reassign_to(resolve_one(client, user, "--reassign-to").await?);
+        options =
+            options.reassign_to(crate::targets::resolve_one(client, user, "--reassign-to").await?);
     }
     let origin = desired.source();
     eprintln!("Reading every user of {} ...", client.base_url());

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use docspace_people::{MAX_PAGE_SIZE, Server, User, UserQuery};
+use docspace_people::{Client, MAX_PAGE_SIZE, Server, User, UserQuery};
 use futures::{Stream, StreamExt};
 
 use crate::cli::{Format, GlobalArgs, ListArgs};
@@ -15,25 +15,60 @@ use crate::session::{self, connect};
 /// Lists users as a table, JSON or CSV on stdout.
 pub async fn list(global: &GlobalArgs, args: ListArgs) -> CliResult<ExitCode> {
     let session = connect(global)?;
-    let server = session::server(&session.client, global).await?;
-    let query = query(&args, &server)?;
+    let client = &session.client;
+    let server = session::server(client, global).await?;
+    let query = query(client, &args, &server).await?;
     let limit = args
         .limit
         .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let since = crate::select::inactive_since(&args.select);
+    // The last sign-ins, back to the inactivity window's start or through the whole history.
+    let last_logins = if args.last_login {
+        let from = since.unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+        Some(
+            client
+                .sign_ins_since(from)
+                .await
+                .map_err(|e| CliError::portal(e, "--last-login"))?
+                .last,
+        )
+    } else {
+        None
+    };
+    let make_row = |user: &User| {
+        let mut row = UserRow::new(user, &server);
+        if let Some(logins) = &last_logins {
+            row.last_login = Some(match logins.get(&user.id) {
+                Some(at) => at.format("%Y-%m-%d %H:%M").to_string(),
+                None => match since {
+                    Some(since) => format!("before {}", since.format("%Y-%m-%d")),
+                    None => "never".to_owned(),
+                },
+            });
+        }
+        row
+    };
     let bar = crate::progress::Bar::counter("Listing users");
     let counted = bar.clone();
-    let users = session
-        .client
-        .find_all_users(query)
-        .take(limit)
-        .inspect(move |_| counted.inc(1));
+    let source: std::pin::Pin<Box<dyn Stream<Item = Result<User, docspace_people::Error>> + Send>> =
+        match since {
+            None => Box::pin(client.find_all_users(query)),
+            Some(since) => {
+                let idle = client
+                    .users_inactive_since(since, query)
+                    .await
+                    .map_err(|e| CliError::portal(e, "--inactive-for"))?;
+                Box::pin(futures::stream::iter(idle.into_iter().map(|u| Ok(u.user))))
+            }
+        };
+    let users = source.take(limit).inspect(move |_| counted.inc(1));
     let mut users = std::pin::pin!(users);
     let mut error = None;
     match args.format {
         Format::Table => {
             let mut rows = Vec::new();
             while let Some(user) = next(&mut users, &mut error).await {
-                rows.push(UserRow::new(&user, &server));
+                rows.push(make_row(&user));
             }
             bar.finish();
             if error.is_none() {
@@ -51,9 +86,9 @@ pub async fn list(global: &GlobalArgs, args: ListArgs) -> CliResult<ExitCode> {
             })?;
             let mut out = io::BufWriter::new(spool);
             let written = match args.format {
-                Format::Json => write_json(&mut out, &mut users, &mut error, &server).await,
-                Format::Jsonl => write_jsonl(&mut out, &mut users, &mut error, &server).await,
-                _ => write_csv(&mut out, &mut users, &mut error, &server).await,
+                Format::Json => write_json(&mut out, &mut users, &mut error, &make_row).await,
+                Format::Jsonl => write_jsonl(&mut out, &mut users, &mut error, &make_row).await,
+                _ => write_csv(&mut out, &mut users, &mut error, &make_row).await,
             };
             bar.finish();
             let spool = written
@@ -76,11 +111,11 @@ async fn write_json(
     out: &mut dyn Write,
     users: &mut (impl Stream<Item = Result<User, docspace_people::Error>> + Unpin),
     error: &mut Option<docspace_people::Error>,
-    server: &Server,
+    make_row: &dyn Fn(&User) -> UserRow,
 ) -> io::Result<()> {
     let mut array = JsonArray::start(out)?;
     while let Some(user) = next(users, error).await {
-        array.push(&UserRow::new(&user, server))?;
+        array.push(&make_row(&user))?;
     }
     array.finish()
 }
@@ -89,10 +124,10 @@ async fn write_jsonl(
     out: &mut dyn Write,
     users: &mut (impl Stream<Item = Result<User, docspace_people::Error>> + Unpin),
     error: &mut Option<docspace_people::Error>,
-    server: &Server,
+    make_row: &dyn Fn(&User) -> UserRow,
 ) -> io::Result<()> {
     while let Some(user) = next(users, error).await {
-        serde_json::to_writer(&mut *out, &UserRow::new(&user, server)).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut *out, &make_row(&user)).map_err(io::Error::other)?;
         out.write_all(b"\n")?;
     }
     Ok(())
@@ -102,12 +137,12 @@ async fn write_csv(
     out: &mut dyn Write,
     users: &mut (impl Stream<Item = Result<User, docspace_people::Error>> + Unpin),
     error: &mut Option<docspace_people::Error>,
-    server: &Server,
+    make_row: &dyn Fn(&User) -> UserRow,
 ) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(out);
     let mut any = false;
     while let Some(user) = next(users, error).await {
-        csv.serialize(UserRow::new(&user, server).for_csv())?;
+        csv.serialize(make_row(&user).for_csv())?;
         any = true;
     }
     if !any {
@@ -142,31 +177,11 @@ const CSV_HEADER: [&str; 13] = [
     "is_ldap",
 ];
 
-fn query(args: &ListArgs, server: &Server) -> CliResult<UserQuery> {
-    let mut query = UserQuery::new().descending(args.descending);
-    if let Some(text) = &args.text {
-        query = query.text(text.clone());
-    }
-    if let Some(status) = args.status {
-        query = query.status(status.into());
-    }
-    if let Some(name) = &args.user_type {
-        let user_type = server
-            .user_type_named(name)
-            .map_err(|e| CliError::usage(format_args!("--type: {e}")))?;
-        query = query.user_type(user_type);
-    }
-    if let Some(activation) = args.activation {
-        query = query.activation_status(activation.into());
-    }
-    if args.admins {
-        query = query.administrators(true);
-    } else if args.non_admins {
-        query = query.administrators(false);
-    }
-    if let Some(group) = args.group {
-        query = query.group(group);
-    }
+/// The query of the selectors, sorted and paged as asked.
+async fn query(client: &Client, args: &ListArgs, server: &Server) -> CliResult<UserQuery> {
+    let mut query = crate::select::query(client, server, &args.select)
+        .await?
+        .descending(args.descending);
     if let Some(sort_by) = args.sort_by {
         query = query.sort_by(sort_by.into());
     }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use docspace_people::{Client, User, Uuid};
 
-use super::{SkipReason, Targets, input_problems};
+use super::{SkipReason, Targets, input_problems, read};
 use crate::error::{CliError, CliResult};
 use crate::progress::Bar;
 
@@ -148,4 +148,21 @@ pub async fn fetch_missing(
         }
     }
     Ok(missing)
+}
+
+/// One user named on the command line (id or email), resolved on the portal.
+pub async fn resolve_one(client: &Client, user: &str, flag: &str) -> CliResult<Uuid> {
+    let mut named = read(&[user.to_owned()], None, None)?;
+    resolve(client, &mut named, 1, false).await?;
+    if let Some(skipped) = named.skipped().first() {
+        return Err(CliError::usage(format_args!(
+            "{flag} {user}: {}",
+            skipped.outcome().1
+        )));
+    }
+    named
+        .ids()
+        .first()
+        .copied()
+        .ok_or_else(|| CliError::usage(format_args!("{flag} {user}: no such user on the portal")))
 }

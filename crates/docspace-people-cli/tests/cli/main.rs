@@ -13,6 +13,7 @@ mod lifecycle;
 mod quota;
 mod reports;
 mod safety;
+mod select;
 mod sync;
 mod targets;
 mod terminal;

@@ -382,6 +382,37 @@ fn fit<const N: usize>(
     (rows, note)
 }
 
+/// What a change will do besides itself, in one sentence for a question or a plan:
+/// `2 will open their documents read-only; 26 take a paid seat (5 free: 21 would be refused
+/// with 402)`. `None` when it does nothing more.
+pub fn foreseen(consequences: &docspace_people::bulk::Consequences) -> Option<String> {
+    use docspace_people::bulk::Consequence;
+    let mut parts = Vec::new();
+    let read_only = consequences.count(&Consequence::ReadOnly { used: 0, quota: 0 });
+    if read_only > 0 {
+        parts.push(format!(
+            "{read_only} will open their documents read-only (a quota below what they store)"
+        ));
+    }
+    let seats = consequences.count(&Consequence::TakesSeat);
+    let none_left = consequences.count(&Consequence::NoSeatLeft);
+    if seats + none_left > 0 {
+        let free = match consequences.seats_free {
+            Some(free) if none_left > 0 => {
+                format!(" ({free} free: {none_left} would be refused with 402)")
+            }
+            Some(free) => format!(" ({free} free)"),
+            None => String::new(),
+        };
+        parts.push(format!("{} take a paid seat{free}", seats + none_left));
+    }
+    let rooms = consequences.count(&Consequence::OwnsRooms);
+    if rooms > 0 {
+        parts.push(format!("{rooms} own rooms, which go to the receiver"));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use docspace_people::bulk::{Aspect, BulkOptions, BulkPlan, Change, Planned, Prior};
+use docspace_people::bulk::{
+    Aspect, BulkOptions, BulkPlan, Change, Consequence, Consequences, Planned, Prior,
+};
 use docspace_people::{Client, Refusal, Server, User, Uuid};
 
 use crate::error::{CliError, CliResult};
@@ -54,7 +56,21 @@ pub async fn dry_run(
         .plan(targets.ids())
         .await
         .map_err(|e| CliError::portal(e, "cannot plan the change"))?;
-    let report = plan(change, server, targets, &planned);
+    // What the change will do besides itself: read-only documents, paid seats, rooms.
+    let mut order: Vec<docspace_people::User> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for id in targets.ids() {
+        if seen.insert(*id)
+            && let Some(user) = resolved.known.get(id)
+        {
+            order.push(user.clone());
+        }
+    }
+    let consequences = client
+        .consequences(change, &order)
+        .await
+        .map_err(|e| CliError::portal(e, "cannot foresee the change's consequences"))?;
+    let report = plan(change, server, targets, &planned, &consequences);
     let report_on_stdout = report_file.as_ref().is_some_and(ReportFile::is_stdout);
     crate::output::to_stdout_unless(report_on_stdout, |out| {
         write_plan(out, change, server, &report, &planned, &resolved.known)
@@ -75,6 +91,7 @@ fn plan(
     server: &Server,
     targets: &Targets,
     planned: &BulkPlan,
+    consequences: &Consequences,
 ) -> Report<'static> {
     let mut users = Vec::with_capacity(planned.entries.len());
     for entry in &planned.entries {
@@ -93,6 +110,8 @@ fn plan(
             ),
             _ => ("would_change", None),
         };
+        let (outcome, detail) =
+            with_consequences(outcome, detail, consequences.by_user.get(&entry.id));
         users.push(Row {
             source: targets.origin(entry.position).to_string(),
             input: targets.input(entry.position),
@@ -126,6 +145,26 @@ fn plan(
         }
     }
     counts.push(("duplicates", duplicates.len()));
+    for (name, kind) in [
+        (
+            "read_only_after",
+            Consequence::ReadOnly { used: 0, quota: 0 },
+        ),
+        ("take_a_paid_seat", Consequence::TakesSeat),
+        ("no_paid_seat_left", Consequence::NoSeatLeft),
+        ("own_rooms", Consequence::OwnsRooms),
+    ] {
+        let n = consequences.count(&kind);
+        if n > 0 {
+            counts.push((name, n));
+        }
+    }
+    if let Some(free) = consequences.seats_free {
+        counts.push((
+            "paid_seats_free",
+            usize::try_from(free).unwrap_or(usize::MAX),
+        ));
+    }
     Report {
         change: change_name(change, server),
         dry_run: true,
@@ -140,6 +179,32 @@ fn plan(
         skipped,
         next: None,
     }
+}
+
+/// A row's outcome and detail with what the change will do besides itself: a user who would
+/// find no paid seat is refused (the server answers 402), the others keep their outcome.
+fn with_consequences(
+    outcome: &'static str,
+    detail: Option<String>,
+    consequences: Option<&Vec<Consequence>>,
+) -> (&'static str, Option<String>) {
+    let Some(list) = consequences.filter(|l| !l.is_empty()) else {
+        return (outcome, detail);
+    };
+    if outcome != "would_change" {
+        return (outcome, detail);
+    }
+    let said: Vec<String> = list.iter().map(ToString::to_string).collect();
+    let text = match detail {
+        Some(d) => format!("{d}; {}", said.join("; ")),
+        None => said.join("; "),
+    };
+    let outcome = if list.contains(&Consequence::NoSeatLeft) {
+        "would_be_refused"
+    } else {
+        outcome
+    };
+    (outcome, Some(text))
 }
 
 /// The part of a user's state the change is about.

@@ -42,9 +42,19 @@ pub async fn send(
     // The report is written from `Outcomes`, a few bytes per user.
     let options = settings.bulk_options().keep_entries(false);
     let name = change_name(change, server);
+    let ask = !settings.yes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    // A question says what the change will do besides itself: the users are read whole for it
+    // (only when one may be asked).
+    let mut known = known;
+    let foreseen = if ask {
+        foresee(client, change, targets, &mut known, settings.concurrency).await?
+    } else {
+        None
+    };
     let guard = Guard {
         max_changes: settings.max_changes,
-        ask: !settings.yes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+        ask,
+        foreseen,
         what: format!("{name} on {}", client.base_url()),
         verdict: Arc::new(Mutex::new(None)),
     };
@@ -200,6 +210,8 @@ struct Guard {
     max_changes: Option<usize>,
     ask: bool,
     what: String,
+    /// What the change will do besides itself, said in the question.
+    foreseen: Option<String>,
     verdict: Arc<Mutex<Option<Declined>>>,
 }
 
@@ -212,9 +224,13 @@ impl Guard {
                 max,
             }),
             _ if self.ask && plan.to_send > CONFIRM_ABOVE => {
+                let foreseen = self
+                    .foreseen
+                    .as_deref()
+                    .map_or_else(String::new, |f| format!("\nIt also does this: {f}."));
                 let question = format!(
                     "About to send {}: {} users would change ({} already so, {} refused or \
-                     unknown, {} unreadable). Continue? [y/N] ",
+                     unknown, {} unreadable).{foreseen}\nContinue? [y/N] ",
                     self.what, plan.to_send, plan.already_in_target, plan.refused, plan.failed
                 );
                 let yes = tokio::task::block_in_place(|| bar.suspend(|| ask(&question)));
@@ -228,6 +244,30 @@ impl Guard {
         }
         allowed
     }
+}
+
+/// What `change` will do to the targets besides itself, in a sentence; the users it reads are
+/// added to `known`.
+async fn foresee(
+    client: &Client,
+    change: &Change,
+    targets: &Targets,
+    known: &mut std::collections::HashMap<Uuid, User>,
+    concurrency: usize,
+) -> CliResult<Option<String>> {
+    crate::targets::fetch_missing(client, targets.ids(), known, concurrency).await?;
+    let mut seen = std::collections::HashSet::new();
+    let users: Vec<User> = targets
+        .ids()
+        .iter()
+        .filter(|id| seen.insert(**id))
+        .filter_map(|id| known.get(id).cloned())
+        .collect();
+    let consequences = client
+        .consequences(change, &users)
+        .await
+        .map_err(|e| CliError::portal(e, "cannot foresee the change's consequences"))?;
+    Ok(crate::output::foreseen(&consequences))
 }
 
 /// The guard of a run that knows its size before sending (new invitations, a sync): refused

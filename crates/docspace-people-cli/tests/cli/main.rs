@@ -3,6 +3,7 @@
 //! stdout, stderr, report files, the portal's state and the exit codes.
 
 mod common;
+mod consequences;
 
 mod auth;
 mod demo;

@@ -128,7 +128,10 @@ fn a_bulk_command_acts_on_every_user_its_selectors_choose() {
     );
     let active_after = expected(&portal, |u| u.status == 1);
     let disabled: HashSet<String> = active_before.difference(&active_after).cloned().collect();
-    assert_eq!(disabled, idle_guests, "exactly the inactive guests were disabled");
+    assert_eq!(
+        disabled, idle_guests,
+        "exactly the inactive guests were disabled"
+    );
 
     // A list and selectors together are refused before anything is sent.
     let out = run(

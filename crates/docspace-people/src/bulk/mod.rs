@@ -49,6 +49,7 @@
 //!   user back ([`crate::lifecycle`]); [`BulkJob::reassign_to`] names who receives their rooms.
 
 mod chunk;
+mod consequences;
 mod demote;
 mod engine;
 mod index;
@@ -66,6 +67,7 @@ pub use report::{BulkReport, Counts, Duplicate, Entry, LimitStop, Outcome, Plan,
 pub use tokio_util::sync::CancellationToken;
 
 pub use crate::change::{Aspect, Change, NotUndoable, Prior};
+pub use consequences::{Consequence, Consequences};
 pub use job::BulkJob;
 pub use options::BulkOptions;
 pub use plan::{BulkPlan, Planned, PlannedEntry};

@@ -165,3 +165,52 @@ async fn paid_seats_are_read_from_the_plan() {
     assert_eq!(seats.used, Some(used));
     assert_eq!(seats.free(), Some(40 - used));
 }
+
+#[tokio::test]
+async fn consequences_are_foreseen_from_the_users_and_the_seats() {
+    use docspace_people::Quota;
+    use docspace_people::bulk::{Change, Consequence};
+
+    let probe = FakePortal::start(PortalConfig::demo()).unwrap();
+    let used = expected(&probe, |u| {
+        u.status == 1 && (u.is_owner || matches!(u.user_type, 1 | 3))
+    })
+    .len();
+    drop(probe);
+    let portal = FakePortal::start(PortalConfig::demo().with_paid_seats(used + 1)).unwrap();
+    let client = owner(&portal);
+    let plain: Vec<Uuid> = portal
+        .user_ids_where(|u| u.status == 1 && u.user_type == 4 && !u.is_admin && !u.is_ldap)[..3]
+        .to_vec();
+    let users: Vec<_> = client
+        .users_by_id(&plain, 2)
+        .await
+        .unwrap()
+        .into_values()
+        .collect();
+    let foreseen = client
+        .consequences(&Change::Type(UserType::RoomAdmin), &users)
+        .await
+        .unwrap();
+    assert_eq!(foreseen.seats_free, Some(1));
+    assert_eq!(foreseen.count(&Consequence::TakesSeat), 1);
+    assert_eq!(foreseen.count(&Consequence::NoSeatLeft), 2);
+
+    let heavy: Vec<_> = client
+        .find_all_users(UserQuery::new())
+        .try_filter(|u| {
+            futures::future::ready(u.used_space.is_some_and(|s| s > (1u64 << 30) as f64))
+        })
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(!heavy.is_empty());
+    let foreseen = client
+        .consequences(&Change::Quota(Quota::Bytes(1 << 30)), &heavy)
+        .await
+        .unwrap();
+    assert_eq!(
+        foreseen.count(&Consequence::ReadOnly { used: 0, quota: 0 }),
+        heavy.len()
+    );
+}

@@ -35,6 +35,10 @@ pub(crate) struct LoginEvent {
 /// 400 days (some twice), every seventh never did, nor did anyone still Pending. The same
 /// portal gets the same history, relative to `now`.
 pub(crate) fn seed(state: &mut PortalState, now: DateTime<Utc>) {
+    // Every portal of a process dates its history from the same moment, so that two portals
+    // started one after the other hold the same users with the same history.
+    static ANCHOR: std::sync::OnceLock<DateTime<Utc>> = std::sync::OnceLock::new();
+    let now = *ANCHOR.get_or_init(|| now);
     let mut events = Vec::new();
     for (i, user) in state.users.iter().enumerate() {
         if i % 7 == 3 || user.status == 4 {

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use docspace_people::{Client, MAX_PAGE_SIZE, Server, User, UserQuery};
-use futures::{Stream, StreamExt};
+use futures::{Stream, StreamExt, TryStreamExt};
 
 use crate::cli::{Format, GlobalArgs, ListArgs};
 use crate::error::{CliError, CliResult, Kind};
@@ -53,13 +53,7 @@ pub async fn list(global: &GlobalArgs, args: ListArgs) -> CliResult<ExitCode> {
     let source: std::pin::Pin<Box<dyn Stream<Item = Result<User, docspace_people::Error>> + Send>> =
         match since {
             None => Box::pin(client.find_all_users(query)),
-            Some(since) => {
-                let idle = client
-                    .users_inactive_since(since, query)
-                    .await
-                    .map_err(|e| CliError::portal(e, "--inactive-for"))?;
-                Box::pin(futures::stream::iter(idle.into_iter().map(|u| Ok(u.user))))
-            }
+            Some(since) => Box::pin(client.inactive_users(since, query).map_ok(|u| u.user)),
         };
     let users = source.take(limit).inspect(move |_| counted.inc(1));
     let mut users = std::pin::pin!(users);

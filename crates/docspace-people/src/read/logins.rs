@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use docspace_people_gen::{paths, types};
-use futures::TryStreamExt;
+use futures::{Stream, TryStreamExt};
 use uuid::Uuid;
 
 use super::MAX_PAGE_SIZE;
@@ -71,16 +71,33 @@ impl Client {
         since: DateTime<Utc>,
         query: UserQuery,
     ) -> Result<Vec<InactiveUser>, Error> {
-        let signed_in = self.sign_ins_since(since).await?;
-        let active: HashSet<Uuid> = signed_in.last.keys().copied().collect();
-        self.find_all_users(query)
-            .try_filter_map(|user| {
+        self.inactive_users(since, query).try_collect().await
+    }
+
+    /// [`users_inactive_since`](Self::users_inactive_since) as a stream, page after page of the
+    /// user list once the history is read: only the ids of those who signed in are kept, not
+    /// the users.
+    pub fn inactive_users(
+        &self,
+        since: DateTime<Utc>,
+        query: UserQuery,
+    ) -> impl Stream<Item = Result<InactiveUser, Error>> + Send + 'static + use<> {
+        let client = self.clone();
+        futures::stream::once(async move {
+            let active: HashSet<Uuid> = client
+                .sign_ins_since(since)
+                .await?
+                .last
+                .into_keys()
+                .collect();
+            let users = client.find_all_users(query).try_filter_map(move |user| {
                 let registered = user.registration_date.map(|d| d.with_timezone(&Utc));
                 let idle = !active.contains(&user.id) && registered.is_none_or(|r| r < since);
                 futures::future::ready(Ok(idle.then_some(InactiveUser { user, registered })))
-            })
-            .try_collect()
-            .await
+            });
+            Ok::<_, Error>(users)
+        })
+        .try_flatten()
     }
 
     /// The last successful sign-in of every user who signed in at or after `since`, from the

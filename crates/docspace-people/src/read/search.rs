@@ -340,7 +340,7 @@ impl Client {
     pub fn find_all_users(
         &self,
         query: UserQuery,
-    ) -> impl Stream<Item = Result<User, Error>> + Send + 'static {
+    ) -> impl Stream<Item = Result<User, Error>> + Send + 'static + use<> {
         let client = self.clone();
         let query = Arc::new(query);
         stream::try_unfold(Some(0u32), move |start| {

@@ -410,6 +410,18 @@ pub fn foreseen(consequences: &docspace_people::bulk::Consequences) -> Option<St
     if rooms > 0 {
         parts.push(format!("{rooms} own rooms, which go to the receiver"));
     }
+    let staying = consequences.count(&Consequence::RoomsStay);
+    if staying > 0 {
+        parts.push(format!(
+            "{staying} own rooms, which stay theirs (no --reassign-to)"
+        ));
+    }
+    let destroyed = consequences.count(&Consequence::DocumentsDestroyed);
+    if destroyed > 0 {
+        parts.push(format!(
+            "{destroyed} lose their documents, mail and Talk files with the deletion"
+        ));
+    }
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 

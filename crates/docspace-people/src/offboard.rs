@@ -214,6 +214,52 @@ impl std::fmt::Debug for Offboard {
 }
 
 impl Client {
+    /// What offboarding `users` with `options` will do besides disabling them: who owns rooms
+    /// (one `reassign/necessary` read each, DocSpace 3.1 and later) and whether they go to the
+    /// receiver, and on Workspace whether a deletion destroys the user's documents. Sends no
+    /// change.
+    ///
+    /// # Errors
+    ///
+    /// The errors of reading the server and the users' rooms.
+    pub async fn offboarding_consequences(
+        &self,
+        users: &[Uuid],
+        options: &OffboardOptions,
+    ) -> Result<crate::bulk::Consequences, Error> {
+        use crate::bulk::Consequence;
+        let server = self.server().await?;
+        let mut result = crate::bulk::Consequences::default();
+        let mut seen = std::collections::HashSet::new();
+        for id in users.iter().filter(|id| seen.insert(**id)) {
+            let mut found = Vec::new();
+            // A user the portal does not have is the plan's to report, not this.
+            let owns = server.has_type_change_job()
+                && match self.reassign_necessary(*id, None).await {
+                    Ok(owns) => owns,
+                    Err(Error::NotFound { .. }) => false,
+                    Err(e) => return Err(e),
+                };
+            if owns {
+                found.push(if options.receiver.is_some() {
+                    Consequence::OwnsRooms
+                } else {
+                    Consequence::RoomsStay
+                });
+            }
+            if options.delete && options.receiver.is_none() && server.deletion_destroys_documents()
+            {
+                found.push(Consequence::DocumentsDestroyed);
+            }
+            if !found.is_empty() {
+                result.by_user.insert(*id, found);
+            }
+        }
+        Ok(result)
+    }
+}
+
+impl Client {
     /// Starts an offboarding: for each user, disable, then optionally move their data to a
     /// receiver, then optionally delete.
     ///

@@ -116,6 +116,45 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
             report_file,
         );
     }
+    // What offboarding does besides disabling, for the plan and the question.
+    let foreseen = if bulk.dry_run || (interactive && !bulk.run.yes) {
+        let mut options = OffboardOptions::default()
+            .delete(args.delete)
+            .destroy_documents(args.destroy_documents);
+        if let Some(receiver) = receiver {
+            options = options.receiver(receiver);
+        }
+        let consequences = client
+            .offboarding_consequences(targets.ids(), &options)
+            .await
+            .map_err(|e| CliError::portal(e, "cannot foresee the offboarding's consequences"))?;
+        if bulk.dry_run {
+            let mut lines: Vec<String> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for (position, id) in targets.ids().iter().enumerate() {
+                if !seen.insert(*id) {
+                    continue;
+                }
+                if let Some(list) = consequences.by_user.get(id) {
+                    let said: Vec<String> = list.iter().map(ToString::to_string).collect();
+                    lines.push(format!(
+                        "  {}: {}",
+                        crate::output::escape(&targets.input(position), false),
+                        said.join("; ")
+                    ));
+                }
+            }
+            if !lines.is_empty() {
+                println!("Besides disabling:");
+                for line in lines {
+                    println!("{line}");
+                }
+            }
+        }
+        crate::output::foreseen(&consequences)
+    } else {
+        None
+    };
     if bulk.dry_run {
         println!("Offboarding: {steps}. The first step:");
         let connection = plan::Connection {
@@ -198,6 +237,7 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
         max_changes: bulk.run.max_changes,
         portal: client.base_url().to_owned(),
         steps: steps.clone(),
+        foreseen,
         deleting,
         verdict: Arc::clone(&verdict),
         bar: bar.clone(),
@@ -310,6 +350,8 @@ struct Guard {
     max_changes: Option<usize>,
     portal: String,
     steps: String,
+    /// What offboarding does besides disabling, said in the question.
+    foreseen: Option<String>,
     /// The users a deletion would take, by name, for the question.
     deleting: Vec<String>,
     verdict: Arc<Mutex<Option<String>>>,
@@ -340,11 +382,15 @@ impl Guard {
                         self.deleting.len() - DELETING_SHOWN
                     ));
                 }
+                let foreseen = self
+                    .foreseen
+                    .as_deref()
+                    .map_or_else(String::new, |f| format!("It also does this: {f}.\n"));
                 let question = format!(
                     "About to offboard {users} users on {} ({}): {} to disable, {} already \
                      disabled, {} refused or unknown.\nThese users, but those refused, will be \
-                     DELETED for good:\n{listed}{} users will be DELETED for good; this cannot \
-                     be undone. Type {} to confirm: ",
+                     DELETED for good:\n{listed}{foreseen}{} users will be DELETED for good; \
+                     this cannot be undone. Type {} to confirm: ",
                     self.portal,
                     self.steps,
                     plan.to_disable,
@@ -358,8 +404,12 @@ impl Guard {
                 (answer.trim() != plan.to_delete.to_string()).then(|| "not confirmed".to_owned())
             }
             _ if users > 20 => {
+                let foreseen = self
+                    .foreseen
+                    .as_deref()
+                    .map_or_else(String::new, |f| format!("\nIt also does this: {f}."));
                 let question = format!(
-                    "About to offboard {users} users on {} ({}). Continue? [y/N] ",
+                    "About to offboard {users} users on {} ({}).{foreseen}\nContinue? [y/N] ",
                     self.portal, self.steps
                 );
                 let yes = tokio::task::block_in_place(|| self.bar.suspend(|| ask(&question)));

@@ -184,3 +184,86 @@ fn a_demotion_says_who_owns_rooms() {
         out.stdout
     );
 }
+
+#[test]
+fn an_offboarding_says_whose_rooms_move_and_whose_documents_a_deletion_destroys() {
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let room_admin = portal
+        .portal
+        .snapshot()
+        .into_iter()
+        .find(|u| u.status == 1 && u.user_type == 1 && !u.is_ldap && u.rooms_owned > 0)
+        .expect("a room admin with rooms");
+    let receiver = portal
+        .portal
+        .snapshot()
+        .into_iter()
+        .find(|u| u.is_admin && !u.is_owner && u.status == 1)
+        .unwrap();
+    let out = run(
+        &portal.args(
+            &url,
+            &token,
+            &[
+                "offboard",
+                &room_admin.email,
+                "--reassign-to",
+                &receiver.email,
+                "--dry-run",
+            ],
+        ),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("owns rooms, which go to the receiver"),
+        "{}",
+        out.stdout
+    );
+    let out = run(
+        &portal.args(&url, &token, &["offboard", &room_admin.email, "--dry-run"]),
+        "",
+        dir.path(),
+    );
+    assert!(out.stdout.contains("stay theirs"), "{}", out.stdout);
+
+    let workspace = Portal::start_with(
+        PortalConfig::demo().with_version(docspace_people_fake::ServerVersion::Workspace12_7),
+    );
+    let (url, token) = (workspace.portal.base_url(), workspace.portal.owner_token());
+    let leaver = plain_workspace(&workspace);
+    let out = run(
+        &workspace.args(
+            &url,
+            &token,
+            &[
+                "offboard",
+                &leaver,
+                "--delete",
+                "--destroy-documents",
+                "--dry-run",
+            ],
+        ),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("destroys their documents"),
+        "{}",
+        out.stdout
+    );
+}
+
+fn plain_workspace(portal: &Portal) -> String {
+    portal
+        .portal
+        .snapshot()
+        .into_iter()
+        .find(|u| u.status == 1 && !u.is_admin && !u.is_owner && !u.is_ldap)
+        .unwrap()
+        .email
+}

@@ -28,8 +28,14 @@ pub enum Consequence {
     /// The user would take a paid seat and none is left: the server refuses them with 402.
     NoSeatLeft,
     /// The user owns rooms (or, becoming a guest, shares personal files): they go to the
-    /// receiver of the demotion.
+    /// receiver of the demotion or the offboarding.
     OwnsRooms,
+    /// The user owns rooms and no receiver is named: they stay with the disabled user (and go
+    /// to the caller if the user is deleted).
+    RoomsStay,
+    /// Deleting the user deletes their documents, mail and Talk files with them (Workspace,
+    /// with no receiver to move them to first).
+    DocumentsDestroyed,
 }
 
 impl std::fmt::Display for Consequence {
@@ -45,6 +51,12 @@ impl std::fmt::Display for Consequence {
                 f.write_str("would take a paid seat and none is left: the server answers 402")
             }
             Consequence::OwnsRooms => f.write_str("owns rooms, which go to the receiver"),
+            Consequence::RoomsStay => {
+                f.write_str("owns rooms, which stay theirs: no receiver is named")
+            }
+            Consequence::DocumentsDestroyed => {
+                f.write_str("the deletion destroys their documents, mail and Talk files")
+            }
         }
     }
 }

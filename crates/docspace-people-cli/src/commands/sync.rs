@@ -243,7 +243,12 @@ fn show_plan(plan: &SyncPlan, out: Option<&Path>) -> CliResult<()> {
                     }
                     _ => String::new(),
                 };
-                writeln!(w, "    {who}{change} ({})", escape(&action.why))?;
+                let besides = if action.consequences.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", escape(&action.consequences.join("; ")))
+                };
+                writeln!(w, "    {who}{change} ({}{besides})", escape(&action.why))?;
             }
             if group.len() > MAX_SHOWN {
                 writeln!(w, "    ... and {} more", group.len() - MAX_SHOWN)?;

@@ -132,20 +132,7 @@ impl Change {
         let active = user.status == Some(UserStatus::Active);
         let current = user.user_type_on(server);
         match self {
-            Change::Quota(Quota::Bytes(quota)) if !server.is_workspace() => {
-                let used = user
-                    .used_space
-                    .filter(|u| u.is_finite() && *u > 0.0)
-                    .map(|u| u as u64);
-                if let Some(used) = used
-                    && used > *quota
-                {
-                    found.push(Consequence::ReadOnly {
-                        used,
-                        quota: *quota,
-                    });
-                }
-            }
+            Change::Quota(_) => found.extend(self.read_only(user.used_space, server)),
             Change::Status(UserStatus::Active)
                 if !active && takes_paid_seat(current.as_ref()) && !server.is_workspace() =>
             {
@@ -163,6 +150,23 @@ impl Change {
             _ => {}
         }
         found
+    }
+}
+
+impl Change {
+    /// [`Consequence::ReadOnly`] when this is a quota below `used` bytes (DocSpace; Workspace
+    /// refuses such a quota instead).
+    pub fn read_only(&self, used: Option<f64>, server: &Server) -> Option<Consequence> {
+        let Change::Quota(Quota::Bytes(quota)) = self else {
+            return None;
+        };
+        let used = used
+            .filter(|u| u.is_finite() && *u > 0.0)
+            .map(|u| u as u64)?;
+        (used > *quota && !server.is_workspace()).then_some(Consequence::ReadOnly {
+            used,
+            quota: *quota,
+        })
     }
 }
 

@@ -166,13 +166,20 @@ impl Client {
         if let Some(receiver) = options.reassign_to {
             self.check_receiver_of(receiver, &[]).await?;
         }
-        // One page of whole users at a time: a few dozen bytes are kept per user.
+        // One page of whole users at a time: a few dozen bytes are kept per user, and their use
+        // of storage, for the quota actions' consequences.
+        let mut used = std::collections::HashMap::new();
         let seen: Vec<Seen> = self
             .find_all_users(UserQuery::new())
-            .map_ok(|user| Seen::of(&user, &server))
+            .map_ok(|user| {
+                if let Some(space) = user.used_space {
+                    used.insert(user.id, space);
+                }
+                Seen::of(&user, &server)
+            })
             .try_collect()
             .await?;
-        SyncPlan::build_from(
+        let mut plan = SyncPlan::build_from(
             &server,
             self.base_url(),
             caller,
@@ -180,7 +187,83 @@ impl Client {
             desired,
             options,
             source,
-        )
+        )?;
+        self.foresee_sync(&mut plan, &server, options, &used)
+            .await?;
+        Ok(plan)
+    }
+
+    /// Says on each action what it will do besides itself: the users of the enabling, type and
+    /// quota actions are read whole (a few, not the portal) and their consequences found as a
+    /// bulk run's; leavers offboarded get their rooms'.
+    async fn foresee_sync(
+        &self,
+        plan: &mut SyncPlan,
+        server: &crate::Server,
+        options: &super::SyncOptions,
+        used: &std::collections::HashMap<Uuid, f64>,
+    ) -> Result<(), Error> {
+        use std::collections::HashMap;
+        let mut groups: Vec<(Change, Vec<Uuid>)> = Vec::new();
+        for action in &mut plan.actions {
+            let (Some(id), Ok(Some(change))) = (action.id, action.change_on(server)) else {
+                continue;
+            };
+            // A quota's consequence needs only the use read with the list.
+            if matches!(change, Change::Quota(_) | Change::ResetQuota) {
+                if let Some(consequence) = change.read_only(used.get(&id).copied(), server) {
+                    action.consequences = vec![consequence.to_string()];
+                }
+                continue;
+            }
+            match groups.iter_mut().find(|(c, _)| *c == change) {
+                Some((_, ids)) => ids.push(id),
+                None => groups.push((change, vec![id])),
+            }
+        }
+        let mut said: HashMap<(Uuid, String), Vec<String>> = HashMap::new();
+        for (change, ids) in &groups {
+            let mut users = self.users_by_id(ids, 4).await?;
+            let ordered: Vec<crate::User> = ids.iter().filter_map(|id| users.remove(id)).collect();
+            let consequences = self.consequences(change, &ordered).await?;
+            for (id, list) in consequences.by_user {
+                said.insert(
+                    (id, change.to_string()),
+                    list.iter().map(ToString::to_string).collect(),
+                );
+            }
+        }
+        let leavers: Vec<Uuid> = plan
+            .actions
+            .iter()
+            .filter(|a| a.action == super::ActionKind::Offboard)
+            .filter_map(|a| a.id)
+            .collect();
+        let offboarded = if leavers.is_empty() {
+            Default::default()
+        } else {
+            let mut offboard = crate::offboard::OffboardOptions::default();
+            if let Some(receiver) = options.reassign_to {
+                offboard = offboard.receiver(receiver);
+            }
+            self.offboarding_consequences(&leavers, &offboard).await?
+        };
+        for action in &mut plan.actions {
+            let Some(id) = action.id else { continue };
+            if action.action == super::ActionKind::Offboard {
+                if let Some(list) = offboarded.by_user.get(&id) {
+                    action.consequences = list.iter().map(ToString::to_string).collect();
+                }
+                continue;
+            }
+            if let Ok(Some(change)) = action.change_on(server)
+                && !matches!(change, Change::Quota(_) | Change::ResetQuota)
+                && let Some(list) = said.remove(&(id, change.to_string()))
+            {
+                action.consequences = list;
+            }
+        }
+        Ok(())
     }
 
     /// Checks `plan` against the portal as it is now: the same portal and server, each user

@@ -72,6 +72,10 @@ pub struct SyncAction {
     /// The source's line, when the row has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    /// What the action will do besides itself, in words: a quota below the user's use, a paid
+    /// seat taken (or none left), rooms that move ([`crate::bulk::Consequence`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consequences: Vec<String>,
 }
 
 impl SyncAction {
@@ -376,6 +380,7 @@ impl Builder<'_> {
             to,
             why,
             line,
+            consequences: Vec::new(),
         });
     }
 

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use docspace_people::bulk::{Change, Outcome};
 use docspace_people::sync::{
-    ActionKind, DesiredStatus, DesiredUser, Joiners, LeaverLimit, QuotaWish, Source, SyncOptions,
-    SyncPlan,
+    ActionKind, DesiredStatus, DesiredUser, Joiners, LeaverLimit, QuotaWish, Source, SyncKey,
+    SyncOptions, SyncPlan,
 };
 use docspace_people::{Client, Quota, RetryPolicy, UserStatus, UserType};
 use docspace_people_fake::seed::{
@@ -470,4 +470,41 @@ async fn leavers_offboarded_are_disabled_and_their_rooms_move_to_the_receiver() 
         .await
         .unwrap_err();
     assert!(err.to_string().contains("receiver"), "{err}");
+}
+
+#[tokio::test]
+async fn the_plan_says_what_each_action_will_do_besides_itself() {
+    let portal = FakePortal::start(PortalConfig::demo().with_paid_seats(1)).unwrap();
+    let client = owner(&portal);
+    // Lena stores about 1.3 GiB: a 1 GiB quota turns her documents read-only. Samuel's
+    // promotion finds no paid seat (one seat, and the owner and admins take more).
+    let rows: Vec<DesiredUser> = hr_export(&portal)
+        .into_iter()
+        .map(|row| {
+            if matches!(&row.key, SyncKey::Email(e) if e == QUOTA) {
+                row.with_quota(QuotaWish::Set(Quota::Bytes(1 << 30)))
+            } else {
+                row
+            }
+        })
+        .collect();
+    let plan = client
+        .plan_sync(&rows, &options(), Source::named("hr.csv", &rows))
+        .await
+        .unwrap();
+    let said = |kind: ActionKind, email: &str| {
+        plan.actions
+            .iter()
+            .find(|a| a.action == kind && a.email.as_deref() == Some(email))
+            .map(|a| a.consequences.join("; "))
+            .unwrap_or_else(|| panic!("a {kind:?} action for {email}: {:?}", plan.actions))
+    };
+    assert!(
+        said(ActionKind::Quota, QUOTA).contains("read-only"),
+        "{plan:?}"
+    );
+    assert!(
+        said(ActionKind::Type, PROMOTED).contains("none is left"),
+        "{plan:?}"
+    );
 }

@@ -216,6 +216,11 @@ impl Client {
                 }
                 continue;
             }
+            // Only enabling and type changes can take a seat or move rooms: disabling reads
+            // nobody.
+            if !matches!(change, Change::Status(UserStatus::Active) | Change::Type(_)) {
+                continue;
+            }
             match groups.iter_mut().find(|(c, _)| *c == change) {
                 Some((_, ids)) => ids.push(id),
                 None => groups.push((change, vec![id])),

@@ -267,3 +267,51 @@ fn plain_workspace(portal: &Portal) -> String {
         .unwrap()
         .email
 }
+
+#[test]
+fn the_questions_say_what_quotas_and_offboarding_will_do() {
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let before = portal.portal.snapshot();
+    let heavy = before
+        .iter()
+        .filter(|u| u.status == 1 && u.used_space > 1 << 30)
+        .count();
+    assert!(heavy > 0);
+    let out = run_on_terminal(
+        &portal.args(
+            &url,
+            &token,
+            &["quota", "set", "1GiB", "--status", "active"],
+        ),
+        "Continue? [y/N]",
+        "n",
+        dir.path(),
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stdout
+            .contains(&format!("{heavy} will open their documents read-only")),
+        "{}",
+        out.stdout
+    );
+
+    let out = run_on_terminal(
+        &portal.args(
+            &url,
+            &token,
+            &["offboard", "--type", "room-admin", "--delete"],
+        ),
+        "to confirm",
+        "0",
+        dir.path(),
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stdout.contains("own rooms, which stay theirs"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(portal.portal.snapshot(), before, "nothing sent after a no");
+}

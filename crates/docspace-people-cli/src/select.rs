@@ -27,9 +27,9 @@ pub struct Selected {
 impl Selected {
     /// The selected users as targets (`user@example.com (no sign-in since ...)`, numbered in
     /// the portal's order), and the users, whole, so that nobody is read twice.
-    pub fn targets(&self) -> CliResult<(Targets, HashMap<Uuid, User>)> {
+    pub fn targets(self) -> CliResult<(Targets, HashMap<Uuid, User>)> {
         let ids: Vec<Uuid> = self.users.iter().map(|u| u.id).collect();
-        let by_id: HashMap<Uuid, User> = self.users.iter().map(|u| (u.id, u.clone())).collect();
+        let by_id: HashMap<Uuid, User> = self.users.into_iter().map(|u| (u.id, u)).collect();
         let targets = Targets::labelled(&format!("selected by {}", self.label), &ids, |id| {
             let user = by_id.get(id)?;
             let name = user.email.clone().or_else(|| user.display_name.clone())?;
@@ -201,7 +201,13 @@ pub fn describe(args: &SelectArgs) -> String {
         flag("invited-by", Some(v.clone()));
     }
     if let Some(v) = args.inactive_for {
-        flag("inactive-for", Some(format!("{}d", v.num_days())));
+        let hours = v.num_hours();
+        let shown = if hours % 24 == 0 {
+            format!("{}d", hours / 24)
+        } else {
+            format!("{hours}h")
+        };
+        flag("inactive-for", Some(shown));
     }
     parts.join(" ")
 }

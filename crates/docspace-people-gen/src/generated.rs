@@ -642,7 +642,7 @@ ProblemDetails object in `response`. `status` is 1 and `statusCode` repeats the 
         ///The event in words, e.g. `Login Success`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<::std::string::String>,
-        ///The event's number: 1000 a successful sign-in, 1001 through a social account, 1002 and up failures.
+        ///The event's `MessageAction` number. Successful sign-ins: 1000, and by way of a social account 1001, SMS 1007, the API 1010, a social app 1011, the API with SMS 1012, SSO 1015, the API with a social account 1019, a two-factor app 1021, the API with two factors 1024, OAuth 1028, a password 1029. Failures: 1002-1005, 1008, 1009, 1013, 1014, 1018, 1020, 1022, 1023, 1025, 1026.
         #[serde(
             rename = "actionId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -8380,6 +8380,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 402u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),

@@ -18,8 +18,13 @@ use super::search::UserQuery;
 use crate::transport::{Request, envelope};
 use crate::{Client, Error, User};
 
-/// Successful sign-ins: `LoginSuccess`, `LoginSuccessViaSocialAccount`.
-const SIGN_INS: [i32; 2] = [1000, 1001];
+/// Successful sign-ins, as the server's `MessageAction` numbers them: `LoginSuccess` (1000),
+/// via a social account (1001), SMS (1007), the API (1010), a social app (1011), the API with
+/// SMS (1012), SSO (1015), the API with a social account (1019), a two-factor app (1021), the
+/// API with two factors (1024), OAuth (1028), a password (1029).
+const SIGN_INS: [i32; 12] = [
+    1000, 1001, 1007, 1010, 1011, 1012, 1015, 1019, 1021, 1024, 1028, 1029,
+];
 
 /// A user nobody signed in as since a time.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,10 +113,24 @@ impl Client {
         self.check_login_history().await?;
         let mut signed_in = SignIns::default();
         let mut start: i32 = 0;
+        let mut previous_first: Option<(Option<i64>, Option<String>)> = None;
         loop {
             let events = self.login_page(start, None).await?;
             signed_in.pages += 1;
             let page = events.len();
+            // A server that answers the same page again would keep this loop going for ever.
+            let first = events.first().map(|e| (e.id, e.date.clone()));
+            if first.is_some() && first == previous_first {
+                return Err(Error::UndecodableResponse {
+                    status: 200,
+                    reason: format!(
+                        "the login history answered the same page for startIndex {start} as \
+                         for the page before"
+                    ),
+                    snippet: String::new(),
+                });
+            }
+            previous_first = first;
             let mut reached = false;
             for event in events {
                 let Some(at) = event.date.as_deref().and_then(crate::dates::parse) else {
@@ -166,7 +185,18 @@ impl Client {
         if let Some(from) = from {
             request = request.query("from", from);
         }
-        let answer = self.transport().send(&request).await?;
+        let answer = match self.transport().send(&request).await {
+            Ok(answer) => answer,
+            // Workspace and older DocSpace have no such route.
+            Err(Error::NotFound { .. }) => {
+                let server = self.server().await?;
+                return Err(Error::Unsupported(format!(
+                    "{server} has no login history at security/audit/login/filter, so \
+                     inactivity cannot be computed"
+                )));
+            }
+            Err(e) => return Err(e),
+        };
         let envelope: types::LoginEventListEnvelope = answer.json()?;
         envelope::check(None, envelope.status, envelope.status_code)?;
         Ok(envelope.response)

@@ -215,3 +215,48 @@ async fn consequences_are_foreseen_from_the_users_and_the_seats() {
         heavy.len()
     );
 }
+
+#[tokio::test]
+async fn a_login_history_that_repeats_its_page_is_an_error_not_an_endless_loop() {
+    use wiremock::matchers::{method, path, query_param_is_missing};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    let path_ = "/api/2.0/security/audit/login/filter";
+    // The check's window in the far future is empty: the plan keeps a history ...
+    Mock::given(method("GET"))
+        .and(path(path_))
+        .and(wiremock::matchers::query_param(
+            "from",
+            "2999-01-01T00:00:00.0000000Z",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            serde_json::json!({"response": [], "count": 0, "status": 0, "statusCode": 200}),
+        ))
+        .mount(&server)
+        .await;
+    // ... but every page is the same hundred recent sign-ins.
+    let now = Utc::now().to_rfc3339();
+    let events: Vec<serde_json::Value> = (0..100)
+        .map(|i| {
+            serde_json::json!({"id": 7, "date": now, "userId": Uuid::from_u128(i).to_string(), "actionId": 1000})
+        })
+        .collect();
+    Mock::given(method("GET"))
+        .and(path(path_))
+        .and(query_param_is_missing("from"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            serde_json::json!({"response": events, "count": 100, "status": 0, "statusCode": 200}),
+        ))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).token("t").build().unwrap();
+    let err = client
+        .sign_ins_since(Utc::now() - Duration::days(180))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::UndecodableResponse { reason, .. } if reason.contains("same page")),
+        "{err:?}"
+    );
+}

@@ -17,20 +17,56 @@ pub(crate) struct Run {
     pub(crate) stderr: String,
 }
 
+/// A private config and data directory, and none of the DOCSPACE_* variables (nor RUST_LOG) of
+/// the environment.
+fn private_env(command: &mut Command, config_dir: &Path) {
+    for var in [
+        "DOCSPACE_URL",
+        "DOCSPACE_TOKEN",
+        "DOCSPACE_API_KEY",
+        "DOCSPACE_API_KEY_FILE",
+        "DOCSPACE_PASSWORD",
+        "DOCSPACE_PROFILE",
+        "RUST_LOG",
+    ] {
+        command.env_remove(var);
+    }
+    command
+        .env("DOCSPACE_CONFIG_DIR", config_dir)
+        .env("DOCSPACE_DATA_DIR", config_dir);
+}
+
+/// Active users of type User who are neither admins nor LDAP, as ids: safe targets.
+pub(crate) fn plain_ids(portal: &Portal, n: usize) -> Vec<String> {
+    let ids: Vec<String> = portal
+        .portal
+        .user_ids_where(|u| u.status == 1 && u.user_type == 4 && !u.is_admin && !u.is_ldap)
+        .into_iter()
+        .take(n)
+        .map(|id| id.to_string())
+        .collect();
+    assert_eq!(ids.len(), n, "the portal has {n} plain users");
+    ids
+}
+
+/// A portal where every write fails with 500: a run leaves its users to resume.
+pub(crate) fn failing_writes() -> Portal {
+    Portal::start_with(
+        PortalConfig::demo().with_faults(
+            Faults::none()
+                .with_internal_server_error(docspace_people_fake::Trigger::Always)
+                .writes_only(),
+        ),
+    )
+}
+
 /// Runs the binary with a private config directory and none of the DOCSPACE_* variables of
 /// the environment, feeding `stdin`.
 pub(crate) fn run(args: &[&str], stdin: &str, config_dir: &Path) -> Run {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env_remove("DOCSPACE_URL")
-        .env_remove("DOCSPACE_TOKEN")
-        .env_remove("DOCSPACE_API_KEY")
-        .env_remove("DOCSPACE_API_KEY_FILE")
-        .env_remove("DOCSPACE_PASSWORD")
-        .env_remove("DOCSPACE_PROFILE")
-        .env_remove("RUST_LOG")
-        .env("DOCSPACE_CONFIG_DIR", config_dir)
-        .env("DOCSPACE_DATA_DIR", config_dir)
+    let mut command = Command::new(BIN);
+    command.args(args);
+    private_env(&mut command, config_dir);
+    let mut child = command
         .stdin(if stdin.is_empty() {
             Stdio::null()
         } else {
@@ -246,22 +282,16 @@ sys.exit(os.waitstatus_to_exitcode(status))
 /// Runs the binary on a pseudo-terminal, as [`run`] does otherwise, answering `answer` to the
 /// question that contains `prompt`. Its stdout and stderr are one stream, in `stdout`.
 pub(crate) fn run_on_terminal(args: &[&str], prompt: &str, answer: &str, config_dir: &Path) -> Run {
-    let output = Command::new("python3")
+    let mut command = Command::new("python3");
+    command
         .arg("-c")
         .arg(ON_TERMINAL)
         .arg(answer)
         .arg(prompt)
         .arg(BIN)
-        .args(args)
-        .env_remove("DOCSPACE_URL")
-        .env_remove("DOCSPACE_TOKEN")
-        .env_remove("DOCSPACE_API_KEY")
-        .env_remove("DOCSPACE_API_KEY_FILE")
-        .env_remove("DOCSPACE_PASSWORD")
-        .env_remove("DOCSPACE_PROFILE")
-        .env_remove("RUST_LOG")
-        .env("DOCSPACE_CONFIG_DIR", config_dir)
-        .env("DOCSPACE_DATA_DIR", config_dir)
+        .args(args);
+    private_env(&mut command, config_dir);
+    let output = command
         // A terminal of the usual width.
         .env("COLUMNS", "80")
         .stdin(Stdio::null())

@@ -4,7 +4,9 @@ use std::process::{Command, Stdio};
 
 use docspace_people_fake::{Endpoint, Faults, PortalConfig, Trigger};
 
-use crate::common::{BIN, Portal, journal_of, path_str, run, run_on_terminal, temp};
+use crate::common::{
+    BIN, Portal, failing_writes, journal_of, path_str, plain_ids, run, run_on_terminal, temp,
+};
 
 #[test]
 fn a_stopped_run_resumes_from_its_journal_and_undo_takes_it_back() {
@@ -417,23 +419,10 @@ fn one_ctrl_c_stops_the_whole_undo() {
 #[test]
 fn resume_asks_on_a_terminal_and_has_a_dry_run() {
     // Every write fails: the run leaves 25 users to resume.
-    let portal = Portal::start_with(
-        PortalConfig::demo().with_faults(
-            Faults::none()
-                .with_internal_server_error(Trigger::Always)
-                .writes_only(),
-        ),
-    );
+    let portal = failing_writes();
     let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
     let dir = temp();
-    let ids: Vec<String> = portal
-        .portal
-        .user_ids_where(|u| u.status == 1 && u.user_type == 4 && !u.is_admin && !u.is_ldap)
-        .into_iter()
-        .take(25)
-        .map(|id| id.to_string())
-        .collect();
-    assert_eq!(ids.len(), 25);
+    let ids = plain_ids(&portal, 25);
     let journal = dir.path().join("run.jsonl");
     let mut args = vec!["--max-attempts", "1", "status", "set", "terminated"];
     args.extend(ids.iter().map(String::as_str));

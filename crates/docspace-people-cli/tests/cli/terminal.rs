@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use docspace_people_fake::{Faults, PortalConfig, Trigger};
 
-use crate::common::{Portal, run, run_on_terminal, temp};
+use crate::common::{Portal, failing_writes, plain_ids, run, run_on_terminal, temp};
 
 /// A portal slow enough (every request 300 ms late) for the progress to be drawn.
 fn slow_portal() -> Portal {
@@ -19,13 +19,7 @@ fn reading_is_its_own_phase_and_users_list_shows_it_pages() {
     let portal = slow_portal();
     let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
     let dir = temp();
-    let ids: Vec<String> = portal
-        .portal
-        .user_ids_where(|u| u.status == 1 && u.user_type == 4 && !u.is_admin && !u.is_ldap)
-        .into_iter()
-        .take(3)
-        .map(|id| id.to_string())
-        .collect();
+    let ids = plain_ids(&portal, 3);
     let mut args = vec!["status", "set", "terminated", "--yes"];
     args.extend(ids.iter().map(String::as_str));
     let out = run_on_terminal(
@@ -62,22 +56,10 @@ fn reading_is_its_own_phase_and_users_list_shows_it_pages() {
 
 #[test]
 fn identical_reasons_are_one_line_and_the_last_line_is_the_next_command() {
-    let portal = Portal::start_with(
-        PortalConfig::demo().with_faults(
-            Faults::none()
-                .with_internal_server_error(Trigger::Always)
-                .writes_only(),
-        ),
-    );
+    let portal = failing_writes();
     let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
     let dir = temp();
-    let ids: Vec<String> = portal
-        .portal
-        .user_ids_where(|u| u.status == 1 && u.user_type == 4 && !u.is_admin && !u.is_ldap)
-        .into_iter()
-        .take(25)
-        .map(|id| id.to_string())
-        .collect();
+    let ids = plain_ids(&portal, 25);
     let journal = dir.path().join("run 1.jsonl");
     let mut args = vec!["--max-attempts", "1", "status", "set", "terminated"];
     args.extend(ids.iter().map(String::as_str));
@@ -105,13 +87,7 @@ fn tables_fit_the_terminal_and_logs_are_coloured_only_there() {
     let portal = Portal::start();
     let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
     let dir = temp();
-    let ids: Vec<String> = portal
-        .portal
-        .user_ids_where(|u| u.status == 1 && u.user_type == 4 && !u.is_admin && !u.is_ldap)
-        .into_iter()
-        .take(3)
-        .map(|id| id.to_string())
-        .collect();
+    let ids = plain_ids(&portal, 3);
     let file = dir
         .path()
         .join("a-rather-long-directory-name-for-the-leavers-file.txt");

@@ -13,46 +13,17 @@
 # Honours CARGO_TARGET_DIR (default: the workspace's target/).
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-export CARGO_TARGET_DIR="$TARGET"
 NS="${NS:-100000 1000000}"
 PORT="${PORT:-18094}"
-URL="http://127.0.0.1:$PORT"
-API_KEY="sk-fake-owner-5d41402abc4b2a76b9719d911017c592" # the fake's seeded owner key (seed.rs)
+source "$(dirname "$0")/lib.sh"
 OUT="${OUT:-$TARGET/bench-memory}"
 mkdir -p "$OUT"
-
-if [[ ! -x /usr/bin/time ]]; then
-    echo "installing GNU time (Debian package 'time')" >&2
-    apt-get install -y -q time >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q time >/dev/null; }
-fi
-
-echo "== building (release)" >&2
-cargo build --release --quiet -p docspace-people-fake --bin docspace-people-fake
-cargo build --release --quiet -p docspace-people-cli --bin docspace-people
-FAKE="$TARGET/release/docspace-people-fake"
-CLI="$TARGET/release/docspace-people"
-
-FAKE_PID=""
-stop_fake() {
-    if [[ -n "$FAKE_PID" ]]; then
-        kill "$FAKE_PID" 2>/dev/null || true
-        wait "$FAKE_PID" 2>/dev/null || true
-        FAKE_PID=""
-    fi
-}
-trap stop_fake EXIT
 
 ROWS=()
 for n in $NS; do
     ids="$OUT/ids-$n.txt"
     rm -f "$ids" "$OUT/journal-$n.jsonl" "$OUT/report-$n.csv"
-    "$FAKE" --port "$PORT" --users "$n" --ids-file "$ids" >"$OUT/fake-$n.log" 2>&1 &
-    FAKE_PID=$!
-    for _ in $(seq 1200); do [[ -s "$ids" ]] && break; sleep 0.1; done
-    [[ -s "$ids" ]] || { echo "the fake did not write $ids" >&2; exit 1; }
+    start_fake "$n" "$ids" "$OUT/fake-$n.log"
     echo "== $n users: status set terminated" >&2
     start=$(date +%s.%N)
     set +e

@@ -42,6 +42,22 @@ impl Selected {
     }
 }
 
+/// The users `args` select as targets, with the count said on stderr first; `None`, said on
+/// stdout, when none match (the command then has nothing to do).
+pub async fn chosen(
+    client: &Client,
+    server: &Server,
+    args: &SelectArgs,
+) -> CliResult<Option<(Targets, HashMap<Uuid, User>)>> {
+    let selected = select(client, server, args).await?;
+    if selected.users.is_empty() {
+        println!("No users match {}: nothing to do.", selected.label);
+        return Ok(None);
+    }
+    eprintln!("{} users match {}.", selected.users.len(), selected.label);
+    selected.targets().map(Some)
+}
+
 /// Refuses a list of users given with selectors: a command acts on one or the other.
 pub fn check_not_both(args: &SelectArgs, listed: bool) -> CliResult<()> {
     if args.any() && listed {

@@ -125,13 +125,11 @@ pub async fn run_selected(
     let mut targets = match (listed, select) {
         (Some(targets), _) => targets,
         (None, None) if selecting => {
-            let selected = crate::select::select(client, &server, &args.select).await?;
-            if selected.users.is_empty() {
-                println!("No users match {}: nothing to send.", selected.label);
+            let Some((targets, users)) =
+                crate::select::chosen(client, &server, &args.select).await?
+            else {
                 return Ok(ExitCode::SUCCESS);
-            }
-            eprintln!("{} users match {}.", selected.users.len(), selected.label);
-            let (targets, users) = selected.targets()?;
+            };
             selected_users = users;
             targets
         }

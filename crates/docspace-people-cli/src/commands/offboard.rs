@@ -79,13 +79,10 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
     sign_in(client, global.demo).await?;
     let mut selected_users = std::collections::HashMap::new();
     if selecting {
-        let selected = crate::select::select(client, &server, &bulk.select).await?;
-        if selected.users.is_empty() {
-            println!("No users match {}: nothing to offboard.", selected.label);
+        let Some((chosen, users)) = crate::select::chosen(client, &server, &bulk.select).await?
+        else {
             return Ok(ExitCode::SUCCESS);
-        }
-        eprintln!("{} users match {}.", selected.users.len(), selected.label);
-        let (chosen, users) = selected.targets()?;
+        };
         targets = chosen;
         selected_users = users;
     }

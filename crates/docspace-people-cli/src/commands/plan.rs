@@ -57,19 +57,7 @@ pub async fn dry_run(
         .await
         .map_err(|e| CliError::portal(e, "cannot plan the change"))?;
     // What the change will do besides itself: read-only documents, paid seats, rooms.
-    let mut order: Vec<docspace_people::User> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for id in targets.ids() {
-        if seen.insert(*id)
-            && let Some(user) = resolved.known.get(id)
-        {
-            order.push(user.clone());
-        }
-    }
-    let consequences = client
-        .consequences(change, &order)
-        .await
-        .map_err(|e| CliError::portal(e, "cannot foresee the change's consequences"))?;
+    let consequences = targets::consequences(client, change, targets, &resolved.known).await?;
     let report = plan(change, server, targets, &planned, &consequences);
     let report_on_stdout = report_file.as_ref().is_some_and(ReportFile::is_stdout);
     crate::output::to_stdout_unless(report_on_stdout, |out| {

@@ -256,17 +256,7 @@ async fn foresee(
     concurrency: usize,
 ) -> CliResult<Option<String>> {
     crate::targets::fetch_missing(client, targets.ids(), known, concurrency).await?;
-    let mut seen = std::collections::HashSet::new();
-    let users: Vec<User> = targets
-        .ids()
-        .iter()
-        .filter(|id| seen.insert(**id))
-        .filter_map(|id| known.get(id).cloned())
-        .collect();
-    let consequences = client
-        .consequences(change, &users)
-        .await
-        .map_err(|e| CliError::portal(e, "cannot foresee the change's consequences"))?;
+    let consequences = crate::targets::consequences(client, change, targets, known).await?;
     Ok(crate::output::foreseen(&consequences))
 }
 

@@ -15,7 +15,7 @@ use crate::error::{CliError, CliResult};
 
 pub(crate) use read::csv_rows;
 pub use read::{parse_value, read, read_skipping};
-pub use resolve::{Resolved, fetch_missing, resolve, resolve_one};
+pub use resolve::{Resolved, consequences, fetch_missing, resolve, resolve_one};
 
 /// At most this many input problems are listed; the rest are counted.
 const MAX_PROBLEMS_SHOWN: usize = 20;

@@ -166,3 +166,24 @@ pub async fn resolve_one(client: &Client, user: &str, flag: &str) -> CliResult<U
         .copied()
         .ok_or_else(|| CliError::usage(format_args!("{flag} {user}: no such user on the portal")))
 }
+
+/// What `change` will do to the distinct targets besides itself (read-only documents, paid
+/// seats, rooms), from their users in `known`, in input order.
+pub async fn consequences(
+    client: &Client,
+    change: &docspace_people::bulk::Change,
+    targets: &Targets,
+    known: &HashMap<Uuid, User>,
+) -> CliResult<docspace_people::bulk::Consequences> {
+    let mut seen = std::collections::HashSet::new();
+    let users: Vec<User> = targets
+        .ids()
+        .iter()
+        .filter(|id| seen.insert(**id))
+        .filter_map(|id| known.get(id).cloned())
+        .collect();
+    client
+        .consequences(change, &users)
+        .await
+        .map_err(|e| CliError::portal(e, "cannot foresee the change's consequences"))
+}

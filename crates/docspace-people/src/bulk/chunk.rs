@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use super::report::{Entry, Outcome};
 use super::run::{Run, Target, all, entry};
-use super::verdict::{changed, read_back, read_states, unreadable as unreadable_text};
+use super::slots::Slots;
+use super::verdict::{changed, read_back, read_states, unknown_id, unreadable as unreadable_text};
 use crate::Change;
 use crate::Error;
 use crate::error::describe;
@@ -18,7 +19,7 @@ use crate::state::UserState;
 use crate::transport::{Attempts, Failure};
 
 /// Sends one chunk (of users not yet in the target state) and settles every id in it.
-pub(super) async fn settle(run: &Run<'_>, chunk: Vec<Target>) -> Vec<Entry> {
+pub(super) async fn settle(run: &Run<'_>, slots: &Slots, chunk: Vec<Target>) -> Vec<Entry> {
     let job = run.job;
     let mut out = Vec::with_capacity(chunk.len());
     let mut stack = vec![chunk];
@@ -50,7 +51,7 @@ pub(super) async fn settle(run: &Run<'_>, chunk: Vec<Target>) -> Vec<Entry> {
             Ok(users) => {
                 let unconfirmed = classify_answer(run, &part, users, &mut out);
                 let why = "the server's answer left this user out (an LDAP or protected user?)";
-                let unchanged = read_back(run, &unconfirmed, why, &mut out).await;
+                let unchanged = read_back(run, slots, &unconfirmed, why, &mut out).await;
                 all(
                     &unchanged,
                     Outcome::Refused,
@@ -60,7 +61,7 @@ pub(super) async fn settle(run: &Run<'_>, chunk: Vec<Target>) -> Vec<Entry> {
             }
             Err(Failure::Cancelled) => {
                 let why = "cancelled while waiting to retry";
-                let unchanged = read_back(run, &part, why, &mut out).await;
+                let unchanged = read_back(run, slots, &part, why, &mut out).await;
                 all(
                     &unchanged,
                     Outcome::Failed,
@@ -70,7 +71,7 @@ pub(super) async fn settle(run: &Run<'_>, chunk: Vec<Target>) -> Vec<Entry> {
             }
             Err(Failure::Error(Error::Forbidden { message })) => {
                 let reason = message.unwrap_or_else(|| "forbidden (403)".to_owned());
-                isolate(run, part, &reason, &mut stack, &mut out).await;
+                isolate(run, slots, part, &reason, &mut stack, &mut out).await;
             }
             Err(Failure::Error(
                 error @ (Error::PaymentRequired { .. } | Error::ServerRefused { .. }),
@@ -85,7 +86,7 @@ pub(super) async fn settle(run: &Run<'_>, chunk: Vec<Target>) -> Vec<Entry> {
                     .map_or_else(|| error.to_string(), str::to_owned);
                 let why = format!("refused: {error}");
                 let settled_before = out.len();
-                let mut unchanged = read_back(run, &part, &why, &mut out).await;
+                let mut unchanged = read_back(run, slots, &part, &why, &mut out).await;
                 let order: HashMap<Uuid, usize> =
                     ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
                 let place = |id: &Uuid| order.get(id).copied().unwrap_or(usize::MAX);
@@ -123,7 +124,7 @@ pub(super) async fn settle(run: &Run<'_>, chunk: Vec<Target>) -> Vec<Entry> {
                 // The answer was lost or broken: the change may or may not have been applied.
                 run.note_limit(&error);
                 let why = describe(&error);
-                let mut unchanged = read_back(run, &part, &why, &mut out).await;
+                let mut unchanged = read_back(run, slots, &part, &why, &mut out).await;
                 let partial = matches!(job.change, Change::Type(_));
                 if partial && unchanged.len() > 1 && answer_was_lost(&error) {
                     // The server answers but the answers are lost, so the refusal of one user,
@@ -221,6 +222,7 @@ fn settle_action(
 /// ids, whose 403 is the server's refusal of that user.
 async fn isolate(
     run: &Run<'_>,
+    slots: &Slots,
     part: Vec<Target>,
     reason: &str,
     stack: &mut Vec<Vec<Target>>,
@@ -228,6 +230,17 @@ async fn isolate(
 ) {
     let partial = matches!(run.job.change, Change::Type(_));
     if part.len() == 1 && !partial {
+        // A target sent unread may be an id no user has, which 3.7 refuses too: read it.
+        if let [target] = part.as_slice()
+            && slots.is_implied(target.0)
+            && matches!(
+                read_states(run, &part).await.remove(&target.1),
+                Some(Seen::Missing)
+            )
+        {
+            out.push(unknown_id(*target));
+            return;
+        }
         all(&part, Outcome::Refused, reason, out);
         return;
     }
@@ -245,6 +258,7 @@ async fn isolate(
                     unreadable.insert(target.1, error);
                     still.push(target);
                 }
+                Some(Seen::Missing) if slots.is_implied(target.0) => out.push(unknown_id(target)),
                 Some(Seen::Missing) => {
                     let detail = unreadable_text(reason, &Seen::Missing);
                     out.push(entry(target.0, target.1, Outcome::Unknown, Some(detail)));

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::index::Index;
 use super::job::BulkJob;
-use super::prepare::{self, Decision, Prepared};
+use super::prepare::{self, Decision, Prepared, Reading};
 use super::report::{BulkReport, Counts, Duplicate, Entry, Outcome, Plan, Progress};
 use super::run::{Run, Target, entry, refused};
 use super::slots::{Route, Slots};
@@ -41,7 +41,7 @@ pub(super) async fn run(
         by_job,
         caller,
         ..
-    } = prepare::prepare(&run, user_ids, &index, &duplicates).await;
+    } = prepare::prepare(&run, user_ids, &index, &duplicates, Reading::Deciding).await;
     drop(index);
     run.by_job = by_job;
     let mut declined = false;
@@ -104,7 +104,7 @@ pub(super) async fn run(
             .chunks(job.options.chunk_size)
             .map(|part| {
                 announce(&run, &slots, &part);
-                boxed(chunk::settle(&run, part))
+                boxed(chunk::settle(&run, &slots, part))
             })
             .buffer_unordered(run.concurrency);
         while let Some(mut chunk_entries) = results.next().await {
@@ -199,7 +199,11 @@ impl Out<'_> {
             return;
         }
         for e in entries.iter_mut() {
-            e.prior = self.prior(e.position, e.id);
+            // An id no user has had no state, whatever the deciding users implied.
+            e.prior = match e.reason {
+                Some(crate::Refusal::UnknownUser) => None,
+                _ => self.prior(e.position, e.id),
+            };
         }
         if let Some(on_entries) = &self.run.job.on_entries {
             on_entries(entries);

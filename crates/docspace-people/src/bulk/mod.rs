@@ -24,11 +24,15 @@
 //!   repeated ids are listed in [`BulkReport::duplicates`] and sent once;
 //! * memory stays at about 17 bytes per input id besides the ids themselves, however many
 //!   users the job reads: their states are packed, not kept;
-//! * outcomes are observed, never assumed. Before sending, the engine reads each target's
-//!   current state (one request per user when they are few, pages of the user list when that is
-//!   cheaper), so [`Outcome::AlreadyInTarget`] (not sent) and [`Outcome::Changed`] are facts
-//!   whatever form the ids came in. Ids the server does not know are [`Outcome::Refused`]
-//!   without being sent;
+//! * outcomes are observed, never assumed. Before sending, the engine reads the targets'
+//!   current state the cheapest way: one request per user when they are few, pages of the user
+//!   list when that is cheaper, or, for a change with deciding users (terminating users on
+//!   DocSpace), only those: the already terminated, the pending, the administrators and the
+//!   LDAP users, read whole; every other target is then known to be an active member and is
+//!   sent unread. So [`Outcome::AlreadyInTarget`] (not sent) and [`Outcome::Changed`] are facts
+//!   whatever form the ids came in. Ids the server does not know are [`Outcome::Refused`]:
+//!   without being sent when they were read, or after the server refused or skipped them and
+//!   reading them back found no user;
 //! * when an answer is lost, broken, or retries run out on a change that may have been applied,
 //!   the engine reads those users back and reports what it finds: changed, or
 //!   [`Outcome::Failed`] (not changed). Only when it cannot tell is a user
@@ -50,6 +54,7 @@
 
 mod chunk;
 mod consequences;
+mod deciding;
 mod demote;
 mod engine;
 mod index;
@@ -76,8 +81,9 @@ use crate::Error;
 
 impl BulkJob {
     /// What [`run`](Self::run) would do for `user_ids`, id by id, without sending any change:
-    /// the engine stopped before its first write. It reads every target as `run` does (pages
-    /// of the user list or single reads, whichever takes fewer requests; users given with
+    /// the engine stopped before its first write. It reads every target (pages of the user list
+    /// or single reads, whichever takes fewer requests, even where `run` would read only the
+    /// users whose state decides the change, so that each one's state is shown; users given with
     /// [`known_users`](Self::known_users) are not read) and routes each by the same rule, so a
     /// run right after finds the same decisions unless the portal changed in between. Fails
     /// as `run` does, before reading.

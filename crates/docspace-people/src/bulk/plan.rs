@@ -1,12 +1,14 @@
 //! The dry run: the engine stopped before the first write. [`BulkJob::plan`] reads every target
-//! as [`BulkJob::run`] does and routes each by the same rule ([`super::prepare::decide`]), so the
-//! plan and the run agree on every decision by construction.
+//! (where a run may read only the deciding users and imply the others, a plan shows each one's
+//! state) and routes each by the run's rule ([`super::prepare::decide`]), so the plan and the
+//! run agree on every decision by construction. The one difference: an id no user has is
+//! refused by the plan, and by the run once the server refused or skipped it.
 
 use uuid::Uuid;
 
 use super::index::Index;
 use super::job::BulkJob;
-use super::prepare::{self, Decision, Prepared};
+use super::prepare::{self, Decision, Prepared, Reading};
 use super::report::{Duplicate, Outcome};
 use super::run::Run;
 use crate::change::Prior;
@@ -86,7 +88,7 @@ pub(super) async fn plan(
         caller,
         caller_needed,
         ..
-    } = prepare::prepare(&run, user_ids, &index, &duplicates).await;
+    } = prepare::prepare(&run, user_ids, &index, &duplicates, Reading::Every).await;
     drop(index);
     let mut entries = Vec::with_capacity(user_ids.len() - duplicates.len());
     for (position, &id) in user_ids.iter().enumerate() {

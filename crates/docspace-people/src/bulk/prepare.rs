@@ -4,6 +4,7 @@
 
 use uuid::Uuid;
 
+use super::deciding;
 use super::index::Index;
 use super::report::{Counts, Duplicate, Outcome};
 use super::run::Run;
@@ -43,13 +44,24 @@ pub(super) enum Decision {
     Job,
 }
 
-/// Reads the state of every target the caller did not supply (pages of the user list when they
-/// take fewer requests, then one by one) and routes each.
+/// How much of the targets' state must be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reading {
+    /// Every target, so that each one's state is shown (a plan).
+    Every,
+    /// What decides the outcomes: the deciding users when that is cheaper (see
+    /// [`super::deciding`]), the others being what they must be; the write answers settle them.
+    Deciding,
+}
+
+/// Reads the state of the targets the caller did not supply (the deciding users, or pages of
+/// the user list, whichever take fewer requests, then one by one) and routes each.
 pub(super) async fn prepare(
     run: &Run<'_>,
     ids: &[Uuid],
     index: &Index<'_>,
     duplicates: &[Duplicate],
+    reading: Reading,
 ) -> Prepared {
     let job = run.job;
     let mut slots = Slots::new(ids.len());
@@ -73,14 +85,7 @@ pub(super) async fn prepare(
     };
     let unread = (0..ids.len()).filter(|&p| slots.is_unread(p)).count();
     if unread > MAX_PAGE_SIZE as usize {
-        let mut keep = |user: UserState| match index.find(user.id) {
-            Some(position) if slots.is_unread(position) => {
-                slots.set(position, Seen::State(user));
-                true
-            }
-            _ => false,
-        };
-        read::page_through(&job.client, unread, run.concurrency, &attempts, &mut keep).await;
+        read_many(run, ids, index, &mut slots, unread, reading, &attempts).await;
     }
     let mut next = 0;
     loop {
@@ -144,6 +149,73 @@ pub(super) async fn prepare(
         prepared.slots.set_route(position, route);
     }
     prepared
+}
+
+/// Reads many targets the cheapest way: the first page of the user list tells its size; then
+/// the deciding users, if the change has them and they take fewer requests than the rest of the
+/// list and than single reads (the others' state is then implied), or else the rest of the list
+/// if it takes fewer requests than single reads. Who is left is read one by one.
+async fn read_many(
+    run: &Run<'_>,
+    ids: &[Uuid],
+    index: &Index<'_>,
+    slots: &mut Slots,
+    unread: usize,
+    reading: Reading,
+    attempts: &Attempts<'_>,
+) {
+    let job = run.job;
+    let Some(first) = read::first_page(&job.client, attempts, &mut keeper(index, slots)).await
+    else {
+        return;
+    };
+    let unread = unread.saturating_sub(first.found);
+    let deciding = match reading {
+        Reading::Deciding => deciding::deciding(&job.change, &run.server),
+        Reading::Every => None,
+    };
+    if let Some((queries, rest)) = deciding
+        && first.pages_left() > queries.len()
+    {
+        let budget = unread.min(first.pages_left());
+        let whole = read::read_whole(
+            &job.client,
+            &queries,
+            budget,
+            run.concurrency,
+            attempts,
+            &mut keeper(index, slots),
+        )
+        .await;
+        if whole == read::Whole::Read {
+            for (position, &id) in ids.iter().enumerate() {
+                if slots.is_unread(position) {
+                    slots.set_implied(position, &rest.state(id));
+                }
+            }
+            return;
+        }
+    }
+    let unread = (0..ids.len()).filter(|&p| slots.is_unread(p)).count();
+    if read::paging_is_cheaper(first.total, unread) {
+        let mut keep = keeper(index, slots);
+        let total = first.total;
+        read::rest_pages(&job.client, total, run.concurrency, attempts, &mut keep).await;
+    }
+}
+
+/// Keeps a listed user's state if they are a target not read yet; says whether they were.
+fn keeper<'a>(
+    index: &'a Index<'_>,
+    slots: &'a mut Slots,
+) -> impl FnMut(UserState) -> bool + Send + Sync + 'a {
+    move |user: UserState| match index.find(user.id) {
+        Some(position) if slots.is_unread(position) => {
+            slots.set(position, Seen::State(user));
+            true
+        }
+        _ => false,
+    }
 }
 
 /// The route of a user from what reading them found: the same answer every time it is asked,

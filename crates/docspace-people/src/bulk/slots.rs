@@ -20,6 +20,9 @@ enum Read {
     Repeat,
     /// The state is in the slot.
     State,
+    /// No deciding query listed the user: the state in the slot is what they must be, if the
+    /// id names a user at all (see [`super::deciding`]).
+    Implied,
     /// The server has no such user.
     Missing,
     /// Kept aside in [`Slots::aside`].
@@ -128,6 +131,26 @@ impl Slots {
         }
     }
 
+    /// Gives `position`, which no deciding query listed, the state every such user has.
+    pub(super) fn set_implied(&mut self, position: usize, state: &UserState) {
+        let Some(slot) = self.slots.get_mut(position) else {
+            return;
+        };
+        if let Some((status, flags, quota)) = pack(state) {
+            slot.read = Read::Implied;
+            slot.status = status;
+            slot.flags = flags.to_le_bytes();
+            slot.quota = quota.to_le_bytes();
+        }
+    }
+
+    /// Whether the state of `position` is implied rather than read: the id may name no user.
+    pub(super) fn is_implied(&self, position: usize) -> bool {
+        self.slots
+            .get(position)
+            .is_some_and(|s| s.read == Read::Implied)
+    }
+
     /// What reading `position` (whose id is `id`) found; `None` if it was not read or is a
     /// repeat.
     pub(super) fn seen(&self, position: usize, id: Uuid) -> Option<Seen> {
@@ -136,7 +159,7 @@ impl Slots {
             Read::Unread | Read::Repeat => None,
             Read::Missing => Some(Seen::Missing),
             Read::Aside => self.aside.get(&position).cloned(),
-            Read::State => Some(Seen::State(unpack(id, slot))),
+            Read::State | Read::Implied => Some(Seen::State(unpack(id, slot))),
         }
     }
 

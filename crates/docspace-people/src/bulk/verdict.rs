@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use super::report::{Entry, Outcome};
 use super::run::{Run, Target, entry};
+use super::slots::Slots;
 use crate::Change;
+use crate::Refusal;
 use crate::UserStatus;
 use crate::read::{self, Seen};
 use crate::state::UserState;
@@ -79,6 +81,7 @@ pub(super) async fn read_states(run: &Run<'_>, targets: &[Target]) -> HashMap<Uu
 /// Returns those read back not in the target state, for the caller to settle.
 pub(super) async fn read_back(
     run: &Run<'_>,
+    slots: &Slots,
     targets: &[Target],
     why: &str,
     out: &mut Vec<Entry>,
@@ -92,7 +95,12 @@ pub(super) async fn read_back(
     let change = &run.job.change;
     for &target in targets {
         let in_target = |user: &UserState| change.is_satisfied_by_state(user, Some(&run.server));
-        match judge(why, seen.remove(&target.1), in_target) {
+        let seen = seen.remove(&target.1);
+        if matches!(seen, Some(Seen::Missing)) && slots.is_implied(target.0) {
+            out.push(unknown_id(target));
+            continue;
+        }
+        match judge(why, seen, in_target) {
             ReadBack::InTarget(user) => out.push(changed(
                 change,
                 target,
@@ -106,6 +114,22 @@ pub(super) async fn read_back(
         }
     }
     unchanged
+}
+
+/// A target sent without being read (its state implied by the deciding users) that reading back
+/// finds no user has: the refusal a read before sending would have made.
+pub(super) fn unknown_id((position, id): Target) -> Entry {
+    let mut entry = entry(
+        position,
+        id,
+        Outcome::Refused,
+        Some(format!(
+            "{}; found by reading it back after sending",
+            Refusal::UnknownUser
+        )),
+    );
+    entry.reason = Some(Refusal::UnknownUser);
+    entry
 }
 
 /// A user the run changed: they were not in the target state before, and now are.

@@ -8,11 +8,13 @@ mod groups;
 mod logins;
 mod search;
 mod seats;
+mod whole;
 
 pub use groups::PortalGroup;
 pub use logins::{InactiveUser, SignIns};
 pub use search::{EmailLookup, QuotaKind, SortBy, UserPage, UserQuery};
 pub use seats::PaidSeats;
+pub(crate) use whole::{Whole, read_whole};
 
 use docspace_people_gen::paths;
 use futures::StreamExt;
@@ -133,12 +135,47 @@ pub(crate) async fn page_through<T: Listed>(
     attempts: &Attempts<'_>,
     keep: &mut (dyn FnMut(T) -> bool + Send + Sync),
 ) {
-    let page_size = MAX_PAGE_SIZE as usize;
+    let Some(first) = first_page(client, attempts, keep).await else {
+        return;
+    };
+    let missing = wanted.saturating_sub(first.found);
+    if !paging_is_cheaper(first.total, missing) {
+        tracing::debug!(missing, "reading the rest one by one is cheaper");
+        return;
+    }
+    rest_pages(client, first.total, concurrency, attempts, keep).await;
+}
+
+/// What the first page of the user list told.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FirstPage {
+    /// The users the list has.
+    pub(crate) total: usize,
+    /// Those of its first page that `keep` wanted.
+    pub(crate) found: usize,
+}
+
+impl FirstPage {
+    /// The requests the rest of the list takes.
+    pub(crate) fn pages_left(&self) -> usize {
+        self.total
+            .div_ceil(MAX_PAGE_SIZE as usize)
+            .saturating_sub(1)
+    }
+}
+
+/// Reads the first page of the user list, passing its users to `keep`; `None` if it cannot be
+/// read.
+pub(crate) async fn first_page<T: Listed>(
+    client: &Client,
+    attempts: &Attempts<'_>,
+    keep: &mut (dyn FnMut(T) -> bool + Send + Sync),
+) -> Option<FirstPage> {
     let first = match read_page::<T>(client, 0, attempts).await {
         Ok(page) => page,
         Err(error) => {
             tracing::debug!(%error, "cannot page through the users; reading them one by one");
-            return;
+            return None;
         }
     };
     let total = first.1.and_then(|t| usize::try_from(t).ok()).unwrap_or(0);
@@ -148,13 +185,20 @@ pub(crate) async fn page_through<T: Listed>(
         .map(&mut *keep)
         .filter(|kept| *kept)
         .count();
-    let pages = total.div_ceil(page_size);
-    let missing = wanted.saturating_sub(found);
-    if !paging_is_cheaper(total, missing) {
-        tracing::debug!(pages, missing, "reading the rest one by one is cheaper");
-        return;
-    }
-    let mut rest = futures::stream::iter(1..pages)
+    Some(FirstPage { total, found })
+}
+
+/// Reads the pages of the user list after the first, of `total` users, passing every user to
+/// `keep`. A page that fails is skipped: its users are then read one by one.
+pub(crate) async fn rest_pages<T: Listed>(
+    client: &Client,
+    total: usize,
+    concurrency: usize,
+    attempts: &Attempts<'_>,
+    keep: &mut (dyn FnMut(T) -> bool + Send + Sync),
+) {
+    let page_size = MAX_PAGE_SIZE as usize;
+    let mut rest = futures::stream::iter(1..total.div_ceil(page_size))
         .map(|page| boxed(read_page(client, page * page_size, attempts)))
         .buffer_unordered(concurrency.max(1));
     while let Some(result) = rest.next().await {
@@ -174,9 +218,9 @@ async fn read_page<T: Listed>(
     start: usize,
     attempts: &Attempts<'_>,
 ) -> Result<(Vec<T>, Option<i64>), Error> {
-    let request = Request::get(paths::GET_FILTERED_USERS)
-        .query("count", MAX_PAGE_SIZE)
-        .query("startIndex", start);
+    let start = u32::try_from(start)
+        .map_err(|_| Error::invalid_input(format!("start index {start} is too large")))?;
+    let request = UserQuery::new().request(start, MAX_PAGE_SIZE)?;
     match client.transport().execute(&request, attempts).await {
         Ok(answer) => T::list(&answer),
         Err(Failure::Error(error)) => Err(error),

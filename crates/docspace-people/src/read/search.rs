@@ -182,6 +182,71 @@ impl UserQuery {
         self
     }
 
+    /// The `people/filter` request of this query for the page at `start_index` of `page_size`
+    /// users: the one place the selectors become query parameters.
+    pub(crate) fn request(&self, start_index: u32, page_size: u32) -> Result<Request, Error> {
+        let start = i32::try_from(start_index)
+            .map_err(|_| Error::invalid_input(format!("start index {start_index} is too large")))?;
+        let mut request = Request::get(paths::GET_FILTERED_USERS)
+            .query("count", page_size)
+            .query("startIndex", start);
+        if let Some(text) = &self.text {
+            request = request.query("filterValue", text);
+        }
+        if let Some(status) = &self.status {
+            request = request.query(
+                "employeeStatus",
+                filter_number(status, status.number(), "status")?,
+            );
+        }
+        if let Some(status) = &self.activation_status {
+            request = request.query(
+                "activationStatus",
+                filter_number(status, status.number(), "activation status")?,
+            );
+        }
+        if let Some(user_type) = &self.user_type {
+            request = request.query(
+                "employeeType",
+                filter_number(user_type, user_type.number(), "type")?,
+            );
+        }
+        if let Some(is_admin) = self.is_admin {
+            request = request.query("isAdministrator", is_admin);
+        }
+        if let Some(group) = self.group_id {
+            request = request.query("groupId", group);
+        }
+        if let Some(kind) = self.login_kind {
+            request = request.query("accountLoginType", kind.filter_number());
+        }
+        if self.without_group {
+            request = request.query("withoutGroup", true);
+        }
+        if let Some(paid) = self.paid {
+            request = request.query("payments", if paid { 0 } else { 1 });
+        }
+        if let Some(kind) = self.quota_kind {
+            request = request.query(
+                "quotaFilter",
+                match kind {
+                    QuotaKind::Default => 1,
+                    QuotaKind::Custom => 2,
+                },
+            );
+        }
+        if let Some(inviter) = self.invited_by {
+            request = request.query("inviterId", inviter);
+        }
+        if let Some(sort_by) = self.sort_by {
+            request = request.query("sortBy", sort_by.as_wire());
+        }
+        if self.descending {
+            request = request.query("sortOrder", "descending");
+        }
+        Ok(request)
+    }
+
     fn effective_page_size(&self) -> Result<u32, Error> {
         match self.page_size {
             None => Ok(MAX_PAGE_SIZE),
@@ -251,65 +316,7 @@ impl Client {
                 "{server} cannot select users by {name}: it has no such filter"
             )));
         }
-        let start = i32::try_from(start_index)
-            .map_err(|_| Error::invalid_input(format!("start index {start_index} is too large")))?;
-        let mut request = Request::get(paths::GET_FILTERED_USERS)
-            .query("count", page_size)
-            .query("startIndex", start);
-        if let Some(text) = &query.text {
-            request = request.query("filterValue", text);
-        }
-        if let Some(status) = &query.status {
-            request = request.query(
-                "employeeStatus",
-                filter_number(status, status.number(), "status")?,
-            );
-        }
-        if let Some(status) = &query.activation_status {
-            request = request.query(
-                "activationStatus",
-                filter_number(status, status.number(), "activation status")?,
-            );
-        }
-        if let Some(user_type) = &query.user_type {
-            request = request.query(
-                "employeeType",
-                filter_number(user_type, user_type.number(), "type")?,
-            );
-        }
-        if let Some(is_admin) = query.is_admin {
-            request = request.query("isAdministrator", is_admin);
-        }
-        if let Some(group) = query.group_id {
-            request = request.query("groupId", group);
-        }
-        if let Some(kind) = query.login_kind {
-            request = request.query("accountLoginType", kind.filter_number());
-        }
-        if query.without_group {
-            request = request.query("withoutGroup", true);
-        }
-        if let Some(paid) = query.paid {
-            request = request.query("payments", if paid { 0 } else { 1 });
-        }
-        if let Some(kind) = query.quota_kind {
-            request = request.query(
-                "quotaFilter",
-                match kind {
-                    QuotaKind::Default => 1,
-                    QuotaKind::Custom => 2,
-                },
-            );
-        }
-        if let Some(inviter) = query.invited_by {
-            request = request.query("inviterId", inviter);
-        }
-        if let Some(sort_by) = query.sort_by {
-            request = request.query("sortBy", sort_by.as_wire());
-        }
-        if query.descending {
-            request = request.query("sortOrder", "descending");
-        }
+        let request = query.request(start_index, page_size)?;
         tracing::debug!(start_index, page_size, "GET people/filter");
         let answer = self.transport().send(&request).await?;
         let envelope: types::EmployeeFullListEnvelope = answer.json()?;

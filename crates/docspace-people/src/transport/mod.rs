@@ -233,7 +233,10 @@ impl Transport {
                     None => tokio::time::sleep(wait).await,
                 }
             }
-            let error = match self.attempt(request, attempts).await {
+            let in_flight = self.pacer.in_flight();
+            let result = self.attempt(request, attempts).await;
+            drop(in_flight);
+            let error = match result {
                 Ok(answer) => return Ok(answer),
                 Err(error) => error,
             };

@@ -20,6 +20,9 @@ struct State {
     /// When a request was let through to probe a window whose reset has passed; the others wait
     /// for its answer rather than all leaving at once and meeting a 429.
     probe: Option<Instant>,
+    /// Requests sent and not yet answered: an answer's `X-RateLimit-Remaining` may not count
+    /// them yet, so they are taken off it.
+    in_flight: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -62,8 +65,17 @@ impl Pacer {
             return;
         };
         let mut state = self.state();
+        // The request answered is one of those in flight; the others are still to be counted.
+        let others = state.in_flight.saturating_sub(1);
+        let remaining = remaining.saturating_sub(others);
         state.budget = Some(Budget { remaining, reset });
         state.probe = None;
+    }
+
+    /// Counts a request in flight until the guard is dropped (answered, failed or abandoned).
+    pub(crate) fn in_flight(&self) -> InFlight<'_> {
+        self.state().in_flight += 1;
+        InFlight { pacer: self }
     }
 
     /// Takes one request from the budget: `None` to send now, or how long to wait before
@@ -87,6 +99,18 @@ impl Pacer {
                 None
             }
         }
+    }
+}
+
+/// A request in flight, counted by its [`Pacer`] while it lives.
+pub(crate) struct InFlight<'a> {
+    pacer: &'a Pacer,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut state = self.pacer.state();
+        state.in_flight = state.in_flight.saturating_sub(1);
     }
 }
 
@@ -124,5 +148,22 @@ mod tests {
         garbage.insert("x-ratelimit-remaining", "soon".parse().unwrap());
         pacer.observe(&garbage);
         assert_eq!(pacer.acquire(), None, "the last good budget still counts");
+    }
+
+    #[test]
+    fn requests_still_in_flight_are_taken_off_an_answers_budget() {
+        let pacer = Pacer::default();
+        let answered = pacer.in_flight();
+        let others = [pacer.in_flight(), pacer.in_flight(), pacer.in_flight()];
+        // The first answer says 3 left, before the server counted the other three.
+        pacer.observe(&headers(3, 30));
+        drop(answered);
+        assert!(
+            pacer.acquire().is_some(),
+            "the three in flight take what was left"
+        );
+        drop(others);
+        pacer.observe(&headers(2, 30));
+        assert_eq!(pacer.acquire(), None);
     }
 }

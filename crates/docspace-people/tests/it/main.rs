@@ -6,6 +6,7 @@
 mod answers;
 mod api;
 mod bulk;
+mod deciding;
 mod enums;
 mod faults;
 mod invitations;

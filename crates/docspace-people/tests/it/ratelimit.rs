@@ -54,7 +54,13 @@ async fn a_run_paces_itself_within_the_window_and_the_in_flight_limit() {
         report.requests,
         report.reads
     );
-    assert!(portal.rate_limited() <= 4, "{} 429s", portal.rate_limited());
+    assert!(
+        portal.rate_limited() <= 4,
+        "{} 429s, {} + {}",
+        portal.rate_limited(),
+        report.requests,
+        report.reads
+    );
 }
 
 #[tokio::test]

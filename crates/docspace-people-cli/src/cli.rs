@@ -90,6 +90,10 @@ pub struct GlobalArgs {
     /// Where `login` keeps its config file (default: the per-user config directory).
     #[arg(long, env = "DOCSPACE_CONFIG_DIR", global = true, value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
+    /// Ask the portal which server it runs even if the profile keeps the answer (kept for a
+    /// day), and keep the new answer.
+    #[arg(long, global = true)]
+    pub detect_server: bool,
     /// Allow a plain http:// portal URL to another machine (tokens and passwords then cross the
     /// network unencrypted). http://localhost and loopback addresses need no permission.
     #[arg(long, global = true)]

@@ -24,6 +24,32 @@ pub struct Config {
     /// Who signed in (name and address), as the portal said at `login`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// Their id: refusals of yourself are foreseen without asking the portal who you are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<docspace_people::Uuid>,
+    /// The server the portal ran when last asked, kept for [`SERVER_KEPT`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<KnownServer>,
+}
+
+/// How long a server version kept with a profile is used without asking the portal again
+/// (`--detect-server` asks at once).
+pub const SERVER_KEPT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// The server a portal ran, and when it said so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownServer {
+    /// The server, as `DocSpace 3.7.1` or `Workspace 12.7`.
+    pub name: String,
+    /// When the portal said so, in seconds since 1970 (UTC).
+    pub checked: u64,
+}
+
+/// Now, in seconds since 1970.
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 impl fmt::Debug for Config {
@@ -32,6 +58,8 @@ impl fmt::Debug for Config {
             .field("portal", &self.portal)
             .field("token", &"<redacted>")
             .field("user", &self.user)
+            .field("user_id", &self.user_id)
+            .field("server", &self.server)
             .finish()
     }
 }
@@ -42,6 +70,16 @@ impl Config {
     /// from.
     pub fn is_for(&self, portal: &str) -> bool {
         same_portal(&self.portal, portal)
+    }
+
+    /// The server kept with the profile, if it was asked less than [`SERVER_KEPT`] before
+    /// `now` (and not in the future: a clock set back makes it stale).
+    pub fn fresh_server(&self, now: u64) -> Option<docspace_people::Server> {
+        let known = self.server.as_ref()?;
+        let age = now.checked_sub(known.checked)?;
+        (age < SERVER_KEPT.as_secs())
+            .then(|| known.name.parse().ok())
+            .flatten()
     }
 }
 
@@ -229,6 +267,11 @@ mod tests {
             portal: "https://p.example".into(),
             token: "secret-token".into(),
             user: Some("Ann <ann@p.example>".into()),
+            user_id: Some(docspace_people::Uuid::from_u128(7)),
+            server: Some(KnownServer {
+                name: "DocSpace 3.7.1".into(),
+                checked: 1_800_000_000,
+            }),
         };
         save(&path, &config).unwrap();
         assert_eq!(load(&path).unwrap(), Some(config.clone()));
@@ -249,8 +292,46 @@ mod tests {
             portal: "https://p.example/".into(),
             token: "t".into(),
             user: None,
+            user_id: None,
+            server: None,
         };
         assert!(config.is_for("HTTPS://p.example"));
         assert!(!config.is_for("https://other.example"));
+    }
+
+    #[test]
+    fn a_kept_server_is_used_for_a_day() {
+        let checked = 1_800_000_000;
+        let config = Config {
+            portal: "https://p.example".into(),
+            token: "t".into(),
+            user: None,
+            user_id: None,
+            server: Some(KnownServer {
+                name: "DocSpace 3.7.1".into(),
+                checked,
+            }),
+        };
+        let kept = SERVER_KEPT.as_secs();
+        assert_eq!(
+            config
+                .fresh_server(checked + kept - 1)
+                .map(|s| s.to_string()),
+            Some("DocSpace 3.7.1".to_owned())
+        );
+        assert_eq!(
+            config.fresh_server(checked + kept),
+            None,
+            "stale after a day"
+        );
+        assert_eq!(config.fresh_server(checked - 1), None, "a clock set back");
+        let garbled = Config {
+            server: Some(KnownServer {
+                name: "DocSpace latest".into(),
+                checked,
+            }),
+            ..config
+        };
+        assert_eq!(garbled.fresh_server(checked), None, "asked again");
     }
 }

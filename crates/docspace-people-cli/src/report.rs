@@ -103,7 +103,8 @@ pub struct Report<'a> {
     pub from_journal: bool,
     /// Change requests sent, retries and splits included.
     pub requests: usize,
-    /// Reads of users' state sent by the bulk engine (email look-ups not counted).
+    /// Every other request of the command: reads of the users' state, look-ups by e-mail,
+    /// who signed in, the server's version.
     pub reads: usize,
     /// Users by outcome, in the order of [`Row::outcome`]'s values.
     pub counts: Vec<(&'static str, usize)>,

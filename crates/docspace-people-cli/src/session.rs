@@ -1,9 +1,11 @@
 //! Connecting to a portal: the demo portal, or a real one with a token, an API key or the
 //! token `login` stored.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use docspace_people::{Client, ClientBuilder, RetryPolicy, Server};
+use docspace_people::bulk::BulkJob;
+use docspace_people::{Client, ClientBuilder, RetryPolicy, Server, User, Uuid};
 #[cfg(feature = "demo")]
 use docspace_people_fake::{FakePortal, OWNER_EMAIL, PortalConfig, ServerVersion};
 
@@ -24,6 +26,29 @@ pub struct Session {
         reason = "held so that the demo portal lives as long as the session"
     )]
     pub demo: Option<FakePortal>,
+}
+
+/// Who a command runs as, as far as it is known without asking again.
+#[derive(Debug, Clone, Default)]
+pub enum Caller {
+    /// As `people/@self` answered.
+    Read(Box<User>),
+    /// Who they are, kept with the profile at `login`.
+    Id(Uuid),
+    /// Not known (credentials that cannot read their own profile).
+    #[default]
+    Unknown,
+}
+
+impl Caller {
+    /// Tells `job` who asks, so that it reads `people/@self` only if it must.
+    pub fn tell(&self, job: BulkJob) -> BulkJob {
+        match self {
+            Caller::Read(me) => job.caller(me),
+            Caller::Id(id) => job.caller_id(*id),
+            Caller::Unknown => job,
+        }
+    }
 }
 
 /// Connects as the global options say. Sends nothing: credentials are checked by the first
@@ -86,6 +111,12 @@ pub fn connect(global: &GlobalArgs) -> CliResult<Session> {
         (None, None, Some(stored)) if stored.is_for(&portal) => {
             tracing::debug!(path = %config_path.display(), "using the stored session token");
             builder = builder.token(stored.token.clone());
+            if !global.detect_server
+                && let Some(server) = stored.fresh_server(config::now_secs())
+            {
+                tracing::debug!(%server, "using the server kept with the profile");
+                builder = builder.server(server);
+            }
         }
         (None, None, stored) => {
             let shown = shown_url(&portal);
@@ -126,7 +157,8 @@ pub fn configure(builder: ClientBuilder, global: &GlobalArgs) -> ClientBuilder {
         .allow_insecure_http(global.allow_http)
 }
 
-/// The server the client talks to (asked once); shown on stderr with `-v`.
+/// The server the client talks to (asked once, unless the profile keeps it); shown on stderr
+/// with `-v`. An answer the profile does not keep yet is kept.
 pub async fn server(client: &Client, global: &GlobalArgs) -> CliResult<Server> {
     let server = client.server().await.map_err(|e| {
         CliError::portal(
@@ -137,7 +169,30 @@ pub async fn server(client: &Client, global: &GlobalArgs) -> CliResult<Server> {
     if global.verbose > 0 {
         eprintln!("Server: {server} at {}.", client.base_url());
     }
+    if let Some((path, mut stored)) = profile_in_use(global, client)
+        && stored.fresh_server(config::now_secs()) != Some(server)
+    {
+        stored.server = Some(config::KnownServer {
+            name: server.to_string(),
+            checked: config::now_secs(),
+        });
+        // Only a saving: the command goes on without it.
+        if let Err(error) = config::save(&path, &stored) {
+            tracing::warn!(%error, "cannot keep the server with the profile");
+        }
+    }
     Ok(server)
+}
+
+/// The stored profile whose token the client uses, and its path: none with `--token`,
+/// `--api-key` or `--demo`, or when it is for another portal.
+pub fn profile_in_use(global: &GlobalArgs, client: &Client) -> Option<(PathBuf, config::Config)> {
+    if global.demo || global.token.is_some() || global.api_key.is_some() {
+        return None;
+    }
+    let path = config::path(global.config_dir.as_deref(), global.profile.as_deref()).ok()?;
+    let stored = config::load(&path).ok()??;
+    stored.is_for(client.base_url()).then_some((path, stored))
 }
 
 /// A URL as given, without its query or fragment, which may carry a secret.

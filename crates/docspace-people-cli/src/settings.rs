@@ -26,6 +26,8 @@ pub struct Settings {
     pub job_concurrency: usize,
     /// The first wait between two reads of a job's progress.
     pub job_poll: std::time::Duration,
+    /// Who the run is for, as far as the command knows.
+    pub caller: crate::session::Caller,
 }
 
 impl Settings {
@@ -42,6 +44,7 @@ impl Settings {
             reassign_to: None,
             job_concurrency: BulkOptions::DEFAULT_JOB_CONCURRENCY,
             job_poll: JobOptions::DEFAULT_POLL_INTERVAL,
+            caller: crate::session::Caller::Unknown,
         }
     }
 

@@ -362,6 +362,12 @@ impl Change {
         refusals::predict(server, self.asked(), user, caller)
     }
 
+    /// Whether the refusal of this change for `user` on `server` may depend on the rights of
+    /// who asks, not only on who they are (see [`refusals::rights_matter`]).
+    pub(crate) fn caller_rights_matter(&self, user: &UserState, server: &Server) -> bool {
+        refusals::rights_matter(Some(server), self.asked(), user)
+    }
+
     /// What this change asks, as the servers' rules see it.
     fn asked(&self) -> Asked<'_> {
         match self {

@@ -317,6 +317,20 @@ impl Client {
         Ok(Some(server))
     }
 
+    /// Every request this client (and its clones) sent so far: reads, changes, retries and
+    /// redirects, through any call. For saying what a task cost in requests:
+    ///
+    /// ```no_run
+    /// # async fn run(client: docspace_people::Client) -> Result<(), docspace_people::Error> {
+    /// let before = client.requests_sent();
+    /// let me = client.me().await?;
+    /// println!("reading {:?} took {} requests", me.email, client.requests_sent() - before);
+    /// # Ok(()) }
+    /// ```
+    pub fn requests_sent(&self) -> u64 {
+        self.inner.transport.sent()
+    }
+
     /// The retry policy the client uses.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.transport.retry

@@ -36,6 +36,22 @@ pub(crate) struct UserState {
 }
 
 impl UserState {
+    /// A user of whom only the id is known.
+    pub(crate) fn only_id(id: Uuid) -> Self {
+        UserState {
+            id,
+            status: None,
+            is_owner: None,
+            is_admin: None,
+            is_room_admin: None,
+            is_visitor: None,
+            is_collaborator: None,
+            is_ldap: None,
+            quota_limit: None,
+            is_custom_quota: None,
+        }
+    }
+
     pub(crate) fn user_type(&self) -> Option<UserType> {
         crate::user::type_from_flags(
             self.is_owner,

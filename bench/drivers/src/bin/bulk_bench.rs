@@ -202,7 +202,8 @@ async fn run_wrapper(client: &Client, args: &Args, ids: &[Uuid]) -> Result<Outco
         .map_err(|e| e.to_string())?;
     let c = &report.counts;
     Ok(Outcome {
-        requests: report.requests,
+        // Every request the run needed: its reads (before sending, and reading back) too.
+        requests: report.requests + report.reads,
         changed: c.changed,
         other: c.already_in_target + c.refused,
         failed: c.failed,

@@ -5,7 +5,14 @@
 //! cargo run --release -p docspace-people-bench --bin request_bench -- status --users 100000 --protected 0.05
 //! cargo run --release -p docspace-people-bench --bin request_bench -- type --users 16420
 //! cargo run --release -p docspace-people-bench --bin request_bench -- status --users 100000 --protected 0.05 --real-limiter --latency-ms 50
+//! cargo run --release -p docspace-people-bench --bin request_bench -- status --users 1000000 --targets 10000 --real-limiter --latency-ms 50
 //! ```
+//!
+//! `--targets N` changes N users spread over the portal (a department of a big portal) instead of
+//! everyone. The line also gives the run's request floor: the writes its changes need
+//! (`ceil(changed / chunk)`) plus, for a termination, one page per 100 users of each group whose
+//! state decides an outcome (terminated, pending, administrators, LDAP), which no run that
+//! reports facts can skip; and every request counted, reads included.
 //!
 //! Starts the fake portal (DocSpace 3.7) in-process with the demo organisation plus `--users`
 //! generated users; marks a share of them as LDAP-managed (protected: their status cannot be
@@ -55,6 +62,9 @@ struct Args {
     /// Requests in flight.
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
+    /// Change only this many users, spread evenly over the portal (default: everyone).
+    #[arg(long)]
+    targets: Option<usize>,
 }
 
 fn peak_rss_kib() -> u64 {
@@ -81,7 +91,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let portal = FakePortal::start(config)?;
-    let ids = portal.user_ids_where(|u| !u.is_owner);
+    let mut ids = portal.user_ids_where(|u| !u.is_owner);
+    if let Some(targets) = args.targets {
+        let step = (ids.len() / targets.max(1)).max(1);
+        ids = ids.into_iter().step_by(step).take(targets).collect();
+    }
     let every = if args.protected > 0.0 {
         (1.0 / args.protected).round().max(1.0) as usize
     } else {
@@ -100,6 +114,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let change = match args.change {
         Kind::Status => Change::Status(UserStatus::Terminated),
         Kind::Type => Change::Type(UserType::User),
+    };
+    // Before the run: the groups as the run finds them.
+    let pages = |n: usize| n.div_ceil(100);
+    let deciding = match args.change {
+        Kind::Status => {
+            pages(portal.user_ids_where(|u| u.status == 2).len())
+                + pages(portal.user_ids_where(|u| u.status == 4).len())
+                + pages(portal.user_ids_where(|u| u.is_admin || u.is_owner).len())
+                + pages(portal.user_ids_where(|u| u.is_ldap).len())
+        }
+        Kind::Type => 0,
     };
     let started = Instant::now();
     let report = client
@@ -124,13 +149,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "-".to_owned()
     };
     let c = report.counts;
+    let request_floor = c.changed.div_ceil(args.chunk_size) + deciding;
     println!(
-        "RESULT change={:?} users={} protected={protected} writes={} target_writes={target:.0} reads={} rate_limited={} wall_s={wall:.1} floor_s={floor} changed={} already={} refused={} failed={} unknown={} peak_rss_mib={}",
+        "RESULT change={:?} users={} portal={} protected={protected} requests={requests} request_floor={request_floor} of_floor={:.2} per_user={:.4} writes={} target_writes={target:.0} reads={} rate_limited={} wall_s={wall:.1} floor_s={floor} users_per_s={:.0} changed={} already={} refused={} failed={} unknown={} peak_rss_mib={}",
         args.change,
         ids.len(),
+        args.users,
+        requests as f64 / request_floor.max(1) as f64,
+        requests as f64 / ids.len().max(1) as f64,
         report.requests,
         report.reads,
         portal.rate_limited(),
+        ids.len() as f64 / wall,
         c.changed,
         c.already_in_target,
         c.refused,

@@ -120,7 +120,7 @@ pub async fn run_selected(
                 .map_err(|e| CliError::portal(e, "type set"))?,
         ),
     };
-    sign_in(client, global.demo).await?;
+    let caller = sign_in(client, global).await?;
     let mut selected_users = std::collections::HashMap::new();
     let mut targets = match (listed, select) {
         (Some(targets), _) => targets,
@@ -189,6 +189,7 @@ pub async fn run_selected(
     };
     let mut settings = Settings::new(&args.run, journal).with_jobs(&jobs);
     settings.reassign_to = receiver;
+    settings.caller = caller;
     send(
         Context {
             client,

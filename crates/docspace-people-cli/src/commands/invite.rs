@@ -51,7 +51,7 @@ pub async fn run(global: &GlobalArgs, args: InviteArgs) -> CliResult<ExitCode> {
     let user_type = server
         .user_type_named(&args.user_type)
         .map_err(|e| CliError::portal(e, "invite --type"))?;
-    sign_in(client, global.demo).await?;
+    sign_in(client, global).await?;
     let emails: Vec<String> = (0..targets.len()).map(|p| targets.input(p)).collect();
     let type_name = server.type_name(&user_type).unwrap_or("?");
 

@@ -55,17 +55,28 @@ pub async fn login(global: &GlobalArgs, args: LoginArgs) -> CliResult<ExitCode> 
             kind: Kind::Portal,
             error: anyhow::anyhow!("the portal issued no session token"),
         })?;
-    let name = match client.me().await {
-        Ok(me) => super::runner::describe(&me),
+    let (name, user_id) = match client.me().await {
+        Ok(me) => (super::runner::describe(&me), Some(me.id)),
         Err(e) => {
             tracing::warn!(error = %e, "signed in, but cannot read the profile");
-            user
+            (user, None)
         }
     };
+    // Kept, so that later commands need not ask (see `config::SERVER_KEPT`).
+    let server = client
+        .server()
+        .await
+        .ok()
+        .map(|server| config::KnownServer {
+            name: server.to_string(),
+            checked: config::now_secs(),
+        });
     let config = Config {
         portal: client.base_url().to_owned(),
         token,
         user: Some(name.clone()),
+        user_id,
+        server,
     };
     if let Ok(Some(replaced)) = config::load(&path)
         && !replaced.is_for(&config.portal)

@@ -76,7 +76,7 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
              or pass --destroy-documents to accept the loss"
         )));
     }
-    sign_in(client, global.demo).await?;
+    sign_in(client, global).await?;
     let mut selected_users = std::collections::HashMap::new();
     if selecting {
         let Some((chosen, users)) = crate::select::chosen(client, &server, &bulk.select).await?

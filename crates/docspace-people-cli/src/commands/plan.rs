@@ -58,7 +58,9 @@ pub async fn dry_run(
         .map_err(|e| CliError::portal(e, "cannot plan the change"))?;
     // What the change will do besides itself: read-only documents, paid seats, rooms.
     let consequences = targets::consequences(client, change, targets, &resolved.known).await?;
-    let report = plan(change, server, targets, &planned, &consequences);
+    let mut report = plan(change, server, targets, &planned, &consequences);
+    // Every read of the dry run: names, the users' state, consequences, the server.
+    report.reads = usize::try_from(client.requests_sent()).unwrap_or(usize::MAX);
     let report_on_stdout = report_file.as_ref().is_some_and(ReportFile::is_stdout);
     crate::output::to_stdout_unless(report_on_stdout, |out| {
         write_plan(out, change, server, &report, &planned, &resolved.known)

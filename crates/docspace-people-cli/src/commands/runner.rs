@@ -8,6 +8,9 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use docspace_people::bulk::{BulkOptions, BulkReport, CancellationToken, Change, Plan};
+
+use crate::cli::GlobalArgs;
+use crate::session::Caller;
 use docspace_people::{Client, Server, User, Uuid};
 
 use crate::error::{CliError, CliResult};
@@ -107,6 +110,7 @@ pub async fn send(
         guard,
         journal.clone(),
         settings.reassign_to,
+        &settings.caller,
     )
     .await?;
     let declined = verdict.lock().ok().and_then(|v| v.clone());
@@ -143,6 +147,10 @@ pub async fn send(
             .unwrap_or_else(std::sync::PoisonError::into_inner),
     );
     let mut report = to_report(&name, targets, &report, &outcomes);
+    // Every read of the command: the users' state, look-ups, who signed in, the server.
+    report.reads = usize::try_from(client.requests_sent())
+        .unwrap_or(usize::MAX)
+        .saturating_sub(report.requests);
     report.next = settings.journal.as_ref().map(|journal| {
         format!(
             "docspace-people resume {}",
@@ -152,22 +160,38 @@ pub async fn send(
     finish(&report, report_file)
 }
 
-/// Says who the command runs as, from `people/@self`. A key that may change people but not read
-/// its own profile (DocSpace 3.7.1's `accounts:read`/`accounts:write` scopes without
-/// `accounts.self:read`) gets 403 there: the command still runs, and refusals that depend on who
-/// asks are left to the portal. Any other failure stops the command.
-pub async fn sign_in(client: &Client, quiet: bool) -> CliResult<()> {
-    match client.me().await {
-        Ok(me) if !quiet => {
-            // The name comes from the server: escape what a terminal would obey.
+/// Says who the command runs as: from the profile, when `login` kept who signed in (nothing is
+/// sent: the credentials are checked by the first request), else from `people/@self`. A key
+/// that may change people but not read its own profile (DocSpace 3.7.1's
+/// `accounts:read`/`accounts:write` scopes without `accounts.self:read`) gets 403 there: the
+/// command still runs, and refusals that depend on who asks are left to the portal. Any other
+/// failure stops the command.
+pub async fn sign_in(client: &Client, global: &GlobalArgs) -> CliResult<Caller> {
+    let quiet = global.demo;
+    if let Some((_, stored)) = crate::session::profile_in_use(global, client)
+        && let (Some(name), Some(id)) = (&stored.user, stored.user_id)
+    {
+        if !quiet {
             eprintln!(
-                "Signed in to {} as {}.",
+                "Signed in to {} as {} (the profile's sign-in).",
                 client.base_url(),
-                crate::output::escape(&describe(&me), false)
+                crate::output::escape(name, false)
             );
-            Ok(())
         }
-        Ok(_) => Ok(()),
+        return Ok(Caller::Id(id));
+    }
+    match client.me().await {
+        Ok(me) => {
+            if !quiet {
+                // The name comes from the server: escape what a terminal would obey.
+                eprintln!(
+                    "Signed in to {} as {}.",
+                    client.base_url(),
+                    crate::output::escape(&describe(&me), false)
+                );
+            }
+            Ok(Caller::Read(Box::new(me)))
+        }
         Err(docspace_people::Error::Forbidden { .. }) => {
             eprintln!(
                 "Connected to {} with credentials that cannot read their own profile (an API \
@@ -175,7 +199,7 @@ pub async fn sign_in(client: &Client, quiet: bool) -> CliResult<()> {
                  are left to the portal.",
                 client.base_url()
             );
-            Ok(())
+            Ok(Caller::Unknown)
         }
         Err(e) => Err(CliError::portal(
             e,
@@ -318,14 +342,15 @@ async fn execute(
     guard: Guard,
     journal: Option<Arc<JournalWriter>>,
     receiver: Option<Uuid>,
+    caller: &Caller,
 ) -> CliResult<BulkReport> {
     // The engine reads the users' states first; the count, the distinct users, comes with
     // the first progress.
     let bar = Bar::reading(name);
     let cancel = CancellationToken::new();
     let progress_bar = bar.clone();
-    let job = client
-        .bulk(change.clone())
+    let job = caller
+        .tell(client.bulk(change.clone()))
         .options(options)
         .known_users(known.into_values())
         .with_cancel_token(cancel.clone())

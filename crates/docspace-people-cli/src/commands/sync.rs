@@ -36,7 +36,7 @@ pub async fn run(global: &GlobalArgs, args: SyncCommand) -> CliResult<ExitCode> 
             let session = connect(global)?;
             let client = &session.client;
             let server = session::server(client, global).await?;
-            sign_in(client, global.demo).await?;
+            sign_in(client, global).await?;
             let plan = make_plan(client, &server, &source, local).await?;
             write_plan(&plan, &out)?;
             show_plan(&plan, Some(&out))?;
@@ -57,7 +57,7 @@ pub async fn run(global: &GlobalArgs, args: SyncCommand) -> CliResult<ExitCode> 
                 // Each command starts its own demo portal, identical to the one planned on.
                 read.portal = client.base_url().to_owned();
             }
-            sign_in(client, global.demo).await?;
+            sign_in(client, global).await?;
             apply_plan(client, &server, &read, &apply, report, global.demo).await
         }
         None => {
@@ -67,7 +67,7 @@ pub async fn run(global: &GlobalArgs, args: SyncCommand) -> CliResult<ExitCode> 
             let session = connect(global)?;
             let client = &session.client;
             let server = session::server(client, global).await?;
-            sign_in(client, global.demo).await?;
+            sign_in(client, global).await?;
             let plan = make_plan(client, &server, &once.source, local).await?;
             if let Some(out) = &once.out {
                 write_plan(&plan, out)?;

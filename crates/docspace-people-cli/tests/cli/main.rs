@@ -13,6 +13,7 @@ mod journal;
 mod lifecycle;
 mod quota;
 mod reports;
+mod requests;
 mod safety;
 mod select;
 mod sync;

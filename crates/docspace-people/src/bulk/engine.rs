@@ -13,6 +13,7 @@ use super::run::{Run, Target, entry, refused};
 use super::slots::{Route, Slots};
 use super::{chunk, demote};
 use crate::Change;
+use crate::Error;
 use crate::Server;
 use crate::boxed::boxed;
 use crate::change::Prior;
@@ -23,7 +24,7 @@ pub(super) async fn run(
     user_ids: &[Uuid],
     index: Index<'_>,
     duplicates: Vec<Duplicate>,
-) -> BulkReport {
+) -> Result<BulkReport, Error> {
     let total = index.len();
     let concurrency = job.options.concurrency.min(crate::server::MAX_IN_FLIGHT);
     if concurrency < job.options.concurrency {
@@ -34,6 +35,7 @@ pub(super) async fn run(
         );
     }
     let mut run = Run::new(&job, server, concurrency);
+    let refused_before = job.client.transport().refused_credentials();
     let Prepared {
         slots,
         mut counts,
@@ -43,6 +45,7 @@ pub(super) async fn run(
         ..
     } = prepare::prepare(&run, user_ids, &index, &duplicates, Reading::Deciding).await;
     drop(index);
+    credentials_accepted(&job, refused_before)?;
     run.by_job = by_job;
     let mut declined = false;
     if let Some(confirm) = &job.confirm {
@@ -154,7 +157,21 @@ pub(super) async fn run(
         stopped_by_limit: run.stopped(),
     };
     tracing::info!(?report.counts, requests = report.requests, reads = report.reads, "bulk change ends");
-    report
+    Ok(report)
+}
+
+/// Fails when the portal refused the credentials while the targets were read (nothing has been
+/// sent yet): every user would otherwise be reported failed for a cause that is no user's.
+pub(super) fn credentials_accepted(job: &BulkJob, refused_before: u64) -> Result<(), Error> {
+    if job.client.transport().refused_credentials() > refused_before {
+        return Err(Error::Unauthorized {
+            message: Some(
+                "the portal refused the credentials while reading the users; nothing was sent"
+                    .to_owned(),
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The targets going `route`, in input order. Boxed, so that the job's future is `Send` (see

@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 use super::options::BulkOptions;
 use super::report::{Entry, Plan, Progress};
 use crate::change::Prior;
+use crate::state::UserState;
 use crate::{Change, Client, User};
 
 type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
@@ -29,6 +30,16 @@ pub struct BulkJob {
     pub(super) on_entries: Option<EntriesFn>,
     pub(super) on_sending: Option<SendingFn>,
     pub(super) cancel: CancellationToken,
+    pub(super) caller: Option<KnownCaller>,
+}
+
+/// What the job was told of the signed-in user.
+#[derive(Debug, Clone)]
+pub(super) enum KnownCaller {
+    /// As read from `people/@self`.
+    Read(UserState),
+    /// Only who they are.
+    Id(uuid::Uuid),
 }
 
 impl std::fmt::Debug for BulkJob {
@@ -57,6 +68,7 @@ impl Client {
             on_entries: None,
             on_sending: None,
             cancel: CancellationToken::new(),
+            caller: None,
         }
     }
 }
@@ -88,6 +100,23 @@ impl BulkJob {
     /// user when not set, as on the server.
     pub fn reassign_to(mut self, receiver: uuid::Uuid) -> Self {
         self.receiver = Some(receiver);
+        self
+    }
+
+    /// The signed-in user, as [`Client::me`] read them: refusals that depend on who asks are
+    /// predicted from it, and the job does not read `people/@self` again.
+    pub fn caller(mut self, me: &User) -> Self {
+        self.caller = Some(KnownCaller::Read(UserState::from(me)));
+        self
+    }
+
+    /// The signed-in user's id, when who they are is known (kept from an earlier sign-in) but
+    /// not their rights. Predicting a refusal of yourself takes only the id; the job reads
+    /// `people/@self` only when a target's refusal depends on the caller's rights (an
+    /// administrator's status, a lowered type, making DocSpace admins). Changing one user then
+    /// takes two requests: its read and its write.
+    pub fn caller_id(mut self, id: uuid::Uuid) -> Self {
+        self.caller = Some(KnownCaller::Id(id));
         self
     }
 

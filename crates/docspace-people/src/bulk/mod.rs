@@ -104,7 +104,7 @@ impl BulkJob {
     /// ```
     pub async fn plan(&self, user_ids: &[uuid::Uuid]) -> Result<BulkPlan, Error> {
         let (server, index, duplicates) = self.check(user_ids).await?;
-        Ok(plan::plan(self, server, user_ids, index, duplicates).await)
+        plan::plan(self, server, user_ids, index, duplicates).await
     }
 
     /// Checks what `run` and `plan` check before anything is read.
@@ -141,6 +141,8 @@ impl BulkJob {
     ///   receiver with a change other than a type change;
     /// - [`Error::Unsupported`]: the connected server does not have the change (a quota reset
     ///   on Workspace) or a receiver for it;
+    /// - [`Error::Unauthorized`]: the portal refused the credentials while the targets were
+    ///   read (an expired token, say), before any change was sent;
     /// - any error of learning the server's product and version
     ///   ([`Client::server`](crate::Client::server)): [`Error::Transport`],
     ///   [`Error::Unauthorized`], [`Error::Server`], [`Error::RateLimited`], ...;
@@ -149,7 +151,7 @@ impl BulkJob {
     ///   errors of reading them.
     pub async fn run(self, user_ids: &[uuid::Uuid]) -> Result<BulkReport, Error> {
         let (server, index, duplicates) = self.check(user_ids).await?;
-        Ok(engine::run(self, server, user_ids, index, duplicates).await)
+        engine::run(self, server, user_ids, index, duplicates).await
     }
 
     async fn check_receiver(

@@ -80,9 +80,10 @@ pub(super) async fn plan(
     user_ids: &[Uuid],
     index: Index<'_>,
     duplicates: Vec<Duplicate>,
-) -> BulkPlan {
+) -> Result<BulkPlan, crate::Error> {
     let concurrency = job.options.concurrency.min(crate::server::MAX_IN_FLIGHT);
     let run = Run::new(job, server, concurrency);
+    let refused_before = job.client.transport().refused_credentials();
     let Prepared {
         slots,
         caller,
@@ -90,6 +91,7 @@ pub(super) async fn plan(
         ..
     } = prepare::prepare(&run, user_ids, &index, &duplicates, Reading::Every).await;
     drop(index);
+    super::engine::credentials_accepted(job, refused_before)?;
     let mut entries = Vec::with_capacity(user_ids.len() - duplicates.len());
     for (position, &id) in user_ids.iter().enumerate() {
         if !slots.is_first(position) {
@@ -125,11 +127,11 @@ pub(super) async fn plan(
             prior: state.as_ref().map(|s| Prior::of(s, &server)),
         });
     }
-    BulkPlan {
+    Ok(BulkPlan {
         entries,
         duplicates,
         reads: run.reads(),
         caller_known: caller.is_some() || !caller_needed,
         server,
-    }
+    })
 }

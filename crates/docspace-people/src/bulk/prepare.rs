@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::deciding;
 use super::index::Index;
+use super::job::KnownCaller;
 use super::report::{Counts, Duplicate, Outcome};
 use super::run::Run;
 use super::slots::{Route, Slots};
@@ -103,17 +104,24 @@ pub(super) async fn prepare(
             }
         }
     }
-    // Some refusals depend on who is asking: read the caller once, if anyone may be sent.
-    let may_send = (0..ids.len()).any(|p| {
-        slots.state(p, ids[p]).is_some_and(|user| {
-            job.change.is_satisfied_by_state(&user, Some(&run.server)) != Some(true)
-        })
-    });
+    // Some refusals depend on who is asking: read the caller once, if anyone may be sent and
+    // the job was not told who asks, or was told only who but a refusal depends on rights.
+    let mut may_send = false;
+    let mut rights_matter = false;
+    for (p, id) in ids.iter().enumerate() {
+        if let Some(user) = slots.state(p, *id)
+            && job.change.is_satisfied_by_state(&user, Some(&run.server)) != Some(true)
+        {
+            may_send = true;
+            rights_matter |= job.change.caller_rights_matter(&user, &run.server);
+        }
+    }
     let caller_needed = may_send && matches!(job.change, Change::Status(_) | Change::Type(_));
-    let caller = if caller_needed {
-        read::read_caller(&job.client, &attempts).await
-    } else {
-        None
+    let caller = match &job.caller {
+        _ if !caller_needed => None,
+        Some(KnownCaller::Read(caller)) => Some(caller.clone()),
+        Some(KnownCaller::Id(id)) if !rights_matter => Some(UserState::only_id(*id)),
+        Some(KnownCaller::Id(_)) | None => read::read_caller(&job.client, &attempts).await,
     };
     let mut prepared = Prepared {
         slots,

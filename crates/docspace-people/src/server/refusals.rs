@@ -229,6 +229,28 @@ pub(crate) fn invitation(
     }
 }
 
+/// Whether [`predict`]'s answer for `user` may depend on the rights of who asks (owner,
+/// administrator or neither), not only on who they are: when it does not, the caller's id is
+/// all a prediction needs, and `people/@self` need not be read.
+pub(crate) fn rights_matter(server: Option<&Server>, asked: Asked<'_>, user: &UserState) -> bool {
+    if server.is_some_and(Server::is_workspace) {
+        return false;
+    }
+    match asked {
+        // Only the owner changes another administrator's status.
+        Asked::Status => user.is_admin == Some(true),
+        Asked::Type(target) => {
+            let now = server
+                .map_or_else(|| user.user_type(), |s| s.type_from_flags(user))
+                .as_ref()
+                .and_then(rank);
+            let lowered = matches!((now, rank(target)), (Some(now), Some(wanted)) if now > wanted);
+            *target == UserType::DocSpaceAdmin || lowered
+        }
+        Asked::Quota | Asked::Invitation => false,
+    }
+}
+
 /// Why lowering `user` to `target` will be refused, if it will.
 fn demotion_refusal(
     user: &UserState,
@@ -319,5 +341,63 @@ mod tests {
             ),
             Some(Refusal::AdminLoweredByOwnerOnly)
         );
+    }
+
+    /// Where rights do not matter, callers with the same id and any rights get the same answer.
+    #[test]
+    fn where_rights_do_not_matter_only_the_callers_id_counts() {
+        let id = "9924256a-739c-462b-af15-e652a3b1b6eb";
+        let callers = [
+            state(&format!(r#"{{"id":"{id}","isOwner":true}}"#)),
+            state(&format!(r#"{{"id":"{id}","isAdmin":true}}"#)),
+            state(&format!(r#"{{"id":"{id}","isRoomAdmin":true}}"#)),
+            state(&format!(r#"{{"id":"{id}"}}"#)),
+        ];
+        let users = [
+            r#"{"isOwner":true}"#,
+            r#"{"isAdmin":true}"#,
+            r#"{"isRoomAdmin":true}"#,
+            r#"{"isCollaborator":true}"#,
+            r#"{"isVisitor":true}"#,
+            r#"{"isVisitor":true,"status":2}"#,
+            r#"{"isLDAP":true,"isCollaborator":true}"#,
+            r#"{}"#,
+        ];
+        let types = [
+            UserType::Guest,
+            UserType::User,
+            UserType::RoomAdmin,
+            UserType::DocSpaceAdmin,
+        ];
+        for version in [
+            "DocSpace 3.0",
+            "DocSpace 3.6",
+            "DocSpace 3.7.1",
+            "Workspace 12.7",
+        ] {
+            let server: Server = version.parse().unwrap();
+            for (n, fields) in users.iter().enumerate() {
+                let others = fields.trim_start_matches('{');
+                let sep = if others == "}" { "" } else { "," };
+                let user = state(&format!(
+                    r#"{{"id":"75a5f745-f697-4418-b38d-0fe0d277e25{n}"{sep}{others}"#
+                ));
+                let mut asks = vec![Asked::Status, Asked::Quota, Asked::Invitation];
+                asks.extend(types.iter().map(Asked::Type));
+                for asked in asks {
+                    if rights_matter(Some(&server), asked, &user) {
+                        continue;
+                    }
+                    let answers: Vec<_> = callers
+                        .iter()
+                        .map(|c| predict(Some(&server), asked, &user, Some(c)))
+                        .collect();
+                    assert!(
+                        answers.windows(2).all(|w| w[0] == w[1]),
+                        "{version} {asked:?} {fields}: {answers:?}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -161,6 +161,11 @@ pub(crate) struct Transport {
     /// The server, once detected or set: the meaning of a failed answer depends on it.
     pub(crate) server: tokio::sync::OnceCell<Server>,
     pub(crate) pacer: Pacer,
+    /// How many answers refused the credentials (401): a job that read with credentials the
+    /// portal refuses says so rather than report every user failed.
+    refused_credentials: std::sync::atomic::AtomicU64,
+    /// Every request sent, retries and redirects included.
+    sent: std::sync::atomic::AtomicU64,
 }
 
 impl Transport {
@@ -183,6 +188,8 @@ impl Transport {
             max_body_size,
             server: tokio::sync::OnceCell::new_with(server),
             pacer: Pacer::default(),
+            refused_credentials: std::sync::atomic::AtomicU64::new(0),
+            sent: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -199,6 +206,17 @@ impl Transport {
             // Without a token nothing cancels.
             Err(Failure::Cancelled) => Err(Error::Cancelled),
         }
+    }
+
+    /// Every request sent so far, retries and redirects included.
+    pub(crate) fn sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// How many answers so far refused the credentials (401).
+    pub(crate) fn refused_credentials(&self) -> u64 {
+        self.refused_credentials
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Sends `request`, retrying as `attempts` says, and returns the first 2xx answer or the
@@ -280,6 +298,7 @@ impl Transport {
         let mut body = request.body.clone();
         for _ in 0..=MAX_REDIRECTS {
             (attempts.on_send)();
+            self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let mut builder = self
                 .http
                 .request(method.clone(), url.clone())
@@ -294,6 +313,10 @@ impl Transport {
             }
             let response = builder.send().await.map_err(Error::Transport)?;
             let status = response.status();
+            if status == reqwest::StatusCode::UNAUTHORIZED {
+                self.refused_credentials
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             if status.is_success() {
                 // Only a success speaks of the window: a 429's headers may be those of another
                 // policy (the daily write budget, say) that reads do not share.

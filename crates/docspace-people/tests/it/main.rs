@@ -18,5 +18,6 @@ mod properties;
 mod ratelimit;
 mod selection;
 mod servers;
+mod small;
 mod sync;
 mod wire;

@@ -209,19 +209,26 @@ pub fn write_aligned<const N: usize>(
     header: &[&str; N],
     rows: &[[String; N]],
 ) -> io::Result<()> {
+    write_aligned_by(out, header, &|| Box::new(rows.iter().cloned()))
+}
+
+/// [`write_aligned`] for rows made on demand: `rows` gives a fresh iterator over them each
+/// time it is called (three times: to measure, to fit, to write), so that a table of a million
+/// rows holds one row at a time.
+pub fn write_aligned_by<'a, const N: usize>(
+    out: &mut dyn Write,
+    header: &[&str; N],
+    rows: &dyn Fn() -> Box<dyn Iterator<Item = [String; N]> + 'a>,
+) -> io::Result<()> {
     // Cells come from input files and from the server: escape what a terminal would obey.
-    let rows: Vec<[String; N]> = rows
-        .iter()
-        .map(|row| row.clone().map(|cell| escape(&cell, false).into_owned()))
-        .collect();
-    let (rows, note) = fit(rows, terminal_width());
-    if let Some(note) = note {
+    let escaped = || rows().map(|row| row.map(|cell| escape(&cell, false).into_owned()));
+    let shape = fit(&escaped, terminal_width());
+    if let Some(note) = &shape.note {
         writeln!(out, "{note}")?;
     }
-    let rows = rows.as_slice();
     let mut widths = header.map(|h| h.chars().count());
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
+    for row in escaped().map(|row| shape.apply(row)) {
+        for (width, cell) in widths.iter_mut().zip(&row) {
             *width = (*width).max(cell.chars().count());
         }
     }
@@ -239,7 +246,7 @@ pub fn write_aligned<const N: usize>(
         writeln!(out, "{}", text.trim_end())
     };
     line(out, &mut header.iter().copied())?;
-    for row in rows {
+    for row in escaped().map(|row| shape.apply(row)) {
         line(out, &mut row.iter().map(String::as_str))?;
     }
     Ok(())
@@ -335,51 +342,75 @@ fn terminal_width() -> Option<usize> {
 /// Characters a user id keeps when a table is too wide for the terminal.
 const SHORT_ID: usize = 8;
 
-/// Fits `rows` to `width`, when given and the table is wider: a column whose cells all say
-/// `SOURCE line N` of one source shows `line N` (the source is named once, in the note
-/// returned), and user ids keep their first characters (the report has them whole).
-fn fit<const N: usize>(
-    rows: Vec<[String; N]>,
-    width: Option<usize>,
-) -> (Vec<[String; N]>, Option<String>) {
-    let table_width = |rows: &[[String; N]]| -> usize {
-        (0..N)
-            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0) + 2)
-            .sum()
-    };
-    if width.is_none_or(|w| table_width(&rows) <= w) {
-        return (rows, None);
-    };
-    let mut rows = rows;
-    let mut note = None;
-    for column in 0..N {
-        let sources: Vec<Option<&str>> = rows
-            .iter()
-            .map(|r| r[column].rsplit_once(" line ").map(|(source, _)| source))
-            .collect();
-        let first = sources.first().copied().flatten();
-        if let Some(source) = first
-            && rows.len() > 1
-            && sources.iter().all(|s| *s == Some(source))
-        {
-            let prefix = format!("{source} ");
-            note = Some(format!("Lines of {source}:"));
-            for row in &mut rows {
-                if let Some(rest) = row[column].strip_prefix(&prefix) {
-                    row[column] = rest.to_owned();
-                }
+/// How a table too wide for the terminal is made to fit: a file name that every cell of a column
+/// starts with (`leavers.csv line 3`) is said once above the table, and ids keep their first
+/// characters.
+#[derive(Debug, Default)]
+struct Fit {
+    /// The prefix to drop from each column, if any; `None` when the table fits as it is.
+    prefixes: Option<Vec<Option<String>>>,
+    note: Option<String>,
+}
+
+impl Fit {
+    fn apply<const N: usize>(&self, mut row: [String; N]) -> [String; N] {
+        let Some(prefixes) = &self.prefixes else {
+            return row;
+        };
+        for (cell, prefix) in row.iter_mut().zip(prefixes) {
+            if let Some(rest) = prefix.as_deref().and_then(|p| cell.strip_prefix(p)) {
+                *cell = rest.to_owned();
             }
-        }
-    }
-    for row in &mut rows {
-        for cell in row.iter_mut() {
             if cell.len() == 36 && docspace_people::Uuid::parse_str(cell).is_ok() {
                 let short: String = cell.chars().take(SHORT_ID).collect();
                 *cell = format!("{short}…");
             }
         }
+        row
     }
-    (rows, note)
+}
+
+fn fit<const N: usize, I: Iterator<Item = [String; N]>>(
+    rows: &dyn Fn() -> I,
+    width: Option<usize>,
+) -> Fit {
+    let Some(width) = width else {
+        return Fit::default();
+    };
+    let mut widths = [0usize; N];
+    // Each column's common source: unset, the one every cell so far names, or none.
+    let mut sources: [Option<Option<String>>; N] = std::array::from_fn(|_| None);
+    let mut count = 0usize;
+    for row in rows() {
+        count += 1;
+        for (c, cell) in row.iter().enumerate() {
+            widths[c] = widths[c].max(cell.chars().count());
+            let source = cell.rsplit_once(" line ").map(|(source, _)| source);
+            sources[c] = match sources[c].take() {
+                None => Some(source.map(str::to_owned)),
+                Some(Some(seen)) if source == Some(seen.as_str()) => Some(Some(seen)),
+                Some(_) => Some(None),
+            };
+        }
+    }
+    if widths.iter().map(|w| w + 2).sum::<usize>() <= width {
+        return Fit::default();
+    }
+    let mut note = None;
+    let prefixes = sources
+        .into_iter()
+        .map(|source| match source.flatten() {
+            Some(source) if count > 1 => {
+                note = Some(format!("Lines of {source}:"));
+                Some(format!("{source} "))
+            }
+            _ => None,
+        })
+        .collect();
+    Fit {
+        prefixes: Some(prefixes),
+        note,
+    }
 }
 
 /// What a change will do besides itself, in one sentence for a question or a plan:

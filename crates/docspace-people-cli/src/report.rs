@@ -56,10 +56,16 @@ impl Rows<'_> {
 
     /// The rows, in order.
     pub fn iter(&self) -> Box<dyn Iterator<Item = Cow<'_, Row>> + '_> {
+        Box::new(self.iter_positioned().map(|(_, row)| row))
+    }
+
+    /// The rows, in order, each with the input position it was made from (`None` for rows in
+    /// hand).
+    pub fn iter_positioned(&self) -> Box<dyn Iterator<Item = (Option<usize>, Cow<'_, Row>)> + '_> {
         match self {
-            Rows::Listed(rows) => Box::new(rows.iter().map(Cow::Borrowed)),
+            Rows::Listed(rows) => Box::new(rows.iter().map(|r| (None, Cow::Borrowed(r)))),
             Rows::Made { positions, row, .. } => {
-                Box::new((0..*positions).filter_map(|p| row(p).map(Cow::Owned)))
+                Box::new((0..*positions).filter_map(|p| row(p).map(|r| (Some(p), Cow::Owned(r)))))
             }
         }
     }

@@ -9,12 +9,13 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use docspace_people::bulk::{
-    Aspect, BulkOptions, BulkPlan, Change, Consequence, Consequences, Planned, Prior,
+    Aspect, BulkOptions, BulkPlan, Change, Consequence, Consequences, Planned, PlannedEntry, Prior,
 };
-use docspace_people::{Client, Refusal, Server, User, Uuid};
+use docspace_people::{Client, Refusal, Server, Uuid};
 
 use crate::error::{CliError, CliResult};
-use crate::output::{change_name, escape, quota_name, status_name, type_name, write_aligned};
+use crate::outcomes::Outcomes;
+use crate::output::{change_name, escape, quota_name, status_name, type_name, write_aligned_by};
 use crate::report::{Report, ReportFile, Row, Rows};
 use crate::targets::{self, Resolved, Targets};
 
@@ -35,8 +36,15 @@ pub struct Connection<'a> {
     pub server: &'a Server,
 }
 
+/// Above this many targets a dry run leaves names out of its table: it would otherwise keep
+/// each user's name and whole state (a million users would take gigabytes), and a table that
+/// long is read in the report file, which has each id.
+pub const NAMED_PLAN_LIMIT: usize = 10_000;
+
 /// Reads the current state of every target (users found by email are already known), compares
-/// it with the change, prints the plan and writes it as the report. Sends no change.
+/// it with the change, prints the plan and writes it as the report. Sends no change. Keeps a
+/// few bytes per user: the plan's outcome, detail and state now of each position
+/// ([`Outcomes`]), from which the table and the report are made as they are written.
 pub async fn dry_run(
     Connection { client, server }: Connection<'_>,
     change: &Change,
@@ -45,25 +53,56 @@ pub async fn dry_run(
     concurrency: usize,
     report_file: Option<ReportFile>,
 ) -> CliResult<ExitCode> {
-    // Whole users, for their names; the plan then reads only those these did not find.
-    let absent =
-        targets::fetch_missing(client, targets.ids(), &mut resolved.known, concurrency).await?;
+    let named = targets.len() <= NAMED_PLAN_LIMIT;
+    // What the change will do besides itself (read-only documents, paid seats, rooms), and the
+    // ids that name no user.
+    let (consequences, absent) = if named {
+        // Whole users, for their names; the plan then reads only those these did not find.
+        let absent =
+            targets::fetch_missing(client, targets.ids(), &mut resolved.known, concurrency).await?;
+        let consequences = targets::consequences(client, change, targets, &resolved.known).await?;
+        (consequences, absent)
+    } else {
+        // Read and let go: the plan reads the light state it needs itself.
+        resolved.known = HashMap::new();
+        client
+            .consequences_of(change, targets.ids(), concurrency, &mut |_| {})
+            .await
+            .map_err(|e| CliError::portal(e, "cannot foresee the change's consequences"))?
+    };
+    let names: HashMap<Uuid, String> = resolved
+        .known
+        .iter()
+        .filter_map(|(id, user)| Some((*id, user.display_name.clone()?)))
+        .collect();
+    let mut book = Outcomes::for_plan(targets.len(), &OUTCOMES);
     let planned = client
         .bulk(change.clone())
         .options(BulkOptions::default().concurrency(concurrency))
-        .known_users(resolved.known.values().cloned())
+        .known_users(std::mem::take(&mut resolved.known).into_values())
         .known_absent(absent)
-        .plan(targets.ids())
+        .plan_each(targets.ids(), |entry| {
+            let (outcome, detail) = planned_outcome(&entry);
+            let (outcome, detail) =
+                with_consequences(outcome, detail, consequences.by_user.get(&entry.id));
+            book.set(entry.position, outcome, detail.as_deref());
+            if let Some(prior) = &entry.prior {
+                book.set_state(entry.position, &current_state(change, server, prior));
+            }
+        })
         .await
         .map_err(|e| CliError::portal(e, "cannot plan the change"))?;
-    // What the change will do besides itself: read-only documents, paid seats, rooms.
-    let consequences = targets::consequences(client, change, targets, &resolved.known).await?;
-    let mut report = plan(change, server, targets, &planned, &consequences);
+    let mut report = plan(change, server, targets, &planned, &book, &consequences);
     // Every read of the dry run: names, the users' state, consequences, the server.
     report.reads = usize::try_from(client.requests_sent()).unwrap_or(usize::MAX);
     let report_on_stdout = report_file.as_ref().is_some_and(ReportFile::is_stdout);
     crate::output::to_stdout_unless(report_on_stdout, |out| {
-        write_plan(out, change, server, &report, &planned, &resolved.known)
+        let table = Table {
+            book: &book,
+            names: &names,
+            named,
+        };
+        write_plan(out, &report, &planned, &table)
     })
     .map_err(CliError::failed)?;
     if let Some(file) = report_file {
@@ -76,40 +115,48 @@ pub async fn dry_run(
     Ok(ExitCode::SUCCESS)
 }
 
-fn plan(
+/// What a plan entry is, in the report's words, with its detail.
+fn planned_outcome(entry: &PlannedEntry) -> (&'static str, Option<String>) {
+    match &entry.planned {
+        Planned::AlreadyInTarget => ("already_in_target", None),
+        Planned::Refused(Refusal::UnknownUser) => (
+            "not_found",
+            Some("no user has this id; the server would refuse it".to_owned()),
+        ),
+        Planned::Refused(reason) => ("would_be_refused", Some(reason.to_string())),
+        Planned::Unreadable(why) => ("state_unknown", Some(why.clone())),
+        Planned::Send if entry.note.is_some() => ("state_unknown", entry.note.clone()),
+        Planned::ThroughJob => (
+            "would_change",
+            Some("through the type-change job (one user at a time)".to_owned()),
+        ),
+        _ => ("would_change", None),
+    }
+}
+
+/// The report of a dry run, its rows made from `book` as they are written.
+fn plan<'a>(
     change: &Change,
     server: &Server,
-    targets: &Targets,
+    targets: &'a Targets,
     planned: &BulkPlan,
+    book: &'a Outcomes,
     consequences: &Consequences,
-) -> Report<'static> {
-    let mut users = Vec::with_capacity(planned.entries.len());
-    for entry in &planned.entries {
-        let (outcome, detail) = match &entry.planned {
-            Planned::AlreadyInTarget => ("already_in_target", None),
-            Planned::Refused(Refusal::UnknownUser) => (
-                "not_found",
-                Some("no user has this id; the server would refuse it".to_owned()),
-            ),
-            Planned::Refused(reason) => ("would_be_refused", Some(reason.to_string())),
-            Planned::Unreadable(why) => ("state_unknown", Some(why.clone())),
-            Planned::Send if entry.note.is_some() => ("state_unknown", entry.note.clone()),
-            Planned::ThroughJob => (
-                "would_change",
-                Some("through the type-change job (one user at a time)".to_owned()),
-            ),
-            _ => ("would_change", None),
-        };
-        let (outcome, detail) =
-            with_consequences(outcome, detail, consequences.by_user.get(&entry.id));
-        users.push(Row {
-            source: targets.origin(entry.position).to_string(),
-            input: targets.input(entry.position),
-            id: entry.id,
-            outcome,
-            detail,
-        });
-    }
+) -> Report<'a> {
+    let users = Rows::Made {
+        len: targets.len() - planned.duplicates.len(),
+        positions: targets.len(),
+        row: Box::new(move |position| {
+            let (outcome, detail) = book.get(position)?;
+            Some(Row {
+                source: targets.origin(position).to_string(),
+                input: targets.input(position),
+                id: targets.ids().get(position).copied().unwrap_or_default(),
+                outcome,
+                detail,
+            })
+        }),
+    };
     let duplicates: Vec<Row> = planned
         .duplicates
         .iter()
@@ -126,7 +173,7 @@ fn plan(
         .collect();
     let mut counts: Vec<(&'static str, usize)> = OUTCOMES
         .iter()
-        .map(|&name| (name, users.iter().filter(|r| r.outcome == name).count()))
+        .map(|&name| (name, book.count(name)))
         .collect();
     let skipped: Vec<Row> = targets.skipped().iter().map(|s| s.row(true)).collect();
     for row in &skipped {
@@ -164,11 +211,19 @@ fn plan(
         requests: 0,
         reads: planned.reads,
         counts,
-        users: Rows::Listed(users),
+        users,
         duplicates,
         skipped,
         next: None,
     }
+}
+
+/// What the plan's table shows of each user besides the report's row.
+struct Table<'a> {
+    book: &'a Outcomes,
+    names: &'a HashMap<Uuid, String>,
+    /// Whether names were read (see [`NAMED_PLAN_LIMIT`]).
+    named: bool,
 }
 
 /// A row's outcome and detail with what the change will do besides itself: a user who would
@@ -225,35 +280,28 @@ fn plan_text(row: &Row) -> String {
 
 fn write_plan(
     out: &mut dyn Write,
-    change: &Change,
-    server: &Server,
     report: &Report<'_>,
     planned: &BulkPlan,
-    known: &HashMap<Uuid, User>,
+    table: &Table<'_>,
 ) -> io::Result<()> {
-    let rows: Vec<[String; 5]> = report
-        .users
-        .iter()
-        .zip(&planned.entries)
-        .map(|(row, entry)| {
+    let rows = || -> Box<dyn Iterator<Item = [String; 5]> + '_> {
+        let users = report.users.iter_positioned().map(|(position, row)| {
             [
                 row.source.clone(),
                 row.input.clone(),
-                known
+                table
+                    .names
                     .get(&row.id)
-                    .and_then(|u| u.display_name.clone())
+                    .cloned()
                     .unwrap_or_else(|| "-".into()),
-                entry
-                    .prior
-                    .as_ref()
-                    .map_or_else(|| "-".into(), |p| current_state(change, server, p)),
+                position
+                    .and_then(|p| table.book.state(p))
+                    .unwrap_or("-")
+                    .to_owned(),
                 plan_text(&row),
             ]
-        })
-        .collect();
-    let rows: Vec<[String; 5]> = rows
-        .into_iter()
-        .chain(report.skipped.iter().map(|row| {
+        });
+        let skipped = report.skipped.iter().map(|row| {
             [
                 row.source.clone(),
                 row.input.clone(),
@@ -265,10 +313,18 @@ fn write_plan(
                     row.detail.as_deref().unwrap_or_default()
                 ),
             ]
-        }))
-        .collect();
+        });
+        Box::new(users.chain(skipped))
+    };
     writeln!(out, "Dry run of {}: nothing is sent.", report.change)?;
-    write_aligned(out, &["SOURCE", "INPUT", "NAME", "NOW", "PLAN"], &rows)?;
+    write_aligned_by(out, &["SOURCE", "INPUT", "NAME", "NOW", "PLAN"], &rows)?;
+    if !table.named {
+        writeln!(
+            out,
+            "Names are shown for plans of up to {NAMED_PLAN_LIMIT} users; the report (--report \
+             FILE) has each id."
+        )?;
+    }
     for duplicate in &report.duplicates {
         writeln!(
             out,

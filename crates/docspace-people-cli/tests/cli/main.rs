@@ -10,6 +10,7 @@ mod demo;
 mod guard;
 mod invite;
 mod journal;
+mod large;
 mod lifecycle;
 mod quota;
 mod reports;

@@ -186,22 +186,114 @@ impl Client {
         users: &[User],
     ) -> Result<Consequences, Error> {
         let server = self.server().await?;
-        let mut result = Consequences::default();
-        let mut seat_takers = Vec::new();
+        let mut tally = Tally::new(change, &server);
         for user in users {
-            let found = change.consequences_for(user, &server);
-            if found.contains(&Consequence::TakesSeat) {
-                seat_takers.push(user.id);
-            }
-            if !found.is_empty() {
-                result.by_user.insert(user.id, found);
+            tally.add(user);
+        }
+        tally.finish(self).await
+    }
+
+    /// [`consequences`](Self::consequences) for the users `ids` name (read the cheapest way, see
+    /// [`Client::for_each_user_by_id`]), in the order of `ids`, without keeping them: each is
+    /// passed to `each` (for its name, say) and let go. Also returns the ids that name no
+    /// user. A change that has no consequence besides itself (a termination) reads nobody: it
+    /// then returns no consequences and no absent ids. For a million targets it holds a few bytes per id and the consequences found.
+    ///
+    /// # Errors
+    ///
+    /// The errors of reading the users, the plan's seats and the users' rooms.
+    pub async fn consequences_of(
+        &self,
+        change: &Change,
+        ids: &[Uuid],
+        concurrency: usize,
+        each: &mut (dyn FnMut(&User) + Send + Sync),
+    ) -> Result<(Consequences, Vec<Uuid>), Error> {
+        let server = self.server().await?;
+        let mut tally = Tally::new(change, &server);
+        if !tally.possible() {
+            return Ok((Consequences::default(), Vec::new()));
+        }
+        let absent = self
+            .for_each_user_by_id(ids, concurrency, &mut |user: User| {
+                tally.add(&user);
+                each(&user);
+            })
+            .await?;
+        // The server takes seats in the order it is sent the users: the order of `ids`.
+        let mut order: HashMap<Uuid, usize> = tally
+            .seat_takers
+            .iter()
+            .map(|id| (*id, usize::MAX))
+            .collect();
+        for (position, id) in ids.iter().enumerate() {
+            if let Some(first) = order.get_mut(id) {
+                *first = (*first).min(position);
             }
         }
-        if !seat_takers.is_empty() {
-            let seats = self.paid_seats().await?;
+        tally
+            .seat_takers
+            .sort_by_key(|id| order.get(id).copied().unwrap_or(usize::MAX));
+        Ok((tally.finish(self).await?, absent))
+    }
+}
+
+/// The consequences found so far, user by user, and what is left to ask the portal: the
+/// paid seats, and the rooms of users whose type is lowered.
+struct Tally<'a> {
+    change: &'a Change,
+    server: &'a Server,
+    found: Consequences,
+    seat_takers: Vec<Uuid>,
+    demoted: Vec<Uuid>,
+}
+
+impl<'a> Tally<'a> {
+    fn new(change: &'a Change, server: &'a Server) -> Self {
+        Tally {
+            change,
+            server,
+            found: Consequences::default(),
+            seat_takers: Vec::new(),
+            demoted: Vec::new(),
+        }
+    }
+
+    /// Whether this change can have any consequence besides itself: a status change to
+    /// Terminated, a quota reset or an invitation sent again has none, so no user need be read
+    /// for them.
+    fn possible(&self) -> bool {
+        match self.change {
+            Change::Quota(_) | Change::Type(_) => true,
+            Change::Status(status) => *status == UserStatus::Active,
+            Change::ResetQuota | Change::ResendInvitation => false,
+        }
+    }
+
+    /// Counts `user`, keeping only their id, and their consequences if they have any.
+    fn add(&mut self, user: &User) {
+        let found = self.change.consequences_for(user, self.server);
+        if found.contains(&Consequence::TakesSeat) {
+            self.seat_takers.push(user.id);
+        }
+        if !found.is_empty() {
+            self.found.by_user.insert(user.id, found);
+        }
+        if matches!(self.change, Change::Type(_)) && self.change.is_demotion_on(user, self.server) {
+            self.demoted.push(user.id);
+        }
+    }
+
+    /// Asks the portal what the users alone do not tell: the free seats, and whether each
+    /// demoted user owns rooms.
+    async fn finish(mut self, client: &Client) -> Result<Consequences, Error> {
+        let mut result = std::mem::take(&mut self.found);
+        if !self.seat_takers.is_empty() {
+            let seats = client.paid_seats().await?;
             result.seats_free = seats.and_then(|s| s.free());
             if let Some(free) = result.seats_free {
-                for id in seat_takers
+                for id in self
+                    .seat_takers
                     .iter()
                     .skip(usize::try_from(free).unwrap_or(usize::MAX))
                 {
@@ -215,15 +307,12 @@ impl Client {
                 }
             }
         }
-        if let Change::Type(target) = change {
-            for user in users.iter().filter(|u| change.is_demotion_on(u, &server)) {
-                if self
-                    .reassign_necessary(user.id, Some(target.clone()))
-                    .await?
-                {
+        if let Change::Type(target) = self.change {
+            for id in &self.demoted {
+                if client.reassign_necessary(*id, Some(target.clone())).await? {
                     result
                         .by_user
-                        .entry(user.id)
+                        .entry(*id)
                         .or_default()
                         .push(Consequence::OwnsRooms);
                 }

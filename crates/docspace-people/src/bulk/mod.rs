@@ -104,7 +104,37 @@ impl BulkJob {
     /// ```
     pub async fn plan(&self, user_ids: &[uuid::Uuid]) -> Result<BulkPlan, Error> {
         let (server, index, duplicates) = self.check(user_ids).await?;
-        plan::plan(self, server, user_ids, index, duplicates).await
+        plan::plan(self, server, user_ids, index, duplicates, None).await
+    }
+
+    /// [`plan`](Self::plan), passing each entry to `each` as it is made, in input order,
+    /// rather than keeping them: the plan of a million users then holds a few bytes per user.
+    /// The [`BulkPlan`] returned has no entries.
+    ///
+    /// ```no_run
+    /// # async fn run(client: docspace_people::Client, ids: Vec<uuid::Uuid>) -> Result<(), docspace_people::Error> {
+    /// use docspace_people::UserStatus;
+    /// use docspace_people::bulk::{Change, Planned};
+    ///
+    /// let mut to_send = 0;
+    /// client
+    ///     .bulk(Change::Status(UserStatus::Terminated))
+    ///     .plan_each(&ids, |entry| {
+    ///         if entry.planned == Planned::Send {
+    ///             to_send += 1;
+    ///         }
+    ///     })
+    ///     .await?;
+    /// println!("{to_send} to send");
+    /// # Ok(()) }
+    /// ```
+    pub async fn plan_each(
+        &self,
+        user_ids: &[uuid::Uuid],
+        mut each: impl FnMut(PlannedEntry) + Send,
+    ) -> Result<BulkPlan, Error> {
+        let (server, index, duplicates) = self.check(user_ids).await?;
+        plan::plan(self, server, user_ids, index, duplicates, Some(&mut each)).await
     }
 
     /// Checks what `run` and `plan` check before anything is read.

@@ -52,7 +52,8 @@ pub struct PlannedEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct BulkPlan {
-    /// One entry per distinct input id, in input order.
+    /// One entry per distinct input id, in input order (none when they were passed to the
+    /// hook of [`BulkJob::plan_each`] instead).
     pub entries: Vec<PlannedEntry>,
     /// Repeated ids (they would be sent once).
     pub duplicates: Vec<Duplicate>,
@@ -80,6 +81,7 @@ pub(super) async fn plan(
     user_ids: &[Uuid],
     index: Index<'_>,
     duplicates: Vec<Duplicate>,
+    mut each: Option<&mut (dyn FnMut(PlannedEntry) + Send)>,
 ) -> Result<BulkPlan, crate::Error> {
     let concurrency = job.options.concurrency.min(crate::server::MAX_IN_FLIGHT);
     let run = Run::new(job, server, concurrency);
@@ -92,7 +94,10 @@ pub(super) async fn plan(
     } = prepare::prepare(&run, user_ids, &index, &duplicates, Reading::Every).await;
     drop(index);
     super::engine::credentials_accepted(job, refused_before)?;
-    let mut entries = Vec::with_capacity(user_ids.len() - duplicates.len());
+    let mut entries = match each {
+        Some(_) => Vec::new(),
+        None => Vec::with_capacity(user_ids.len() - duplicates.len()),
+    };
     for (position, &id) in user_ids.iter().enumerate() {
         if !slots.is_first(position) {
             continue;
@@ -119,13 +124,17 @@ pub(super) async fn plan(
             }
             Decision::Job => Planned::ThroughJob,
         };
-        entries.push(PlannedEntry {
+        let entry = PlannedEntry {
             id,
             position,
             planned,
             note,
             prior: state.as_ref().map(|s| Prior::of(s, &server)),
-        });
+        };
+        match each.as_mut() {
+            Some(each) => each(entry),
+            None => entries.push(entry),
+        }
     }
     Ok(BulkPlan {
         entries,

@@ -383,31 +383,66 @@ impl Client {
         ids: &[Uuid],
         concurrency: usize,
     ) -> Result<std::collections::HashMap<Uuid, User>, Error> {
-        use std::collections::{HashMap, HashSet};
+        let mut found = std::collections::HashMap::with_capacity(ids.len());
+        self.for_each_user_by_id(ids, concurrency, &mut |user: User| {
+            found.insert(user.id, user);
+        })
+        .await?;
+        Ok(found)
+    }
+
+    /// [`users_by_id`](Self::users_by_id), passing each user to `each` as it is read rather
+    /// than keeping them: reading a million users then holds a few bytes per id. Returns the
+    /// ids that name no user. Each id's user is passed once.
+    ///
+    /// ```no_run
+    /// # async fn run(client: docspace_people::Client, ids: Vec<uuid::Uuid>) -> Result<(), docspace_people::Error> {
+    /// let mut guests = 0;
+    /// let absent = client
+    ///     .for_each_user_by_id(&ids, 4, &mut |user| {
+    ///         guests += usize::from(user.is_visitor == Some(true));
+    ///     })
+    ///     .await?;
+    /// println!("{guests} guests; {} ids name no user", absent.len());
+    /// # Ok(()) }
+    /// ```
+    pub async fn for_each_user_by_id(
+        &self,
+        ids: &[Uuid],
+        concurrency: usize,
+        each: &mut (dyn FnMut(User) + Send + Sync),
+    ) -> Result<Vec<Uuid>, Error> {
         let concurrency = concurrency.clamp(1, crate::server::MAX_IN_FLIGHT);
-        let wanted: HashSet<Uuid> = ids.iter().copied().collect();
-        let mut found: HashMap<Uuid, User> = HashMap::with_capacity(wanted.len());
+        // Sorted ids and a flag each: 17 bytes per id, whatever the users weigh.
+        let mut wanted: Vec<Uuid> = ids.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut seen = vec![false; wanted.len()];
         let attempts = Attempts {
             policy: self.retry_policy(),
             cancel: None,
             on_send: &|| {},
         };
+        let mut take = |user: User, seen: &mut [bool]| match wanted.binary_search(&user.id) {
+            Ok(at) if !seen[at] => {
+                seen[at] = true;
+                each(user);
+                true
+            }
+            _ => false,
+        };
         if wanted.len() > MAX_PAGE_SIZE as usize {
             // A page that cannot be read leaves its users to be read alone.
-            let mut keep = |user: User| {
-                let wanted_here = wanted.contains(&user.id);
-                if wanted_here {
-                    found.insert(user.id, user);
-                }
-                wanted_here
-            };
+            let mut keep = |user: User| take(user, &mut seen);
             page_through::<User>(self, wanted.len(), concurrency, &attempts, &mut keep).await;
         }
         let missing: Vec<Uuid> = wanted
             .iter()
-            .filter(|id| !found.contains_key(id))
-            .copied()
+            .zip(&seen)
+            .filter(|(_, seen)| !**seen)
+            .map(|(id, _)| *id)
             .collect();
+        let mut absent = Vec::new();
         let mut singles = stream::iter(missing)
             .map(|id| {
                 let attempts = &attempts;
@@ -418,15 +453,24 @@ impl Client {
             .buffer_unordered(concurrency);
         while let Some((id, result)) = singles.next().await {
             match result {
-                Ok(user) if !user.is_lost_user() => {
-                    found.insert(id, user);
+                Ok(user) if user.is_lost_user() => absent.push(id),
+                Ok(user) if user.id == id => {
+                    take(user, &mut seen);
                 }
-                Ok(_) | Err(Failure::Error(Error::NotFound { .. })) => {}
+                Ok(user) => {
+                    return Err(Error::UndecodableResponse {
+                        status: 200,
+                        reason: format!("asked for the user {id}, the server answered {}", user.id),
+                        snippet: String::new(),
+                    });
+                }
+                Err(Failure::Error(Error::NotFound { .. })) => absent.push(id),
                 Err(Failure::Error(e)) => return Err(e),
                 Err(Failure::Cancelled) => return Err(Error::Cancelled),
             }
         }
-        Ok(found)
+        absent.sort_unstable();
+        Ok(absent)
     }
 
     /// The users with these email addresses (any case), keyed by the address in lower case,

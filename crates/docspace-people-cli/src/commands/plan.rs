@@ -17,7 +17,7 @@ use crate::error::{CliError, CliResult};
 use crate::outcomes::Outcomes;
 use crate::output::{change_name, escape, quota_name, status_name, type_name, write_aligned_by};
 use crate::report::{Report, ReportFile, Row, Rows};
-use crate::targets::{self, Resolved, Targets};
+use crate::targets::{self, Resolved, Targets, WHOLE_USERS_LIMIT};
 
 /// The outcomes of a dry run, in report order.
 const OUTCOMES: [&str; 5] = [
@@ -36,11 +36,6 @@ pub struct Connection<'a> {
     pub server: &'a Server,
 }
 
-/// Above this many targets a dry run leaves names out of its table: it would otherwise keep
-/// each user's name and whole state (a million users would take gigabytes), and a table that
-/// long is read in the report file, which has each id.
-pub const NAMED_PLAN_LIMIT: usize = 10_000;
-
 /// Reads the current state of every target (users found by email are already known), compares
 /// it with the change, prints the plan and writes it as the report. Sends no change. Keeps a
 /// few bytes per user: the plan's outcome, detail and state now of each position
@@ -53,23 +48,11 @@ pub async fn dry_run(
     concurrency: usize,
     report_file: Option<ReportFile>,
 ) -> CliResult<ExitCode> {
-    let named = targets.len() <= NAMED_PLAN_LIMIT;
+    let named = targets.len() <= WHOLE_USERS_LIMIT;
     // What the change will do besides itself (read-only documents, paid seats, rooms), and the
-    // ids that name no user.
-    let (consequences, absent) = if named {
-        // Whole users, for their names; the plan then reads only those these did not find.
-        let absent =
-            targets::fetch_missing(client, targets.ids(), &mut resolved.known, concurrency).await?;
-        let consequences = targets::consequences(client, change, targets, &resolved.known).await?;
-        (consequences, absent)
-    } else {
-        // Read and let go: the plan reads the light state it needs itself.
-        resolved.known = HashMap::new();
-        client
-            .consequences_of(change, targets.ids(), concurrency, &mut |_| {})
-            .await
-            .map_err(|e| CliError::portal(e, "cannot foresee the change's consequences"))?
-    };
+    // ids that name no user; the users whole for their names, up to the limit.
+    let (consequences, absent) =
+        targets::consequences(client, change, targets, &mut resolved.known, concurrency).await?;
     let names: HashMap<Uuid, String> = resolved
         .known
         .iter()
@@ -222,7 +205,7 @@ fn plan<'a>(
 struct Table<'a> {
     book: &'a Outcomes,
     names: &'a HashMap<Uuid, String>,
-    /// Whether names were read (see [`NAMED_PLAN_LIMIT`]).
+    /// Whether names were read (see [`WHOLE_USERS_LIMIT`]).
     named: bool,
 }
 
@@ -321,7 +304,7 @@ fn write_plan(
     if !table.named {
         writeln!(
             out,
-            "Names are shown for plans of up to {NAMED_PLAN_LIMIT} users; the report (--report \
+            "Names are shown for plans of up to {WHOLE_USERS_LIMIT} users; the report (--report \
              FILE) has each id."
         )?;
     }

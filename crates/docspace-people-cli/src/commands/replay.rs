@@ -367,25 +367,43 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
         ));
     }
     // Only users still as the run left them are restored: a later decision is not undone.
+    // Each user is judged as read and let go: only those no longer as left are kept.
     let ids: Vec<Uuid> = restorable.iter().map(|(id, _)| *id).collect();
-    let now = if ids.is_empty() {
-        HashMap::new()
+    let mut not_as_left: Vec<Uuid> = Vec::new();
+    let mut emails: HashMap<Uuid, String> = HashMap::new();
+    // Up to as many users as a plan names, they are kept whole, so that the runs do not read
+    // them again; past that, the runs read their light state themselves.
+    let keep_whole = ids.len() <= crate::targets::WHOLE_USERS_LIMIT;
+    let mut now: HashMap<Uuid, docspace_people::User> = HashMap::new();
+    let absent = if ids.is_empty() {
+        Vec::new()
     } else {
         let concurrency = Settings::new(&args.replay.run, None).concurrency;
+        let dry_run = args.replay.dry_run;
         client
-            .users_by_id(&ids, concurrency)
+            .for_each_user_by_id(&ids, concurrency, &mut |user| {
+                if done.is_satisfied_on(&user, &server) != Some(true) {
+                    not_as_left.push(user.id);
+                }
+                if dry_run && let Some(email) = &user.email {
+                    emails.insert(user.id, email.clone());
+                }
+                if keep_whole {
+                    now.insert(user.id, user);
+                }
+            })
             .await
             .map_err(|e| CliError::portal(e, "cannot read the users to undo"))?
     };
+    not_as_left.sort_unstable();
     let mut changed_since = 0;
     for (id, change) in restorable {
-        let as_left = match now.get(&id) {
-            None => Some("no longer exists"),
-            Some(user) if done.is_satisfied_on(user, &server) == Some(true) => None,
-            Some(_) if args.force => None,
-            Some(_) => {
-                Some("changed since the run (not as it left them); not undone without --force")
-            }
+        let as_left = if absent.binary_search(&id).is_ok() {
+            Some("no longer exists")
+        } else if not_as_left.binary_search(&id).is_err() || args.force {
+            None
+        } else {
+            Some("changed since the run (not as it left them); not undone without --force")
         };
         match as_left {
             Some(reason) => {
@@ -431,10 +449,7 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
             .iter()
             .flat_map(|(name, (_, ids))| {
                 ids.iter().map(|id| {
-                    let email = now
-                        .get(id)
-                        .and_then(|u| u.email.clone())
-                        .unwrap_or_default();
+                    let email = emails.get(id).cloned().unwrap_or_default();
                     [id.to_string(), email, name.clone()]
                 })
             })
@@ -480,7 +495,7 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
             client,
             server: &server,
         };
-        // The users were just read to check them: the run does not read them again.
+        // The users just read to check them (when kept) are not read again by the run.
         let known = ids
             .iter()
             .filter_map(|id| now.get(id).map(|user| (*id, user.clone())))

@@ -279,8 +279,8 @@ async fn foresee(
     known: &mut std::collections::HashMap<Uuid, User>,
     concurrency: usize,
 ) -> CliResult<Option<String>> {
-    crate::targets::fetch_missing(client, targets.ids(), known, concurrency).await?;
-    let consequences = crate::targets::consequences(client, change, targets, known).await?;
+    let (consequences, _) =
+        crate::targets::consequences(client, change, targets, known, concurrency).await?;
     Ok(crate::output::foreseen(&consequences))
 }
 

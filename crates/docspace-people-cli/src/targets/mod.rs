@@ -17,6 +17,11 @@ pub(crate) use read::csv_rows;
 pub use read::{parse_value, read, read_skipping};
 pub use resolve::{Resolved, consequences, fetch_missing, resolve, resolve_one};
 
+/// Up to this many targets the tool keeps their users whole: a plan names them and shows
+/// their consequences from what was read, and a run reads them no more. Past it, it keeps a
+/// few bytes per user (a million users whole would take gigabytes): a plan's table leaves
+/// names out, and a run reads the users' light state itself.
+pub const WHOLE_USERS_LIMIT: usize = 10_000;
 /// At most this many input problems are listed; the rest are counted.
 const MAX_PROBLEMS_SHOWN: usize = 20;
 

@@ -46,13 +46,33 @@ pub async fn resolve(
     } else {
         Bar::new(emails.len(), "Looking up emails")
     };
-    let looked_up = client.look_up_emails(&emails, concurrency).await;
-    bar.set(emails.len());
+    // Up to WHOLE_USERS_LIMIT addresses the users are kept whole (their names and state are
+    // then known); past it, only their ids, and the run reads their light state itself.
+    let mut resolved = Resolved::default();
+    let whole = emails.len() <= super::WHOLE_USERS_LIMIT;
+    let looked_up = if whole {
+        client
+            .look_up_emails(&emails, concurrency)
+            .await
+            .map(|lookup| {
+                let mut ids = docspace_people::EmailLookup::<Uuid>::default();
+                for (email, users) in lookup.found {
+                    ids.found
+                        .insert(email, users.iter().map(|u| u.id).collect());
+                    resolved.known.extend(users.into_iter().map(|u| (u.id, u)));
+                }
+                ids.failed = lookup.failed;
+                ids
+            })
+    } else {
+        client.look_up_email_ids(&emails, concurrency).await
+    };
+    drop(emails);
+    bar.set(targets.emails.len());
     bar.finish();
     let lookup =
         looked_up.map_err(|e| CliError::portal(e, "cannot look the email addresses up"))?;
 
-    let mut resolved = Resolved::default();
     let mut problems = Vec::new();
     let mut skipped = Vec::new();
     for position in targets.emails.clone() {
@@ -70,9 +90,8 @@ pub async fn resolve(
         let unknown = match users {
             [user] => {
                 if let Some(id) = targets.ids.get_mut(position) {
-                    *id = user.id;
+                    *id = *user;
                 }
-                resolved.known.insert(user.id, user.clone());
                 continue;
             }
             [] => "no user has this email address".to_owned(),
@@ -81,7 +100,7 @@ pub async fn resolve(
                 several.len(),
                 several
                     .iter()
-                    .map(|u| u.id.to_string())
+                    .map(ToString::to_string)
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -168,13 +187,26 @@ pub async fn resolve_one(client: &Client, user: &str, flag: &str) -> CliResult<U
 }
 
 /// What `change` will do to the distinct targets besides itself (read-only documents, paid
-/// seats, rooms), from their users in `known`, in input order.
+/// seats, rooms), in input order, and the ids that name no user. Up to
+/// [`WHOLE_USERS_LIMIT`](super::WHOLE_USERS_LIMIT) targets, the users are read whole into
+/// `known` (those already there are not read again); past it, `known` is emptied and each user
+/// is read and let go.
 pub async fn consequences(
     client: &Client,
     change: &docspace_people::bulk::Change,
     targets: &Targets,
-    known: &HashMap<Uuid, User>,
-) -> CliResult<docspace_people::bulk::Consequences> {
+    known: &mut HashMap<Uuid, User>,
+    concurrency: usize,
+) -> CliResult<(docspace_people::bulk::Consequences, Vec<Uuid>)> {
+    let error = |e| CliError::portal(e, "cannot foresee the change's consequences");
+    if targets.len() > super::WHOLE_USERS_LIMIT {
+        known.clear();
+        return client
+            .consequences_of(change, targets.ids(), concurrency, &mut |_| {})
+            .await
+            .map_err(error);
+    }
+    let absent = fetch_missing(client, targets.ids(), known, concurrency).await?;
     let mut seen = std::collections::HashSet::new();
     let users: Vec<User> = targets
         .ids()
@@ -182,8 +214,6 @@ pub async fn consequences(
         .filter(|id| seen.insert(**id))
         .filter_map(|id| known.get(id).cloned())
         .collect();
-    client
-        .consequences(change, &users)
-        .await
-        .map_err(|e| CliError::portal(e, "cannot foresee the change's consequences"))
+    let consequences = client.consequences(change, &users).await.map_err(error)?;
+    Ok((consequences, absent))
 }

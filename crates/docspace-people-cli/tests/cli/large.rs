@@ -7,7 +7,7 @@ use docspace_people_fake::PortalConfig;
 
 use crate::common::{Portal, path_str, run, temp};
 
-/// Targets past the dry run's naming limit (`NAMED_PLAN_LIMIT`, 10,000).
+/// Targets past the dry run's naming limit (`WHOLE_USERS_LIMIT`, 10,000).
 const USERS: usize = 10_050;
 
 fn rows_of(report: &std::path::Path) -> HashMap<String, (String, String)> {
@@ -142,5 +142,64 @@ fn a_large_dry_run_plans_every_user_without_naming_them() {
         out.stdout.contains(&line),
         "{line}: {}",
         out.stdout.lines().last().unwrap_or_default()
+    );
+}
+
+#[test]
+fn a_large_run_by_e_mail_keeps_only_ids_and_changes_each_user() {
+    let portal = Portal::start_with(PortalConfig::demo().with_extra_users(USERS));
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let users: Vec<_> = portal
+        .portal
+        .snapshot()
+        .into_iter()
+        .filter(|u| !u.is_owner && !u.is_ldap)
+        .collect();
+    let dir = temp();
+    let input = dir.path().join("emails.csv");
+    let mut text = String::from("email\n");
+    for user in &users {
+        text.push_str(&user.email.to_uppercase());
+        text.push('\n');
+    }
+    text.push_str("nobody@nowhere.example\n");
+    std::fs::write(&input, text).expect("a file");
+    let report = dir.path().join("run.csv");
+    let out = run(
+        &[
+            "--portal",
+            &url,
+            "--token",
+            &token,
+            "status",
+            "set",
+            "terminated",
+            "--from",
+            path_str(&input),
+            "--skip-unknown",
+            "--yes",
+            "--report",
+            path_str(&report),
+        ],
+        "",
+        dir.path(),
+    );
+    // The unknown address is refused: exit 1, everyone else settled.
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let rows = rows_of(&report);
+    for user in &users {
+        let (outcome, _) = &rows[&user.id.to_string()];
+        let expected = if user.status == 2 {
+            "already_in_target"
+        } else {
+            "changed"
+        };
+        assert_eq!(outcome, expected, "{user:?}");
+        assert_eq!(portal.portal.user(user.id).map(|u| u.status), Some(2));
+    }
+    assert!(
+        out.stdout.contains("nobody@nowhere.example"),
+        "{}",
+        out.stdout
     );
 }

@@ -523,6 +523,39 @@ impl Client {
         emails: &[impl AsRef<str>],
         concurrency: usize,
     ) -> Result<EmailLookup, Error> {
+        self.look_up(emails, concurrency, &|user| user, |user| user.id)
+            .await
+    }
+
+    /// [`look_up_emails`](Self::look_up_emails), keeping only the ids of the users found: a
+    /// look-up of a hundred thousand addresses then holds a few megabytes rather than every
+    /// user whole.
+    ///
+    /// ```no_run
+    /// # async fn run(client: docspace_people::Client) -> Result<(), docspace_people::Error> {
+    /// let lookup = client.look_up_email_ids(&["jane@example.com"], 4).await?;
+    /// if let Some([id]) = lookup.found.get("jane@example.com").map(Vec::as_slice) {
+    ///     println!("jane is {id}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn look_up_email_ids(
+        &self,
+        emails: &[impl AsRef<str>],
+        concurrency: usize,
+    ) -> Result<EmailLookup<Uuid>, Error> {
+        self.look_up(emails, concurrency, &|user| user.id, |id| *id)
+            .await
+    }
+
+    /// The one look-up by e-mail, keeping `kept(user)` of each user found.
+    async fn look_up<T: Send>(
+        &self,
+        emails: &[impl AsRef<str>],
+        concurrency: usize,
+        kept: &(dyn Fn(User) -> T + Sync),
+        id_of: fn(&T) -> Uuid,
+    ) -> Result<EmailLookup<T>, Error> {
         use std::collections::{HashMap, HashSet};
         let concurrency = concurrency.clamp(1, crate::server::MAX_IN_FLIGHT);
         let wanted: HashSet<String> = emails
@@ -539,14 +572,14 @@ impl Client {
             cancel: None,
             on_send: &|| {},
         };
-        let keep = |found: &mut HashMap<String, Vec<User>>, user: User| {
+        let keep = |found: &mut HashMap<String, Vec<T>>, user: User| {
             if let Some(email) = user.email.as_deref().map(|e| e.trim().to_lowercase())
                 && wanted.contains(&email)
             {
                 let users = found.entry(email).or_default();
                 // A user may be listed on two pages when the list moves meanwhile.
-                if !users.iter().any(|u| u.id == user.id) {
-                    users.push(user);
+                if !users.iter().any(|u| id_of(u) == user.id) {
+                    users.push(kept(user));
                 }
             }
         };
@@ -637,15 +670,25 @@ impl Client {
     }
 }
 
-/// What [`Client::look_up_emails`] settled, address by address (addresses in lower case).
-#[derive(Debug, Default)]
+/// What [`Client::look_up_emails`] (or [`Client::look_up_email_ids`]) settled, address by
+/// address (addresses in lower case): the users whole, or only their ids.
+#[derive(Debug)]
 #[non_exhaustive]
-pub struct EmailLookup {
+pub struct EmailLookup<T = User> {
     /// The users of each address found; an address no user has is in neither map.
-    pub found: std::collections::HashMap<String, Vec<User>>,
+    pub found: std::collections::HashMap<String, Vec<T>>,
     /// The addresses whose look-up failed after the retries, with the last error: whether a
     /// user has them is unknown.
     pub failed: std::collections::HashMap<String, Error>,
+}
+
+impl<T> Default for EmailLookup<T> {
+    fn default() -> Self {
+        EmailLookup {
+            found: std::collections::HashMap::new(),
+            failed: std::collections::HashMap::new(),
+        }
+    }
 }
 
 /// Whether `error` leaves only this look-up unsettled (the portal failed it), rather than

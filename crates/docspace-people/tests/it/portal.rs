@@ -429,4 +429,13 @@ async fn a_page_that_fails_falls_back_to_searching_each_address() {
             "{email}"
         );
     }
+    // Ids only: the same users, by the same way.
+    let ids = client.look_up_email_ids(&emails, 2).await.unwrap();
+    assert!(ids.failed.is_empty(), "{:?}", ids.failed);
+    for email in &emails {
+        let key = email.to_lowercase();
+        let whole: Vec<_> = lookup.found[&key].iter().map(|u| u.id).collect();
+        assert_eq!(ids.found.get(&key), Some(&whole), "{email}");
+        assert_eq!(portal.user_by_email(email).map(|u| vec![u.id]), Some(whole));
+    }
 }

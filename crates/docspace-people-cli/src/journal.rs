@@ -25,6 +25,8 @@ use std::sync::Mutex;
 
 use anyhow::{Context, bail};
 use docspace_people::bulk::{Change, Entry, Outcome, Prior};
+
+use crate::outcomes::Outcomes;
 use docspace_people::{UserStatus, Uuid};
 use serde::{Deserialize, Serialize};
 
@@ -358,7 +360,7 @@ impl JournalWriter {
 }
 
 /// A journal as read back.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Journal {
     /// The portal of the first run.
     pub portal: String,
@@ -366,13 +368,11 @@ pub struct Journal {
     pub change: ChangeRecord,
     /// Every id the runs targeted, in first-seen order.
     pub ids: Vec<Uuid>,
-    /// The last outcome of each id, with its detail and the earliest prior state seen.
-    pub outcomes: Outcomes,
+    /// The last outcome of each id, with its detail and the earliest prior state seen, by the
+    /// id's place in `ids` ([`Journal::outcome`] reads it).
+    book: Book,
     /// Users an offboarding deleted, or may have deleted (outcome unknown).
     pub deleted: std::collections::HashSet<Uuid>,
-    /// Users a run sent (a `sending` record): they may have been changed whatever their last
-    /// outcome says.
-    pub sent: std::collections::HashSet<Uuid>,
     /// When the portal's rate limit lets the last run go on, if it stopped it (RFC 3339).
     pub stopped_until: Option<String>,
     /// Whether the last run was declined before anything was sent.
@@ -409,10 +409,8 @@ impl Journal {
         let mut lines = BufReader::new(file).lines().enumerate().peekable();
         let mut start: Option<(String, ChangeRecord)> = None;
         let mut ids = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        let mut outcomes: Outcomes = HashMap::new();
+        let mut book = Book::default();
         let mut deleted = std::collections::HashSet::new();
-        let mut sent = std::collections::HashSet::new();
         let mut stopped_until = None;
         let mut declined = false;
         let mut sealed = crate::seal::Sealed::Verified;
@@ -447,6 +445,9 @@ impl Journal {
                 );
             }
             sealed.check(key, index as u64, &line);
+            // A start record of a million ids is a line of 38 MB: let it go before its ids grow
+            // the book.
+            drop(line);
             match record {
                 Record::Start {
                     version,
@@ -479,11 +480,7 @@ impl Journal {
                         }
                         Some(_) => {}
                     }
-                    for id in run_ids {
-                        if seen.insert(id) {
-                            ids.push(id);
-                        }
-                    }
+                    book.add_ids(&mut ids, run_ids);
                 }
                 Record::User {
                     id,
@@ -491,19 +488,19 @@ impl Journal {
                     detail,
                     prior,
                 } => {
-                    record_outcome(&mut outcomes, id, outcome, detail, prior);
+                    book.record(&ids, id, &outcome, detail.as_deref(), prior.as_ref());
                 }
                 Record::Sending { id, prior } => {
-                    sent.insert(id);
+                    book.mark_sent(&ids, id);
                     // Until its outcome is recorded, the user may or may not be changed.
                     let detail = "sent, but the run stopped before its outcome was recorded; \
                                   read the user, or resume";
-                    record_outcome(
-                        &mut outcomes,
+                    book.record(
+                        &ids,
                         id,
-                        Outcome::Unknown.as_str().to_owned(),
-                        Some(detail.to_owned()),
-                        prior,
+                        Outcome::Unknown.as_str(),
+                        Some(detail),
+                        prior.as_ref(),
                     );
                 }
                 Record::Step {
@@ -547,9 +544,8 @@ impl Journal {
             portal,
             change,
             ids,
-            outcomes,
+            book,
             deleted,
-            sent,
             stopped_until,
             declined,
             sealed,
@@ -565,12 +561,13 @@ impl Journal {
     pub fn unsettled(&self, resend_unknown: bool) -> Vec<Uuid> {
         self.ids
             .iter()
-            .filter(|id| match self.outcomes.get(id).map(|o| o.0.as_str()) {
-                Some("changed" | "already_in_target" | "refused") => false,
-                Some("unknown") => resend_unknown,
+            .enumerate()
+            .filter(|(position, _)| match self.book.outcomes.get(*position) {
+                Some(("changed" | "already_in_target" | "refused", _)) => false,
+                Some(("unknown", _)) => resend_unknown,
                 _ => true,
             })
-            .copied()
+            .map(|(_, id)| *id)
             .collect()
     }
 
@@ -583,40 +580,142 @@ impl Journal {
     pub fn changed(&self) -> Vec<(Uuid, Option<Prior>)> {
         self.ids
             .iter()
-            .filter_map(|id| {
-                let (outcome, _, prior) = self.outcomes.get(id)?;
-                let maybe = self.sent.contains(id)
-                    && matches!(outcome.as_str(), "unknown" | "already_in_target");
-                (outcome == Outcome::Changed.as_str() || maybe).then(|| (*id, prior.clone()))
+            .enumerate()
+            .filter_map(|(position, id)| {
+                let (outcome, _) = self.book.outcomes.get(position)?;
+                let maybe = self.book.sent.get(position) == Some(&true)
+                    && matches!(outcome, "unknown" | "already_in_target");
+                (outcome == Outcome::Changed.as_str() || maybe)
+                    .then(|| (*id, self.book.prior(position)))
             })
             .collect()
     }
+
+    /// The last outcome of `id`, its detail, and its earliest prior state, if a run settled or
+    /// sent it.
+    pub fn outcome(&self, id: &Uuid) -> Option<(&'static str, Option<String>, Option<Prior>)> {
+        let position = self.book.position(&self.ids, id)?;
+        let (outcome, detail) = self.book.outcomes.get(position)?;
+        Some((outcome, detail, self.book.prior(position)))
+    }
+
+    /// Whether a run sent any user (a `sending` record).
+    pub fn sent_any(&self) -> bool {
+        self.book.sent.iter().any(|sent| *sent)
+    }
 }
 
-/// The outcomes of a journal by user: the last outcome, its detail, and the earliest prior.
-type Outcomes = HashMap<Uuid, (String, Option<String>, Option<Prior>)>;
+/// What a journal says of each user, by the user's place in [`Journal::ids`]: a few bytes per
+/// user, so that `report`, `resume` and `undo` of a million users stay small.
+#[derive(Debug)]
+struct Book {
+    /// The places in `ids`, sorted by id: a place's user is found by binary search.
+    index: Vec<u32>,
+    /// Each place's last outcome and detail, and its earliest prior state (as JSON, kept once
+    /// per distinct state) in the state column.
+    outcomes: Outcomes,
+    /// Whether a run sent the user (a `sending` record): they may have been changed whatever
+    /// their last outcome says.
+    sent: Vec<bool>,
+}
 
-/// Records `outcome` for `id`, keeping the earliest prior state seen. Once changed, a user
-/// stays changed for undo: a later run finds them already in the target state (or a later
-/// `sending` record says nothing new), which must not hide the first change.
-fn record_outcome(
-    outcomes: &mut Outcomes,
-    id: Uuid,
-    outcome: String,
-    detail: Option<String>,
-    prior: Option<Prior>,
-) {
-    let earlier = outcomes.get(&id);
-    let earliest = earlier.and_then(|o| o.2.clone()).or(prior);
-    if earlier.is_some_and(|o| o.0 == Outcome::Changed.as_str())
-        && outcome != Outcome::Changed.as_str()
-    {
-        if let Some(entry) = outcomes.get_mut(&id) {
-            entry.2 = earliest;
+impl Default for Book {
+    fn default() -> Self {
+        Book {
+            index: Vec::new(),
+            outcomes: Outcomes::for_plan(0, JOURNAL_OUTCOMES),
+            sent: Vec::new(),
         }
-        return;
     }
-    outcomes.insert(id, (outcome, detail, earliest));
+}
+
+/// The outcomes a journal records (those of the engine).
+const JOURNAL_OUTCOMES: &[&str] = &[
+    "changed",
+    "already_in_target",
+    "refused",
+    "failed",
+    "unknown",
+];
+
+impl Book {
+    /// Appends the ids of a run's start that `ids` does not have yet, in their order, once each.
+    fn add_ids(&mut self, ids: &mut Vec<Uuid>, mut run_ids: Vec<Uuid>) {
+        run_ids.retain(|id| self.position(ids, id).is_none());
+        // Repeats within the run: the first of each stays.
+        let mut order: Vec<u32> = (0..u32::try_from(run_ids.len()).unwrap_or(u32::MAX)).collect();
+        order.sort_unstable_by_key(|&i| (run_ids[i as usize], i));
+        let mut repeat = vec![false; run_ids.len()];
+        for pair in order.windows(2) {
+            if run_ids[pair[0] as usize] == run_ids[pair[1] as usize] {
+                repeat[pair[1] as usize] = true;
+            }
+        }
+        drop(order);
+        let mut repeats = repeat.into_iter();
+        run_ids.retain(|_| !repeats.next().unwrap_or(false));
+        ids.reserve_exact(run_ids.len());
+        let first_new = ids.len();
+        ids.extend(run_ids);
+        let places = first_new..ids.len();
+        self.index.reserve_exact(places.len());
+        self.index
+            .extend(places.filter_map(|p| u32::try_from(p).ok()));
+        self.index.sort_unstable_by_key(|&p| ids[p as usize]);
+        self.sent.resize(ids.len(), false);
+        self.outcomes.resize(ids.len());
+    }
+
+    /// The place of `id` in `ids`.
+    fn position(&self, ids: &[Uuid], id: &Uuid) -> Option<usize> {
+        self.index
+            .binary_search_by(|&p| ids[p as usize].cmp(id))
+            .ok()
+            .map(|at| self.index[at] as usize)
+    }
+
+    fn mark_sent(&mut self, ids: &[Uuid], id: Uuid) {
+        if let Some(position) = self.position(ids, &id) {
+            self.sent[position] = true;
+        }
+    }
+
+    /// The earliest prior state recorded for the place.
+    fn prior(&self, position: usize) -> Option<Prior> {
+        serde_json::from_str(self.outcomes.state(position)?).ok()
+    }
+
+    /// Records `outcome` for `id`, keeping the earliest prior state seen. Once changed, a user
+    /// stays changed for undo: a later run finds them already in the target state (or a later
+    /// `sending` record says nothing new), which must not hide the first change. An id no run
+    /// started with is not one of the journal's users: it is left out.
+    fn record(
+        &mut self,
+        ids: &[Uuid],
+        id: Uuid,
+        outcome: &str,
+        detail: Option<&str>,
+        prior: Option<&Prior>,
+    ) {
+        let Some(position) = self.position(ids, &id) else {
+            return;
+        };
+        if self.outcomes.state(position).is_none()
+            && let Some(json) = prior.and_then(|p| serde_json::to_string(p).ok())
+        {
+            self.outcomes.set_state(position, &json);
+        }
+        let changed = Outcome::Changed.as_str();
+        if self
+            .outcomes
+            .get(position)
+            .is_some_and(|(o, _)| o == changed)
+            && outcome != changed
+        {
+            return;
+        }
+        self.outcomes.set(position, outcome_name(outcome), detail);
+    }
 }
 
 /// The mark of a run in progress on a portal: a lock file in the data directory
@@ -816,5 +915,28 @@ mod tests {
         let old: ChangeRecord =
             serde_json::from_str(r#"{"offboard":{"receiver":null,"delete":false}}"#).unwrap();
         assert!(matches!(old, ChangeRecord::Offboard { .. }));
+    }
+
+    #[test]
+    fn the_book_keeps_each_id_once_in_first_order_and_a_change_for_undo() {
+        let id = |n: u128| Uuid::from_u128(n);
+        let mut ids = Vec::new();
+        let mut book = Book::default();
+        book.add_ids(&mut ids, vec![id(5), id(3), id(5), id(9)]);
+        book.add_ids(&mut ids, vec![id(9), id(1), id(3), id(1)]);
+        assert_eq!(ids, [id(5), id(3), id(9), id(1)]);
+        assert_eq!(book.position(&ids, &id(1)), Some(3));
+        assert_eq!(book.position(&ids, &id(7)), None);
+        let mut active = Prior::default();
+        active.status = Some(docspace_people::UserStatus::Active);
+        book.record(&ids, id(3), "unknown", Some("sent"), Some(&active));
+        book.record(&ids, id(3), "changed", None, Some(&Prior::default()));
+        book.record(&ids, id(3), "already_in_target", None, None);
+        book.record(&ids, id(7), "changed", None, None);
+        assert_eq!(book.outcomes.get(1), Some(("changed", None)));
+        assert_eq!(book.prior(1), Some(active), "the earliest prior");
+        assert_eq!(book.outcomes.get(0), None);
+        book.mark_sent(&ids, id(9));
+        assert_eq!(book.sent, [false, false, true, false]);
     }
 }

@@ -54,6 +54,13 @@ impl Outcomes {
         }
     }
 
+    /// Room for `positions` inputs, those already kept staying.
+    pub fn resize(&mut self, positions: usize) {
+        self.outcomes.resize(positions, 0);
+        self.details.resize(positions, 0);
+        self.states.resize(positions, 0);
+    }
+
     /// Keeps the outcomes of `entries`.
     pub fn record(&mut self, entries: &[Entry]) {
         for entry in entries {

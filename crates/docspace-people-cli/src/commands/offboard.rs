@@ -591,7 +591,7 @@ pub(super) fn journal_report<'a>(
 
 /// One user's outcome and steps, from the journal.
 fn journal_row(journal: &journal::Journal, id: Uuid, planned: usize) -> (&'static str, String) {
-    let Some((disable, disable_detail, _)) = journal.outcomes.get(&id) else {
+    let Some((disable, disable_detail, _)) = journal.outcome(&id) else {
         return (
             "failed",
             "not sent: the run stopped before it (run the same offboard again)".to_owned(),

@@ -182,7 +182,7 @@ async fn resume_one(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode
     }
     // A declined first run sent nothing and stays declined; a declined resume of a run that
     // sent leaves that run's users to resume.
-    if journal.declined && journal.sent.is_empty() {
+    if journal.declined && !journal.sent_any() {
         return Err(CliError::usage(format_args!(
             "the last run of {} was declined (not confirmed, or over --max-changes) and sent \
              nothing; `resume` does not send what was declined: run the command again if you \
@@ -564,16 +564,17 @@ fn report_one(args: JournalReportArgs) -> CliResult<ExitCode> {
     }
     let outcome_of = |id: &Uuid| {
         journal
-            .outcomes
-            .get(id)
-            .map_or("failed", |(outcome, _, _)| journal::outcome_name(outcome))
+            .outcome(id)
+            .map_or("failed", |(outcome, _, _)| outcome)
     };
     let row = |position: usize| {
         let id = *journal.ids.get(position)?;
-        let outcome = outcome_of(&id);
-        let detail = match journal.outcomes.get(&id) {
-            Some((_, detail, _)) => detail.clone(),
-            None => Some("not sent: the run stopped before it (resume it)".to_owned()),
+        let (outcome, detail) = match journal.outcome(&id) {
+            Some((outcome, detail, _)) => (outcome, detail),
+            None => (
+                "failed",
+                Some("not sent: the run stopped before it (resume it)".to_owned()),
+            ),
         };
         Some(Row {
             source: targets.origin(position).to_string(),

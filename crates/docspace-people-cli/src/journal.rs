@@ -425,7 +425,7 @@ impl Journal {
             if line.trim().is_empty() {
                 continue;
             }
-            let record: Record = match serde_json::from_str(&line) {
+            let record: Record = match parse_record(&line) {
                 Ok(record) => record,
                 // A last line cut off by a crash: not a record, nor checked.
                 Err(_) if lines.peek().is_none() => break,
@@ -571,24 +571,32 @@ impl Journal {
             .collect()
     }
 
-    /// The users the runs changed, with their state before the first run.
+    /// The users the runs changed, in the journal's order; [`prior`](Self::prior) gives the
+    /// state of each before the first run.
     ///
     /// Besides the users recorded changed, this includes users a run sent whose change was not
     /// recorded: unknown, or found already in the target state by a later run (the first
     /// request may have done it). `undo` restores any of them only if the portal shows them as
     /// the run left them.
-    pub fn changed(&self) -> Vec<(Uuid, Option<Prior>)> {
+    pub fn changed(&self) -> Vec<Uuid> {
         self.ids
             .iter()
             .enumerate()
-            .filter_map(|(position, id)| {
-                let (outcome, _) = self.book.outcomes.get(position)?;
-                let maybe = self.book.sent.get(position) == Some(&true)
-                    && matches!(outcome, "unknown" | "already_in_target");
-                (outcome == Outcome::Changed.as_str() || maybe)
-                    .then(|| (*id, self.book.prior(position)))
-            })
+            .filter(|(position, _)| self.book.changed(*position))
+            .map(|(_, id)| *id)
             .collect()
+    }
+
+    /// Whether `id` is one of [`changed`](Self::changed).
+    pub fn is_changed(&self, id: &Uuid) -> bool {
+        self.book
+            .position(&self.ids, id)
+            .is_some_and(|position| self.book.changed(position))
+    }
+
+    /// The earliest state recorded of `id` before a run changed it.
+    pub fn prior(&self, id: &Uuid) -> Option<Prior> {
+        self.book.prior(self.book.position(&self.ids, id)?)
     }
 
     /// The last outcome of `id`, its detail, and its earliest prior state, if a run settled or
@@ -603,6 +611,43 @@ impl Journal {
     pub fn sent_any(&self) -> bool {
         self.book.sent.iter().any(|sent| *sent)
     }
+}
+
+/// Reads one line. A start record is read straight into its fields: through the tagged enum,
+/// serde would first copy its million ids into a generic tree, several times their size.
+fn parse_record(line: &str) -> serde_json::Result<Record> {
+    #[derive(Deserialize)]
+    struct Kind<'a> {
+        #[serde(borrow)]
+        kind: std::borrow::Cow<'a, str>,
+    }
+    #[derive(Deserialize)]
+    struct Start {
+        version: u32,
+        portal: String,
+        server: String,
+        change: ChangeRecord,
+        ids: Vec<Uuid>,
+        #[serde(default)]
+        receiver: Option<Uuid>,
+        #[serde(default)]
+        unresolved: Vec<String>,
+        at: String,
+    }
+    if serde_json::from_str::<Kind<'_>>(line)?.kind == "start" {
+        let start: Start = serde_json::from_str(line)?;
+        return Ok(Record::Start {
+            version: start.version,
+            portal: start.portal,
+            server: start.server,
+            change: start.change,
+            ids: start.ids,
+            receiver: start.receiver,
+            unresolved: start.unresolved,
+            at: start.at,
+        });
+    }
+    serde_json::from_str(line)
 }
 
 /// What a journal says of each user, by the user's place in [`Journal::ids`]: a few bytes per
@@ -678,6 +723,17 @@ impl Book {
         if let Some(position) = self.position(ids, &id) {
             self.sent[position] = true;
         }
+    }
+
+    /// Whether the place's user was changed, or sent and maybe changed (see
+    /// [`Journal::changed`]).
+    fn changed(&self, position: usize) -> bool {
+        let Some((outcome, _)) = self.outcomes.get(position) else {
+            return false;
+        };
+        let maybe = self.sent.get(position) == Some(&true)
+            && matches!(outcome, "unknown" | "already_in_target");
+        outcome == Outcome::Changed.as_str() || maybe
     }
 
     /// The earliest prior state recorded for the place.
@@ -903,7 +959,7 @@ mod tests {
         writer.append(&[start, user(a, "already_in_target")]);
         drop(writer);
         let journal = Journal::read(&path).unwrap();
-        let changed: Vec<Uuid> = journal.changed().into_iter().map(|c| c.0).collect();
+        let changed: Vec<Uuid> = journal.changed();
         assert_eq!(changed, [a, b]);
         assert!(journal.deleted.contains(&b) && !journal.deleted.contains(&a));
         assert_eq!(journal.receiver, Some(keeper));

@@ -320,7 +320,7 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
     let mut deleted_only: Vec<Uuid> = journal
         .deleted
         .iter()
-        .filter(|id| !changed.iter().any(|(changed, _)| changed == *id))
+        .filter(|id| !journal.is_changed(id))
         .copied()
         .collect();
     deleted_only.sort_unstable();
@@ -345,7 +345,7 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
     let mut groups: BTreeMap<String, (Change, Vec<Uuid>)> = BTreeMap::new();
     let mut not_undoable = Vec::new();
     let mut restorable = Vec::new();
-    for (id, prior) in &changed {
+    for id in &changed {
         if journal.deleted.contains(id) {
             not_undoable.push((
                 *id,
@@ -353,7 +353,7 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
             ));
             continue;
         }
-        match done.undo(prior.as_ref(), &server) {
+        match done.undo(journal.prior(id).as_ref(), &server) {
             Ok(change) => restorable.push((*id, change)),
             Err(reason) => not_undoable.push((*id, reason.to_string())),
         }

@@ -247,12 +247,39 @@ fn date(value: Option<ApiDateTime>) -> Option<DateTime<FixedOffset>> {
 /// HTML-decodes, allocating only when there is something to decode.
 fn decode_html(value: Option<String>) -> Option<String> {
     value.map(|text| {
-        if text.contains('&') {
-            html_escape::decode_html_entities(&text).into_owned()
-        } else {
+        if !text.contains('&') {
             text
+        } else if let Some(decoded) = decode_common_entities(&text) {
+            decoded
+        } else {
+            html_escape::decode_html_entities(&text).into_owned()
         }
     })
+}
+
+/// The entities the server writes into names (it encodes `&`, `<`, `>`, `"` and `'`), decoded
+/// without the full entity table; `None` when `text` has any other, for the full decoder.
+fn decode_common_entities(text: &str) -> Option<String> {
+    const COMMON: [(&str, char); 7] = [
+        ("&amp;", '&'),
+        ("&lt;", '<'),
+        ("&gt;", '>'),
+        ("&quot;", '"'),
+        ("&#39;", '\''),
+        ("&#x27;", '\''),
+        ("&apos;", '\''),
+    ];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let (entity, ch) = COMMON.iter().find(|(e, _)| rest.starts_with(e))?;
+        out.push(*ch);
+        rest = &rest[entity.len()..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 impl From<types::EmployeeFullDto> for User {
@@ -330,6 +357,29 @@ impl<'de> serde::Deserialize<'de> for User {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn common_entities_decode_as_the_full_decoder_does() {
+        for text in [
+            "Tom &amp; Jerry",
+            "&lt;b&gt; &quot;quoted&quot; O&#39;Brien &#x27;x&apos;",
+            "no entity",
+            "trailing &amp",
+            "&eacute;mile &amp; Zo&euml;",
+            "&&amp;&",
+        ] {
+            let full = html_escape::decode_html_entities(text).into_owned();
+            assert_eq!(
+                decode_html(Some(text.to_owned())),
+                Some(full.clone()),
+                "{text}"
+            );
+            if let Some(fast) = decode_common_entities(text) {
+                assert_eq!(fast, full, "{text}");
+            }
+        }
+        assert_eq!(decode_common_entities("&eacute;"), None);
+    }
     use super::*;
 
     #[test]

@@ -5,6 +5,7 @@
 #
 #   bash bench/commands.sh                # N = 100,000
 #   NS="100000 1000000" bash bench/commands.sh
+#   ONLY="e-mail dry-run" bash bench/commands.sh   # some of them (report, resume and undo need run)
 #
 # For each N, on a fresh fake with N generated users (every generated id is a target):
 #   dry-run  `status set terminated --from IDS --dry-run --report CSV`
@@ -28,6 +29,7 @@ ROWS=()
 measure() { # N NAME ARGS...
     local n=$1 name=$2
     shift 2
+    if [[ -n "${ONLY:-}" && " $ONLY " != *" $name "* ]]; then return 0; fi
     local start code
     start=$(date +%s.%N)
     set +e

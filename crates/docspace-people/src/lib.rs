@@ -46,8 +46,8 @@ pub use invite::{
 };
 pub use quota::{ParseQuotaError, Quota};
 pub use read::{
-    EmailLookup, InactiveUser, MAX_PAGE_SIZE, PaidSeats, PortalGroup, QuotaKind, SignIns, SortBy,
-    UserPage, UserQuery,
+    EmailIds, EmailLookup, InactiveUser, MAX_PAGE_SIZE, PaidSeats, PortalGroup, QuotaKind, SignIns,
+    SortBy, UserPage, UserQuery,
 };
 pub use server::{Product, Refusal, Server, Version};
 pub use transport::{DEFAULT_MAX_BODY_SIZE, RetryPolicy};

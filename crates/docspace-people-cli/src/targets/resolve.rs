@@ -9,6 +9,33 @@ use super::{SkipReason, Targets, input_problems, read};
 use crate::error::{CliError, CliResult};
 use crate::progress::Bar;
 
+/// What a look-up by e-mail found: the users whole (few addresses) or only their ids.
+enum Found {
+    Whole(docspace_people::EmailLookup),
+    Ids(docspace_people::EmailIds),
+}
+
+impl Found {
+    /// The users of the address `input` at `place`, and why its look-up failed, if it did.
+    fn at(&self, place: usize, input: &str) -> (Vec<Uuid>, Option<String>) {
+        match self {
+            Found::Whole(lookup) => {
+                let key = input.trim().to_lowercase();
+                let users = lookup
+                    .found
+                    .get(&key)
+                    .map(|users| users.iter().map(|u| u.id).collect())
+                    .unwrap_or_default();
+                (users, lookup.failed.get(&key).map(ToString::to_string))
+            }
+            Found::Ids(ids) => (
+                ids.ids(place).to_vec(),
+                ids.failed(place).map(ToString::to_string),
+            ),
+        }
+    }
+}
+
 /// What resolving the targets learned.
 #[derive(Debug, Default)]
 pub struct Resolved {
@@ -31,63 +58,47 @@ pub async fn resolve(
     concurrency: usize,
     skip_unknown: bool,
 ) -> CliResult<Resolved> {
-    let email_of = |position: &usize| {
-        targets
-            .texts
-            .get(position)
-            .map(|text| text.to_lowercase())
-            .unwrap_or_default()
-    };
-    let mut emails: Vec<String> = targets.emails.iter().map(email_of).collect();
-    emails.sort_unstable();
-    emails.dedup();
-    let bar = if emails.is_empty() {
+    // The addresses as the input has them, borrowed: the look-up matches them by place.
+    let inputs: Vec<&str> = targets
+        .emails
+        .iter()
+        .map(|position| targets.texts.get(position).map_or("", |text| &**text))
+        .collect();
+    let bar = if inputs.is_empty() {
         Bar::hidden()
     } else {
-        Bar::new(emails.len(), "Looking up emails")
+        Bar::new(inputs.len(), "Looking up emails")
     };
     // Up to WHOLE_USERS_LIMIT addresses the users are kept whole (their names and state are
     // then known); past it, only their ids, and the run reads their light state itself.
     let mut resolved = Resolved::default();
-    let whole = emails.len() <= super::WHOLE_USERS_LIMIT;
-    let looked_up = if whole {
+    let looked_up = if inputs.len() <= super::WHOLE_USERS_LIMIT {
         client
-            .look_up_emails(&emails, concurrency)
+            .look_up_emails(&inputs, concurrency)
             .await
-            .map(|lookup| {
-                let mut ids = docspace_people::EmailLookup::<Uuid>::default();
-                for (email, users) in lookup.found {
-                    ids.found
-                        .insert(email, users.iter().map(|u| u.id).collect());
-                    resolved.known.extend(users.into_iter().map(|u| (u.id, u)));
-                }
-                ids.failed = lookup.failed;
-                ids
-            })
+            .map(Found::Whole)
     } else {
-        client.look_up_email_ids(&emails, concurrency).await
+        client
+            .look_up_email_ids(&inputs, concurrency)
+            .await
+            .map(Found::Ids)
     };
-    drop(emails);
-    bar.set(targets.emails.len());
+    bar.set(inputs.len());
     bar.finish();
     let lookup =
         looked_up.map_err(|e| CliError::portal(e, "cannot look the email addresses up"))?;
+    drop(inputs);
 
     let mut problems = Vec::new();
     let mut skipped = Vec::new();
-    for position in targets.emails.clone() {
+    for (place, position) in targets.emails.clone().into_iter().enumerate() {
         let email = targets.input(position);
-        let key = email.to_lowercase();
-        if let Some(error) = lookup.failed.get(&key) {
-            skipped.push((position, SkipReason::LookupFailed(error.to_string())));
+        let (users, failure) = lookup.at(place, &email);
+        if let Some(error) = failure {
+            skipped.push((position, SkipReason::LookupFailed(error)));
             continue;
         }
-        let users = lookup
-            .found
-            .get(&key)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let unknown = match users {
+        let unknown = match users.as_slice() {
             [user] => {
                 if let Some(id) = targets.ids.get_mut(position) {
                     *id = *user;
@@ -112,6 +123,11 @@ pub async fn resolve(
                 "{}: `{email}`: {unknown}",
                 targets.origin(position)
             ));
+        }
+    }
+    if let Found::Whole(lookup) = lookup {
+        for users in lookup.found.into_values() {
+            resolved.known.extend(users.into_iter().map(|u| (u.id, u)));
         }
     }
     if !problems.is_empty() {

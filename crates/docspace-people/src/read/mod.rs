@@ -4,6 +4,7 @@
 //! ([`Client::users_by_id`], [`Client::find_users`]). The rule for when paging through the
 //! whole list is cheaper than single reads lives here too ([`paging_is_cheaper`]).
 
+mod emails;
 mod groups;
 mod logins;
 mod search;
@@ -12,7 +13,7 @@ mod whole;
 
 pub use groups::PortalGroup;
 pub use logins::{InactiveUser, SignIns};
-pub use search::{EmailLookup, QuotaKind, SortBy, UserPage, UserQuery};
+pub use search::{EmailIds, EmailLookup, QuotaKind, SortBy, UserPage, UserQuery};
 pub use seats::PaidSeats;
 pub(crate) use whole::{Whole, read_whole};
 

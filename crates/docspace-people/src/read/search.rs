@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use docspace_people_gen::{paths, types};
 
-use super::{MAX_PAGE_SIZE, fetch_one, page_through, paging_is_cheaper, read_page};
+use super::{MAX_PAGE_SIZE, fetch_one, page_through};
 use crate::client::Client;
 use crate::enums::{ActivationStatus, UserStatus, UserType};
 use crate::transport::{Attempts, Failure, Request, envelope};
@@ -492,7 +492,7 @@ impl Client {
     /// ```
     pub async fn users_by_email(
         &self,
-        emails: &[impl AsRef<str>],
+        emails: &[impl AsRef<str> + Sync],
         concurrency: usize,
     ) -> Result<std::collections::HashMap<String, Vec<User>>, Error> {
         let lookup = self.look_up_emails(emails, concurrency).await?;
@@ -520,121 +520,88 @@ impl Client {
     /// ```
     pub async fn look_up_emails(
         &self,
-        emails: &[impl AsRef<str>],
+        emails: &[impl AsRef<str> + Sync],
         concurrency: usize,
     ) -> Result<EmailLookup, Error> {
-        self.look_up(emails, concurrency, &|user| user, |user| user.id)
-            .await
+        use std::collections::hash_map::Entry;
+        let mut lookup = EmailLookup::default();
+        let key = |index: usize| super::emails::normalized(emails[index].as_ref()).into_owned();
+        let mut found = |indices: &[usize], user: User| {
+            let Some(&first) = indices.first() else {
+                return;
+            };
+            let users: &mut Vec<User> = lookup.found.entry(key(first)).or_default();
+            // A user may be listed on two pages when the list moves meanwhile.
+            if !users.iter().any(|u| u.id == user.id) {
+                users.push(user);
+            }
+        };
+        let mut failed = Vec::new();
+        super::emails::look_up(
+            self,
+            emails,
+            concurrency,
+            &mut found,
+            &mut |indices, error| {
+                failed.extend(indices.first().map(|&i| (i, error)));
+            },
+        )
+        .await?;
+        for (index, error) in failed {
+            if let Entry::Vacant(slot) = lookup.failed.entry(key(index)) {
+                slot.insert(error);
+            }
+        }
+        Ok(lookup)
     }
 
-    /// [`look_up_emails`](Self::look_up_emails), keeping only the ids of the users found: a
-    /// look-up of a hundred thousand addresses then holds a few megabytes rather than every
-    /// user whole.
+    /// [`look_up_emails`](Self::look_up_emails), keeping only the ids of the users found, by
+    /// the place of each address in `emails`: a look-up of a million addresses then holds about
+    /// 40 bytes per address and no copy of them.
     ///
     /// ```no_run
     /// # async fn run(client: docspace_people::Client) -> Result<(), docspace_people::Error> {
-    /// let lookup = client.look_up_email_ids(&["jane@example.com"], 4).await?;
-    /// if let Some([id]) = lookup.found.get("jane@example.com").map(Vec::as_slice) {
-    ///     println!("jane is {id}");
+    /// let emails = ["jane@example.com", "JOE@example.com"];
+    /// let lookup = client.look_up_email_ids(&emails, 4).await?;
+    /// for (index, email) in emails.iter().enumerate() {
+    ///     match (lookup.failed(index), lookup.ids(index)) {
+    ///         (Some(error), _) => println!("{email}: could not look up ({error})"),
+    ///         (None, [id]) => println!("{email} is {id}"),
+    ///         (None, []) => println!("{email}: no such user"),
+    ///         (None, several) => println!("{email}: {} users share it", several.len()),
+    ///     }
     /// }
     /// # Ok(()) }
     /// ```
     pub async fn look_up_email_ids(
         &self,
-        emails: &[impl AsRef<str>],
+        emails: &[impl AsRef<str> + Sync],
         concurrency: usize,
-    ) -> Result<EmailLookup<Uuid>, Error> {
-        self.look_up(emails, concurrency, &|user| user.id, |id| *id)
-            .await
-    }
-
-    /// The one look-up by e-mail, keeping `kept(user)` of each user found.
-    async fn look_up<T: Send>(
-        &self,
-        emails: &[impl AsRef<str>],
-        concurrency: usize,
-        kept: &(dyn Fn(User) -> T + Sync),
-        id_of: fn(&T) -> Uuid,
-    ) -> Result<EmailLookup<T>, Error> {
-        use std::collections::{HashMap, HashSet};
-        let concurrency = concurrency.clamp(1, crate::server::MAX_IN_FLIGHT);
-        let wanted: HashSet<String> = emails
-            .iter()
-            .map(|e| e.as_ref().trim().to_lowercase())
-            .filter(|e| e.contains('@'))
-            .collect();
-        let mut lookup = EmailLookup::default();
-        if wanted.is_empty() {
-            return Ok(lookup);
-        }
-        let attempts = Attempts {
-            policy: self.retry_policy(),
-            cancel: None,
-            on_send: &|| {},
+    ) -> Result<EmailIds, Error> {
+        let mut ids = EmailIds {
+            one: vec![None; emails.len()],
+            ..EmailIds::default()
         };
-        let keep = |found: &mut HashMap<String, Vec<T>>, user: User| {
-            if let Some(email) = user.email.as_deref().map(|e| e.trim().to_lowercase())
-                && wanted.contains(&email)
-            {
-                let users = found.entry(email).or_default();
-                // A user may be listed on two pages when the list moves meanwhile.
-                if !users.iter().any(|u| id_of(u) == user.id) {
-                    users.push(kept(user));
+        let mut failed = Vec::new();
+        super::emails::look_up(
+            self,
+            emails,
+            concurrency,
+            &mut |indices, user| {
+                for &index in indices {
+                    ids.add(index, user.id);
                 }
-            }
-        };
-        if wanted.len() > 1 {
-            let first = match read_page::<User>(self, 0, &attempts).await {
-                Ok(first) => Some(first),
-                Err(e) if fails_one_address(&e) => None,
-                Err(e) => return Err(e),
-            };
-            // Without a `total` the pages cannot be counted: search each address instead.
-            if let Some((first, Some(total))) = first
-                && let Ok(total) = usize::try_from(total)
-                && paging_is_cheaper(total, wanted.len())
-            {
-                let mut found = HashMap::with_capacity(wanted.len());
-                first.into_iter().for_each(|u| keep(&mut found, u));
-                let page_size = MAX_PAGE_SIZE as usize;
-                let mut rest = stream::iter(1..total.div_ceil(page_size))
-                    .map(|page| {
-                        crate::boxed::boxed(read_page::<User>(self, page * page_size, &attempts))
-                    })
-                    .buffer_unordered(concurrency);
-                let mut complete = true;
-                while let Some(page) = rest.next().await {
-                    match page {
-                        Ok((users, _)) => users.into_iter().for_each(|u| keep(&mut found, u)),
-                        Err(e) if fails_one_address(&e) => complete = false,
-                        Err(e) => return Err(e),
-                    }
-                }
-                if complete {
-                    lookup.found = found;
-                    return Ok(lookup);
-                }
-                tracing::debug!("a page of the user list failed; searching address by address");
+            },
+            &mut |indices, error| failed.push((indices.to_vec(), error)),
+        )
+        .await?;
+        for (indices, error) in failed {
+            let error = std::sync::Arc::new(error);
+            for index in indices {
+                ids.failed.insert(index, std::sync::Arc::clone(&error));
             }
         }
-        let mut searches = stream::iter(wanted.iter().cloned())
-            .map(|email| {
-                crate::boxed::boxed(async move {
-                    let users = self.users_with_email(&email).await;
-                    (email, users)
-                })
-            })
-            .buffer_unordered(concurrency);
-        while let Some((email, users)) = searches.next().await {
-            match users {
-                Ok(users) => users.into_iter().for_each(|u| keep(&mut lookup.found, u)),
-                Err(e) if fails_one_address(&e) => {
-                    lookup.failed.insert(email, e);
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(lookup)
+        Ok(ids)
     }
 
     /// The users whose email address is exactly `email` (ignoring case and surrounding spaces):
@@ -691,9 +658,58 @@ impl<T> Default for EmailLookup<T> {
     }
 }
 
+/// What [`Client::look_up_email_ids`] settled, by the place of each address in the list
+/// asked.
+#[derive(Debug, Default)]
+pub struct EmailIds {
+    /// The one user of each address, when one has it.
+    one: Vec<Option<Uuid>>,
+    /// Every user of an address several users share.
+    several: std::collections::HashMap<usize, Vec<Uuid>>,
+    /// The addresses whose look-up failed after the retries, with the last error.
+    failed: std::collections::HashMap<usize, std::sync::Arc<Error>>,
+}
+
+impl EmailIds {
+    /// The users of the address at `index`: none (no user has it, or its look-up failed), one,
+    /// or several sharing it.
+    pub fn ids(&self, index: usize) -> &[Uuid] {
+        if let Some(several) = self.several.get(&index) {
+            return several;
+        }
+        match self.one.get(index) {
+            Some(Some(id)) => std::slice::from_ref(id),
+            _ => &[],
+        }
+    }
+
+    /// Why the look-up of the address at `index` failed, if it did: whether a user has it is
+    /// then unknown.
+    pub fn failed(&self, index: usize) -> Option<&Error> {
+        self.failed.get(&index).map(|e| &**e)
+    }
+
+    fn add(&mut self, index: usize, id: Uuid) {
+        let Some(one) = self.one.get_mut(index) else {
+            return;
+        };
+        match one {
+            None => *one = Some(id),
+            Some(first) if *first == id => {}
+            Some(first) => {
+                let first = *first;
+                let several = self.several.entry(index).or_insert_with(|| vec![first]);
+                if !several.contains(&id) {
+                    several.push(id);
+                }
+            }
+        }
+    }
+}
+
 /// Whether `error` leaves only this look-up unsettled (the portal failed it), rather than
 /// every look-up alike.
-fn fails_one_address(error: &Error) -> bool {
+pub(super) fn fails_one_address(error: &Error) -> bool {
     match error {
         Error::Server { .. } | Error::Transport(_) | Error::UndecodableResponse { .. } => true,
         Error::UnexpectedStatus { status, .. } => *status >= 500,

@@ -399,6 +399,11 @@ async fn an_address_whose_search_fails_is_reported_failed_and_the_others_are_set
         lookup.failed.get("flaky.lookup@example.com"),
         Some(Error::Server { .. } | Error::UnexpectedStatus { .. })
     ));
+    // By place: the same account.
+    let ids = client.look_up_email_ids(&wanted, 2).await.unwrap();
+    assert_eq!(ids.ids(0), [id(&portal, GUEST_EMAIL)]);
+    assert!(ids.failed(1).is_some() && ids.ids(1).is_empty());
+    assert!(ids.failed(2).is_none() && ids.ids(2).is_empty());
     // The all-or-nothing form says the look-up is incomplete rather than "no such user".
     assert!(client.users_by_email(&wanted, 2).await.is_err());
 }
@@ -429,13 +434,17 @@ async fn a_page_that_fails_falls_back_to_searching_each_address() {
             "{email}"
         );
     }
-    // Ids only: the same users, by the same way.
-    let ids = client.look_up_email_ids(&emails, 2).await.unwrap();
-    assert!(ids.failed.is_empty(), "{:?}", ids.failed);
-    for email in &emails {
+    // Ids only, by place: the same users, by the same way, whatever the case of the address,
+    // an address asked twice included.
+    let mut asked: Vec<String> = emails.iter().map(|e| e.to_uppercase()).collect();
+    asked.push(emails[0].clone());
+    let ids = client.look_up_email_ids(&asked, 2).await.unwrap();
+    assert_eq!(ids.ids(10), ids.ids(0), "the repeat");
+    for (place, email) in emails.iter().enumerate() {
         let key = email.to_lowercase();
+        assert!(ids.failed(place).is_none(), "{email}");
         let whole: Vec<_> = lookup.found[&key].iter().map(|u| u.id).collect();
-        assert_eq!(ids.found.get(&key), Some(&whole), "{email}");
+        assert_eq!(ids.ids(place), whole.as_slice(), "{email}");
         assert_eq!(portal.user_by_email(email).map(|u| vec![u.id]), Some(whole));
     }
 }

@@ -470,7 +470,7 @@ mod tests {
             "75a5f745-f697-4418-b38d-0fe0d277e258",
             "an id in its usual form is not kept as text"
         );
-        assert!(!targets.texts.contains_key(&1));
+        assert!(targets.texts.get(1).is_none());
         assert_eq!(problems.len(), 1);
         assert!(
             problems[0].starts_with("in.txt line 5: `nope`"),

@@ -62,7 +62,7 @@ pub async fn resolve(
     let inputs: Vec<&str> = targets
         .emails
         .iter()
-        .map(|position| targets.texts.get(position).map_or("", |text| &**text))
+        .map(|position| targets.texts.get(*position).unwrap_or_default())
         .collect();
     let bar = if inputs.is_empty() {
         Bar::hidden()

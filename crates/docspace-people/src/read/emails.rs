@@ -65,6 +65,17 @@ impl<'a, S: AsRef<str> + Sync> Wanted<'a, S> {
             .collect()
     }
 
+    /// How many distinct addresses there are (without listing them).
+    fn distinct_count(&self) -> usize {
+        self.keys
+            .iter()
+            .filter(|&&(_, place)| {
+                let place = place as usize;
+                self.places(self.emails[place].as_ref()).first() == Some(&place)
+            })
+            .count()
+    }
+
     /// One place per distinct address, with all the places of its address.
     fn distinct(&self) -> Vec<Vec<usize>> {
         let mut groups: Vec<Vec<usize>> = Vec::new();
@@ -114,7 +125,7 @@ pub(super) async fn look_up<S: AsRef<str> + Sync>(
             }
         }
     };
-    let distinct = wanted.distinct().len();
+    let distinct = wanted.distinct_count();
     if distinct > 1 {
         let first = match read_page::<User>(client, 0, &attempts).await {
             Ok(first) => Some(first),

@@ -344,18 +344,22 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
     // Users by the change that restores them, in a stable order.
     let mut groups: BTreeMap<String, (Change, Vec<Uuid>)> = BTreeMap::new();
     let mut not_undoable = Vec::new();
-    let mut restorable = Vec::new();
-    for id in &changed {
-        if journal.deleted.contains(id) {
+    let changed_count = changed.len();
+    for id in changed {
+        if journal.deleted.contains(&id) {
             not_undoable.push((
-                *id,
+                id,
                 "deleted for good by the offboarding: a deletion cannot be undone".to_owned(),
             ));
             continue;
         }
-        match done.undo(journal.prior(id).as_ref(), &server) {
-            Ok(change) => restorable.push((*id, change)),
-            Err(reason) => not_undoable.push((*id, reason.to_string())),
+        match done.undo(journal.prior(&id).as_ref(), &server) {
+            Ok(change) => groups
+                .entry(change_name(&change, &server))
+                .or_insert_with(|| (change, Vec::new()))
+                .1
+                .push(id),
+            Err(reason) => not_undoable.push((id, reason.to_string())),
         }
     }
     for id in deleted_only {
@@ -367,21 +371,20 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
         ));
     }
     // Only users still as the run left them are restored: a later decision is not undone.
-    // Each user is judged as read and let go: only those no longer as left are kept.
-    let ids: Vec<Uuid> = restorable.iter().map(|(id, _)| *id).collect();
-    let mut not_as_left: Vec<Uuid> = Vec::new();
-    let mut emails: HashMap<Uuid, String> = HashMap::new();
-    // Up to as many users as a plan names, they are kept whole, so that the runs do not read
-    // them again; past that, the runs read their light state themselves.
-    let keep_whole = ids.len() <= crate::targets::WHOLE_USERS_LIMIT;
+    // Each user is judged as read and let go, group by group: only those no longer as left
+    // are kept, and, up to as many users as a plan names, the users whole, so that the runs do
+    // not read them again (past that, the runs read their light state themselves).
+    let restorable: usize = groups.values().map(|(_, ids)| ids.len()).sum();
+    let keep_whole = restorable <= crate::targets::WHOLE_USERS_LIMIT;
     let mut now: HashMap<Uuid, docspace_people::User> = HashMap::new();
-    let absent = if ids.is_empty() {
-        Vec::new()
-    } else {
-        let concurrency = Settings::new(&args.replay.run, None).concurrency;
-        let dry_run = args.replay.dry_run;
-        client
-            .for_each_user_by_id(&ids, concurrency, &mut |user| {
+    let mut emails: HashMap<Uuid, String> = HashMap::new();
+    let concurrency = Settings::new(&args.replay.run, None).concurrency;
+    let dry_run = args.replay.dry_run;
+    let mut changed_since = 0;
+    for (_, ids) in groups.values_mut() {
+        let mut not_as_left: Vec<Uuid> = Vec::new();
+        let mut absent = client
+            .for_each_user_by_id(ids, concurrency, &mut |user| {
                 if done.is_satisfied_on(&user, &server) != Some(true) {
                     not_as_left.push(user.id);
                 }
@@ -393,39 +396,30 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
                 }
             })
             .await
-            .map_err(|e| CliError::portal(e, "cannot read the users to undo"))?
-    };
-    not_as_left.sort_unstable();
-    let mut changed_since = 0;
-    for (id, change) in restorable {
-        let as_left = if absent.binary_search(&id).is_ok() {
-            Some("no longer exists")
-        } else if not_as_left.binary_search(&id).is_err() || args.force {
-            None
-        } else {
-            Some("changed since the run (not as it left them); not undone without --force")
-        };
-        match as_left {
-            Some(reason) => {
-                changed_since += 1;
-                not_undoable.push((id, reason.to_owned()));
-            }
-            None => {
-                groups
-                    .entry(change_name(&change, &server))
-                    .or_insert_with(|| (change, Vec::new()))
-                    .1
-                    .push(id);
-            }
-        }
+            .map_err(|e| CliError::portal(e, "cannot read the users to undo"))?;
+        absent.sort_unstable();
+        not_as_left.sort_unstable();
+        ids.retain(|id| {
+            let reason = if absent.binary_search(id).is_ok() {
+                "no longer exists"
+            } else if not_as_left.binary_search(id).is_err() || args.force {
+                return true;
+            } else {
+                "changed since the run (not as it left them); not undone without --force"
+            };
+            changed_since += 1;
+            not_undoable.push((*id, reason.to_owned()));
+            false
+        });
     }
+    groups.retain(|_, (_, ids)| !ids.is_empty());
     if changed_since > 0 {
         eprintln!("{changed_since} users are no longer as the run left them and are not undone.");
     }
     println!(
         "Undo of {} ({} users changed):",
         args.replay.journal.display(),
-        changed.len()
+        changed_count
     );
     for (name, (_, ids)) in &groups {
         println!("  {name}: {} users", ids.len());
@@ -463,6 +457,8 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
         println!("Dry run: nothing is sent.");
         return Ok(ExitCode::SUCCESS);
     }
+    // What the runs need is in `groups`: the journal read goes before they start.
+    drop(journal);
     let own_journal = match args.own_journal {
         Some(path) => Some(path),
         None if global.demo => None,

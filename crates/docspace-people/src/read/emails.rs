@@ -9,10 +9,19 @@ use std::hash::{Hash, Hasher};
 
 use futures::{StreamExt, stream};
 
-use super::search::fails_one_address;
 use super::{MAX_PAGE_SIZE, paging_is_cheaper, read_page};
 use crate::transport::Attempts;
 use crate::{Client, Error, User};
+
+/// Whether `error` leaves only this look-up unsettled (the portal failed it), rather than
+/// every look-up alike.
+fn fails_one_address(error: &Error) -> bool {
+    match error {
+        Error::Server { .. } | Error::Transport(_) | Error::UndecodableResponse { .. } => true,
+        Error::UnexpectedStatus { status, .. } => *status >= 500,
+        _ => false,
+    }
+}
 
 /// An address as compared: trimmed, in lower case (borrowed when it already is).
 pub(super) fn normalized(email: &str) -> Cow<'_, str> {

@@ -706,13 +706,3 @@ impl EmailIds {
         }
     }
 }
-
-/// Whether `error` leaves only this look-up unsettled (the portal failed it), rather than
-/// every look-up alike.
-pub(super) fn fails_one_address(error: &Error) -> bool {
-    match error {
-        Error::Server { .. } | Error::Transport(_) | Error::UndecodableResponse { .. } => true,
-        Error::UnexpectedStatus { status, .. } => *status >= 500,
-        _ => false,
-    }
-}

@@ -24,7 +24,8 @@ pub struct Outcomes {
     index: HashMap<Arc<str>, u32>,
 }
 
-/// The outcomes of a run, as [`Outcome::as_str`] names them.
+/// The outcomes of a run, as [`Outcome::as_str`](docspace_people::bulk::Outcome::as_str) names
+/// them.
 const RUN: &[&str] = &[
     "changed",
     "already_in_target",

@@ -6,25 +6,30 @@ use docspace_people_fake::seed::{OWNER_EMAIL, OWNER_PASSWORD, USER_EMAIL};
 
 use crate::common::{Portal, run, temp};
 
+/// `login` as the portal's owner into `config_dir`.
+fn sign_in_as_owner(url: &str, config_dir: &std::path::Path) {
+    let out = run(
+        &[
+            "login",
+            "--portal",
+            url,
+            "--user",
+            OWNER_EMAIL,
+            "--password-stdin",
+        ],
+        &format!("{OWNER_PASSWORD}\n"),
+        config_dir,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+}
+
 #[test]
 fn one_user_is_changed_in_two_requests_once_the_server_is_known() {
     let portal = Portal::start();
     let url = portal.portal.base_url();
     let dir = temp();
     let config_dir = dir.path().join("config");
-    let out = run(
-        &[
-            "login",
-            "--portal",
-            &url,
-            "--user",
-            OWNER_EMAIL,
-            "--password-stdin",
-        ],
-        &format!("{OWNER_PASSWORD}\n"),
-        &config_dir,
-    );
-    assert_eq!(out.code, 0, "{out:?}");
+    sign_in_as_owner(&url, &config_dir);
     let user = portal
         .portal
         .id_of(USER_EMAIL)
@@ -49,19 +54,7 @@ fn the_kept_server_is_asked_again_when_stale_or_told_and_a_refused_token_stops_t
     let dir = temp();
     let config_dir = dir.path().join("config");
     let config_file = config_dir.join("config.json");
-    let out = run(
-        &[
-            "login",
-            "--portal",
-            &url,
-            "--user",
-            OWNER_EMAIL,
-            "--password-stdin",
-        ],
-        &format!("{OWNER_PASSWORD}\n"),
-        &config_dir,
-    );
-    assert_eq!(out.code, 0, "{out:?}");
+    sign_in_as_owner(&url, &config_dir);
     let stored = || -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(&config_file).unwrap()).unwrap()
     };

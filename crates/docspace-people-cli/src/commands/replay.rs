@@ -550,14 +550,16 @@ fn report_one(args: JournalReportArgs) -> CliResult<ExitCode> {
         .as_deref()
         .map(|path| ReportFile::create(path, args.report_format, Some(&args.journal)))
         .transpose()?;
-    let targets = targets(&args.journal, &journal.ids)?;
     if let journal::ChangeRecord::Offboard {
         offboard: journal::OffboardRecord { receiver, delete },
     } = &journal.change
     {
+        let targets = targets(&args.journal, &journal.ids)?;
         let report = super::offboard::journal_report(&journal, &targets, *receiver, *delete);
         return runner::finish(&report, report_file);
     }
+    // Each user is the journal's id at its place, shown as such: no second copy of the ids.
+    let source: std::sync::Arc<str> = std::sync::Arc::from(args.journal.display().to_string());
     let outcome_of = |id: &Uuid| {
         journal
             .outcome(id)
@@ -572,9 +574,13 @@ fn report_one(args: JournalReportArgs) -> CliResult<ExitCode> {
                 Some("not sent: the run stopped before it (resume it)".to_owned()),
             ),
         };
+        let origin = crate::targets::Origin::Line {
+            source: std::sync::Arc::clone(&source),
+            line: position as u64 + 1,
+        };
         Some(Row {
-            source: targets.origin(position).to_string(),
-            input: targets.input(position),
+            source: origin.to_string(),
+            input: id.to_string(),
             id,
             outcome,
             detail,

@@ -74,33 +74,19 @@ impl<'a, S: AsRef<str> + Sync> Wanted<'a, S> {
             .collect()
     }
 
-    /// How many distinct addresses there are (without listing them).
-    fn distinct_count(&self) -> usize {
+    /// The place of each distinct address's first occurrence.
+    fn firsts(&self) -> impl Iterator<Item = usize> + '_ {
         self.keys
             .iter()
-            .filter(|&&(_, place)| {
-                let place = place as usize;
-                self.places(self.emails[place].as_ref()).first() == Some(&place)
-            })
-            .count()
+            .map(|&(_, place)| place as usize)
+            .filter(|&place| self.places(self.emails[place].as_ref()).first() == Some(&place))
     }
 
     /// One place per distinct address, with all the places of its address.
     fn distinct(&self) -> Vec<Vec<usize>> {
-        let mut groups: Vec<Vec<usize>> = Vec::new();
-        let mut done = vec![false; self.emails.len()];
-        for &(_, place) in &self.keys {
-            let place = place as usize;
-            if done[place] {
-                continue;
-            }
-            let places = self.places(self.emails[place].as_ref());
-            for &p in &places {
-                done[p] = true;
-            }
-            groups.push(places);
-        }
-        groups
+        self.firsts()
+            .map(|place| self.places(self.emails[place].as_ref()))
+            .collect()
     }
 }
 
@@ -134,7 +120,7 @@ pub(super) async fn look_up<S: AsRef<str> + Sync>(
             }
         }
     };
-    let distinct = wanted.distinct_count();
+    let distinct = wanted.firsts().count();
     if distinct > 1 {
         let first = match read_page::<User>(client, 0, &attempts).await {
             Ok(first) => Some(first),

@@ -571,20 +571,19 @@ impl Journal {
             .collect()
     }
 
-    /// The users the runs changed, in the journal's order; [`prior`](Self::prior) gives the
-    /// state of each before the first run.
+    /// The users the runs changed, in the journal's order, each with its state before the
+    /// first run as recorded.
     ///
     /// Besides the users recorded changed, this includes users a run sent whose change was not
     /// recorded: unknown, or found already in the target state by a later run (the first
     /// request may have done it). `undo` restores any of them only if the portal shows them as
-    /// the run left them.
-    pub fn changed(&self) -> Vec<Uuid> {
+    /// the run left them. They are made as taken: no list of them is kept.
+    pub fn changed(&self) -> impl Iterator<Item = (Uuid, Option<Prior>)> + '_ {
         self.ids
             .iter()
             .enumerate()
             .filter(|(position, _)| self.book.changed(*position))
-            .map(|(_, id)| *id)
-            .collect()
+            .map(|(position, id)| (*id, self.book.prior(position)))
     }
 
     /// Whether `id` is one of [`changed`](Self::changed).
@@ -592,11 +591,6 @@ impl Journal {
         self.book
             .position(&self.ids, id)
             .is_some_and(|position| self.book.changed(position))
-    }
-
-    /// The earliest state recorded of `id` before a run changed it.
-    pub fn prior(&self, id: &Uuid) -> Option<Prior> {
-        self.book.prior(self.book.position(&self.ids, id)?)
     }
 
     /// The last outcome of `id`, its detail, and its earliest prior state, if a run settled or
@@ -946,7 +940,7 @@ mod tests {
         std::fs::write(&path, text).unwrap();
         let journal = Journal::read(&path).unwrap();
         assert_eq!(journal.unsettled(true), [b]);
-        assert_eq!(journal.changed().len(), 1);
+        assert_eq!(journal.changed().count(), 1);
     }
 
     #[test]
@@ -988,7 +982,7 @@ mod tests {
         writer.append(&[start, user(a, "already_in_target")]);
         drop(writer);
         let journal = Journal::read(&path).unwrap();
-        let changed: Vec<Uuid> = journal.changed();
+        let changed: Vec<Uuid> = journal.changed().map(|(id, _)| id).collect();
         assert_eq!(changed, [a, b]);
         assert!(journal.deleted.contains(&b) && !journal.deleted.contains(&a));
         assert_eq!(journal.receiver, Some(keeper));

@@ -140,7 +140,7 @@ pub async fn run_selected(
                 return Ok(ExitCode::SUCCESS);
             }
             eprintln!("{} users: {label}.", ids.len());
-            Targets::numbered(label, &ids)?
+            Targets::numbered(label, ids)?
         }
         (None, None) => unreachable_targets()?,
     };

@@ -96,7 +96,7 @@ fn global_for(global: &GlobalArgs, journal: &Journal) -> CliResult<GlobalArgs> {
 }
 
 /// Targets named by the journal, for the report: `JOURNAL line N`.
-fn targets(path: &Path, ids: &[Uuid]) -> CliResult<Targets> {
+fn targets(path: &Path, ids: Vec<Uuid>) -> CliResult<Targets> {
     Targets::numbered(&path.display().to_string(), ids)
 }
 
@@ -109,7 +109,7 @@ fn change_of(journal: &Journal) -> CliResult<Change> {
 async fn send_ids(
     context: Context<'_>,
     change: &Change,
-    ids: &[Uuid],
+    ids: Vec<Uuid>,
     known: HashMap<Uuid, docspace_people::User>,
     path: &Path,
     settings: &Settings,
@@ -219,7 +219,7 @@ async fn resume_one(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode
     );
     // Addresses the last run could not look up are looked up again; one that names no user
     // now is reported refused.
-    let mut targets = Targets::numbered(&args.journal.display().to_string(), &ids)?;
+    let mut targets = Targets::numbered(&args.journal.display().to_string(), ids)?;
     if !journal.unresolved.is_empty() {
         eprintln!(
             "Looking up again the {} email addresses the last run could not.",
@@ -232,6 +232,8 @@ async fn resume_one(global: &GlobalArgs, args: ReplayArgs) -> CliResult<ExitCode
     let mut settings = Settings::new(&args.run, Some(args.journal.clone()));
     // Demoted users' rooms go where the first run sent them.
     settings.reassign_to = journal.receiver;
+    // What the run needs is in `targets` and `settings`: the journal read goes before it starts.
+    drop(journal);
     let context = Context {
         client,
         server: &server,
@@ -314,9 +316,8 @@ pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
 async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
     let journal = read_trusted(&args.replay.journal, args.replay.trust_journal)?;
     let done = change_of(&journal)?;
-    let changed = journal.changed();
-    // Users the offboarding deleted though it did not disable them (disabled before): not in
-    // `changed`, and not to be left out of the account.
+    // Users the offboarding deleted though it did not disable them (disabled before): not
+    // changed, and not to be left out of the account.
     let mut deleted_only: Vec<Uuid> = journal
         .deleted
         .iter()
@@ -324,7 +325,7 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
         .copied()
         .collect();
     deleted_only.sort_unstable();
-    if changed.is_empty() {
+    if journal.changed().next().is_none() {
         println!(
             "Nothing to undo: the run of {} changed no user.",
             args.replay.journal.display()
@@ -341,27 +342,15 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
     let session = connect(&global_args)?;
     let client = &session.client;
     let server = session::server(client, &global_args).await?;
-    // Users by the change that restores them, in a stable order.
-    let mut groups: BTreeMap<String, (Change, Vec<Uuid>)> = BTreeMap::new();
-    let mut not_undoable = Vec::new();
-    let changed_count = changed.len();
-    for id in changed {
-        if journal.deleted.contains(&id) {
-            not_undoable.push((
-                id,
-                "deleted for good by the offboarding: a deletion cannot be undone".to_owned(),
-            ));
-            continue;
-        }
-        match done.undo(journal.prior(&id).as_ref(), &server) {
-            Ok(change) => groups
-                .entry(change_name(&change, &server))
-                .or_insert_with(|| (change, Vec::new()))
-                .1
-                .push(id),
-            Err(reason) => not_undoable.push((id, reason.to_string())),
-        }
-    }
+    let (mut groups, mut not_undoable, changed_count) = undo_groups(&journal, &done, &server);
+    let receiver = match &journal.change {
+        journal::ChangeRecord::Offboard {
+            offboard: journal::OffboardRecord { receiver, .. },
+        } => *receiver,
+        _ => None,
+    };
+    // What the rest needs is in `groups`: the journal read goes before the users are.
+    drop(journal);
     for id in deleted_only {
         not_undoable.push((
             id,
@@ -427,14 +416,7 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
     for (id, reason) in &not_undoable {
         println!("  {id}: not undoable: {reason}");
     }
-    if let journal::ChangeRecord::Offboard {
-        offboard:
-            journal::OffboardRecord {
-                receiver: Some(receiver),
-                ..
-            },
-    } = journal.change
-    {
+    if let Some(receiver) = receiver {
         println!("  Note: data moved to {receiver} stays there; undo only re-enables the users.");
     }
     if args.replay.dry_run {
@@ -457,8 +439,6 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
         println!("Dry run: nothing is sent.");
         return Ok(ExitCode::SUCCESS);
     }
-    // What the runs need is in `groups`: the journal read goes before they start.
-    drop(journal);
     let own_journal = match args.own_journal {
         Some(path) => Some(path),
         None if global.demo => None,
@@ -499,7 +479,7 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
         let code = send_ids(
             context,
             &change,
-            &ids,
+            ids,
             known,
             &args.replay.journal,
             &settings,
@@ -513,6 +493,56 @@ async fn undo_one(global: &GlobalArgs, args: UndoArgs) -> CliResult<ExitCode> {
     }
     Ok(ExitCode::from(worst))
 }
+
+/// The users a journal's run changed, by the change that restores them (in a stable order),
+/// the users none can restore with why, and how many users the run changed. Each group's list
+/// is made at its final size: for a million users, a list grown by doubling would hold twice
+/// its ids for a moment, beside the journal.
+fn undo_groups(
+    journal: &Journal,
+    done: &Change,
+    server: &docspace_people::Server,
+) -> (UndoGroups, Vec<(Uuid, String)>, usize) {
+    let restoring = |id: &Uuid, prior: Option<&docspace_people::bulk::Prior>| {
+        if journal.deleted.contains(id) {
+            Err("deleted for good by the offboarding: a deletion cannot be undone".to_owned())
+        } else {
+            done.undo(prior, server)
+                .map_err(|reason| reason.to_string())
+        }
+    };
+    // First how many each change restores, then the lists at that size.
+    let mut sizes: BTreeMap<String, (Change, usize)> = BTreeMap::new();
+    let mut not_undoable = Vec::new();
+    let mut changed_count = 0;
+    for (id, prior) in journal.changed() {
+        changed_count += 1;
+        match restoring(&id, prior.as_ref()) {
+            Ok(change) => {
+                sizes
+                    .entry(change_name(&change, server))
+                    .or_insert((change, 0))
+                    .1 += 1
+            }
+            Err(reason) => not_undoable.push((id, reason)),
+        }
+    }
+    let mut groups: UndoGroups = sizes
+        .into_iter()
+        .map(|(name, (change, size))| (name, (change, Vec::with_capacity(size))))
+        .collect();
+    for (id, prior) in journal.changed() {
+        if let Ok(change) = restoring(&id, prior.as_ref())
+            && let Some((_, ids)) = groups.get_mut(&change_name(&change, server))
+        {
+            ids.push(id);
+        }
+    }
+    (groups, not_undoable, changed_count)
+}
+
+/// The users to undo by the change that restores them, named as the run names it.
+type UndoGroups = BTreeMap<String, (Change, Vec<Uuid>)>;
 
 /// `report JOURNAL`: the per-user report of every run the journal holds, by each user's last
 /// outcome; users never settled (the run died first) are failed "not sent".
@@ -554,7 +584,7 @@ fn report_one(args: JournalReportArgs) -> CliResult<ExitCode> {
         offboard: journal::OffboardRecord { receiver, delete },
     } = &journal.change
     {
-        let targets = targets(&args.journal, &journal.ids)?;
+        let targets = targets(&args.journal, journal.ids.clone())?;
         let report = super::offboard::journal_report(&journal, &targets, *receiver, *delete);
         return runner::finish(&report, report_file);
     }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use docspace_people::bulk::BulkJob;
+use docspace_people::lifecycle::Offboard;
 use docspace_people::{Client, ClientBuilder, RetryPolicy, Server, User, Uuid};
 #[cfg(feature = "demo")]
 use docspace_people_fake::{FakePortal, OWNER_EMAIL, PortalConfig, ServerVersion};
@@ -47,6 +48,15 @@ impl Caller {
             Caller::Read(me) => job.caller(me),
             Caller::Id(id) => job.caller_id(*id),
             Caller::Unknown => job,
+        }
+    }
+
+    /// Tells an offboarding who asks, as [`tell`](Self::tell) tells a job.
+    pub fn tell_offboard(&self, offboard: Offboard) -> Offboard {
+        match self {
+            Caller::Read(me) => offboard.caller(me),
+            Caller::Id(id) => offboard.caller_id(*id),
+            Caller::Unknown => offboard,
         }
     }
 }

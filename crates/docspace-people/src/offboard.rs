@@ -203,6 +203,7 @@ pub struct Offboard {
     on_disabled: Option<DisabledFn>,
     on_sending: Option<SendingFn>,
     cancel: CancellationToken,
+    caller: Option<crate::bulk::job::KnownCaller>,
 }
 
 impl std::fmt::Debug for Offboard {
@@ -284,6 +285,7 @@ impl Client {
             on_disabled: None,
             on_sending: None,
             cancel: CancellationToken::new(),
+            caller: None,
         }
     }
 }
@@ -331,6 +333,23 @@ impl Offboard {
         self
     }
 
+    /// The signed-in user, as [`Client::me`] read them: the disable step predicts the refusals
+    /// that depend on who asks from it, and does not read `people/@self` again (see
+    /// [`BulkJob::caller`](crate::bulk::BulkJob::caller)).
+    pub fn caller(mut self, me: &crate::User) -> Self {
+        self.caller = Some(crate::bulk::job::KnownCaller::Read(
+            crate::state::UserState::from(me),
+        ));
+        self
+    }
+
+    /// The signed-in user's id, when who they are is known but not their rights (see
+    /// [`BulkJob::caller_id`](crate::bulk::BulkJob::caller_id)).
+    pub fn caller_id(mut self, id: Uuid) -> Self {
+        self.caller = Some(crate::bulk::job::KnownCaller::Id(id));
+        self
+    }
+
     /// Runs the offboarding of `user_ids`. Fails only before anything is sent: no ids, bad
     /// options, a receiver who cannot receive (or is among the users), or a server without
     /// these operations.
@@ -364,7 +383,8 @@ impl Offboard {
             .client
             .bulk(Change::Status(UserStatus::Terminated))
             .options(self.options.bulk.clone())
-            .with_cancel_token(self.cancel.clone());
+            .with_cancel_token(self.cancel.clone())
+            .known_caller(self.caller.clone());
         if let Some(confirm) = self.confirm.clone() {
             let reassign = self.options.receiver.is_some();
             disable = disable.confirm(move |plan| {

@@ -76,7 +76,7 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
              or pass --destroy-documents to accept the loss"
         )));
     }
-    sign_in(client, global).await?;
+    let caller = sign_in(client, global).await?;
     let mut selected_users = std::collections::HashMap::new();
     if selecting {
         let Some((chosen, users)) = crate::select::chosen(client, &server, &bulk.select).await?
@@ -240,8 +240,8 @@ pub async fn run(global: &GlobalArgs, args: OffboardArgs) -> CliResult<ExitCode>
         bar: bar.clone(),
     };
     let cancel = CancellationToken::new();
-    let mut offboard = client
-        .offboard(options)
+    let mut offboard = caller
+        .tell_offboard(client.offboard(options))
         .with_cancel_token(cancel.clone())
         .confirm(move |plan| guard.allows(plan));
     let step_bar = bar.clone();

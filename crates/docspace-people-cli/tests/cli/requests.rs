@@ -106,3 +106,29 @@ fn the_kept_server_is_asked_again_when_stale_or_told_and_a_refused_token_stops_t
     assert_eq!(portal.portal.counters().endpoint(Endpoint::UpdateStatus), 0);
     assert_eq!(portal.status_of(USER_EMAIL), 1);
 }
+
+#[test]
+fn an_offboarding_reads_who_signed_in_once() {
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    let user = portal
+        .portal
+        .id_of(USER_EMAIL)
+        .expect("a seeded user")
+        .to_string();
+    portal.portal.reset_counters();
+    // No profile: the command reads `people/@self` to say who it runs as, and the disable
+    // step, whose refusals depend on who asks, uses that answer.
+    let out = run(
+        &portal.args(&url, &token, &["offboard", &user, "--yes"]),
+        "",
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(portal.status_of(USER_EMAIL), 2);
+    let counters = portal.portal.counters();
+    assert_eq!(counters.endpoint(Endpoint::GetSelf), 1, "{counters:?}");
+    // The version, who signed in, the user's read and the write.
+    assert_eq!(portal.portal.request_count(), 4, "{counters:?}");
+}

@@ -35,7 +35,7 @@ pub struct BulkJob {
 
 /// What the job was told of the signed-in user.
 #[derive(Debug, Clone)]
-pub(super) enum KnownCaller {
+pub(crate) enum KnownCaller {
     /// As read from `people/@self`.
     Read(UserState),
     /// Only who they are.
@@ -117,6 +117,14 @@ impl BulkJob {
     /// takes two requests: its read and its write.
     pub fn caller_id(mut self, id: uuid::Uuid) -> Self {
         self.caller = Some(KnownCaller::Id(id));
+        self
+    }
+
+    /// What another operation built on this job (an offboarding) was told of the caller.
+    pub(crate) fn known_caller(mut self, caller: Option<KnownCaller>) -> Self {
+        if caller.is_some() {
+            self.caller = caller;
+        }
         self
     }
 

@@ -58,7 +58,7 @@ mod deciding;
 mod demote;
 mod engine;
 mod index;
-mod job;
+pub(crate) mod job;
 mod names;
 mod options;
 mod plan;

@@ -84,7 +84,7 @@ pub struct Targets {
     /// The text as given, where it is not `ids[position]` written the usual way.
     texts: Texts,
     /// The positions of email targets.
-    emails: Vec<usize>,
+    emails: Vec<u32>,
     /// Inputs that name no user (with `--skip-unknown`) or whose look-up failed: left out of
     /// the run and reported.
     skipped: Vec<Skipped>,
@@ -92,30 +92,45 @@ pub struct Targets {
 
 /// The texts of some positions, given in increasing order, in one buffer: eight bytes per text
 /// besides the text (a map of boxed strings took about sixty), so that a million addresses
-/// cost little more than themselves.
+/// cost little more than themselves. Positions and ends are `u32`: an input of more than
+/// 4 GiB of text, or of more than 4 billion targets, is refused as it is read.
 #[derive(Debug, Default)]
 struct Texts {
     /// Each position with a text, and where its text ends in `buffer`, by position.
-    ends: Vec<(usize, usize)>,
+    ends: Vec<(u32, u32)>,
     buffer: String,
 }
 
+/// The input holds more targets or more text than [`Texts`] can place.
+#[derive(Debug)]
+struct TextsFull;
+
 impl Texts {
     /// Gives `position`, which comes after every position given so far, this text.
-    fn push(&mut self, position: usize, text: &str) {
+    fn push(&mut self, position: usize, text: &str) -> Result<(), TextsFull> {
+        let position = u32::try_from(position).map_err(|_| TextsFull)?;
+        let end = u32::try_from(self.buffer.len() + text.len()).map_err(|_| TextsFull)?;
         debug_assert!(self.ends.last().is_none_or(|(p, _)| *p < position));
         self.buffer.push_str(text);
-        self.ends.push((position, self.buffer.len()));
+        self.ends.push((position, end));
+        Ok(())
     }
 
     /// The text of `position`, if it has one.
     fn get(&self, position: usize) -> Option<&str> {
+        let position = u32::try_from(position).ok()?;
         let at = self
             .ends
             .binary_search_by_key(&position, |(p, _)| *p)
             .ok()?;
         let start = at.checked_sub(1).map_or(0, |before| self.ends[before].1);
-        self.buffer.get(start..self.ends[at].1)
+        self.buffer.get(start as usize..self.ends[at].1 as usize)
+    }
+
+    /// Gives back the room the lists grew into.
+    fn shrink_to_fit(&mut self) {
+        self.ends.shrink_to_fit();
+        self.buffer.shrink_to_fit();
     }
 }
 
@@ -233,17 +248,24 @@ impl Targets {
                 ))
             })?),
         }
+        let too_much = |_| {
+            CliError::usage(format_args!(
+                "inputs of more than {} targets or 4 GiB of text are not read",
+                u32::MAX
+            ))
+        };
         match value {
             Value::Id(id) => {
-                self.ids.push(id);
                 if id.hyphenated().to_string() != text {
-                    self.texts.push(position, text);
+                    self.texts.push(position, text).map_err(too_much)?;
                 }
+                self.ids.push(id);
             }
             Value::Email(email) => {
+                self.texts.push(position, &email).map_err(too_much)?;
+                self.emails
+                    .push(u32::try_from(position).map_err(|_| too_much(TextsFull))?);
                 self.ids.push(Uuid::nil());
-                self.emails.push(position);
-                self.texts.push(position, &email);
             }
         }
         Ok(())
@@ -306,11 +328,13 @@ impl Targets {
             }
             self.ids
                 .push(old.ids.get(position).copied().unwrap_or_default());
+            // A new position comes before its old one, and the texts are fewer: they fit.
             if let Some(text) = old.texts.get(position) {
-                self.texts.push(new_position, text);
+                let _ = self.texts.push(new_position, text);
             }
             if old.is_email(position) {
-                self.emails.push(new_position);
+                self.emails
+                    .push(u32::try_from(new_position).unwrap_or(u32::MAX));
             }
         }
         self.skipped = old.skipped;
@@ -344,7 +368,7 @@ impl Targets {
 
     /// Whether the target at `position` was given as an email address.
     pub fn is_email(&self, position: usize) -> bool {
-        self.emails.binary_search(&position).is_ok()
+        u32::try_from(position).is_ok_and(|position| self.emails.binary_search(&position).is_ok())
     }
 
     /// Where the target at `position` came from.
@@ -378,7 +402,7 @@ impl Targets {
     pub fn get(&self, position: usize) -> Option<Target> {
         let id = *self.ids.get(position)?;
         let input = self.input(position);
-        let value = if self.emails.binary_search(&position).is_ok() {
+        let value = if self.is_email(position) {
             Value::Email(input.clone())
         } else {
             Value::Id(id)
@@ -419,9 +443,9 @@ mod tests {
     #[test]
     fn texts_are_found_by_position_in_one_buffer() {
         let mut texts = Texts::default();
-        texts.push(1, "jane@example.com");
-        texts.push(4, "");
-        texts.push(7, "Ünïcode@example.com");
+        texts.push(1, "jane@example.com").unwrap();
+        texts.push(4, "").unwrap();
+        texts.push(7, "Ünïcode@example.com").unwrap();
         assert_eq!(texts.get(1), Some("jane@example.com"));
         assert_eq!(texts.get(4), Some(""));
         assert_eq!(texts.get(7), Some("Ünïcode@example.com"));

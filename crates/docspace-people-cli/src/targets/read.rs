@@ -99,6 +99,8 @@ pub fn read_skipping(
     }
     targets.ids.shrink_to_fit();
     targets.lines.shrink_to_fit();
+    targets.emails.shrink_to_fit();
+    targets.texts.shrink_to_fit();
     Ok(targets)
 }
 

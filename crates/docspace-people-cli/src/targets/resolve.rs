@@ -62,7 +62,7 @@ pub async fn resolve(
     let inputs: Vec<&str> = targets
         .emails
         .iter()
-        .map(|position| targets.texts.get(*position).unwrap_or_default())
+        .map(|position| targets.texts.get(*position as usize).unwrap_or_default())
         .collect();
     let bar = if inputs.is_empty() {
         Bar::hidden()
@@ -91,7 +91,10 @@ pub async fn resolve(
 
     let mut problems = Vec::new();
     let mut skipped = Vec::new();
-    for (place, position) in targets.emails.clone().into_iter().enumerate() {
+    for place in 0..targets.emails.len() {
+        let Some(position) = targets.emails.get(place).map(|p| *p as usize) else {
+            break;
+        };
         let email = targets.input(position);
         let (users, failure) = lookup.at(place, &email);
         if let Some(error) = failure {

@@ -164,6 +164,67 @@ impl<W: Write> Sealing<'_, W> {
     }
 }
 
+/// How many bytes end a sealed line: the mark, 64 hex digits and `"}`.
+const SEAL_TAIL: usize = MARK.len() + 64 + 2;
+
+/// Checks the seal of one line as its bytes go by, for a line too long to hold whole (the start
+/// record of a million ids is 38 MB): everything but the last bytes, which must be the seal,
+/// goes into the HMAC as it comes.
+pub struct LineCheck {
+    mac: Hmac<Sha256>,
+    /// The last bytes seen (the seal, once the line ends), and a carriage return if one ends
+    /// the line.
+    tail: Vec<u8>,
+}
+
+impl Key {
+    /// Starts checking line number `index` (from 0).
+    pub fn check_line(&self, index: u64) -> LineCheck {
+        let mut mac = self.mac();
+        mac.update(&index.to_le_bytes());
+        LineCheck {
+            mac,
+            tail: Vec::with_capacity(2 * SEAL_TAIL),
+        }
+    }
+}
+
+impl LineCheck {
+    /// The next bytes of the line.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.tail.extend_from_slice(bytes);
+        let keep = SEAL_TAIL + 1;
+        if self.tail.len() > 2 * keep {
+            let cut = self.tail.len() - keep;
+            self.mac.update(&self.tail[..cut]);
+            self.tail.drain(..cut);
+        }
+    }
+
+    /// Whether the line verifies: `Some(true)`, `Some(false)` if it carries a seal that does
+    /// not verify, `None` if it carries none (as [`split`] finds them in a whole line).
+    fn verifies(mut self) -> Option<bool> {
+        let tail = self.tail.strip_suffix(b"\r").unwrap_or(&self.tail);
+        let Some(cut) = tail.len().checked_sub(SEAL_TAIL) else {
+            return find(tail, MARK.as_bytes()).map(|_| false);
+        };
+        let (text, end) = tail.split_at(cut);
+        let seal = end
+            .strip_prefix(MARK.as_bytes())
+            .and_then(|rest| rest.strip_suffix(b"\"}"));
+        let Some(seal) = seal else {
+            return find(tail, MARK.as_bytes()).map(|_| false);
+        };
+        self.mac.update(text);
+        Some(hex(&self.mac.finalize().into_bytes()).as_bytes() == seal)
+    }
+}
+
+/// Where `needle` first is in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 /// A line's text (without its seal and last `}`) and its seal, if it has one.
 pub fn split(line: &str) -> Option<(&str, &str)> {
     let at = line.rfind(MARK)?;
@@ -209,6 +270,26 @@ impl Sealed {
             None => Sealed::Unsealed { line: number },
             Some((text, seal)) if key.seal(index, text.as_bytes()) == seal => Sealed::Verified,
             Some(_) => Sealed::Edited { line: number },
+        };
+    }
+
+    /// Checks line number `index` (from 0) whose bytes went through `check` (`None`: there
+    /// is no key), keeping the first problem found.
+    pub fn check_streamed(&mut self, index: u64, check: Option<LineCheck>) {
+        if !matches!(self, Sealed::Verified) {
+            return;
+        }
+        let Some(check) = check else {
+            *self = Sealed::Unchecked;
+            return;
+        };
+        let number = usize::try_from(index)
+            .unwrap_or(usize::MAX)
+            .saturating_add(1);
+        *self = match check.verifies() {
+            None => Sealed::Unsealed { line: number },
+            Some(true) => Sealed::Verified,
+            Some(false) => Sealed::Edited { line: number },
         };
     }
 
@@ -264,5 +345,51 @@ mod tests {
         assert_eq!(bare, Sealed::Unsealed { line: 1 });
         assert!(Key::from_hex(&"ab".repeat(32)).is_some());
         assert!(Key::from_hex("zz").is_none());
+    }
+
+    /// A line checked as it streams by, in pieces of any size, is judged as when whole.
+    #[test]
+    fn a_streamed_line_is_judged_as_a_whole_one() {
+        let key = key();
+        let mut out = Vec::new();
+        let mut sealing = key.sealing(2, &mut out);
+        let ids: Vec<String> = (0..500).map(|i| format!("{i:036}")).collect();
+        serde_json::to_writer(
+            &mut sealing,
+            &serde_json::json!({"kind": "start", "ids": ids}),
+        )
+        .unwrap();
+        sealing.finish().unwrap();
+        let sealed_line = String::from_utf8(out).unwrap().trim_end().to_owned();
+        let edited = sealed_line.replacen("000000", "000001", 1);
+        let cases = [
+            (2, sealed_line.clone(), Sealed::Verified),
+            (2, format!("{sealed_line}\r"), Sealed::Verified),
+            (3, sealed_line.clone(), Sealed::Edited { line: 4 }),
+            (2, edited, Sealed::Edited { line: 3 }),
+            (
+                2,
+                "{\"kind\":\"end\"}".to_owned(),
+                Sealed::Unsealed { line: 3 },
+            ),
+            (2, String::new(), Sealed::Unsealed { line: 3 }),
+        ];
+        for (index, line, expected) in cases {
+            let mut whole = Sealed::Verified;
+            whole.check(Some(&key), index, line.trim_end_matches('\r'));
+            assert_eq!(whole, expected, "whole: {line:.80}");
+            for piece in [1, 7, 74, 75, 4096] {
+                let mut check = key.check_line(index);
+                for chunk in line.as_bytes().chunks(piece) {
+                    check.update(chunk);
+                }
+                let mut streamed = Sealed::Verified;
+                streamed.check_streamed(index, Some(check));
+                assert_eq!(streamed, expected, "in pieces of {piece}: {line:.80}");
+            }
+        }
+        let mut keyless = Sealed::Verified;
+        keyless.check_streamed(0, None);
+        assert_eq!(keyless, Sealed::Unchecked);
     }
 }

@@ -582,6 +582,13 @@ fn decode(c: &mut Criterion, body: &[u8]) {
     group.bench_function("engine_slim_state", |b| {
         b.iter(|| decode_slim(black_box(body)))
     });
+    // As the client decodes answers: the body checked as UTF-8 once, then read as text.
+    group.bench_function("engine_slim_state_utf8_once", |b| {
+        b.iter(|| {
+            let text = std::str::from_utf8(black_box(body)).expect("UTF-8");
+            serde_json::from_str::<SlimEnvelope>(text).expect("slim decodes")
+        })
+    });
     group.finish();
 
     let generated = decode_generated(body).response;

@@ -164,6 +164,13 @@ impl<W: Write> Sealing<'_, W> {
     }
 }
 
+/// A fixed key, for tests elsewhere.
+#[cfg(test)]
+pub(crate) fn test_key() -> &'static Key {
+    static TEST_KEY: Key = Key([9; 32]);
+    &TEST_KEY
+}
+
 /// How many bytes end a sealed line: the mark, 64 hex digits and `"}`.
 const SEAL_TAIL: usize = MARK.len() + 64 + 2;
 

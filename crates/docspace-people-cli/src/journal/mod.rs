@@ -28,6 +28,8 @@ use docspace_people::bulk::{Change, Entry, Outcome, Prior};
 
 use crate::outcomes::Outcomes;
 use docspace_people::{UserStatus, Uuid};
+
+mod lines;
 use serde::{Deserialize, Serialize};
 
 /// The journal format's version.
@@ -403,10 +405,17 @@ impl Journal {
     /// Reads a journal. A last line cut off by a crash is ignored; any other bad line is an
     /// error naming it.
     pub fn read(path: &Path) -> anyhow::Result<Self> {
+        Self::read_parsing_past(path, lines::LONG_LINE)
+    }
+
+    /// [`read`](Self::read), with start records longer than `long_line` bytes parsed as they
+    /// are read.
+    fn read_parsing_past(path: &Path, long_line: usize) -> anyhow::Result<Self> {
         let file = File::open(path)
             .with_context(|| format!("cannot read the journal {}", path.display()))?;
         // Line by line: a journal of a million users is not read whole into memory.
-        let mut lines = BufReader::new(file).lines().enumerate().peekable();
+        let key = crate::seal::key();
+        let mut lines = lines::Lines::new(BufReader::new(file), long_line, key);
         let mut start: Option<(String, ChangeRecord)> = None;
         let mut ids = Vec::new();
         let mut book = Book::default();
@@ -414,23 +423,20 @@ impl Journal {
         let mut stopped_until = None;
         let mut declined = false;
         let mut sealed = crate::seal::Sealed::Verified;
-        let mut cut: Option<(usize, String)> = None;
-        let key = crate::seal::key();
+        let mut cut: Option<(u64, String)> = None;
         let mut receiver = None;
         let mut unresolved = Vec::new();
         let mut steps: HashMap<Uuid, Vec<StepOutcome>> = HashMap::new();
-        while let Some((index, line)) = lines.next() {
-            let line =
-                line.with_context(|| format!("cannot read the journal {}", path.display()))?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let record: Record = match parse_record(&line) {
-                Ok(record) => record,
+        let unreadable = || format!("cannot read the journal {}", path.display());
+        while let Some(line) = lines.next().with_context(unreadable)? {
+            let index = line.index;
+            let record: Record = match line.record {
+                None => continue,
+                Some(Ok(record)) => record,
                 // A last line cut off by a crash: not a record, nor checked.
-                Err(_) if lines.peek().is_none() => break,
+                Some(Err(_)) if lines.at_end().with_context(unreadable)? => break,
                 // Or one a resumed run wrote after: it starts with its own `start`.
-                Err(e) => {
+                Some(Err(e)) => {
                     cut = Some((index, e.to_string()));
                     continue;
                 }
@@ -444,10 +450,10 @@ impl Journal {
                     at + 1
                 );
             }
-            sealed.check(key, index as u64, &line);
-            // A start record of a million ids is a line of 38 MB: let it go before its ids grow
-            // the book.
-            drop(line);
+            match line.seal {
+                lines::Seal::Text(text) => sealed.check(key, index, &text),
+                lines::Seal::Streamed(check) => sealed.check_streamed(index, check),
+            }
             match record {
                 Record::Start {
                     version,
@@ -607,72 +613,6 @@ impl Journal {
     }
 }
 
-/// Reads one line. A start record is read straight into its fields, and its ids (a line of
-/// 38 MB for a million) into a list of the right size: through the tagged enum, serde would
-/// first copy them into a generic tree, several times their size.
-fn parse_record(line: &str) -> serde_json::Result<Record> {
-    #[derive(Deserialize)]
-    struct Kind<'a> {
-        #[serde(borrow)]
-        kind: std::borrow::Cow<'a, str>,
-    }
-    #[derive(Deserialize)]
-    struct Start {
-        version: u32,
-        portal: String,
-        server: String,
-        change: ChangeRecord,
-        ids: serde::de::IgnoredAny,
-        #[serde(default)]
-        receiver: Option<Uuid>,
-        #[serde(default)]
-        unresolved: Vec<String>,
-        at: String,
-    }
-    #[derive(Deserialize)]
-    struct Ids {
-        ids: Vec<Uuid>,
-    }
-    if serde_json::from_str::<Kind<'_>>(line)?.kind != "start" {
-        return serde_json::from_str(line);
-    }
-    let start: Start = serde_json::from_str(line)?;
-    let _ = start.ids;
-    let ids = match start_ids(line) {
-        Some(ids) => ids,
-        None => serde_json::from_str::<Ids>(line)?.ids,
-    };
-    Ok(Record::Start {
-        version: start.version,
-        portal: start.portal,
-        server: start.server,
-        change: start.change,
-        ids,
-        receiver: start.receiver,
-        unresolved: start.unresolved,
-        at: start.at,
-    })
-}
-
-/// The ids of a start record as this tool writes it (`"ids":["…","…"]`, compact), in a list
-/// of exactly their number; `None` for any other spelling, which serde then reads.
-fn start_ids(line: &str) -> Option<Vec<Uuid>> {
-    const KEY: &str = "\"ids\":[";
-    let at = line.find(KEY)? + KEY.len();
-    let rest = &line[at..];
-    let end = rest.find(']')?;
-    let list = &rest[..end];
-    if list.is_empty() {
-        return Some(Vec::new());
-    }
-    let mut ids = Vec::with_capacity(list.len() / 39 + 1);
-    for item in list.split(',') {
-        let inner = item.strip_prefix('"')?.strip_suffix('"')?;
-        ids.push(Uuid::try_parse(inner).ok()?);
-    }
-    Some(ids)
-}
-
 /// What a journal says of each user, by the user's place in [`Journal::ids`]: a few bytes per
 /// user, so that `report`, `resume` and `undo` of a million users stay small.
 #[derive(Debug)]
@@ -722,9 +662,15 @@ impl Book {
         drop(order);
         let mut repeats = repeat.into_iter();
         run_ids.retain(|_| !repeats.next().unwrap_or(false));
-        ids.reserve_exact(run_ids.len());
         let first_new = ids.len();
-        ids.extend(run_ids);
+        if ids.is_empty() {
+            // The first run's ids become the journal's: no copy of a million of them.
+            run_ids.shrink_to_fit();
+            *ids = run_ids;
+        } else {
+            ids.reserve_exact(run_ids.len());
+            ids.extend(run_ids);
+        }
         let places = first_new..ids.len();
         self.index.reserve_exact(places.len());
         self.index
@@ -1019,28 +965,94 @@ mod tests {
         assert_eq!(book.sent, [false, false, true, false]);
     }
 
+    /// Start records parsed as they are read give the journal that reading them whole gives,
+    /// whatever follows them: a resumed run, `\r\n` line breaks, a line cut off by a crash.
     #[test]
-    fn a_start_record_reads_the_same_by_either_way() {
-        let start = Record::Start {
+    fn long_start_records_read_as_whole_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let writer = JournalWriter::open(&path).unwrap();
+        let ids: Vec<Uuid> = (1..=300).map(Uuid::from_u128).collect();
+        let start = |ids: Vec<Uuid>, unresolved: Vec<String>| Record::Start {
             version: VERSION,
             portal: "https://p.example".into(),
             server: "DocSpace 3.7.1".into(),
-            change: ChangeRecord::of(&Change::Status(docspace_people::UserStatus::Terminated)),
-            ids: vec![Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(1)],
-            receiver: None,
-            unresolved: Vec::new(),
-            at: "2026-12-06T00:00:00Z".into(),
+            change: ChangeRecord::of(&Change::Status(UserStatus::Terminated)),
+            ids,
+            receiver: Some(Uuid::from_u128(999)),
+            unresolved,
+            at: now(),
         };
-        let line = serde_json::to_string(&start).unwrap();
-        let ids = |record: Record| match record {
-            Record::Start { ids, .. } => ids,
-            _ => Vec::new(),
+        let mut active = Prior::default();
+        active.status = Some(UserStatus::Active);
+        let user = |id: Uuid, outcome: &str| Record::User {
+            id,
+            outcome: outcome.into(),
+            detail: Some(format!("{outcome} {id}")),
+            prior: Some(active.clone()),
         };
-        assert_eq!(start_ids(&line).map(|v| v.len()), Some(3));
-        assert_eq!(ids(parse_record(&line).unwrap()), ids(start.clone()));
-        // Spelled otherwise (spaces), serde reads it.
-        let spaced = line.replace("\",\"", "\", \"");
-        assert_eq!(start_ids(&spaced), None);
-        assert_eq!(ids(parse_record(&spaced).unwrap()), ids(start));
+        writer.append(&[start(ids.clone(), Vec::new())]);
+        writer.append(
+            &ids[..100]
+                .iter()
+                .map(|id| user(*id, "changed"))
+                .collect::<Vec<_>>(),
+        );
+        writer.append(&[Record::Sending {
+            id: ids[100],
+            prior: Some(active.clone()),
+        }]);
+        // A resumed run, with a repeated id and an address to look up again.
+        let mut again = ids[100..].to_vec();
+        again.push(ids[150]);
+        writer.append(&[start(again, vec!["x@example.com".into()])]);
+        writer.append(
+            &ids[120..150]
+                .iter()
+                .map(|id| user(*id, "refused"))
+                .collect::<Vec<_>>(),
+        );
+        drop(writer);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("{\"kind\":\"start\""), "{text:.40}");
+        let summary = |journal: &Journal| {
+            (
+                journal.ids.clone(),
+                journal.unsettled(true),
+                journal.changed().collect::<Vec<_>>(),
+                ids.iter().map(|id| journal.outcome(id)).collect::<Vec<_>>(),
+                journal.unresolved.clone(),
+                journal.receiver,
+                journal.sent_any(),
+                journal.sealed.clone(),
+            )
+        };
+        let first_start = text.lines().next().unwrap().to_owned();
+        let variants = [
+            text.clone(),
+            text.replace('\n', "\r\n"),
+            // A start cut off by a crash, last: not a record.
+            format!("{text}{}", &first_start[..first_start.len() / 2]),
+        ];
+        for variant in variants {
+            std::fs::write(&path, &variant).unwrap();
+            let whole = Journal::read(&path).unwrap();
+            assert_eq!(whole.ids.len(), 300);
+            // The hundred changed, and the one sent whose outcome was not recorded.
+            assert_eq!(whole.changed().count(), 101);
+            for long_line in [16, 100, 4096] {
+                let streamed = Journal::read_parsing_past(&path, long_line).unwrap();
+                assert_eq!(
+                    summary(&streamed),
+                    summary(&whole),
+                    "past {long_line} bytes"
+                );
+            }
+        }
+        // A start cut off and followed by a user's record is an error either way.
+        let a_user = text.lines().nth(1).unwrap();
+        std::fs::write(&path, format!("{text}{}\n{a_user}\n", &first_start[..100])).unwrap();
+        assert!(Journal::read(&path).is_err());
+        assert!(Journal::read_parsing_past(&path, 16).is_err());
     }
 }

@@ -1,5 +1,5 @@
 //! `GET /people/filter`: matching, sorting and paging over all users without copying them, with
-//! the sorted matches of the last query cached for paging through it.
+//! the sorted matches of the recent queries cached for paging through them.
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -326,18 +326,25 @@ struct Sorted {
     hits: Arc<Vec<usize>>,
 }
 
-/// The sorted matches of the most recent query that asked for more than its first page, so
-/// that paging through a million users costs one sort and then a page's worth per request.
+/// The sorted matches of the most recent queries that asked for more than their first page, so
+/// that paging through a million users costs one sort and then a page's worth per request,
+/// even when a client pages through several queries at once (the bulk engine reads a few
+/// groups side by side). A server pages with its database's indexes; without this, each page
+/// of interleaved queries would cost the fake a scan and a sort of every match.
 ///
 /// An entry is used only for the same criteria at the same generation of the state
 /// ([`crate::server::StateLock`]), so any change to the portal since it was made (indeed any
 /// write lock) makes it stale.
 #[derive(Debug, Default)]
 pub(crate) struct FilterCache {
-    last: Mutex<Option<Sorted>>,
+    /// The newest first, at most [`FilterCache::KEPT`].
+    recent: Mutex<std::collections::VecDeque<Sorted>>,
 }
 
 impl FilterCache {
+    /// How many queries' matches are kept.
+    const KEPT: usize = 8;
+
     /// Runs a query against `state`, read at `generation`: the indexes of the requested page
     /// and the number of matches.
     ///
@@ -351,10 +358,10 @@ impl FilterCache {
         query: &FilterQuery,
     ) -> (Vec<usize>, usize) {
         let cached = self
-            .last
+            .recent
             .lock()
-            .as_ref()
-            .filter(|s| s.generation == generation && s.criteria == query.criteria)
+            .iter()
+            .find(|s| s.generation == generation && s.criteria == query.criteria)
             .map(|s| s.hits.clone());
         let sorted = match cached {
             Some(sorted) => sorted,
@@ -366,11 +373,14 @@ impl FilterCache {
                 hits.sort_unstable_by(order(state, &query.criteria));
                 let hits = Arc::new(hits);
                 // The generation cannot have moved: the caller holds a read guard.
-                *self.last.lock() = Some(Sorted {
+                let mut recent = self.recent.lock();
+                recent.retain(|s| s.generation == generation);
+                recent.push_front(Sorted {
                     generation,
                     criteria: query.criteria.clone(),
                     hits: hits.clone(),
                 });
+                recent.truncate(Self::KEPT);
                 hits
             }
         };
@@ -412,12 +422,69 @@ mod tests {
         FilterQuery::parse(&pairs).expect("valid query")
     }
 
+    /// The newest entry.
     fn entry(cache: &FilterCache) -> Option<(u64, Arc<Vec<usize>>)> {
         cache
-            .last
+            .recent
             .lock()
-            .as_ref()
+            .front()
             .map(|s| (s.generation, s.hits.clone()))
+    }
+
+    /// The entry of `q`'s criteria.
+    fn entry_of(cache: &FilterCache, q: &FilterQuery) -> Option<Arc<Vec<usize>>> {
+        cache
+            .recent
+            .lock()
+            .iter()
+            .find(|s| s.criteria == q.criteria)
+            .map(|s| s.hits.clone())
+    }
+
+    /// Pages of several queries asked in turn (as the bulk engine reads its groups) are each
+    /// sorted once; past [`FilterCache::KEPT`] queries, the oldest goes.
+    #[test]
+    fn interleaved_queries_keep_their_sorted_matches() {
+        let state = seed::build(&PortalConfig::demo().with_extra_users(1_000));
+        let cache = FilterCache::default();
+        let groups: Vec<FilterQuery> = [
+            [("employeeStatus", "2")],
+            [("employeeStatus", "4")],
+            [("isAdministrator", "true")],
+            [("employeeStatus", "1")],
+        ]
+        .iter()
+        .map(|pairs| {
+            let mut q = query(pairs);
+            q.count = 3;
+            q
+        })
+        .collect();
+        let mut first: Vec<Option<Arc<Vec<usize>>>> = vec![None; groups.len()];
+        for start in [3, 6, 9] {
+            for (at, group) in groups.iter().enumerate() {
+                let mut q = query(&[]);
+                q.criteria = group.criteria.clone();
+                q.count = 3;
+                q.start_index = start;
+                assert_eq!(cache.run(&state, 1, &q), reference(&state, &q));
+                let kept = entry_of(&cache, &q).expect("kept");
+                match &first[at] {
+                    None => first[at] = Some(kept),
+                    Some(sorted) => assert!(Arc::ptr_eq(sorted, &kept), "sorted once"),
+                }
+            }
+        }
+        for extra in 0..FilterCache::KEPT {
+            let mut q = query(&[(
+                "filterValue",
+                ["a", "e", "i", "o", "u", "n", "r", "s"][extra],
+            )]);
+            q.start_index = 1;
+            cache.run(&state, 1, &q);
+        }
+        assert_eq!(cache.recent.lock().len(), FilterCache::KEPT);
+        assert!(entry_of(&cache, &groups[0]).is_none(), "the oldest went");
     }
 
     #[test]

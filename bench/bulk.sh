@@ -126,3 +126,31 @@ echo
 echo "| client | N | requests | wall s | requests/s | users/s | client peak RSS MiB | client CPU s | changed / other / failed |"
 echo "|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}"
+
+# The wrapper against the raw loop, per N: medians of users per second (every request the run
+# needs counted), the median of each run's ratio to the raw run beside it, and requests per user.
+echo
+python3 - "$OUT" "$REPEAT" $NS <<'PY'
+import re, statistics, sys
+out, repeat, ns = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+def result(mode, n, rep):
+    try:
+        text = open(f"{out}/result-{mode}-{n}-{rep}.txt").read()
+    except OSError:
+        return None
+    m = re.search(r"requests=(\d+).*users_per_s=(\d+)", text)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+print("| N | raw users/s (median) | wrapper users/s (median) | ratio of medians | median of pairwise ratios (range) | requests per user raw / wrapper |")
+print("|---|---|---|---|---|---|")
+for n in ns:
+    pairs = [(result("raw", n, r), result("wrapper", n, r)) for r in range(1, repeat + 1)]
+    pairs = [(a, b) for a, b in pairs if a and b]
+    if not pairs:
+        continue
+    raw = statistics.median(a[1] for a, _ in pairs)
+    wrapper = statistics.median(b[1] for _, b in pairs)
+    ratios = [b[1] / a[1] for a, b in pairs]
+    print(f"| {int(n):,} | {raw:,.0f} | {wrapper:,.0f} | {wrapper / raw:.2f}x | "
+          f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f}) | "
+          f"{pairs[0][0][0] / int(n):.4f} / {pairs[0][1][0] / int(n):.4f} |")
+PY

@@ -263,40 +263,31 @@ pub enum Sealed {
 impl Sealed {
     /// Checks line number `index` (from 0), keeping the first problem found.
     pub fn check(&mut self, key: Option<&Key>, index: u64, line: &str) {
-        if !matches!(self, Sealed::Verified) {
-            return;
-        }
-        let Some(key) = key else {
-            *self = Sealed::Unchecked;
-            return;
-        };
-        let number = usize::try_from(index)
-            .unwrap_or(usize::MAX)
-            .saturating_add(1);
-        *self = match split(line) {
-            None => Sealed::Unsealed { line: number },
-            Some((text, seal)) if key.seal(index, text.as_bytes()) == seal => Sealed::Verified,
-            Some(_) => Sealed::Edited { line: number },
-        };
+        self.note(index, || {
+            key.map(|key| split(line).map(|(text, seal)| key.seal(index, text.as_bytes()) == seal))
+        });
     }
 
     /// Checks line number `index` (from 0) whose bytes went through `check` (`None`: there
     /// is no key), keeping the first problem found.
     pub fn check_streamed(&mut self, index: u64, check: Option<LineCheck>) {
+        self.note(index, || check.map(LineCheck::verifies));
+    }
+
+    /// Keeps what line `index`'s seal says, unless a problem was found before: `verdict` is
+    /// `None` without a key, else whether the seal verifies (`None`: the line has none).
+    fn note(&mut self, index: u64, verdict: impl FnOnce() -> Option<Option<bool>>) {
         if !matches!(self, Sealed::Verified) {
             return;
         }
-        let Some(check) = check else {
-            *self = Sealed::Unchecked;
-            return;
-        };
         let number = usize::try_from(index)
             .unwrap_or(usize::MAX)
             .saturating_add(1);
-        *self = match check.verifies() {
-            None => Sealed::Unsealed { line: number },
-            Some(true) => Sealed::Verified,
-            Some(false) => Sealed::Edited { line: number },
+        *self = match verdict() {
+            None => Sealed::Unchecked,
+            Some(None) => Sealed::Unsealed { line: number },
+            Some(Some(true)) => Sealed::Verified,
+            Some(Some(false)) => Sealed::Edited { line: number },
         };
     }
 

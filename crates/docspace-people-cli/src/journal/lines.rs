@@ -288,21 +288,26 @@ mod tests {
         assert_eq!(ids(parse_record(&spaced).unwrap()), ids(start));
     }
 
+    /// The start of a quota reset of `ids` users.
+    fn reset_quota_start(ids: u128, receiver: Option<Uuid>, unresolved: Vec<String>) -> Record {
+        Record::Start {
+            version: super::super::VERSION,
+            portal: "https://p.example".into(),
+            server: "DocSpace 3.7.1".into(),
+            change: ChangeRecord::of(&docspace_people::bulk::Change::ResetQuota),
+            ids: (0..ids).map(Uuid::from_u128).collect(),
+            receiver,
+            unresolved,
+            at: "2026-12-06T00:00:00Z".into(),
+        }
+    }
+
     /// Sealed lines verify when their start record is parsed as read, and an edited id does
     /// not; the lines after it are read from where it ends.
     #[test]
     fn a_long_start_records_seal_is_checked_as_it_is_read() {
         let key = crate::seal::test_key();
-        let start = Record::Start {
-            version: super::super::VERSION,
-            portal: "https://p.example".into(),
-            server: "DocSpace 3.7.1".into(),
-            change: ChangeRecord::of(&docspace_people::bulk::Change::ResetQuota),
-            ids: (0..500).map(Uuid::from_u128).collect(),
-            receiver: None,
-            unresolved: Vec::new(),
-            at: "2026-12-06T00:00:00Z".into(),
-        };
+        let start = reset_quota_start(500, None, Vec::new());
         let end = Record::End {
             at: "2026-12-06T00:00:01Z".into(),
             stopped_until: None,
@@ -351,16 +356,7 @@ mod tests {
 
     #[test]
     fn a_start_record_parsed_from_a_reader_is_the_same() {
-        let start = Record::Start {
-            version: super::super::VERSION,
-            portal: "https://p.example".into(),
-            server: "DocSpace 3.7.1".into(),
-            change: ChangeRecord::of(&docspace_people::bulk::Change::ResetQuota),
-            ids: (0..50).map(Uuid::from_u128).collect(),
-            receiver: Some(Uuid::from_u128(7)),
-            unresolved: vec!["a@example.com".into()],
-            at: "2026-12-06T00:00:00Z".into(),
-        };
+        let start = reset_quota_start(50, Some(Uuid::from_u128(7)), vec!["a@example.com".into()]);
         let line = serde_json::to_string(&start).unwrap();
         let read = parse_start(line.as_bytes()).unwrap();
         assert_eq!(

@@ -23,6 +23,17 @@ fn sign_in_as_owner(url: &str, config_dir: &std::path::Path) {
     assert_eq!(out.code, 0, "{out:?}");
 }
 
+/// The id of the seeded user, with the portal's counters set to zero.
+fn seeded_user_counting_from_now(portal: &Portal) -> String {
+    let user = portal
+        .portal
+        .id_of(USER_EMAIL)
+        .expect("a seeded user")
+        .to_string();
+    portal.portal.reset_counters();
+    user
+}
+
 #[test]
 fn one_user_is_changed_in_two_requests_once_the_server_is_known() {
     let portal = Portal::start();
@@ -30,12 +41,7 @@ fn one_user_is_changed_in_two_requests_once_the_server_is_known() {
     let dir = temp();
     let config_dir = dir.path().join("config");
     sign_in_as_owner(&url, &config_dir);
-    let user = portal
-        .portal
-        .id_of(USER_EMAIL)
-        .expect("a seeded user")
-        .to_string();
-    portal.portal.reset_counters();
+    let user = seeded_user_counting_from_now(&portal);
     let out = run(
         &["status", "set", "terminated", &user, "--yes"],
         "",
@@ -85,12 +91,7 @@ fn the_kept_server_is_asked_again_when_stale_or_told_and_a_refused_token_stops_t
     let mut expired = stored();
     expired["token"] = serde_json::json!("expired-token");
     std::fs::write(&config_file, expired.to_string()).unwrap();
-    let user = portal
-        .portal
-        .id_of(USER_EMAIL)
-        .expect("a seeded user")
-        .to_string();
-    portal.portal.reset_counters();
+    let user = seeded_user_counting_from_now(&portal);
     let out = run(
         &["status", "set", "terminated", &user, "--yes"],
         "",
@@ -112,12 +113,7 @@ fn an_offboarding_reads_who_signed_in_once() {
     let portal = Portal::start();
     let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
     let dir = temp();
-    let user = portal
-        .portal
-        .id_of(USER_EMAIL)
-        .expect("a seeded user")
-        .to_string();
-    portal.portal.reset_counters();
+    let user = seeded_user_counting_from_now(&portal);
     // No profile: the command reads `people/@self` to say who it runs as, and the disable
     // step, whose refusals depend on who asks, uses that answer.
     let out = run(

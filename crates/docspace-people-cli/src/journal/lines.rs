@@ -10,7 +10,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use docspace_people::Uuid;
 use serde::Deserialize;
 
-use super::{ChangeRecord, Record};
+use super::record::{ChangeRecord, Record};
 use crate::seal::{Key, LineCheck};
 
 /// How long a start record may be before it is parsed as it is read.
@@ -264,7 +264,7 @@ mod tests {
     #[test]
     fn a_start_record_reads_the_same_by_either_way() {
         let start = Record::Start {
-            version: super::super::VERSION,
+            version: super::super::record::VERSION,
             portal: "https://p.example".into(),
             server: "DocSpace 3.7.1".into(),
             change: ChangeRecord::of(&docspace_people::bulk::Change::Status(
@@ -291,7 +291,7 @@ mod tests {
     /// The start of a quota reset of `ids` users.
     fn reset_quota_start(ids: u128, receiver: Option<Uuid>, unresolved: Vec<String>) -> Record {
         Record::Start {
-            version: super::super::VERSION,
+            version: super::super::record::VERSION,
             portal: "https://p.example".into(),
             server: "DocSpace 3.7.1".into(),
             change: ChangeRecord::of(&docspace_people::bulk::Change::ResetQuota),

@@ -166,6 +166,7 @@ impl ClientBuilder {
                 credentials,
                 timeout: self.timeout,
                 user_agent: self.user_agent,
+                caller: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -234,6 +235,8 @@ pub(crate) struct Inner {
     credentials: Credentials,
     timeout: Duration,
     user_agent: String,
+    /// Who the client signs in as, once told ([`Client::assume_caller`]).
+    pub(crate) caller: std::sync::OnceLock<crate::state::UserState>,
 }
 
 impl std::fmt::Debug for Client {
@@ -352,6 +355,23 @@ impl Client {
             .send(&Request::get(paths::GET_SELF_PROFILE))
             .await?;
         envelope::user(&answer)
+    }
+
+    /// Tells the client who it signs in as, from an answer of [`Client::me`]: the operations
+    /// that predict refusals from the caller's rights (bulk changes, offboarding, invitations,
+    /// sync plans) then take them from it and do not read `people/@self` again. The first
+    /// user told stays for the client and its clones. The server still enforces the rights as
+    /// they are when each request arrives.
+    ///
+    /// ```no_run
+    /// # async fn run(client: docspace_people::Client) -> Result<(), docspace_people::Error> {
+    /// let me = client.me().await?;
+    /// println!("signed in as {}", me.display_name.as_deref().unwrap_or("?"));
+    /// client.assume_caller(&me);
+    /// # Ok(()) }
+    /// ```
+    pub fn assume_caller(&self, me: &User) {
+        let _ = self.inner.caller.set(crate::state::UserState::from(me));
     }
 
     /// One user by id (`GET /api/2.0/people/{userid}`); [`Error::NotFound`] if there is none.

@@ -182,6 +182,9 @@ pub async fn sign_in(client: &Client, global: &GlobalArgs) -> CliResult<Caller> 
     }
     match client.me().await {
         Ok(me) => {
+            // Whatever the command runs (a bulk change, an offboarding, invitations, a sync
+            // plan) takes who asks from here rather than reading it again.
+            client.assume_caller(&me);
             if !quiet {
                 // The name comes from the server: escape what a terminal would obey.
                 eprintln!(

@@ -128,3 +128,23 @@ fn an_offboarding_reads_who_signed_in_once() {
     // The version, who signed in, the user's read and the write.
     assert_eq!(portal.portal.request_count(), 4, "{counters:?}");
 }
+
+#[test]
+fn an_invitation_reads_who_signed_in_once() {
+    let portal = Portal::start();
+    let (url, token) = (portal.portal.base_url(), portal.portal.owner_token());
+    let dir = temp();
+    portal.portal.reset_counters();
+    let args = [
+        "invite",
+        "--type",
+        "user",
+        "new.hire@northwind.example",
+        "--yes",
+    ];
+    let out = run(&portal.args(&url, &token, &args), "", dir.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(portal.portal.id_of("new.hire@northwind.example").is_some());
+    let counters = portal.portal.counters();
+    assert_eq!(counters.endpoint(Endpoint::GetSelf), 1, "{counters:?}");
+}

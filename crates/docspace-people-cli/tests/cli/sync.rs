@@ -57,8 +57,16 @@ fn plan_then_apply_then_undo() {
         "--joiners",
         "invite",
     ];
+    portal.portal.reset_counters();
     let out = run(&portal.args(&url, &token, &args), "", dir.path());
     assert_eq!(out.code, 0, "{out:?}");
+    // Who signed in is read once, to say so, and the plan takes it from there.
+    let counters = portal.portal.counters();
+    assert_eq!(
+        counters.endpoint(docspace_people_fake::Endpoint::GetSelf),
+        1,
+        "{counters:?}"
+    );
     for line in [
         "invite (1):",
         "enable (1):",

@@ -76,6 +76,9 @@ pub(crate) enum Seen {
 
 /// The signed-in user, whose rights some refusals depend on; `None` if it cannot be read.
 pub(crate) async fn read_caller(client: &Client, attempts: &Attempts<'_>) -> Option<UserState> {
+    if let Some(caller) = client.inner.caller.get() {
+        return Some(caller.clone());
+    }
     let request = Request::get(paths::GET_SELF_PROFILE);
     match client.transport().execute(&request, attempts).await {
         Ok(answer) => envelope::state(&answer).ok(),

@@ -171,17 +171,21 @@ pub(crate) fn test_key() -> &'static Key {
     &TEST_KEY
 }
 
-/// How many bytes end a sealed line: the mark, 64 hex digits and `"}`.
-const SEAL_TAIL: usize = MARK.len() + 64 + 2;
+/// How many of a streamed line's last bytes are held back from the HMAC: a seal up to about
+/// this long is judged from them exactly as [`split`] judges a whole line.
+const HELD: usize = 256;
 
 /// Checks the seal of one line as its bytes go by, for a line too long to hold whole (the start
-/// record of a million ids is 38 MB): everything but the last bytes, which must be the seal,
-/// goes into the HMAC as it comes.
+/// record of a million ids is 38 MB). Everything but the last bytes goes into the HMAC as it
+/// comes; the verdict is the one [`Sealed::check`] gives the whole line.
 pub struct LineCheck {
     mac: Hmac<Sha256>,
-    /// The last bytes seen (the seal, once the line ends), and a carriage return if one ends
-    /// the line.
+    /// The last bytes seen, not in the HMAC yet: the seal, once the line ends.
     tail: Vec<u8>,
+    /// A mark began in the bytes already in the HMAC.
+    mark_before_tail: bool,
+    /// The line ended with a line break (a `\r` before it is then not part of the line).
+    broken: bool,
 }
 
 impl Key {
@@ -191,7 +195,9 @@ impl Key {
         mac.update(&index.to_le_bytes());
         LineCheck {
             mac,
-            tail: Vec::with_capacity(2 * SEAL_TAIL),
+            tail: Vec::with_capacity(4 * HELD),
+            mark_before_tail: false,
+            broken: false,
         }
     }
 }
@@ -200,36 +206,49 @@ impl LineCheck {
     /// The next bytes of the line.
     pub fn update(&mut self, bytes: &[u8]) {
         self.tail.extend_from_slice(bytes);
-        let keep = SEAL_TAIL + 1;
-        if self.tail.len() > 2 * keep {
-            let cut = self.tail.len() - keep;
+        if self.tail.len() > 2 * HELD {
+            let cut = self.tail.len() - HELD;
+            // A mark that starts before the cut, even if it ends after it.
+            let starts_before = &self.tail[..cut + MARK.len() - 1];
+            self.mark_before_tail |= find(starts_before, MARK.as_bytes()).is_some();
             self.mac.update(&self.tail[..cut]);
             self.tail.drain(..cut);
         }
     }
 
+    /// The line ended with a line break, not with the file.
+    pub fn ended_with_line_break(&mut self) {
+        self.broken = true;
+    }
+
     /// Whether the line verifies: `Some(true)`, `Some(false)` if it carries a seal that does
-    /// not verify, `None` if it carries none (as [`split`] finds them in a whole line).
+    /// not verify, `None` if it carries none; as [`split`] and [`Sealed::check`] find them.
     fn verifies(mut self) -> Option<bool> {
-        let tail = self.tail.strip_suffix(b"\r").unwrap_or(&self.tail);
-        let Some(cut) = tail.len().checked_sub(SEAL_TAIL) else {
-            return find(tail, MARK.as_bytes()).map(|_| false);
-        };
-        let (text, end) = tail.split_at(cut);
-        let seal = end
-            .strip_prefix(MARK.as_bytes())
-            .and_then(|rest| rest.strip_suffix(b"\"}"));
-        let Some(seal) = seal else {
-            return find(tail, MARK.as_bytes()).map(|_| false);
-        };
-        self.mac.update(text);
-        Some(hex(&self.mac.finalize().into_bytes()).as_bytes() == seal)
+        let mut line = &self.tail[..];
+        if self.broken {
+            line = line.strip_suffix(b"\r").unwrap_or(line);
+        }
+        match rfind(line, MARK.as_bytes()) {
+            Some(at) => {
+                let seal = line[at + MARK.len()..].strip_suffix(b"\"}")?;
+                self.mac.update(&line[..at]);
+                Some(hex(&self.mac.finalize().into_bytes()).as_bytes() == seal)
+            }
+            // The last mark is further back: what follows it is longer than any seal.
+            None if self.mark_before_tail => line.ends_with(b"\"}").then_some(false),
+            None => None,
+        }
     }
 }
 
 /// Where `needle` first is in `haystack`.
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Where `needle` last is in `haystack`.
+fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
 }
 
 /// A line's text (without its seal and last `}`) and its seal, if it has one.
@@ -359,31 +378,76 @@ mod tests {
         .unwrap();
         sealing.finish().unwrap();
         let sealed_line = String::from_utf8(out).unwrap().trim_end().to_owned();
-        let edited = sealed_line.replacen("000000", "000001", 1);
+        let (body, seal) = split(&sealed_line).unwrap();
+        let reseal = |seal: &str| format!("{body}{MARK}{seal}\"}}");
         let cases = [
-            (2, sealed_line.clone(), Sealed::Verified),
-            (2, format!("{sealed_line}\r"), Sealed::Verified),
-            (3, sealed_line.clone(), Sealed::Edited { line: 4 }),
-            (2, edited, Sealed::Edited { line: 3 }),
+            (2, sealed_line.clone(), Some(Sealed::Verified)),
+            (2, format!("{sealed_line}\r"), None),
+            (2, format!("{sealed_line}\r\r"), None),
+            (
+                2,
+                format!("{sealed_line} "),
+                Some(Sealed::Unsealed { line: 3 }),
+            ),
+            (3, sealed_line.clone(), Some(Sealed::Edited { line: 4 })),
+            (
+                2,
+                sealed_line.replacen("000000", "000001", 1),
+                Some(Sealed::Edited { line: 3 }),
+            ),
+            (
+                2,
+                reseal(&"ab".repeat(50)),
+                Some(Sealed::Edited { line: 3 }),
+            ),
+            (
+                2,
+                reseal(&"ab".repeat(400)),
+                Some(Sealed::Edited { line: 3 }),
+            ),
+            (
+                2,
+                format!("{}x", reseal(&"ab".repeat(400))),
+                Some(Sealed::Unsealed { line: 3 }),
+            ),
+            (2, format!("{body}{MARK}{seal}\"}},\"more\":1}}"), None),
             (
                 2,
                 "{\"kind\":\"end\"}".to_owned(),
-                Sealed::Unsealed { line: 3 },
+                Some(Sealed::Unsealed { line: 3 }),
             ),
-            (2, String::new(), Sealed::Unsealed { line: 3 }),
+            (2, String::new(), Some(Sealed::Unsealed { line: 3 })),
         ];
-        for (index, line, expected) in cases {
-            let mut whole = Sealed::Verified;
-            whole.check(Some(&key), index, line.trim_end_matches('\r'));
-            assert_eq!(whole, expected, "whole: {line:.80}");
-            for piece in [1, 7, 74, 75, 4096] {
-                let mut check = key.check_line(index);
-                for chunk in line.as_bytes().chunks(piece) {
-                    check.update(chunk);
+        for (index, line, known) in cases {
+            for broken in [true, false] {
+                // As `BufRead::lines` gives the line: a `\r` before the line break removed.
+                let given = if broken {
+                    line.strip_suffix('\r').unwrap_or(&line)
+                } else {
+                    &line
+                };
+                let mut whole = Sealed::Verified;
+                whole.check(Some(&key), index, given);
+                if let Some(known) = &known
+                    && (broken || !line.ends_with('\r'))
+                {
+                    assert_eq!(&whole, known, "whole: {line:.80}");
                 }
-                let mut streamed = Sealed::Verified;
-                streamed.check_streamed(index, Some(check));
-                assert_eq!(streamed, expected, "in pieces of {piece}: {line:.80}");
+                for piece in [1, 7, 74, 75, 300, 4096] {
+                    let mut check = key.check_line(index);
+                    for chunk in line.as_bytes().chunks(piece) {
+                        check.update(chunk);
+                    }
+                    if broken {
+                        check.ended_with_line_break();
+                    }
+                    let mut streamed = Sealed::Verified;
+                    streamed.check_streamed(index, Some(check));
+                    assert_eq!(
+                        streamed, whole,
+                        "in pieces of {piece}, broken {broken}: {line:.80}"
+                    );
+                }
             }
         }
         let mut keyless = Sealed::Verified;

@@ -89,12 +89,22 @@ impl<R: BufRead> Lines<R> {
             }
         }
         let index = self.next_index();
-        if bytes.last() == Some(&b'\r') {
+        // As `BufRead::lines` has it: a `\r` before the line break is not part of the line.
+        if ended && bytes.last() == Some(&b'\r') {
             bytes.pop();
         }
-        let text = String::from_utf8(bytes)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.utf8_error()))?;
-        let record = (!text.trim().is_empty()).then(|| parse_record(&text));
+        // A line that is not UTF-8 is not a record (as a line cut off by a crash may be).
+        let (text, record) = match String::from_utf8(bytes) {
+            Ok(text) => {
+                let record = (!text.trim().is_empty()).then(|| parse_record(&text));
+                (text, record)
+            }
+            Err(e) => {
+                let error = io::Error::new(io::ErrorKind::InvalidData, e.utf8_error());
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                (text, Some(Err(serde_json::Error::io(error))))
+            }
+        };
         Ok(Some(Line {
             index,
             record,
@@ -119,6 +129,7 @@ impl<R: BufRead> Lines<R> {
             reader: &mut self.reader,
             ended: false,
             check: check.as_mut(),
+            utf8: Utf8::default(),
         };
         // serde_json reads byte by byte: a buffer in between keeps that cheap.
         let mut source = BufReader::with_capacity(64 * 1024, rest);
@@ -135,13 +146,58 @@ impl<R: BufRead> Lines<R> {
 }
 
 /// The bytes of a line from its start to its line break (not included): first those already
-/// read, then the file's, each shown to the seal's check as it is given out.
+/// read, then the file's, each shown to the seal's check as it is given out, and checked as
+/// UTF-8 (once not, an error is given once, and the rest of the line still goes by).
 struct RestOfLine<'a, R> {
     read: &'a [u8],
     at: usize,
     reader: &'a mut R,
     ended: bool,
     check: Option<&'a mut LineCheck>,
+    utf8: Utf8,
+}
+
+/// UTF-8 checked piece by piece: a character cut between two pieces is carried over.
+#[derive(Default)]
+struct Utf8 {
+    carry: Vec<u8>,
+    bad: bool,
+}
+
+impl Utf8 {
+    /// Checks the next piece (`None`: the end); `false` the first time the text is not UTF-8.
+    fn next(&mut self, piece: Option<&[u8]>) -> bool {
+        if self.bad {
+            return true;
+        }
+        let Some(mut piece) = piece else {
+            self.bad = !self.carry.is_empty();
+            return !self.bad;
+        };
+        if let Some(&lead) = self.carry.first() {
+            let width = match lead {
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                _ => 4,
+            };
+            let take = (width - self.carry.len()).min(piece.len());
+            self.carry.extend_from_slice(&piece[..take]);
+            piece = &piece[take..];
+            if self.carry.len() < width {
+                return true;
+            }
+            self.bad = std::str::from_utf8(&self.carry).is_err();
+            self.carry.clear();
+        }
+        match std::str::from_utf8(piece) {
+            Ok(_) => {}
+            Err(e) if e.error_len().is_none() => {
+                self.carry.extend_from_slice(&piece[e.valid_up_to()..]);
+            }
+            Err(_) => self.bad = true,
+        }
+        !self.bad
+    }
 }
 
 impl<R: BufRead> Read for RestOfLine<'_, R> {
@@ -159,6 +215,9 @@ impl<R: BufRead> Read for RestOfLine<'_, R> {
             let (n, taken) = match available[..room].iter().position(|b| *b == b'\n') {
                 Some(end) => {
                     self.ended = true;
+                    if let Some(check) = self.check.as_deref_mut() {
+                        check.ended_with_line_break();
+                    }
                     (end, end + 1)
                 }
                 None => {
@@ -172,6 +231,13 @@ impl<R: BufRead> Read for RestOfLine<'_, R> {
         };
         if let Some(check) = self.check.as_deref_mut() {
             check.update(&out[..given]);
+        }
+        let piece = (given > 0).then(|| &out[..given]);
+        if !self.utf8.next(piece) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "a journal line that is not UTF-8",
+            ));
         }
         Ok(given)
     }
@@ -352,6 +418,30 @@ mod tests {
             assert_eq!(kinds, ["start 500", "end"]);
             assert_eq!(sealed, expected);
         }
+    }
+
+    /// Text cut anywhere, even inside a character, is UTF-8 piece by piece as it is whole; a
+    /// bad byte or a character cut off at the end is found, once.
+    #[test]
+    fn utf8_is_checked_across_pieces() {
+        let text = "Ünïcode ✓ 𝄞 plain".as_bytes();
+        for piece in 1..=text.len() {
+            let mut utf8 = Utf8::default();
+            assert!(text.chunks(piece).all(|p| utf8.next(Some(p))), "{piece}");
+            assert!(utf8.next(None), "{piece}");
+        }
+        let mut bad = text.to_vec();
+        bad[3] = 0xFF;
+        for piece in 1..=bad.len() {
+            let mut utf8 = Utf8::default();
+            let failures = bad.chunks(piece).filter(|p| !utf8.next(Some(p))).count()
+                + usize::from(!utf8.next(None));
+            assert_eq!(failures, 1, "{piece}");
+        }
+        let cut = &text[..text.len() - "plain".len() - 2];
+        let mut utf8 = Utf8::default();
+        assert!(cut.chunks(3).all(|p| utf8.next(Some(p))));
+        assert!(!utf8.next(None), "a character cut off at the end");
     }
 
     #[test]

@@ -935,6 +935,24 @@ mod tests {
                 );
             }
         }
+        // A start that is not UTF-8 (a byte of 0xFF in its seal, which serde would skip
+        // unchecked): last, it is ignored as a line cut off; followed by a record, an error.
+        let mut bad_start = first_start.clone().into_bytes();
+        let at = bad_start.len() - 10;
+        bad_start[at] = 0xFF;
+        let mut with_bad = text.clone().into_bytes();
+        with_bad.extend_from_slice(&bad_start);
+        std::fs::write(&path, &with_bad).unwrap();
+        let whole = Journal::read(&path).unwrap();
+        let streamed = Journal::read_parsing_past(&path, 16).unwrap();
+        assert_eq!(summary(&streamed), summary(&whole));
+        assert_eq!(whole.ids.len(), 300);
+        with_bad.extend_from_slice(b"\n");
+        with_bad.extend_from_slice(text.lines().nth(1).unwrap().as_bytes());
+        with_bad.extend_from_slice(b"\n");
+        std::fs::write(&path, &with_bad).unwrap();
+        assert!(Journal::read(&path).is_err());
+        assert!(Journal::read_parsing_past(&path, 16).is_err());
         // A start cut off and followed by a user's record is an error either way.
         let a_user = text.lines().nth(1).unwrap();
         std::fs::write(&path, format!("{text}{}\n{a_user}\n", &first_start[..100])).unwrap();

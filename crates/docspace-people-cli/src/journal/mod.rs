@@ -288,8 +288,9 @@ pub struct StepOutcome {
 }
 
 impl Journal {
-    /// Reads a journal. A last line cut off by a crash is ignored; any other bad line is an
-    /// error naming it.
+    /// Reads a journal. A last line cut off by a crash (not a record: not JSON, or not even
+    /// UTF-8) is ignored; any other bad line is an error naming it, unless a resumed run's
+    /// start follows it.
     pub fn read(path: &Path) -> anyhow::Result<Self> {
         Self::read_parsing_past(path, lines::LONG_LINE)
     }

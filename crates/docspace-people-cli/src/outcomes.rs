@@ -25,8 +25,8 @@ pub struct Outcomes {
 }
 
 /// The outcomes of a run, as [`Outcome::as_str`](docspace_people::bulk::Outcome::as_str) names
-/// them.
-const RUN: &[&str] = &[
+/// them (a run's, and those a journal records).
+pub(crate) const RUN: &[&str] = &[
     "changed",
     "already_in_target",
     "refused",
@@ -157,18 +157,8 @@ mod tests {
 
     #[test]
     fn a_run_names_its_outcomes_as_the_engine_does_and_texts_are_kept_once() {
-        for (i, outcome) in [
-            Outcome::Changed,
-            Outcome::AlreadyInTarget,
-            Outcome::Refused,
-            Outcome::Failed,
-            Outcome::Unknown,
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            assert_eq!(RUN[i], outcome.as_str());
-        }
+        let names: Vec<&str> = Outcome::ALL.into_iter().map(Outcome::as_str).collect();
+        assert_eq!(RUN, names);
         let mut plan = Outcomes::for_plan(4, &["would_change", "already_in_target"]);
         plan.set(0, "would_change", None);
         plan.set(2, "already_in_target", Some("note"));

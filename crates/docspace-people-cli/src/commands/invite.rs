@@ -142,16 +142,10 @@ pub fn to_report_with(
             row(position, None, "duplicate", detail)
         })
         .collect();
-    let counts = [
-        Outcome::Changed,
-        Outcome::AlreadyInTarget,
-        Outcome::Refused,
-        Outcome::Failed,
-        Outcome::Unknown,
-    ]
-    .into_iter()
-    .map(|o| (o.as_str(), invited.count(o)))
-    .collect();
+    let counts = Outcome::ALL
+        .into_iter()
+        .map(|o| (o.as_str(), invited.count(o)))
+        .collect();
     Report {
         change: name.to_owned(),
         dry_run: false,

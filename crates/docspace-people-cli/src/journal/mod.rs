@@ -518,20 +518,11 @@ impl Default for Book {
     fn default() -> Self {
         Book {
             index: Vec::new(),
-            outcomes: Outcomes::for_plan(0, JOURNAL_OUTCOMES),
+            outcomes: Outcomes::for_plan(0, crate::outcomes::RUN),
             sent: Vec::new(),
         }
     }
 }
-
-/// The outcomes a journal records (those of the engine).
-const JOURNAL_OUTCOMES: &[&str] = &[
-    "changed",
-    "already_in_target",
-    "refused",
-    "failed",
-    "unknown",
-];
 
 impl Book {
     /// Appends the ids of a run's start that `ids` does not have yet, in their order, once each.

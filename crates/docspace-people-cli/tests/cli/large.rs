@@ -42,20 +42,20 @@ fn a_large_dry_run_plans_every_user_without_naming_them() {
     // A termination: the state now of each, who is already terminated, who is refused.
     let report = dir.path().join("terminate.csv");
     let out = run(
-        &[
-            "--portal",
+        &portal.args(
             &url,
-            "--token",
             &token,
-            "status",
-            "set",
-            "terminated",
-            "--from",
-            path_str(&input),
-            "--dry-run",
-            "--report",
-            path_str(&report),
-        ],
+            &[
+                "status",
+                "set",
+                "terminated",
+                "--from",
+                path_str(&input),
+                "--dry-run",
+                "--report",
+                path_str(&report),
+            ],
+        ),
         "",
         dir.path(),
     );
@@ -103,20 +103,20 @@ fn a_large_dry_run_plans_every_user_without_naming_them() {
     let quota: i64 = 100_000_000; // "100MB": decimal megabytes
     let report = dir.path().join("quota.csv");
     let out = run(
-        &[
-            "--portal",
+        &portal.args(
             &url,
-            "--token",
             &token,
-            "quota",
-            "set",
-            "100MB",
-            "--from",
-            path_str(&input),
-            "--dry-run",
-            "--report",
-            path_str(&report),
-        ],
+            &[
+                "quota",
+                "set",
+                "100MB",
+                "--from",
+                path_str(&input),
+                "--dry-run",
+                "--report",
+                path_str(&report),
+            ],
+        ),
         "",
         dir.path(),
     );
@@ -166,21 +166,21 @@ fn a_large_run_by_e_mail_keeps_only_ids_and_changes_each_user() {
     std::fs::write(&input, text).expect("a file");
     let report = dir.path().join("run.csv");
     let out = run(
-        &[
-            "--portal",
+        &portal.args(
             &url,
-            "--token",
             &token,
-            "status",
-            "set",
-            "terminated",
-            "--from",
-            path_str(&input),
-            "--skip-unknown",
-            "--yes",
-            "--report",
-            path_str(&report),
-        ],
+            &[
+                "status",
+                "set",
+                "terminated",
+                "--from",
+                path_str(&input),
+                "--skip-unknown",
+                "--yes",
+                "--report",
+                path_str(&report),
+            ],
+        ),
         "",
         dir.path(),
     );

@@ -34,6 +34,15 @@ impl std::fmt::Display for Outcome {
 }
 
 impl Outcome {
+    /// Every outcome, in the order reports count them.
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Changed,
+        Outcome::AlreadyInTarget,
+        Outcome::Refused,
+        Outcome::Failed,
+        Outcome::Unknown,
+    ];
+
     /// The outcome's name as reports write it: `changed`, `already_in_target`, `refused`,
     /// `failed`, `unknown`.
     pub fn as_str(self) -> &'static str {
